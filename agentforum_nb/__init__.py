@@ -1,0 +1,66 @@
+"""agentforum_nb: notebook-first multi-agent LLM framework.
+
+Layers, each importing only the ones above it:
+
+1. values: ``errors``, ``_canonical``, ``messages`` (immutable, content-addressed messages);
+2. storage: ``store`` (memory, SQLite) and ``forum`` (the tree API);
+3. runtime: ``streams``, ``agents``, ``calls`` (promises, token streaming, caching, cancellation), ``models``;
+4. notebook: ``agentforum_nb.notebook`` (the only layer that imports ipywidgets / anywidget), loaded lazily.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .agents import Agent, agent
+from .calls import AgentCall, Context, default_forum
+from .errors import (AgentError, AgentForumError, CallCancelled, IntegrityError, InvalidMessageError,
+                     MessageNotFound, UsageError)
+from .forum import Forum, ForumEvent
+from .messages import Message
+from .models import FunctionModel, ScriptedModel, function_agent, scripted_agent
+from .runner import run_sync
+from .streams import MessagePromise, MessageSequence
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Agent",
+    "AgentCall",
+    "AgentError",
+    "AgentForumError",
+    "CallCancelled",
+    "ChatView",
+    "Context",
+    "Forum",
+    "ForumEvent",
+    "FunctionModel",
+    "IntegrityError",
+    "InvalidMessageError",
+    "Message",
+    "MessageNotFound",
+    "MessagePromise",
+    "MessageSequence",
+    "ScriptedModel",
+    "TreeView",
+    "UsageError",
+    "agent",
+    "default_forum",
+    "function_agent",
+    "llm",
+    "run_sync",
+    "scripted_agent",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # The notebook layer (ipywidgets/anywidget) and the OpenAI client load only when first used.
+    if name in ("TreeView", "ChatView"):
+        from . import notebook
+
+        return getattr(notebook, name)
+    if name == "llm":
+        from .models.openai import llm
+
+        return llm
+    raise AttributeError(f"module 'agentforum_nb' has no attribute {name!r}")

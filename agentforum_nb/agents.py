@@ -1,0 +1,111 @@
+"""``@af.agent``: turn an ``async def`` function into an agent that can be called concurrently."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import types
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .errors import UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .calls import AgentCall
+    from .forum import Forum
+    from .streams import MessageSequence
+
+__all__ = ["Agent", "agent", "code_fingerprint"]
+
+
+def _const_repr(c: Any) -> str:
+    if isinstance(c, types.CodeType):
+        return "<code " + _code_digest(c) + ">"
+    if isinstance(c, frozenset):  # iteration order of a frozenset of str varies with hash randomization
+        return "frozenset(" + ",".join(sorted(_const_repr(x) for x in c)) + ")"
+    if isinstance(c, tuple):
+        return "(" + ",".join(_const_repr(x) for x in c) + ")"
+    return type(c).__name__ + ":" + repr(c)
+
+
+def _code_digest(code: types.CodeType) -> str:
+    h = hashlib.sha256()
+    for part in (code.co_code, repr(code.co_names).encode(), repr(code.co_varnames).encode(),
+                 repr(code.co_freevars).encode(), str(code.co_flags).encode()):
+        h.update(part)
+        h.update(b"\0")
+    for c in code.co_consts:
+        h.update(_const_repr(c).encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def code_fingerprint(fn: Callable[..., Any]) -> str:
+    """A short fingerprint of a function's code: bytecode, constants, names and nested functions (recursively),
+    plus its defaults. Globals and helpers it calls are not covered (pass ``version=`` to make them count)."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        raise UsageError(f"cannot fingerprint {fn!r}: pass version= to @af.agent")
+    h = hashlib.sha256(_code_digest(code).encode())
+    h.update(_const_repr(getattr(fn, "__defaults__", None) or ()).encode("utf-8", "surrogatepass"))
+    kw = getattr(fn, "__kwdefaults__", None) or {}
+    h.update(repr(sorted((k, _const_repr(v)) for k, v in kw.items())).encode("utf-8", "surrogatepass"))
+    return "code:" + h.hexdigest()[:16]
+
+
+class Agent:
+    """An agent: an ``async def fn(ctx, **kwargs)`` with a name, a cache policy and a version.
+
+    ``agent.call(...)`` and ``agent.quick_call(...)`` return at once; the function runs as a task.
+    """
+
+    def __init__(self, fn: Callable[..., Any], *, name: str | None = None, cache: bool = True,
+                 version: str | None = None) -> None:
+        if not inspect.iscoroutinefunction(fn):
+            what = "an async generator function" if inspect.isasyncgenfunction(fn) else type(fn).__name__
+            raise UsageError(f"@af.agent needs an `async def` function taking (ctx, **kwargs), got {what} "
+                             f"{getattr(fn, '__qualname__', fn)!r}; respond with ctx.respond(...) instead of "
+                             f"returning or yielding")
+        if name is None:
+            name = fn.__name__
+        if not isinstance(name, str) or not name:
+            raise UsageError(f"agent name must be a non-empty str, not {name!r}")
+        if name == "user":
+            raise UsageError("'user' is reserved for messages posted from outside any agent; pick another name")
+        if not isinstance(cache, bool):
+            raise UsageError(f"cache must be True or False, not {cache!r}")
+        if version is not None and not isinstance(version, str):
+            raise UsageError(f"version must be a str, not {type(version).__name__}")
+        self.fn = fn
+        self.name = name
+        self.cache = cache
+        self.version = version if version is not None else code_fingerprint(fn)
+        self.__doc__ = fn.__doc__
+        self.__wrapped__ = fn
+
+    def call(self, *, forum: "Forum | None" = None, branch: Any = None, cache: bool | None = None,
+             **kwargs: Any) -> "AgentCall":
+        """Start a call; send requests with ``.send(...)`` and close it with ``.finish()``."""
+        from .calls import AgentCall
+
+        return AgentCall(self, forum=forum, branch=branch, cache=cache, kwargs=kwargs)
+
+    def quick_call(self, *requests: Any, forum: "Forum | None" = None, branch: Any = None,
+                   cache: bool | None = None, **kwargs: Any) -> "MessageSequence":
+        """``call(...).send(*requests).finish()``: the responses, as a :class:`MessageSequence`."""
+        return self.call(forum=forum, branch=branch, cache=cache, **kwargs).send(*requests).finish()
+
+    __call__ = quick_call
+
+    def __repr__(self) -> str:
+        return f"<Agent {self.name!r} version={self.version!r}{'' if self.cache else ' cache=False'}>"
+
+
+def agent(fn: Callable[..., Any] | None = None, *, name: str | None = None, cache: bool = True,
+          version: str | None = None) -> Any:
+    """Decorator: ``@af.agent`` or ``@af.agent(name=..., cache=..., version=...)``."""
+    if fn is None:
+        return lambda f: Agent(f, name=name, cache=cache, version=version)
+    if not callable(fn):
+        raise UsageError("use @af.agent or @af.agent(name=..., cache=..., version=...) with keyword arguments")
+    return Agent(fn, name=name, cache=cache, version=version)

@@ -1,0 +1,243 @@
+"""``Message``: an immutable, content-addressed node of a conversation tree.
+
+A message knows nothing of stores, forums or event loops: its id is a pure function of its eight canonical
+fields (see :mod:`agentforum_nb._canonical`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from ._canonical import (EMPTY, FrozenDict, canonical_body, canonical_bytes, freeze_metadata, message_id,
+                         metadata_json, thaw)
+from .errors import IntegrityError, InvalidMessageError
+
+__all__ = ["Message", "KINDS", "STATUSES", "is_message_id"]
+
+Kind = Literal["message", "forward", "error"]
+Status = Literal["complete", "cancelled", "failed"]
+KINDS = frozenset(("message", "forward", "error"))
+STATUSES = frozenset(("complete", "cancelled", "failed"))
+_HEX = frozenset("0123456789abcdef")
+_FIELD_NAMES = ("kind", "content", "sender", "parent_id", "reply_to_id", "original_id", "status", "metadata")
+
+
+def is_message_id(value: object) -> bool:
+    """True when ``value`` has the form of a message id (64 lowercase hex characters)."""
+    return type(value) is str and len(value) == 64 and _HEX.issuperset(value)
+
+
+def _check_ref(name: str, value: object) -> None:
+    if value is not None and not is_message_id(value):
+        raise InvalidMessageError(f"{name} must be a message id (64 lowercase hex characters) or None, "
+                                  f"not {value!r:.80}", key=name)
+
+
+class Message:
+    """An immutable message. Equality and ``hash()`` follow ``id``; ``str(msg)`` is its content.
+
+    Build one with keyword arguments; ``id`` is computed from the fields and cannot be given.
+    """
+
+    __slots__ = ("id", "kind", "content", "sender", "parent_id", "reply_to_id", "original_id", "status",
+                 "metadata", "_fast")
+
+    id: str
+    kind: Kind
+    content: str
+    sender: str
+    parent_id: str | None
+    reply_to_id: str | None
+    original_id: str | None
+    status: Status
+    metadata: FrozenDict
+
+    def __init__(self, content: str, *, kind: Kind = "message", sender: str = "user",
+                 parent_id: str | None = None, reply_to_id: str | None = None, original_id: str | None = None,
+                 status: Status = "complete", metadata: Any = None) -> None:
+        if type(content) is not str:
+            if isinstance(content, str):
+                content = str(content)
+            else:
+                raise InvalidMessageError(f"content must be a str, not {type(content).__name__}", key="content")
+        if kind not in KINDS:
+            raise InvalidMessageError(f"kind must be one of 'message', 'forward', 'error', not {kind!r}", key="kind")
+        if status not in STATUSES:
+            raise InvalidMessageError(f"status must be one of 'complete', 'cancelled', 'failed', not {status!r}",
+                                      key="status")
+        if type(sender) is not str or not sender:
+            raise InvalidMessageError(f"sender must be a non-empty str, not {sender!r}", key="sender")
+        _check_ref("parent_id", parent_id)
+        _check_ref("reply_to_id", reply_to_id)
+        _check_ref("original_id", original_id)
+        if kind == "forward":
+            if original_id is None:
+                raise InvalidMessageError("a kind='forward' message needs original_id (the forwarded message's id)",
+                                          key="original_id")
+        elif original_id is not None:
+            raise InvalidMessageError(f"original_id is only allowed on kind='forward' messages, not kind={kind!r}",
+                                      key="original_id")
+        frozen, fast = freeze_metadata(metadata)
+        body = canonical_body(kind, content, sender, parent_id, reply_to_id, original_id, status, frozen, fast)
+        try:
+            data = canonical_bytes(body)
+        except UnicodeEncodeError:
+            raise _surrogate_error(content, sender, frozen) from None
+        s = object.__setattr__
+        s(self, "id", message_id(data))
+        s(self, "kind", kind)
+        s(self, "content", content)
+        s(self, "sender", sender)
+        s(self, "parent_id", parent_id)
+        s(self, "reply_to_id", reply_to_id)
+        s(self, "original_id", original_id)
+        s(self, "status", status)
+        s(self, "metadata", frozen)
+        s(self, "_fast", fast)
+
+    @classmethod
+    def _trusted(cls, id: str, kind: str, content: str, sender: str, parent_id: str | None,
+                 reply_to_id: str | None, original_id: str | None, status: str, metadata: FrozenDict,
+                 fast: bool | None = None) -> "Message":
+        """Rebuild a stored message without re-hashing (``verify()`` re-checks it)."""
+        self = object.__new__(cls)
+        s = object.__setattr__
+        s(self, "id", id)
+        s(self, "kind", kind)
+        s(self, "content", content)
+        s(self, "sender", sender)
+        s(self, "parent_id", parent_id)
+        s(self, "reply_to_id", reply_to_id)
+        s(self, "original_id", original_id)
+        s(self, "status", status)
+        s(self, "metadata", metadata)
+        s(self, "_fast", fast)
+        return self
+
+    # -- identity ---------------------------------------------------------------------------------------
+    def canonical_body(self) -> str:
+        """The RFC 8785 JSON text of the canonical fields."""
+        fast = self._fast
+        if fast is None:
+            fast = freeze_metadata(self.metadata)[1]
+        return canonical_body(self.kind, self.content, self.sender, self.parent_id, self.reply_to_id,
+                              self.original_id, self.status, self.metadata, fast)
+
+    def canonical_bytes(self) -> bytes:
+        """The exact bytes whose SHA-256 is the id: header + UTF-8 canonical JSON."""
+        return canonical_bytes(self.canonical_body())
+
+    def verify(self) -> "Message":
+        """Recompute the id from the fields; raise :class:`IntegrityError` on mismatch. Returns ``self``."""
+        try:
+            fresh = Message(self.content, kind=self.kind, sender=self.sender, parent_id=self.parent_id,
+                            reply_to_id=self.reply_to_id, original_id=self.original_id, status=self.status,
+                            metadata=self.metadata)
+        except InvalidMessageError as exc:
+            raise IntegrityError(f"message {self.id[:12]} has invalid fields: {exc}", expected=self.id) from exc
+        if fresh.id != self.id:
+            raise IntegrityError(f"message id mismatch: stored as {self.id}, its fields hash to {fresh.id}",
+                                 expected=self.id, actual=fresh.id)
+        return self
+
+    # -- conversions --------------------------------------------------------------------------------------
+    def fields(self) -> dict[str, Any]:
+        """The eight canonical fields as plain JSON values (mutable copies)."""
+        return {"kind": self.kind, "content": self.content, "sender": self.sender, "parent_id": self.parent_id,
+                "reply_to_id": self.reply_to_id, "original_id": self.original_id, "status": self.status,
+                "metadata": thaw(self.metadata)}
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"id": ..., **fields}``: the JSONL export form."""
+        return {"id": self.id, **self.fields()}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "Message":
+        """Build from ``to_dict()`` output; if ``data`` has an ``id`` it must match (else IntegrityError)."""
+        if not isinstance(data, dict):
+            raise InvalidMessageError(f"a message must be a JSON object, not {type(data).__name__}")
+        unknown = set(data) - set(_FIELD_NAMES) - {"id"}
+        if unknown:
+            raise InvalidMessageError(f"unknown message field(s): {', '.join(sorted(unknown))}",
+                                      key=sorted(unknown)[0])
+        if "content" not in data:
+            raise InvalidMessageError("missing field 'content'", key="content")
+        msg = cls(data["content"], kind=data.get("kind", "message"), sender=data.get("sender", "user"),
+                  parent_id=data.get("parent_id"), reply_to_id=data.get("reply_to_id"),
+                  original_id=data.get("original_id"), status=data.get("status", "complete"),
+                  metadata=data.get("metadata"))
+        if "id" in data and data["id"] != msg.id:
+            raise IntegrityError(f"id {data['id']!r} does not match the message's fields (they hash to {msg.id})",
+                                 expected=data["id"], actual=msg.id)
+        return msg
+
+    def metadata_json(self) -> str:
+        fast = self._fast
+        if fast is None:
+            fast = freeze_metadata(self.metadata)[1]
+        return metadata_json(self.metadata, fast)
+
+    # -- value behaviour ----------------------------------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Message is immutable: cannot set {name!r}; post a new message instead")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Message is immutable: cannot delete {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Message):
+            return self.id == other.id
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    def __str__(self) -> str:
+        return self.content
+
+    def __repr__(self) -> str:
+        snippet = self.content if len(self.content) <= 40 else self.content[:37] + "..."
+        extra = "" if self.kind == "message" else f" {self.kind}"
+        extra += "" if self.status == "complete" else f" {self.status}"
+        return f"<Message {self.id[:8]} {self.sender}{extra}: {snippet!r}>"
+
+    def __reduce__(self):
+        return (Message.from_dict, (self.to_dict(),))
+
+    def __copy__(self) -> "Message":
+        return self
+
+    def __deepcopy__(self, memo) -> "Message":
+        return self
+
+
+def _surrogate_error(content: str, sender: str, metadata: FrozenDict) -> InvalidMessageError:
+    def bad(s: str) -> bool:
+        try:
+            s.encode("utf-8")
+            return False
+        except UnicodeEncodeError:
+            return True
+
+    def find(v: Any, path: str) -> str | None:
+        if isinstance(v, str):
+            return path if bad(v) else None
+        if isinstance(v, dict):
+            for k, x in v.items():
+                if bad(k):
+                    return f"{path}[{k!r}]"
+                p = find(x, f"{path}[{k!r}]")
+                if p:
+                    return p
+        if isinstance(v, tuple):
+            for i, x in enumerate(v):
+                p = find(x, f"{path}[{i}]")
+                if p:
+                    return p
+        return None
+
+    key = "content" if bad(content) else "sender" if bad(sender) else find(metadata, "metadata") or "content"
+    return InvalidMessageError(f"{key}: text contains a lone surrogate and cannot be encoded as UTF-8", key=key)
+
+
+EMPTY_METADATA = EMPTY

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+from ..messages import Message
+from ._base import walk_history
+
+
+class MemoryStore:
+    """Everything in process memory (the default store). Not shared between processes."""
+
+    def __init__(self) -> None:
+        self._messages: dict[str, Message] = {}
+        self._children: dict[str | None, list[Message]] = {None: []}
+        self._cache: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+    def get(self, message_id: str) -> Message | None:
+        return self._messages.get(message_id)
+
+    def __contains__(self, message_id: object) -> bool:
+        return message_id in self._messages
+
+    def __len__(self) -> int:
+        return len(self._messages)
+
+    def __iter__(self) -> Iterator[Message]:
+        return iter(list(self._messages.values()))
+
+    def add(self, message: Message) -> Message:
+        existing = self._messages.get(message.id)
+        if existing is not None:
+            return existing
+        self._messages[message.id] = message
+        siblings = self._children.get(message.parent_id)
+        if siblings is None:
+            self._children[message.parent_id] = [message]
+        else:
+            siblings.append(message)
+        return message
+
+    def add_many(self, messages: Sequence[Message]) -> None:
+        for m in messages:  # cannot fail part-way: the forum validated them all first
+            self.add(m)
+
+    def children(self, message_id: str) -> list[Message]:
+        return list(self._children.get(message_id, ()))
+
+    def roots(self) -> list[Message]:
+        return list(self._children[None])
+
+    def history(self, message_id: str) -> list[Message] | None:
+        return walk_history(self._messages.get, message_id)
+
+    # -- cache ---------------------------------------------------------------------------------------------
+    def cache_get(self, key: str) -> tuple[str, ...] | None:
+        entry = self._cache.get(key)
+        return None if entry is None else entry[1]
+
+    def cache_put(self, key: str, response_ids: Iterable[str], *, agent: str = "") -> None:
+        self._cache[key] = (agent, tuple(response_ids))
+
+    def cache_delete(self, key: str) -> None:
+        self._cache.pop(key, None)
+
+    def cache_clear(self) -> int:
+        n = len(self._cache)
+        self._cache.clear()
+        return n
+
+    def cache_entries(self) -> list[tuple[str, str, tuple[str, ...]]]:
+        return [(k, agent, ids) for k, (agent, ids) in self._cache.items()]
+
+    def close(self) -> None:
+        pass
