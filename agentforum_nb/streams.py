@@ -222,13 +222,7 @@ class MessagePromise:
         return self._wait().__await__()
 
     def __aiter__(self) -> AsyncIterator[str]:
-        return self._tokens()
-
-    async def _tokens(self) -> AsyncIterator[str]:
-        async for chunk in _StreamReader(self._stream):
-            yield chunk
-        if self._stream.state is not DONE:
-            await self._wait()  # raises CallCancelled / AgentError carrying the stored partial message
+        return _TokenReader(self)
 
     def __repr__(self) -> str:
         if self._message is not None:
@@ -241,6 +235,24 @@ class MessagePromise:
     # notebook display: the notebook layer installs a renderer here (keeps this module free of Jupyter)
     def _repr_mimebundle_(self, include=None, exclude=None):
         return _display_hook(self)
+
+
+class _TokenReader(_StreamReader):
+    """Tokens of a promise; at the end of a failed or cancelled stream, raises the promise's error."""
+
+    __slots__ = ("_p",)
+
+    def __init__(self, promise: MessagePromise) -> None:
+        super().__init__(promise._stream)
+        self._p = promise
+
+    async def __anext__(self) -> str:
+        try:
+            return await _StreamReader.__anext__(self)
+        except StopAsyncIteration:
+            if self._s.state is not DONE:
+                await self._p._wait()  # raises CallCancelled / AgentError carrying the stored partial message
+            raise
 
 
 class _Feed:
@@ -344,24 +356,7 @@ class MessageSequence:
         return self._feed
 
     def __aiter__(self) -> AsyncIterator[MessagePromise]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[MessagePromise]:
-        feed = await self._feed_ready()
-        i = 0
-        while True:
-            if self._detached is not None:
-                raise self._detached.exception()
-            promises = feed.promises
-            if i < len(promises):
-                i += 1
-                yield promises[i - 1]
-                continue
-            if feed.state is not OPEN:
-                if feed.outcome is not None:
-                    raise feed.outcome.exception()
-                return
-            await feed.changed()
+        return _SequenceReader(self)
 
     async def _gather(self) -> tuple["Message", ...]:
         out = []
@@ -412,6 +407,36 @@ class MessageSequence:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return _display_hook(self)
+
+
+class _SequenceReader:
+    __slots__ = ("_seq", "_i")
+
+    def __init__(self, seq: MessageSequence) -> None:
+        self._seq = seq
+        self._i = 0
+
+    def __aiter__(self) -> "_SequenceReader":
+        return self
+
+    async def __anext__(self) -> MessagePromise:
+        seq = self._seq
+        feed = seq._feed
+        if feed is None:
+            feed = await seq._feed_ready()
+        while True:
+            if seq._detached is not None:
+                raise seq._detached.exception()
+            promises = feed.promises
+            i = self._i
+            if i < len(promises):
+                self._i = i + 1
+                return promises[i]
+            if feed.state is not OPEN:
+                if feed.outcome is not None:
+                    raise feed.outcome.exception()
+                raise StopAsyncIteration
+            await feed.changed()
 
 
 def _plain_display(obj: Any) -> dict:

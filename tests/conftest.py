@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+import agentforum_nb as af
+
+
+@pytest.fixture
+async def forum():
+    f = af.Forum()
+    yield f
+    await f.aclose()
+    leftover = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    assert not leftover, f"tasks left running after aclose(): {leftover}"
+
+
+class Gate:
+    """An async token source that pauses after ``pause_after`` tokens until released (no sleeps)."""
+
+    def __init__(self, tokens, pause_after: int | None = None, fail: BaseException | None = None) -> None:
+        self.tokens = list(tokens)
+        self.pause_after = pause_after
+        self.fail = fail
+        self.paused = asyncio.Event()
+        self.release = asyncio.Event()
+        self.closed = False
+
+    async def stream(self):
+        try:
+            for i, tok in enumerate(self.tokens):
+                if self.pause_after is not None and i == self.pause_after:
+                    self.paused.set()
+                    await self.release.wait()
+                yield tok
+            if self.fail is not None:
+                if self.pause_after is not None and self.pause_after >= len(self.tokens):
+                    self.paused.set()
+                    await self.release.wait()
+                raise self.fail
+        finally:
+            self.closed = True
+
+
+@pytest.fixture
+def gate():
+    return Gate
