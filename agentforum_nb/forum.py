@@ -214,6 +214,12 @@ class Forum:
     def _store_message(self, msg: Message) -> Message:
         stored = self._store.get(msg.id)
         if stored is not None:
+            if stored.content != msg.content or stored.metadata != msg.metadata or stored.sender != msg.sender \
+                    or stored.status != msg.status or stored.kind != msg.kind:
+                # the stored row does not match its id (it was corrupted); `msg` was just hashed: repair it
+                log.warning("agentforum_nb: stored message %s… did not match its id; repaired", msg.id[:12])
+                self._store.repair(msg)
+                return msg
             return stored
         stored = self._store.add(msg)
         if self._listeners:

@@ -38,6 +38,14 @@ class MemoryStore:
             siblings.append(message)
         return message
 
+    def repair(self, message: Message) -> None:
+        old = self._messages.get(message.id)
+        self._messages[message.id] = message
+        siblings = self._children.get(message.parent_id, [])
+        for i, m in enumerate(siblings):
+            if m is old:
+                siblings[i] = message
+
     def add_many(self, messages: Sequence[Message]) -> None:
         for m in messages:  # cannot fail part-way: the forum validated them all first
             self.add(m)

@@ -201,6 +201,14 @@ class SQLiteStore:
         self._remember(message)
         return message
 
+    def repair(self, message: Message) -> None:
+        with self._lock:
+            self._check_open()
+            v = self._values(message)
+            self._conn.execute("UPDATE messages SET kind=?, content=?, sender=?, parent_id=?, reply_to_id=?, "
+                               "original_id=?, status=?, metadata=? WHERE id=?", v[1:] + v[:1])
+        self._local[message.id] = message
+
     def add_many(self, messages: Sequence[Message]) -> None:
         with self._lock:
             self._check_open()
