@@ -192,14 +192,15 @@ def _ref(v: str | None) -> str:
 def canonical_body(kind: str, content: str, sender: str, parent_id: str | None, reply_to_id: str | None,
                    original_id: str | None, status: str, metadata: FrozenDict, fast: bool) -> str:
     """The RFC 8785 JSON text of the eight canonical fields (kind/status/ids must already be validated)."""
-    return ('{"content":' + _encode_str(content)
-            + ',"kind":"' + kind
-            + '","metadata":' + metadata_json(metadata, fast)
-            + ',"original_id":' + _ref(original_id)
-            + ',"parent_id":' + _ref(parent_id)
-            + ',"reply_to_id":' + _ref(reply_to_id)
-            + ',"sender":' + _encode_str(sender)
-            + ',"status":"' + status + '"}')
+    return "".join((
+        '{"content":', _encode_str(content),
+        ',"kind":"', kind,
+        '","metadata":', "{}" if not metadata else metadata_json(metadata, fast),
+        ',"original_id":', "null" if original_id is None else '"' + original_id + '"',
+        ',"parent_id":', "null" if parent_id is None else '"' + parent_id + '"',
+        ',"reply_to_id":', "null" if reply_to_id is None else '"' + reply_to_id + '"',
+        ',"sender":', _encode_str(sender),
+        ',"status":"', status, '"}'))
 
 
 def reference_body(fields: Mapping[str, Any]) -> bytes:
@@ -211,5 +212,8 @@ def canonical_bytes(body: str) -> bytes:
     return HEADER + body.encode("utf-8")
 
 
+_sha256 = hashlib.sha256
+
+
 def message_id(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    return _sha256(data).hexdigest()

@@ -20,7 +20,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from ._canonical import freeze_metadata, thaw
+from ._canonical import freeze_metadata, metadata_json, thaw
 from ._context import current_run, current_sender
 from .errors import AgentError, AgentForumError, CallCancelled, InvalidMessageError, UsageError
 from .messages import Message
@@ -58,11 +58,19 @@ def _exc_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+_encode_str = json.encoder.encode_basestring
+
+
 def cache_key(agent_name: str, version: str, last_id: str | None, kwargs: Any) -> str:
-    """The cache key of a call: agent name + version + last request id + canonical kwargs."""
-    body = json.dumps({"agent": agent_name, "version": version, "last": last_id, "kwargs": thaw(kwargs)},
-                      sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(("agentforum-cache 1\n" + body).encode("utf-8")).hexdigest()
+    """The cache key of a call: agent name + version + last request id + canonical kwargs.
+
+    ``sha256("agentforum-cache 1\n" + JSON array [agent, version, last_id, kwargs])`` with the kwargs in the
+    canonical (RFC 8785) form used for message metadata.
+    """
+    body = "".join(("agentforum-cache 1\n[", _encode_str(agent_name), ",", _encode_str(version), ",",
+                    "null" if last_id is None else '"' + last_id + '"', ",",
+                    "{}" if not kwargs else metadata_json(kwargs, freeze_metadata(kwargs)[1]), "]"))
+    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _is_async_iter(item: Any) -> bool:
@@ -154,6 +162,10 @@ class _Failure:
 class _Run:
     """One execution of an agent function and the chain of its responses."""
 
+    __slots__ = ("owner", "agent", "forum", "kwargs", "key", "feed", "callers", "children", "tasks", "task",
+                 "entries", "slots", "next", "parent", "function_done", "cancelled", "failure", "finished",
+                 "_advancing", "_again", "_advance_cb", "ctx")
+
     def __init__(self, owner: "AgentCall", key: str | None) -> None:
         self.owner = owner
         self.agent: Agent = owner.agent
@@ -183,7 +195,11 @@ class _Run:
         self.task = asyncio.current_task()
         token = current_run.set(self)
         try:
-            result = await self.agent.fn(self.ctx, **thaw(self.kwargs))
+            kwargs = self.kwargs
+            if kwargs:
+                result = await self.agent.fn(self.ctx, **thaw(kwargs))
+            else:
+                result = await self.agent.fn(self.ctx)
             if result is not None:
                 self.respond(result, None, None)
         except asyncio.CancelledError:
@@ -510,6 +526,10 @@ class _Run:
 class AgentCall:
     """A call to an agent: send requests, finish, read the responses. Returned by ``agent.call()``."""
 
+    __slots__ = ("agent", "forum", "kwargs", "sender", "cache", "parent_run", "_branch", "tip", "last_request",
+                 "_ancestors", "req_feed", "_pending", "_finished", "_wakeup", "responses", "run", "task",
+                 "_cancelled", "_released", "cache_hit", "shared", "__weakref__")
+
     def __init__(self, agent: "Agent", *, forum: "Forum | None", branch: Any, cache: bool | None,
                  kwargs: dict[str, Any]) -> None:
         parent_run = current_run.get()
@@ -619,6 +639,11 @@ class AgentCall:
         self.forum._runs.discard(self)
         if self.parent_run is not None:
             self.parent_run.children.discard(self)
+        if run is not None and run.owner is self and run.finished and not self.responses._detached:
+            # everything is stored: let the sequence outlive this call without keeping it (and its run) alive
+            self.responses._owner = None
+            run.slots = []
+            run.next = 0
 
     async def wait_closed(self) -> None:
         """Wait until every task of this call has ended (used by ``forum.aclose()``)."""

@@ -27,6 +27,7 @@ def is_message_id(value: object) -> bool:
     return type(value) is str and len(value) == 64 and _HEX.issuperset(value)
 
 
+
 def _check_ref(name: str, value: object) -> None:
     if value is not None and not is_message_id(value):
         raise InvalidMessageError(f"{name} must be a message id (64 lowercase hex characters) or None, "
@@ -67,17 +68,22 @@ class Message:
                                       key="status")
         if type(sender) is not str or not sender:
             raise InvalidMessageError(f"sender must be a non-empty str, not {sender!r}", key="sender")
-        _check_ref("parent_id", parent_id)
-        _check_ref("reply_to_id", reply_to_id)
-        _check_ref("original_id", original_id)
+        if parent_id is not None and not is_message_id(parent_id):
+            _check_ref("parent_id", parent_id)
+        if reply_to_id is not None:
+            _check_ref("reply_to_id", reply_to_id)
         if kind == "forward":
             if original_id is None:
                 raise InvalidMessageError("a kind='forward' message needs original_id (the forwarded message's id)",
                                           key="original_id")
+            _check_ref("original_id", original_id)
         elif original_id is not None:
             raise InvalidMessageError(f"original_id is only allowed on kind='forward' messages, not kind={kind!r}",
                                       key="original_id")
-        frozen, fast = freeze_metadata(metadata)
+        if metadata is None or metadata is EMPTY:
+            frozen, fast = EMPTY, True
+        else:
+            frozen, fast = freeze_metadata(metadata)
         body = canonical_body(kind, content, sender, parent_id, reply_to_id, original_id, status, frozen, fast)
         try:
             data = canonical_bytes(body)

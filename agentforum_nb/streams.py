@@ -33,7 +33,17 @@ def _wake(waiters: list) -> None:
                 fut.set_result(None)
             except RuntimeError:  # the future's loop is closed: nobody can be waiting on it any more
                 pass
-    waiters.clear()
+
+
+def _add_waiter(obj: Any) -> asyncio.Future:
+    """A future of the running loop, woken with the others of ``obj`` (lists are created lazily)."""
+    fut = asyncio.get_running_loop().create_future()
+    waiters = obj._waiters
+    if waiters is None:
+        obj._waiters = [fut]
+    else:
+        waiters.append(fut)
+    return fut
 
 
 class _Outcome:
@@ -59,7 +69,7 @@ class TokenStream:
         self.chunks: list[str] = [] if chunks is None else chunks
         self.state = state
         self.error: BaseException | None = None
-        self._waiters: list[asyncio.Future] = []
+        self._waiters: list[asyncio.Future] | None = None
         self._callbacks: list[Callable[[TokenStream], None]] | None = None
 
     @classmethod
@@ -73,16 +83,20 @@ class TokenStream:
         if self.state is not OPEN:
             return  # closed (e.g. cancelled): late chunks are not part of the message
         self.chunks.append(chunk)
-        if self._waiters:
-            _wake(self._waiters)
+        waiters = self._waiters
+        if waiters is not None:
+            self._waiters = None
+            _wake(waiters)
 
     def close(self, state: str = DONE, error: BaseException | None = None) -> None:
         if self.state is not OPEN:
             return
         self.state = state
         self.error = error
-        if self._waiters:
-            _wake(self._waiters)
+        waiters = self._waiters
+        if waiters is not None:
+            self._waiters = None
+            _wake(waiters)
         callbacks, self._callbacks = self._callbacks, None
         if callbacks:
             for cb in callbacks:
@@ -98,9 +112,7 @@ class TokenStream:
 
     async def wait_closed(self) -> None:
         while self.state is OPEN:
-            fut = asyncio.get_running_loop().create_future()
-            self._waiters.append(fut)
-            await fut
+            await _add_waiter(self)
 
     def __aiter__(self) -> "_StreamReader":
         return _StreamReader(self)
@@ -125,9 +137,7 @@ class _StreamReader:
                 return s.chunks[i]
             if s.state is not OPEN:
                 raise StopAsyncIteration
-            fut = asyncio.get_running_loop().create_future()
-            s._waiters.append(fut)
-            await fut
+            await _add_waiter(s)
 
 
 class MessagePromise:
@@ -142,7 +152,7 @@ class MessagePromise:
         self._stream = stream
         self._message: Message | None = None
         self._outcome: _Outcome | None = None
-        self._waiters: list[asyncio.Future] = []
+        self._waiters: list[asyncio.Future] | None = None
         self._callbacks: list[Callable[[MessagePromise], None]] | None = None
 
     @classmethod
@@ -162,8 +172,10 @@ class MessagePromise:
         self._settled()
 
     def _settled(self) -> None:
-        if self._waiters:
-            _wake(self._waiters)
+        waiters = self._waiters
+        if waiters is not None:
+            self._waiters = None
+            _wake(waiters)
         callbacks, self._callbacks = self._callbacks, None
         if callbacks:
             for cb in callbacks:
@@ -213,9 +225,7 @@ class MessagePromise:
 
     async def _wait(self) -> "Message":
         while not self.done():
-            fut = asyncio.get_running_loop().create_future()
-            self._waiters.append(fut)
-            await fut
+            await _add_waiter(self)
         return self.result()
 
     def __await__(self) -> Generator[Any, None, "Message"]:
@@ -264,7 +274,7 @@ class _Feed:
         self.promises: list[MessagePromise] = []
         self.state = OPEN
         self.outcome: _Outcome | None = None
-        self._waiters: list[asyncio.Future] = []
+        self._waiters: list[asyncio.Future] | None = None
         self._listeners: list[Callable[[], None]] | None = None
 
     @classmethod
@@ -286,8 +296,10 @@ class _Feed:
         self._notify()
 
     def _notify(self) -> None:
-        if self._waiters:
-            _wake(self._waiters)
+        waiters = self._waiters
+        if waiters is not None:
+            self._waiters = None
+            _wake(waiters)
         if self._listeners:
             for cb in tuple(self._listeners):
                 cb()
@@ -299,9 +311,7 @@ class _Feed:
             self._listeners.append(callback)
 
     async def changed(self) -> None:
-        fut = asyncio.get_running_loop().create_future()
-        self._waiters.append(fut)
-        await fut
+        await _add_waiter(self)
 
 
 class MessageSequence:
