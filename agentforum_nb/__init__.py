@@ -21,8 +21,21 @@ from .messages import Message
 from .models import FunctionModel, ScriptedModel, function_agent, scripted_agent
 from .runner import run_sync
 from .streams import MessagePromise, MessageSequence
+from .streams import set_display_hook as _set_display_hook
 
 __version__ = "0.1.0"
+
+
+def _lazy_display(obj: Any) -> Any:
+    """Rich display of promises and sequences: loads the notebook layer on first use (inside Jupyter)."""
+    try:
+        from .notebook import display_stream
+    except ImportError:  # ipywidgets/anywidget not installed: plain text
+        return {"text/plain": repr(obj)}
+    return display_stream(obj)
+
+
+_set_display_hook(_lazy_display)
 
 __all__ = [
     "Agent",

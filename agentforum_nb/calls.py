@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import itertools
 import hashlib
 import json
 import logging
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ._canonical import freeze_metadata, metadata_json, thaw
 from ._context import current_run, current_sender
 from .errors import AgentError, AgentForumError, CallCancelled, InvalidMessageError, UsageError
+from .forum import ForumEvent
 from .messages import Message
 from .streams import (CANCELLED, DONE, FAILED, OPEN, MessagePromise, MessageSequence, TokenStream, _Feed,
                       _Outcome)
@@ -122,10 +124,32 @@ class Context:
         return f"<Context of {self.agent.name!r}>"
 
 
+_handle_keys = itertools.count(1)
+
+
+class StreamHandle:
+    """A response that is streaming and has no id yet, as forum listeners (widgets) see it.
+
+    ``key`` is a temporary name (``"~12"``); ``parent`` is the id or key of the message it will follow;
+    ``promise`` gives its text so far (``promise.text``) and its message once stored.
+    """
+
+    __slots__ = ("key", "promise", "sender", "parent")
+
+    def __init__(self, promise: MessagePromise, sender: str, parent: str | None) -> None:
+        self.key = f"~{next(_handle_keys)}"
+        self.promise = promise
+        self.sender = sender
+        self.parent = parent
+
+    def __repr__(self) -> str:
+        return f"<StreamHandle {self.key} {self.sender} parent={self.parent}>"
+
+
 class _Slot:
     """One response message of a run: its promise, where its content comes from, and how to store it."""
 
-    __slots__ = ("promise", "stream", "source", "reply_to", "metadata", "dropped")
+    __slots__ = ("promise", "stream", "source", "reply_to", "metadata", "dropped", "handle")
 
     def __init__(self, promise: MessagePromise, stream: TokenStream | None, source: Any, reply_to: Any,
                  metadata: Any) -> None:
@@ -135,6 +159,7 @@ class _Slot:
         self.reply_to = reply_to
         self.metadata = metadata
         self.dropped = False
+        self.handle: StreamHandle | None = None
 
 
 class _Nested:
@@ -322,6 +347,8 @@ class _Run:
             if type(e) is _Slot:
                 entries.popleft()
                 self.slots.append(e)
+                if self.forum._listeners:
+                    self._announce(e)
                 feed.append(e.promise)
                 if e.stream is None and isinstance(e.source, MessagePromise):
                     e.source._on_settle(self._advance_cb)
@@ -349,6 +376,8 @@ class _Run:
                 slot = _Slot(MessagePromise(src._stream, self.agent.name, "forward"), None, src, e.reply_to,
                              e.metadata)
                 self.slots.append(slot)
+                if self.forum._listeners:
+                    self._announce(slot)
                 feed.append(slot.promise)
                 src._on_settle(self._advance_cb)
                 if isinstance(e.reply_to, MessagePromise):
@@ -371,6 +400,23 @@ class _Run:
                     text, etype = outcome.text, _exc_type_name(outcome.cause) if outcome.cause else "AgentError"
                 self._begin_failure(_Failure(text, etype, outcome.cause))
                 return
+
+    def _announce(self, slot: _Slot) -> None:
+        """Tell forum listeners (widgets) that a response started streaming, before it has an id."""
+        slots = self.slots
+        parent: str | None = None
+        prev = slots[-2] if len(slots) > 1 else None
+        if prev is not None and prev.promise._settled_message() is not None:
+            parent = prev.promise._settled_message().id  # type: ignore[union-attr]
+        elif prev is not None and prev.handle is not None:
+            parent = prev.handle.key
+        elif self.parent is not _UNKNOWN:
+            parent = self.parent  # the last stored response, or the last request
+        else:
+            anchor = self.owner.last_request if self.owner.last_request is not None else self.owner.tip
+            parent = None if anchor in (None, _UNKNOWN) else anchor.id
+        slot.handle = StreamHandle(slot.promise, self.agent.name, parent)
+        self.forum._emit(ForumEvent("stream-start", None, slot.handle))
 
     def _slot_fields(self, slot: _Slot) -> tuple | None:
         """(kind, content, status, original_id, cause) when the slot can be stored, else None."""
@@ -407,6 +453,8 @@ class _Run:
             if fields is None:
                 if slot.dropped or self.cancelled or self.failure is not None:
                     self.next += 1
+                    if slot.handle is not None:
+                        forum._emit(ForumEvent("stream-end", None, slot.handle))
                     cls = AgentError if (self.failure is not None and not self.cancelled) else CallCancelled
                     slot.promise._reject(_Outcome(cls, "the message was not completed: the run ended first", None,
                                                   self.failure.cause if self.failure else None))
@@ -420,7 +468,7 @@ class _Run:
                 reply_id = rm.id if rm is not None else None
             msg = Message(content, kind=kind, sender=self.agent.name, parent_id=self.parent,
                           reply_to_id=reply_id, original_id=original_id, status=status, metadata=slot.metadata)
-            msg = forum._store_message(msg)
+            msg = forum._store_message(msg, slot.handle)
             self.parent = msg.id
             self.next += 1
             if status == "complete":

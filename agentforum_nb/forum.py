@@ -211,9 +211,11 @@ class Forum:
             raise UsageError(f"add() takes a Message, not {type(message).__name__}; use post() for text")
         return self._adopt(message)
 
-    def _store_message(self, msg: Message) -> Message:
+    def _store_message(self, msg: Message, stream: Any = None) -> Message:
         stored = self._store.get(msg.id)
         if stored is not None:
+            if stream is not None and self._listeners:
+                self._emit(ForumEvent("message", stored, stream))
             if stored.content != msg.content or stored.metadata != msg.metadata or stored.sender != msg.sender \
                     or stored.status != msg.status or stored.kind != msg.kind:
                 # the stored row does not match its id (it was corrupted); `msg` was just hashed: repair it
@@ -223,7 +225,7 @@ class Forum:
             return stored
         stored = self._store.add(msg)
         if self._listeners:
-            self._emit(ForumEvent("message", stored))
+            self._emit(ForumEvent("message", stored, stream))
         return stored
 
     def _adopt(self, msg: Message) -> Message:

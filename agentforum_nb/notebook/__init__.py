@@ -1,0 +1,16 @@
+"""The notebook layer: live widgets over a forum. The only layer that imports ipywidgets / anywidget.
+
+* :class:`TreeView`: the tree as a graph; click to select, check out (backtrack), branch, regenerate, stop.
+* :class:`ChatView`: one branch as a transcript that follows new answers and a linked TreeView's head.
+* A ``MessagePromise`` or ``MessageSequence`` shown as a cell's result streams live (:class:`StreamView`).
+"""
+
+from __future__ import annotations
+
+from ..streams import set_display_hook
+from .chat_view import ChatView, StreamView, display_stream
+from .tree_view import TreeView
+
+set_display_hook(display_stream)
+
+__all__ = ["TreeView", "ChatView", "StreamView", "display_stream"]

@@ -1,0 +1,156 @@
+"""Turns forum events into the widget protocol's snapshot and delta messages (no ipywidgets here).
+
+A :class:`TreeTracker` listens to a forum, remembers what the browser already has, and on ``flush()`` returns
+one ``delta`` with only what changed: new nodes, new pending streams, text appended to pending streams since
+the last flush, pending streams resolved to stored ids, and pending streams that ended without a message.
+Flushes are driven by the widget at most ~20 times per second, so token text is batched.
+See ``docs/widget_protocol.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..forum import Forum, ForumEvent
+from ..messages import Message
+
+SNIPPET = 200
+
+
+def node_of(m: Message) -> dict[str, Any]:
+    return {"id": m.id, "parent": m.parent_id, "sender": m.sender, "kind": m.kind, "status": m.status,
+            "snippet": m.content[:SNIPPET], "n_chars": len(m.content), "reply_to": m.reply_to_id,
+            "original": m.original_id}
+
+
+def full_message(m: Message) -> dict[str, Any]:
+    return {"id": m.id, "parent_id": m.parent_id, "reply_to_id": m.reply_to_id, "original_id": m.original_id,
+            "kind": m.kind, "sender": m.sender, "status": m.status, "content": m.content,
+            "metadata": m.fields()["metadata"]}
+
+
+class TreeTracker:
+    """Keeps the browser's view of (part of) a forum in sync, as deltas.
+
+    ``include(message)`` decides which stored messages belong to the view (e.g. a subtree); pending streams
+    are shown when their parent is shown.
+    """
+
+    def __init__(self, forum: Forum, include: Callable[[Message], bool] | None = None,
+                 on_change: Callable[[], None] | None = None, *, accept_roots: bool = True) -> None:
+        self.forum = forum
+        self.include = include or (lambda m: True)
+        self.accept_roots = accept_roots
+        self._text_out: dict[str, str] = {}
+        self.on_change = on_change
+        self.known: set[str] = set()
+        self.pending: dict[str, Any] = {}  # key -> StreamHandle
+        self.sent_len: dict[str, int] = {}
+        self._new_nodes: list[dict[str, Any]] = []
+        self._new_streams: list[dict[str, Any]] = []
+        self._resolved: list[dict[str, str]] = []
+        self._ended: list[str] = []
+        self._unsubscribe = forum.subscribe(self._on_event)
+
+    def close(self) -> None:
+        self._unsubscribe()
+
+    # -- events -------------------------------------------------------------------------------------------
+    def _visible_parent(self, parent: str | None) -> bool:
+        return parent is None or parent in self.known or parent in self.pending
+
+    def _on_event(self, ev: ForumEvent) -> None:
+        if ev.kind == "stream-start":
+            h = ev.stream
+            if h.parent is not None and not self._visible_parent(h.parent):
+                return
+            if h.parent is None and not self.accept_roots:
+                return
+            self.pending[h.key] = h
+            text = h.promise.text
+            self.sent_len[h.key] = len(text)
+            self._new_streams.append({"key": h.key, "parent": h.parent, "sender": h.sender, "text": text})
+        elif ev.kind == "message":
+            m = ev.message
+            h = ev.stream
+            if h is not None and h.key in self.pending:
+                self._flush_text_of(h.key)
+                del self.pending[h.key]
+                self.sent_len.pop(h.key, None)
+                if m.id not in self.known:
+                    self.known.add(m.id)
+                    self._new_nodes.append(node_of(m))
+                self._resolved.append({"key": h.key, "id": m.id})
+                self._repoint(h.key, m.id)
+            elif m.id not in self.known and self.include(m):
+                self.known.add(m.id)
+                self._new_nodes.append(node_of(m))
+        elif ev.kind == "stream-end":
+            h = ev.stream
+            if h.key in self.pending:
+                del self.pending[h.key]
+                self.sent_len.pop(h.key, None)
+                self._ended.append(h.key)
+        else:
+            return
+        if self.on_change is not None:
+            self.on_change()
+
+    def _repoint(self, key: str, new_id: str) -> None:
+        for h in self.pending.values():
+            if h.parent == key:
+                h.parent = new_id
+
+    # -- output -------------------------------------------------------------------------------------------
+    def snapshot(self, messages: Iterable[Message]) -> dict[str, Any]:
+        """The whole view; resets the delta state."""
+        self.known = set()
+        nodes = []
+        for m in messages:
+            if self.include(m):
+                self.known.add(m.id)
+                nodes.append(node_of(m))
+        streams = []
+        for key, h in list(self.pending.items()):
+            if h.promise.done():
+                del self.pending[key]
+                continue
+            text = h.promise.text
+            self.sent_len[key] = len(text)
+            streams.append({"key": key, "parent": h.parent, "sender": h.sender, "text": text})
+        self._new_nodes, self._new_streams, self._resolved, self._ended = [], [], [], []
+        return {"kind": "snapshot", "nodes": nodes, "streams": streams}
+
+    def _flush_text_of(self, key: str) -> None:
+        h = self.pending.get(key)
+        if h is None:
+            return
+        text = h.promise.text
+        sent = self.sent_len.get(key, 0)
+        if len(text) > sent:
+            self._text_out[key] = self._text_out.get(key, "") + text[sent:]
+            self.sent_len[key] = len(text)
+
+    def delta(self) -> dict[str, Any] | None:
+        """What changed since the last call (or None when nothing did)."""
+        text = self._text_out_all()
+        if not (self._new_nodes or self._new_streams or self._resolved or self._ended or text):
+            return None
+        out = {"kind": "delta", "nodes": self._new_nodes, "streams": self._new_streams, "text": text,
+               "resolved": self._resolved, "ended": self._ended}
+        self._new_nodes, self._new_streams, self._resolved, self._ended = [], [], [], []
+        return out
+
+    def _text_out_all(self) -> dict[str, str]:
+        out, self._text_out = self._text_out, {}
+        for key, h in self.pending.items():
+            text = h.promise.text
+            sent = self.sent_len.get(key, 0)
+            if len(text) > sent:
+                out[key] = out.get(key, "") + text[sent:]
+                self.sent_len[key] = len(text)
+        return out
+
+    def has_live_streams(self) -> bool:
+        return bool(self.pending)

@@ -1,0 +1,324 @@
+"""``TreeView``: the forum's tree as a live, clickable graph (an anywidget; front end in ``js/``)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import traitlets as t
+
+from ..agents import Agent
+from ..calls import default_forum
+from ..errors import AgentForumError, MessageNotFound, UsageError
+from ..forum import Forum, ForumEvent
+from ..messages import Message, is_message_id
+from ..streams import MessageSequence
+from ._tracker import TreeTracker, full_message
+
+log = logging.getLogger("agentforum_nb")
+STATIC = Path(__file__).resolve().parent.parent / "static"
+FLUSH_INTERVAL = 0.05  # seconds: at most ~20 kernel->browser updates per second per widget
+MAX_TEXT = 100_000
+
+_FALLBACK_ESM = """
+export default { render({ model, el }) {
+  el.textContent = "agentforum_nb: the widget bundle is missing; rebuild it with `npm run build` in js/";
+} };
+"""
+
+
+def _esm(name: str) -> Any:
+    path = STATIC / name
+    return path if path.exists() else _FALLBACK_ESM
+
+
+class _LiveWidget(anywidget.AnyWidget):
+    """Shared plumbing: a tracker of forum events and a throttled flush of deltas to the browser."""
+
+    error = t.Unicode("").tag(sync=True)
+
+    def _start_tracking(self, forum: Forum, tracker: TreeTracker) -> None:
+        self.forum = forum
+        self._tracker = tracker
+        self._flush_handle: asyncio.TimerHandle | None = None
+        self._last_flush = 0.0
+        self.messages_sent = 0  # kernel -> browser custom messages (for tests and benchmarks)
+        self.on_msg(self._on_custom)
+
+    def _changed(self) -> None:
+        if self._flush_handle is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush()
+            return
+        delay = max(0.0, self._last_flush + FLUSH_INTERVAL - loop.time())
+        self._flush_handle = loop.call_later(delay, self._timer_flush)
+
+    def _timer_flush(self) -> None:
+        self._flush_handle = None
+        self.flush()
+        if self._tracker.has_live_streams():  # token text is polled, not pushed per token
+            self._changed()
+
+    def flush(self) -> None:
+        """Send what changed since the last update (called automatically, at most ~20 times a second)."""
+        delta = self._tracker.delta()
+        try:
+            self._last_flush = asyncio.get_running_loop().time()
+        except RuntimeError:
+            pass
+        if delta is not None:
+            self._emit_custom(delta)
+
+    def _emit_custom(self, content: dict[str, Any]) -> None:
+        self.messages_sent += 1
+        self.send(content)
+
+    def _report(self, text: str) -> None:
+        """Show a problem in the widget's error area (and the log); never raise into the kernel."""
+        log.warning("agentforum_nb widget: %s", text)
+        self.error = text
+
+    def _on_custom(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        try:
+            if not isinstance(content, dict) or not isinstance(content.get("kind"), str):
+                raise UsageError(f"malformed message from the browser: {content!r:.200}")
+            handler = getattr(self, "_on_" + content["kind"].replace("-", "_"), None)
+            if handler is None:
+                raise UsageError(f"unknown message kind {content['kind']!r:.60} from the browser")
+            handler(content)
+        except AgentForumError as exc:
+            self._report(str(exc))
+        except Exception as exc:  # noqa: BLE001 - a widget callback must never break the kernel
+            log.exception("agentforum_nb widget callback failed")
+            self._report(f"{type(exc).__name__}: {exc}")
+
+    def _message_arg(self, content: dict[str, Any], key: str = "id") -> Message:
+        value = content.get(key)
+        if not is_message_id(value):
+            raise UsageError(f"{key!r} from the browser is not a message id: {value!r:.80}")
+        try:
+            return self.forum.get(value)
+        except MessageNotFound:
+            raise UsageError(f"the browser referred to message {value[:12]}…, which is not in this forum") from None
+
+    def _on_get_message(self, content: dict[str, Any]) -> None:
+        msg = self._message_arg(content)
+        self._emit_custom({"kind": "message", "request_id": content.get("request_id"), "message": full_message(msg)})
+
+    def close(self) -> None:
+        if getattr(self, "_af_closed", False):
+            return
+        self._af_closed = True
+        tracker = getattr(self, "_tracker", None)
+        if tracker is not None:
+            tracker.close()
+        if getattr(self, "_flush_handle", None) is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        super().close()
+
+
+def _resolve_head(forum: Forum, value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, Message):
+        return forum._resolve(value, "head").id
+    if isinstance(value, str):
+        return forum.get(value).id
+    msg = value._settled_message() if hasattr(value, "_settled_message") else None
+    if msg is None:
+        raise UsageError(f"head must be a Message, a message id or a finished promise/sequence, not {value!r:.80}")
+    return msg.id
+
+
+class TreeView(_LiveWidget):
+    """The forum (or the subtree under ``root``) as a live graph.
+
+    Click selects (``selected_id``); "check out" makes the selection the head (``head_id``); "branch" posts a
+    new user message under the selection and calls the chosen agent from ``agents``; "regenerate" re-asks the
+    agent that wrote the selected response (bypassing the cache); "stop" cancels running calls.
+    The same actions are methods: :meth:`select`, :meth:`checkout`, :meth:`branch`, :meth:`regenerate`,
+    :meth:`stop`.
+    """
+
+    _esm = _esm("tree.js")
+    selected_id = t.Unicode("").tag(sync=True)
+    head_id = t.Unicode("").tag(sync=True)
+    agents = t.List(t.Unicode()).tag(sync=True)
+    root_id = t.Unicode("").tag(sync=True)
+    layout = t.Unicode("tidy").tag(sync=True)
+    budget = t.Int(2000).tag(sync=True)
+
+    def __init__(self, forum: Forum | None = None, *, agents: Any = (), root: Any = None, head: Any = None,
+                 layout: str = "tidy", budget: int = 2000) -> None:
+        forum = forum if forum is not None else default_forum()
+        agent_list = [agents] if isinstance(agents, Agent) else list(agents)
+        for a in agent_list:
+            if not isinstance(a, Agent):
+                raise UsageError(f"agents must be af.Agent objects, not {type(a).__name__}")
+        if layout not in ("tidy", "graphviz"):
+            raise UsageError(f"layout must be 'tidy' or 'graphviz', not {layout!r}")
+        root_id = _resolve_head(forum, root)
+        super().__init__(agents=[a.name for a in agent_list], root_id=root_id, layout=layout, budget=budget,
+                         head_id=_resolve_head(forum, head))
+        self._agents: dict[str, Agent] = {a.name: a for a in agent_list}
+        self._calls: list[MessageSequence] = []
+        self._following = False
+        self._subtree: set[str] | None = None
+        if root_id:
+            self._subtree = {m.id for m in forum._subtree(root_id)}
+        self._start_tracking(forum, TreeTracker(forum, self._include, self._changed, accept_roots=not root_id))
+        self._unfollow = forum.subscribe(self._follow_head)
+
+    # -- what is shown ------------------------------------------------------------------------------------
+    def _include(self, m: Message) -> bool:
+        sub = self._subtree
+        if sub is None:
+            return True
+        if m.id in sub or m.parent_id in sub:
+            sub.add(m.id)
+            return True
+        return False
+
+    def _messages(self) -> list[Message]:
+        if self.root_id:
+            return self.forum._subtree(self.root_id)
+        return list(self.forum)
+
+    def _follow_head(self, ev: ForumEvent) -> None:
+        """After branch/regenerate, the head follows the new answer as it is stored."""
+        m = ev.message
+        if self._following and ev.kind == "message" and m is not None and m.parent_id == self.head_id \
+                and m.sender != "user":
+            self.head_id = m.id
+
+    # -- browser messages ---------------------------------------------------------------------------------
+    def _on_ready(self, content: dict[str, Any]) -> None:
+        self._emit_custom(self._tracker.snapshot(self._messages()))
+
+    def _on_select(self, content: dict[str, Any]) -> None:
+        self.selected_id = self._message_arg(content).id
+
+    def _on_checkout(self, content: dict[str, Any]) -> None:
+        self.checkout(self._message_arg(content))
+
+    def _on_branch(self, content: dict[str, Any]) -> None:
+        parent = self._message_arg(content)
+        text = content.get("text")
+        agent = content.get("agent") or None
+        if agent is not None and not isinstance(agent, str):
+            raise UsageError(f"agent must be a name, not {agent!r:.60}")
+        self.branch(text, agent=agent, parent=parent)
+
+    def _on_regenerate(self, content: dict[str, Any]) -> None:
+        self.regenerate(self._message_arg(content))
+
+    def _on_stop(self, content: dict[str, Any]) -> None:
+        self.stop()
+
+    def _on_load_graphviz(self, content: dict[str, Any]) -> None:
+        path = STATIC / "graphviz.js"
+        if not path.exists():
+            raise UsageError("the Graphviz layout bundle is not installed (static/graphviz.js is missing)")
+        self._emit_custom({"kind": "graphviz-code", "code": path.read_text(encoding="utf-8")})
+
+    # -- actions ------------------------------------------------------------------------------------------
+    @property
+    def head(self) -> Message | None:
+        return self.forum.get(self.head_id) if self.head_id else None
+
+    @property
+    def selected(self) -> Message | None:
+        return self.forum.get(self.selected_id) if self.selected_id else None
+
+    def select(self, message: Any) -> None:
+        self.selected_id = _resolve_head(self.forum, message)
+
+    def checkout(self, message: Any) -> None:
+        """Make ``message`` the head (backtrack to it)."""
+        self._following = False
+        self.head_id = _resolve_head(self.forum, message)
+        self.error = ""
+
+    def _agent(self, name: str | None) -> Agent | None:
+        if name is None:
+            if len(self._agents) == 1:
+                return next(iter(self._agents.values()))
+            if not self._agents:
+                return None
+            raise UsageError(f"choose an agent: one of {', '.join(sorted(self._agents))}")
+        agent = self._agents.get(name)
+        if agent is None:
+            raise UsageError(f"no agent named {name!r} is attached to this TreeView "
+                             f"(agents: {', '.join(sorted(self._agents)) or 'none'})")
+        return agent
+
+    def branch(self, text: Any, *, agent: str | None = None, parent: Any = None) -> MessageSequence | None:
+        """Post ``text`` as a user message under ``parent`` (default: the selection, else the head) and ask
+        ``agent`` (a name from ``agents``; optional when there is one). Returns the agent's responses."""
+        if not isinstance(text, str) or not text.strip():
+            raise UsageError("branch needs some text: type a message first")
+        if len(text) > MAX_TEXT:
+            raise UsageError(f"the message is too long ({len(text)} characters; at most {MAX_TEXT})")
+        chosen = self._agent(agent)
+        if parent is None:
+            parent = self.selected_id or self.head_id or None
+        msg = self.forum.post(text, parent=parent, sender="user")
+        self.selected_id = msg.id
+        self.head_id = msg.id
+        self.error = ""
+        if chosen is None:
+            return None
+        seq = chosen.quick_call(msg, forum=self.forum)
+        self._remember(seq)
+        self._following = True
+        return seq
+
+    def regenerate(self, message: Any) -> MessageSequence:
+        """Ask the agent that wrote ``message`` again, on the same input, bypassing the cache: a new sibling."""
+        msg = self.forum._resolve(message, "message")
+        if msg.parent_id is None:
+            raise UsageError("a root message has nothing to regenerate from")
+        agent = self._agents.get(msg.sender)
+        if agent is None:
+            raise UsageError(f"cannot regenerate: {msg.sender!r} is not one of this TreeView's agents "
+                             f"({', '.join(sorted(self._agents)) or 'none'})")
+        parent = self.forum.get(msg.parent_id)
+        seq = agent.quick_call(parent, forum=self.forum, cache=False)
+        self._remember(seq)
+        self.head_id = parent.id
+        self._following = True
+        self.error = ""
+        return seq
+
+    def stop(self) -> int:
+        """Cancel the calls started from this view and every top-level call running in the forum."""
+        n = 0
+        for seq in self._calls:
+            if not seq.done():
+                seq.cancel()
+                n += 1
+        self._calls = []
+        for call in list(self.forum._runs):
+            if call.parent_run is None and not call.done():
+                call.cancel()
+                n += 1
+        return n
+
+    def _remember(self, seq: MessageSequence) -> None:
+        self._calls = [s for s in self._calls if not s.done()]
+        self._calls.append(seq)
+
+    def close(self) -> None:
+        if getattr(self, "_af_closed", False):
+            return
+        unfollow = getattr(self, "_unfollow", None)
+        if unfollow is not None:
+            unfollow()
+        super().close()

@@ -1,0 +1,221 @@
+"""Notebook widgets without a browser: drive the comm like the front end does, assert on traits and messages."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+import agentforum_nb as af
+from agentforum_nb.notebook import ChatView, StreamView, TreeView
+
+
+def frontend(widget, content):
+    """Deliver a custom message as the browser would (through the widget's comm)."""
+    widget.comm.handle_msg({"content": {"data": {"method": "custom", "content": content}}, "buffers": []})
+
+
+def record(widget):
+    sent = []
+    widget.send = lambda content, buffers=None: sent.append(content)
+    return sent
+
+
+def gated_agent(name, gate):
+    async def fn(ctx):
+        ctx.respond(gate.stream())
+
+    return af.Agent(fn, name=name, cache=False)
+
+
+async def settle(seq):
+    try:
+        await seq
+    except (af.AgentError, af.CallCancelled):
+        pass
+
+
+async def test_ready_sends_snapshot(forum):
+    a = forum.post("hello <script>alert(1)</script>")
+    b = forum.post("reply", parent=a, sender="bot")
+    w = TreeView(forum)
+    sent = record(w)
+    frontend(w, {"kind": "ready"})
+    (snap,) = sent
+    assert snap["kind"] == "snapshot"
+    assert [n["id"] for n in snap["nodes"]] == [a.id, b.id]
+    assert snap["nodes"][0]["snippet"] == "hello <script>alert(1)</script>"  # text, rendered as text by the JS
+    assert snap["nodes"][1]["parent"] == a.id and snap["nodes"][1]["sender"] == "bot"
+    w.close()
+
+
+async def test_select_checkout_and_details(forum):
+    a = forum.post("a")
+    w = TreeView(forum)
+    sent = record(w)
+    frontend(w, {"kind": "select", "id": a.id})
+    assert w.selected_id == a.id and w.selected == a
+    frontend(w, {"kind": "checkout", "id": a.id})
+    assert w.head_id == a.id and w.head == a
+    frontend(w, {"kind": "get-message", "id": a.id, "request_id": 7})
+    assert sent[-1] == {"kind": "message", "request_id": 7, "message": {
+        "id": a.id, "parent_id": None, "reply_to_id": None, "original_id": None, "kind": "message",
+        "sender": "user", "status": "complete", "content": "a", "metadata": {}}}
+    w.close()
+
+
+async def test_branch_streams_answer_as_deltas(forum, gate):
+    g = gate(["Hel", "lo ", "there"], pause_after=2)
+    bot = gated_agent("bot", g)
+    root = forum.post("root")
+    w = TreeView(forum, agents=[bot])
+    sent = record(w)
+    frontend(w, {"kind": "ready"})
+    frontend(w, {"kind": "branch", "id": root.id, "text": "hi bot", "agent": "bot"})
+    assert w.error == ""
+    (question,) = forum.children(root)
+    assert question.content == "hi bot" and question.sender == "user"
+    assert w.head_id == question.id
+    await g.paused.wait()
+    w.flush()
+    deltas = [m for m in sent if m["kind"] == "delta"]
+    streams = [s for d in deltas for s in d["streams"]]
+    assert len(streams) == 1 and streams[0]["sender"] == "bot" and streams[0]["parent"] == question.id
+    key = streams[0]["key"]
+    texts = "".join(d["text"].get(key, "") for d in deltas) + streams[0]["text"]
+    assert texts == "Hello "
+    assert any(n["id"] == question.id for d in deltas for n in d["nodes"])
+    g.release.set()
+    await settle(w._calls[0])
+    w.flush()
+    deltas = [m for m in sent if m["kind"] == "delta"]
+    resolved = [r for d in deltas for r in d["resolved"]]
+    (answer,) = forum.children(question)
+    assert resolved == [{"key": key, "id": answer.id}]
+    all_text = streams[0]["text"] + "".join(d["text"].get(key, "") for d in deltas)
+    assert all_text == answer.content == "Hello there"
+    assert w.head_id == answer.id  # the head followed the new answer
+    w.close()
+
+
+async def test_bad_frontend_messages_are_reported_not_raised(forum):
+    a = forum.post("a")
+    w = TreeView(forum, agents=[])
+    record(w)
+    before = len(forum)
+    for bad in [{"kind": "checkout", "id": "f" * 64}, {"kind": "checkout", "id": 12}, {"nokind": 1},
+                {"kind": "explode"}, {"kind": "branch", "id": a.id, "text": ""},
+                {"kind": "branch", "id": a.id, "text": "x", "agent": "ghost"}, "not a dict",
+                {"kind": "regenerate", "id": a.id}]:
+        w.error = ""
+        frontend(w, bad)
+        assert w.error, bad
+    assert len(forum) == before and w.head_id == ""
+    w.close()
+
+
+async def test_stop_cancels_running_calls(forum, gate):
+    g = gate(["a", "b"], pause_after=1)
+    bot = gated_agent("bot", g)
+    w = TreeView(forum, agents=[bot])
+    record(w)
+    seq = w.branch("go")
+    await g.paused.wait()
+    frontend(w, {"kind": "stop"})
+    with pytest.raises(af.CallCancelled):
+        await seq
+    assert [m.status for m in forum if m.sender == "bot"] == ["cancelled"]
+    w.close()
+
+
+async def test_regenerate_makes_a_sibling_bypassing_cache(forum):
+    bot = af.scripted_agent("bot", ["first answer", "second answer"])
+    q = forum.post("question")
+    (first,) = await bot.quick_call(q, forum=forum)
+    w = TreeView(forum, agents=[bot])
+    record(w)
+    frontend(w, {"kind": "regenerate", "id": first.id})
+    await settle(w._calls[-1])
+    assert [m.content for m in forum.children(q)] == ["first answer", "second answer"]
+    w.close()
+
+
+async def test_subtree_root(forum):
+    a = forum.post("a")
+    b = forum.post("b", parent=a)
+    other = forum.post("other")
+    w = TreeView(forum, root=b)
+    sent = record(w)
+    frontend(w, {"kind": "ready"})
+    assert [n["id"] for n in sent[0]["nodes"]] == [b.id]
+    c = forum.post("c", parent=b)
+    forum.post("d", parent=other)
+    w.flush()
+    assert [n["id"] for n in sent[-1]["nodes"]] == [c.id]
+    w.close()
+
+
+async def test_updates_are_batched(forum):
+    async def many(ctx):
+        async def toks():
+            for i in range(300):
+                await asyncio.sleep(0)
+                yield "x"
+        ctx.respond(toks())
+
+    agent = af.Agent(many, name="many", cache=False)
+    w = TreeView(forum, agents=[agent])
+    sent = record(w)
+    frontend(w, {"kind": "ready"})
+    seq = w.branch("go")
+    await seq
+    w.flush()
+    deltas = [m for m in sent if m["kind"] == "delta"]
+    # 300 tokens arrive within a few loop iterations; they reach the browser in a handful of batched deltas
+    assert 1 <= len(deltas) <= 10
+    key = next(s["key"] for d in deltas for s in d["streams"])
+    text = "".join(s["text"] for d in deltas for s in d["streams"]) + "".join(d["text"].get(key, "") for d in deltas)
+    assert text == "x" * 300
+    w.close()
+
+
+async def test_chat_view_follows_tree_head(forum):
+    bot = af.scripted_agent("bot", ["answer one", "answer two"])
+    w = TreeView(forum, agents=[bot])
+    record(w)
+    chat = ChatView(forum, head=w)
+    csent = record(chat)
+    seq = w.branch("question")
+    await seq
+    assert chat.head_id == w.head_id
+    assert chat.transcript == [("user", "question"), ("bot", "answer one")]
+    root_q = forum.roots()[0]
+    w.checkout(root_q)
+    assert chat.head_id == root_q.id
+    assert csent[-1]["kind"] == "snapshot" and [n["id"] for n in csent[-1]["nodes"]] == [root_q.id]
+    chat.close()
+    w.close()
+
+
+async def test_stream_view_of_sequence(forum, gate):
+    g = gate(["a", "b"], pause_after=1)
+    seq = gated_agent("bot", g).quick_call("x", forum=forum)
+    await g.paused.wait()
+    v = StreamView(seq)
+    assert v.items == [{"sender": "bot", "text": "a", "status": "streaming"}]
+    g.release.set()
+    await seq
+    v.refresh()
+    assert v.items == [{"sender": "bot", "text": "ab", "status": "complete"}]
+    bundle = seq._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle and bundle["text/plain"] == "bot: ab"
+    v.close()
+
+
+def test_notebook_layer_is_separate():
+    import subprocess
+    import sys
+
+    code = ("import sys, agentforum_nb as af; af.Forum().post('x'); "
+            "assert 'ipywidgets' not in sys.modules and 'anywidget' not in sys.modules; print('ok')")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "ok"
