@@ -262,10 +262,11 @@ class _Run:
             self.entries.append(_Slot(MessagePromise(stream, name), stream, None, reply_to, metadata))
         elif isinstance(item, Message):
             original = self.forum._resolve(item, "a response")
-            p = MessagePromise(TokenStream.complete(original.content), name, "forward")
+            p = MessagePromise(TokenStream.complete(original.content), name, "forward", original.sender)
             self.entries.append(_Slot(p, None, original, reply_to, metadata))
         elif isinstance(item, MessagePromise):
-            self.entries.append(_Slot(MessagePromise(item._stream, name, "forward"), None, item, reply_to, metadata))
+            self.entries.append(_Slot(MessagePromise(item._stream, name, "forward", item.author), None, item,
+                                      reply_to, metadata))
         elif isinstance(item, MessageSequence):
             owner = item._owner
             if owner is not None:
@@ -373,8 +374,8 @@ class _Run:
             while e.taken < len(promises):
                 src = promises[e.taken]
                 e.taken += 1
-                slot = _Slot(MessagePromise(src._stream, self.agent.name, "forward"), None, src, e.reply_to,
-                             e.metadata)
+                slot = _Slot(MessagePromise(src._stream, self.agent.name, "forward", src.author), None, src,
+                             e.reply_to, e.metadata)
                 self.slots.append(slot)
                 if self.forum._listeners:
                     self._announce(slot)

@@ -386,6 +386,27 @@ class Forum:
         return out
 
     # -- drawing ------------------------------------------------------------------------------------------
+    def tree_text(self, root: MessageRef = None, *, max_chars: int = 60) -> str:
+        """The tree (or the subtree under ``root``) as indented text, one message a line."""
+        self._check_open()
+        tops = [self._resolve(root, "root")] if root is not None else self._store.roots()
+        lines: list[str] = []
+        stack: list[tuple[Message, str, bool, bool]] = [(m, "", i == len(tops) - 1, True)
+                                                         for i, m in reversed(list(enumerate(tops)))]
+        while stack:
+            msg, prefix, last, top = stack.pop()
+            text = " ".join(msg.content.split())
+            text = text if len(text) <= max_chars else text[: max_chars - 1] + "…"
+            tag = "" if msg.kind == "message" else f" [{msg.kind}]"
+            tag += "" if msg.status == "complete" else f" [{msg.status}]"
+            branch = "" if top else ("└─ " if last else "├─ ")
+            lines.append(f"{prefix}{branch}{msg.id[:8]} {msg.sender}{tag}: {text}")
+            kids = self._store.children(msg.id)
+            child_prefix = prefix if top else prefix + ("   " if last else "│  ")
+            for i in range(len(kids) - 1, -1, -1):
+                stack.append((kids[i], child_prefix, i == len(kids) - 1, False))
+        return "\n".join(lines)
+
     def to_graphviz(self, root: MessageRef = None, *, max_chars: int = 40) -> "graphviz.Digraph":
         """The tree (or the subtree under ``root``) as a ``graphviz.Digraph`` (no Graphviz binary needed)."""
         self._check_open()

@@ -144,11 +144,14 @@ class MessagePromise:
     """A message that may still be streaming. ``await p`` gives the stored :class:`Message`;
     ``async for token in p`` gives its text chunks as produced (every consumer from the first chunk)."""
 
-    __slots__ = ("sender", "kind", "_stream", "_message", "_outcome", "_waiters", "_callbacks", "__weakref__")
+    __slots__ = ("sender", "kind", "author", "_stream", "_message", "_outcome", "_waiters", "_callbacks",
+                 "__weakref__")
 
-    def __init__(self, stream: TokenStream, sender: str, kind: str = "message") -> None:
+    def __init__(self, stream: TokenStream, sender: str, kind: str = "message", author: str | None = None) -> None:
         self.sender = sender
         self.kind = kind
+        #: who wrote the text: the sender, or for a forward the author of the forwarded message
+        self.author = sender if author is None else author
         self._stream = stream
         self._message: Message | None = None
         self._outcome: _Outcome | None = None
