@@ -93,7 +93,12 @@ class Agent:
     def quick_call(self, *requests: Any, forum: "Forum | None" = None, branch: Any = None,
                    cache: bool | None = None, **kwargs: Any) -> "MessageSequence":
         """``call(...).send(*requests).finish()``: the responses, as a :class:`MessageSequence`."""
-        return self.call(forum=forum, branch=branch, cache=cache, **kwargs).send(*requests).finish()
+        from .calls import AgentCall
+
+        call = AgentCall(self, forum=forum, branch=branch, cache=cache, kwargs=kwargs, _autostart=False)
+        seq = call.send(*requests).finish()
+        call._start_if_loop()
+        return seq
 
     __call__ = quick_call
 

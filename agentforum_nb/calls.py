@@ -80,6 +80,21 @@ def _is_async_iter(item: Any) -> bool:
         item, (MessagePromise, MessageSequence)))
 
 
+def _settled(item: Any) -> bool:
+    """Can this request be placed without awaiting anything?"""
+    if isinstance(item, (str, Message)):
+        return True
+    if isinstance(item, MessagePromise):
+        return item._message is not None
+    if isinstance(item, MessageSequence):
+        feed = item._feed
+        return feed is not None and feed.state is DONE and item._detached is None and all(
+            p._message is not None for p in feed.promises)
+    if isinstance(item, (list, tuple)):
+        return all(_settled(x) for x in item)
+    return False
+
+
 def _check_item(item: Any, what: str) -> None:
     if isinstance(item, (str, Message, MessagePromise, MessageSequence)):
         return
@@ -580,7 +595,7 @@ class AgentCall:
                  "_cancelled", "_released", "cache_hit", "shared", "__weakref__")
 
     def __init__(self, agent: "Agent", *, forum: "Forum | None", branch: Any, cache: bool | None,
-                 kwargs: dict[str, Any]) -> None:
+                 kwargs: dict[str, Any], _autostart: bool = True) -> None:
         parent_run = current_run.get()
         if forum is None:
             forum = parent_run.forum if parent_run is not None else default_forum()
@@ -616,6 +631,10 @@ class AgentCall:
         self.shared = False
         if parent_run is not None:
             parent_run.children.add(self)
+        if _autostart:
+            self._start_if_loop()
+
+    def _start_if_loop(self) -> None:
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -654,12 +673,91 @@ class AgentCall:
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
     def _ensure_started(self) -> None:
-        if self.task is not None or self._cancelled:
+        if self.task is not None or self._cancelled or self.cache_hit or self.shared:
             return
         loop = asyncio.get_running_loop()
         self.forum._runs.add(self)
-        self.task = loop.create_task(self._main(), name=f"agentforum_nb:{self.agent.name}")
+        if self._finished and not self._pending_needs_await():
+            coro = self._start_now()  # everything is at hand: place, look up and start without a hop
+            if coro is None:
+                self._maybe_release()
+                return
+        else:
+            coro = self._main()
+        self.task = loop.create_task(coro)
         self.task.add_done_callback(self._task_done)
+
+    def _pending_needs_await(self) -> bool:
+        """True unless the start and every queued request can be placed synchronously."""
+        branch = self._branch
+        if isinstance(branch, (MessagePromise, MessageSequence)) and branch._settled_message() is None:
+            return True
+        if branch is None and self.parent_run is not None and self.parent_run.forum is self.forum \
+                and self.parent_run.owner.req_feed.state is OPEN:
+            return True
+        return not all(_settled(item) for item in self._pending)
+
+    def _start_now(self):
+        """Synchronous start: returns the coroutine to run as the call's task, or None (cache hit, shared run)."""
+        self._resolve_start_now()
+        while self._pending:
+            self._place_now(self._pending.popleft())
+        self.req_feed.close(DONE)
+        anchor = self.last_request if self.last_request is not None else self.tip
+        if not self.cache:
+            run = self._new_run(None)
+            run.parent = None if anchor is None else anchor.id
+            return run.execute()
+        return self._lookup_or_run(anchor)
+
+    def _lookup_or_run(self, anchor: Message | None):
+        key = cache_key(self.agent.name, self.agent.version, None if anchor is None else anchor.id, self.kwargs)
+        shared = self.forum._inflight.get(key)
+        if shared is not None and not shared.finished and not shared.cancelled:
+            self.run = shared
+            self.shared = True
+            shared.callers.add(self)
+            self.responses._bind(shared.feed)
+            return None
+        hit = self.forum._cache_lookup(key, None if anchor is None else anchor.id)
+        if hit is not None:
+            self.cache_hit = True
+            self.responses._bind(_Feed.of(hit))
+            return None
+        run = self._new_run(key)
+        self.forum._inflight[key] = run
+        run.parent = None if anchor is None else anchor.id
+        return run.execute()
+
+    def _resolve_start_now(self) -> None:
+        branch = self._branch
+        if branch is None:
+            parent = self.parent_run
+            if parent is not None and parent.forum is self.forum:
+                pcall = parent.owner
+                self.tip = pcall.last_request if pcall.last_request is not None else (
+                    None if pcall.tip is _UNKNOWN else pcall.tip)
+            else:
+                self.tip = None
+        elif isinstance(branch, Message):
+            self.tip = branch
+        else:
+            self.tip = self.forum._resolve(branch._settled_message(), "branch")
+
+    def _place_now(self, item: Any) -> None:
+        if isinstance(item, str):
+            self._placed(self.forum._store_message(Message(
+                item, sender=self.sender, parent_id=None if self.tip is None else self.tip.id)), move=True)
+        elif isinstance(item, Message):
+            self._place_message(item)
+        elif isinstance(item, MessagePromise):
+            self._place_message(item.result())
+        elif isinstance(item, MessageSequence):
+            for p in item._feed.promises:  # type: ignore[union-attr]
+                self._place_message(p.result())
+        else:
+            for x in item:
+                self._place_now(x)
 
     def _task_done(self, task: asyncio.Task) -> None:
         if not task.cancelled() and task.exception() is not None:
@@ -759,24 +857,9 @@ class AgentCall:
                 run.set_parent(self.last_request if self.last_request is not None else self.tip)
                 return
             anchor = self.last_request if self.last_request is not None else self.tip
-            key = cache_key(self.agent.name, self.agent.version, None if anchor is None else anchor.id,
-                            self.kwargs)
-            shared = self.forum._inflight.get(key)
-            if shared is not None and not shared.finished and not shared.cancelled:
-                self.run = shared
-                self.shared = True
-                shared.callers.add(self)
-                self.responses._bind(shared.feed)
-                return
-            hit = self.forum._cache_lookup(key, None if anchor is None else anchor.id)
-            if hit is not None:
-                self.cache_hit = True
-                self.responses._bind(_Feed.of(hit))
-                return
-            run = self._new_run(key)
-            self.forum._inflight[key] = run
-            run.parent = None if anchor is None else anchor.id
-            await run.execute()
+            coro = self._lookup_or_run(anchor)
+            if coro is not None:
+                await coro
         except asyncio.CancelledError:
             if self.run is None and not self._cancelled:
                 self._cancel_from(None)
@@ -840,11 +923,8 @@ class AgentCall:
         self.req_feed.close(DONE)
 
     async def _place(self, item: Any) -> None:
-        if isinstance(item, str):
-            self._placed(self.forum._store_message(Message(
-                item, sender=self.sender, parent_id=None if self.tip is None else self.tip.id)), move=True)
-        elif isinstance(item, Message):
-            self._place_message(item)
+        if isinstance(item, (str, Message)):
+            self._place_now(item)
         elif isinstance(item, MessagePromise):
             self._place_message(await item)
         elif isinstance(item, MessageSequence):

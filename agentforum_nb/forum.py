@@ -454,9 +454,14 @@ class Forum:
             return None
         out = []
         expected_parent = parent_id
+        get_many = getattr(self._store, "get_many", None)
+        batch = get_many([i for i in ids if is_message_id(i)]) if get_many is not None and len(ids) > 8 else None
         try:
             for mid in ids:
-                msg = self._store.get(mid) if is_message_id(mid) else None
+                if batch is not None:
+                    msg = batch.get(mid)
+                else:
+                    msg = self._store.get(mid) if is_message_id(mid) else None
                 if msg is None:
                     raise IntegrityError(f"cached response {mid!r} is missing")
                 msg.verify()

@@ -130,6 +130,24 @@ class SQLiteStore:
         rows = self._query(f"SELECT {_COLUMNS} FROM messages WHERE id = ?", (message_id,))
         return self._row(rows[0]) if rows else None
 
+    def get_many(self, message_ids: list[str]) -> dict[str, Message]:
+        """The stored messages among ``message_ids``, fetched in batches (one query per 500 ids)."""
+        out = {}
+        missing = []
+        for mid in message_ids:
+            msg = self._local.get(mid)
+            if msg is not None:
+                out[mid] = msg
+            else:
+                missing.append(mid)
+        for i in range(0, len(missing), 500):
+            chunk = missing[i:i + 500]
+            rows = self._query(f"SELECT {_COLUMNS} FROM messages WHERE id IN ({','.join('?' * len(chunk))})",
+                               chunk)
+            for r in rows:
+                out[r[0]] = self._row(r)
+        return out
+
     def __contains__(self, message_id: object) -> bool:
         if message_id in self._local:
             return True
