@@ -203,7 +203,7 @@ class _Run:
     """One execution of an agent function and the chain of its responses."""
 
     __slots__ = ("owner", "agent", "forum", "kwargs", "key", "feed", "callers", "children", "tasks", "task",
-                 "entries", "slots", "next", "parent", "function_done", "cancelled", "failure", "finished",
+                 "entries", "slots", "last_slot", "parent", "function_done", "cancelled", "failure", "finished",
                  "_advancing", "_again", "_advance_cb", "ctx")
 
     def __init__(self, owner: "AgentCall", key: str | None) -> None:
@@ -218,8 +218,8 @@ class _Run:
         self.tasks: set[asyncio.Task] = set()
         self.task: asyncio.Task | None = None
         self.entries: collections.deque = collections.deque()
-        self.slots: list[_Slot] = []
-        self.next = 0
+        self.slots: collections.deque[_Slot] = collections.deque()  # responses not stored yet, in order
+        self.last_slot: _Slot | None = None  # the most recently started response
         self.parent: Any = _UNKNOWN
         self.function_done = False
         self.cancelled = False
@@ -362,9 +362,10 @@ class _Run:
             e = entries[0]
             if type(e) is _Slot:
                 entries.popleft()
-                self.slots.append(e)
                 if self.forum._listeners:
                     self._announce(e)
+                self.slots.append(e)
+                self.last_slot = e
                 feed.append(e.promise)
                 if e.stream is None and isinstance(e.source, MessagePromise):
                     e.source._on_settle(self._advance_cb)
@@ -391,9 +392,10 @@ class _Run:
                 e.taken += 1
                 slot = _Slot(MessagePromise(src._stream, self.agent.name, "forward", src.author), None, src,
                              e.reply_to, e.metadata)
-                self.slots.append(slot)
                 if self.forum._listeners:
                     self._announce(slot)
+                self.slots.append(slot)
+                self.last_slot = slot
                 feed.append(slot.promise)
                 src._on_settle(self._advance_cb)
                 if isinstance(e.reply_to, MessagePromise):
@@ -419,9 +421,8 @@ class _Run:
 
     def _announce(self, slot: _Slot) -> None:
         """Tell forum listeners (widgets) that a response started streaming, before it has an id."""
-        slots = self.slots
         parent: str | None = None
-        prev = slots[-2] if len(slots) > 1 else None
+        prev = self.last_slot
         if prev is not None and prev.promise._settled_message() is not None:
             parent = prev.promise._settled_message().id  # type: ignore[union-attr]
         elif prev is not None and prev.handle is not None:
@@ -463,12 +464,13 @@ class _Run:
 
     def _store_ready(self) -> None:
         forum = self.forum
-        while self.next < len(self.slots) and self.parent is not _UNKNOWN:
-            slot = self.slots[self.next]
+        slots = self.slots
+        while slots and self.parent is not _UNKNOWN:
+            slot = slots[0]
             fields = self._slot_fields(slot)
             if fields is None:
                 if slot.dropped or self.cancelled or self.failure is not None:
-                    self.next += 1
+                    slots.popleft()
                     if slot.handle is not None:
                         forum._emit(ForumEvent("stream-end", None, slot.handle))
                     cls = AgentError if (self.failure is not None and not self.cancelled) else CallCancelled
@@ -486,7 +488,7 @@ class _Run:
                           reply_to_id=reply_id, original_id=original_id, status=status, metadata=slot.metadata)
             msg = forum._store_message(msg, slot.handle)
             self.parent = msg.id
-            self.next += 1
+            slots.popleft()
             if status == "complete":
                 if slot.stream is not None and len(slot.stream.chunks) > 1:
                     forum._remember_chunks(msg.id, slot.stream.chunks)
@@ -504,7 +506,7 @@ class _Run:
                                                  cause))
 
     def _maybe_finish(self) -> None:
-        if self.finished or self.parent is _UNKNOWN or self.next < len(self.slots):
+        if self.finished or self.parent is _UNKNOWN or self.slots:
             return
         entries = self.entries
         if self.failure is not None:
@@ -518,7 +520,7 @@ class _Run:
             entries.clear()
             self._finish(FAILED, _Outcome(AgentError, f.text, err, f.cause))
         elif self.cancelled:
-            last = self.slots[-1].promise._settled_message() if self.slots else None
+            last = self.last_slot.promise._settled_message() if self.last_slot is not None else None
             self._finish(CANCELLED, _Outcome(CallCancelled, f"the call to {self.agent.name!r} was cancelled",
                                              last if last is not None and last.status == "cancelled" else None,
                                              None))
@@ -549,7 +551,7 @@ class _Run:
         self.entries.clear()
         self.entries.append(failure)
         self._stop_work()
-        for slot in self.slots[self.next:]:
+        for slot in list(self.slots):
             if slot.stream is not None:
                 slot.stream.close(CANCELLED)
         self._again = True
@@ -570,10 +572,10 @@ class _Run:
             return
         self.cancelled = True
         self._stop_work()
-        for slot in self.slots[self.next:]:
+        for slot in list(self.slots):
             if slot.stream is not None:
                 slot.stream.close(CANCELLED)
-        for e in self.entries:
+        for e in list(self.entries):
             if type(e) is _Slot and e.stream is not None:
                 e.stream.close(CANCELLED)
         if self.parent is _UNKNOWN:
@@ -789,8 +791,7 @@ class AgentCall:
         if run is not None and run.owner is self and run.finished and not self.responses._detached:
             # everything is stored: let the sequence outlive this call without keeping it (and its run) alive
             self.responses._owner = None
-            run.slots = []
-            run.next = 0
+            run.last_slot = None
 
     async def wait_closed(self) -> None:
         """Wait until every task of this call has ended (used by ``forum.aclose()``)."""

@@ -74,7 +74,7 @@ class TokenStream:
 
     @classmethod
     def complete(cls, text: str) -> "TokenStream":
-        return cls([text] if text else [], DONE)
+        return cls((text,) if text else (), DONE)  # type: ignore[arg-type]
 
     def text(self) -> str:
         return "".join(self.chunks)
@@ -93,6 +93,7 @@ class TokenStream:
             return
         self.state = state
         self.error = error
+        self.chunks = tuple(self.chunks)  # type: ignore[assignment]  # final: a tuple of str is not GC-tracked
         waiters = self._waiters
         if waiters is not None:
             self._waiters = None
@@ -160,7 +161,7 @@ class MessagePromise:
 
     @classmethod
     def resolved(cls, message: "Message", chunks: list[str] | None = None) -> "MessagePromise":
-        stream = TokenStream(list(chunks) if chunks else ([message.content] if message.content else []), DONE)
+        stream = TokenStream(tuple(chunks) if chunks else ((message.content,) if message.content else ()), DONE)
         p = cls(stream, message.sender, message.kind)
         p._message = message
         return p
