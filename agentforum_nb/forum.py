@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._context import current_sender
-from .errors import IntegrityError, InvalidMessageError, MessageNotFound, UsageError
+from .errors import AgentForumError, IntegrityError, InvalidMessageError, MessageNotFound, UsageError
 from .messages import Message, is_message_id
 from .store import MemoryStore, SQLiteStore, Store
 
@@ -104,7 +104,10 @@ class Forum:
 
     def __repr__(self) -> str:
         where = f" {str(self._store.path)!r}" if isinstance(self._store, SQLiteStore) else ""
-        state = " closed" if self._closed else f" {len(self)} messages"
+        try:
+            state = " closed" if self._closed else f" {len(self)} messages"
+        except AgentForumError:
+            state = " (store closed)"
         return f"<Forum{where}{state}>"
 
     # -- events -------------------------------------------------------------------------------------------
@@ -212,18 +215,16 @@ class Forum:
         return self._adopt(message)
 
     def _store_message(self, msg: Message, stream: Any = None) -> Message:
-        stored = self._store.get(msg.id)
-        if stored is not None:
-            if stream is not None and self._listeners:
-                self._emit(ForumEvent("message", stored, stream))
+        stored = self._store.add(msg)
+        if stored is not msg:  # already stored: same id
             if stored.content != msg.content or stored.metadata != msg.metadata or stored.sender != msg.sender \
                     or stored.status != msg.status or stored.kind != msg.kind:
                 # the stored row does not match its id (it was corrupted); `msg` was just hashed: repair it
                 log.warning("agentforum_nb: stored message %s… did not match its id; repaired", msg.id[:12])
                 self._store.repair(msg)
-                return msg
-            return stored
-        stored = self._store.add(msg)
+                stored = msg
+            if stream is None:
+                return stored
         if self._listeners:
             self._emit(ForumEvent("message", stored, stream))
         return stored
@@ -270,6 +271,8 @@ class Forum:
     def _ref(self, ref: MessageRef, what: str) -> str | None:
         if ref is None:
             return None
+        if isinstance(ref, Message) and ref.id in self._store:  # the common case: a message of this forum
+            return ref.id
         return self._resolve(ref, what).id
 
     # -- integrity ------------------------------------------------------------------------------------------
