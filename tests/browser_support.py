@@ -69,8 +69,8 @@ class JupyterLab:
         cmd = [sys.executable, "-m", "jupyter", self.app, "--no-browser", "--allow-root", "--ip", "127.0.0.1",
                f"--port={self.port}", f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={root}",
                "--ServerApp.disable_check_xsrf=True"]
-        if self.app == "lab":
-            cmd += ["--LabApp.expose_app_in_browser=True", f"--LabApp.app_settings_dir={settings}"]
+        app_class = "LabApp" if self.app == "lab" else "JupyterNotebookApp"
+        cmd += [f"--{app_class}.expose_app_in_browser=True", f"--{app_class}.app_settings_dir={settings}"]
         self.log = open(self.tmp / "server.log", "w")
         self.proc = subprocess.Popen(cmd, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, cwd=root)
         self._wait_ready()

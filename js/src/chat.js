@@ -1,0 +1,70 @@
+// ChatView front end (anywidget): the branch ending at head_id as a transcript, pending answers streaming live.
+
+import { applyMessage, childrenOf, createState, pathTo } from "./state.js";
+import { el, senderColour } from "./render.js";
+
+const CSS = `
+.af-chat { font: 13px var(--jp-ui-font-family, system-ui, sans-serif); border: 1px solid #d5dbe3; border-radius: 6px;
+  padding: 6px; max-height: 480px; overflow: auto; background: #fff; }
+.af-msg { margin: 4px 0; padding: 6px 8px; border-radius: 6px; white-space: pre-wrap; word-break: break-word; }
+.af-msg .af-who { font-weight: 600; font-size: 11px; display: block; color: #323f4b; margin-bottom: 2px; }
+.af-msg.af-pending { border: 1px dashed #2563eb; }
+.af-msg.af-cancelled, .af-msg.af-failed { opacity: 0.7; border: 1px dashed #6b7280; }
+.af-msg.af-error { background: #fee2e2 !important; border: 1px solid #dc2626; }
+`;
+
+/** The keys to show: the path to the head, then pending answers that continue it. */
+export function transcriptKeys(state, head) {
+  const keys = head ? pathTo(state, head) : [];
+  let tip = keys.length ? keys[keys.length - 1] : null;
+  for (;;) {
+    const next = childrenOf(state, tip).find((k) => state.nodes.get(k)?.pending);
+    if (!next) break;
+    keys.push(next);
+    tip = next;
+  }
+  return keys;
+}
+
+function render({ model, el: host }) {
+  const state = createState();
+  const root = el("div", { class: "af-chat" });
+  root.append(el("style", {}, CSS));
+  const list = el("div");
+  root.append(list);
+  host.append(root);
+
+  function draw() {
+    const rows = transcriptKeys(state, model.get("head_id")).map((key) => {
+      const n = state.nodes.get(key);
+      const cls = ["af-msg"];
+      if (n.pending) cls.push("af-pending");
+      else if (n.kind === "error") cls.push("af-error");
+      else if (n.status !== "complete") cls.push(`af-${n.status}`);
+      const row = el("div", { class: cls.join(" "), "data-key": key });
+      row.style.background = senderColour(n.sender);
+      const label = n.kind === "forward" ? `${n.sender} (forwarded)` : n.sender;
+      const status = !n.pending && n.status !== "complete" ? ` [${n.status}]` : "";
+      // stored nodes carry a 200-character snippet; longer texts say so
+      const text = n.pending ? n.text : n.snippet + (n.n_chars > n.snippet.length ? " …" : "");
+      row.append(el("span", { class: "af-who" }, label + status), document.createTextNode(text));
+      return row;
+    });
+    list.replaceChildren(...rows);
+    root.scrollTop = root.scrollHeight;
+  }
+
+  const onCustom = (msg) => {
+    if (applyMessage(state, msg)) draw();
+  };
+  model.on("msg:custom", onCustom);
+  model.on("change:head_id", draw);
+  model.send({ kind: "ready" });
+  return () => {
+    model.off("msg:custom", onCustom);
+    model.off("change:head_id", draw);
+    root.remove();
+  };
+}
+
+export default { render };

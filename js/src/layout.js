@@ -1,0 +1,139 @@
+// Tidy-tree layout of the forum (d3-hierarchy), with collapsed subtrees and a node budget.
+// Pure logic, no DOM. Children keep their arrival order, so a new node appears to the right of its siblings
+// and the left-to-right order of everything already drawn never changes.
+
+import { hierarchy, tree } from "d3-hierarchy";
+
+export const NODE_W = 168;
+export const NODE_H = 46;
+export const GAP_X = 16;
+export const GAP_Y = 34;
+
+/** Number of descendants of every key (iterative: deep chains are fine). */
+export function descendantCounts(state) {
+  const counts = new Map();
+  const order = [];
+  const stack = [...(state.children.get(null) || [])];
+  while (stack.length) {
+    const k = stack.pop();
+    order.push(k);
+    for (const c of state.children.get(k) || []) stack.push(c);
+  }
+  for (let i = order.length - 1; i >= 0; i--) {
+    const k = order[i];
+    let n = 0;
+    for (const c of state.children.get(k) || []) n += 1 + (counts.get(c) || 0);
+    counts.set(k, n);
+  }
+  return counts;
+}
+
+/**
+ * Which keys are drawn. Collapsed nodes hide their subtree. Above `budget` visible nodes, only the head's
+ * neighbourhood is kept: the path root..head, the siblings of every node on it, and the head's subtree
+ * (breadth first) until the budget is used; every cut is reported as an elided count on the node kept.
+ */
+export function visibleKeys(state, { collapsed = new Set(), headKey = null, budget = 2000 } = {}) {
+  const counts = descendantCounts(state);
+  const hidden = new Map(); // key -> number of descendants not drawn
+  const visible = new Set();
+  const stack = [...(state.children.get(null) || [])];
+  while (stack.length) {
+    const k = stack.pop();
+    visible.add(k);
+    if (collapsed.has(k)) {
+      if (counts.get(k)) hidden.set(k, counts.get(k));
+      continue;
+    }
+    for (const c of state.children.get(k) || []) stack.push(c);
+  }
+  if (visible.size <= budget) return { visible, hidden, focused: false };
+
+  // focus on the head's neighbourhood
+  const keep = new Set();
+  let path = [];
+  if (headKey && state.nodes.has(headKey)) {
+    let k = headKey;
+    while (k !== null && k !== undefined && state.nodes.has(k)) {
+      path.push(k);
+      k = state.nodes.get(k).parentKey ?? null;
+    }
+    path.reverse();
+  } else {
+    path = (state.children.get(null) || []).slice(0, 1);
+  }
+  const roots = state.children.get(null) || [];
+  for (const r of roots.slice(0, Math.max(1, Math.floor(budget / 10)))) keep.add(r);
+  for (const k of path) {
+    keep.add(k);
+    const node = state.nodes.get(k);
+    for (const s of state.children.get(node.parentKey ?? null) || []) {
+      if (keep.size >= budget) break;
+      keep.add(s);
+    }
+  }
+  const queue = path.length ? [path[path.length - 1]] : [];
+  while (queue.length && keep.size < budget) {
+    const k = queue.shift();
+    if (collapsed.has(k)) continue;
+    for (const c of state.children.get(k) || []) {
+      if (keep.size >= budget) break;
+      keep.add(c);
+      queue.push(c);
+    }
+  }
+  const hiddenFocused = new Map();
+  for (const k of keep) {
+    const kids = state.children.get(k) || [];
+    let cut = 0;
+    for (const c of kids) if (!keep.has(c)) cut += 1 + (counts.get(c) || 0);
+    if (collapsed.has(k)) cut = counts.get(k) || 0;
+    if (cut) hiddenFocused.set(k, cut);
+  }
+  return { visible: keep, hidden: hiddenFocused, focused: true };
+}
+
+/**
+ * Lay out the visible part of the tree. Returns positioned nodes (x = centre, y = top), parent links, and the
+ * extra (forward / reply) links between visible nodes, plus the bounding box.
+ */
+export function layoutTree(state, options = {}) {
+  const { visible, hidden, focused } = visibleKeys(state, options);
+  const VIRTUAL = "\u0000root";
+  const kidsOf = (k) => {
+    const list = k === VIRTUAL ? state.children.get(null) || [] : state.children.get(k) || [];
+    return list.filter((c) => visible.has(c));
+  };
+  const root = hierarchy(VIRTUAL, (k) => {
+    const kids = kidsOf(k);
+    return kids.length ? kids : null;
+  });
+  tree().nodeSize([NODE_W + GAP_X, NODE_H + GAP_Y]).separation((a, b) => (a.parent === b.parent ? 1 : 1.15))(root);
+  const nodes = [];
+  const links = [];
+  const pos = new Map();
+  let minX = Infinity, maxX = -Infinity, maxY = 0;
+  root.each((d) => {
+    if (d.data === VIRTUAL) return;
+    const y = (d.depth - 1) * (NODE_H + GAP_Y);
+    const item = { key: d.data, x: d.x, y, depth: d.depth - 1, hidden: hidden.get(d.data) || 0 };
+    nodes.push(item);
+    pos.set(d.data, item);
+    minX = Math.min(minX, d.x);
+    maxX = Math.max(maxX, d.x);
+    maxY = Math.max(maxY, y);
+    if (d.parent && d.parent.data !== VIRTUAL) links.push({ source: d.parent.data, target: d.data });
+  });
+  const extra = [];
+  for (const item of nodes) {
+    const n = state.nodes.get(item.key);
+    if (!n) continue;
+    if (n.original && pos.has(n.original)) extra.push({ source: n.original, target: item.key, type: "forward" });
+    if (n.reply_to && pos.has(n.reply_to)) extra.push({ source: item.key, target: n.reply_to, type: "reply" });
+  }
+  if (!nodes.length) minX = maxX = 0;
+  return {
+    nodes, links, extra, pos, focused,
+    bounds: { x: minX - NODE_W / 2, y: 0, width: maxX - minX + NODE_W, height: maxY + NODE_H },
+  };
+}
