@@ -81,7 +81,7 @@ def drive_tree_view(app: str, shot: str) -> None:
                     open_and_run(page, lab, "tree.ipynb")
                     node = page.locator(f'g.af-node[data-key="{root_id}"]')
                     node.wait_for(timeout=60_000)
-                    assert "<img" in node.locator("title").text_content()  # shown as text
+                    assert "<img" in node.locator("text.af-snippet").text_content()  # shown as text
                     node.click()
                     connection = lab.kernel_connection_files()[-1]
                     page.wait_for_function(

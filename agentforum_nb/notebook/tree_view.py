@@ -20,7 +20,7 @@ from ._tracker import TreeTracker, full_message
 
 log = logging.getLogger("agentforum_nb")
 STATIC = Path(__file__).resolve().parent.parent / "static"
-FLUSH_INTERVAL = 0.05  # seconds: at most ~20 kernel->browser updates per second per widget
+FLUSH_INTERVAL = 0.055  # seconds: at most ~18 kernel->browser updates per second per widget (<= 20)
 MAX_TEXT = 100_000
 
 _FALLBACK_ESM = """

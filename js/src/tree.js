@@ -38,6 +38,8 @@ const CSS = `
 .af-extra.af-reply { stroke: #0891b2; }
 .af-badge { font-size: 10px; fill: #52606d; }
 .af-status { padding: 2px 8px; color: #52606d; font-size: 11px; }
+.af-far .af-node text { display: none; }
+.af-far .af-node rect { stroke-width: 0; }
 @keyframes af-dash { to { stroke-dashoffset: -16; } }
 `;
 
@@ -118,52 +120,91 @@ function render({ model, el: host }) {
   // -- drawing -------------------------------------------------------------------------------------------
   function applyView() {
     viewport.setAttribute("transform", `translate(${view.x},${view.y}) scale(${view.k})`);
+    // zoomed far out, labels are unreadable: do not lay them out or paint them (level of detail)
+    svgRoot.classList.toggle("af-far", view.k < 0.3);
   }
+
+  let canvasSize = { w: 800, h: 400 };
+  const measure = () => {
+    // read the size only while the DOM is clean, never right after adding thousands of nodes
+    canvasSize = { w: canvas.clientWidth || canvasSize.w, h: canvas.clientHeight || canvasSize.h };
+  };
+  const resizeObserver = typeof ResizeObserver !== "undefined" ? new ResizeObserver(measure) : null;
+  if (resizeObserver) resizeObserver.observe(canvas);
 
   function fit() {
     if (!layout) return;
-    const w = canvas.clientWidth || 800;
-    const h = canvas.clientHeight || 400;
+    const { w, h } = canvasSize;
     const b = layout.bounds;
     const k = Math.max(0.05, Math.min(1, (w - 20) / Math.max(b.width, 1), (h - 20) / Math.max(b.height, 1)));
     view = { k, x: (w - b.width * k) / 2 - b.x * k, y: 10 };
     applyView();
   }
 
+  // one prototype node, cloned: much faster than building five elements per node
+  const proto = svg("g", { class: "af-node" });
+  proto.append(
+    svg("rect", { x: -NODE_W / 2, y: 0, width: NODE_W, height: NODE_H, rx: 6 }),
+    svg("text", { class: "af-sender", x: -NODE_W / 2 + 8, y: 16 }),
+    svg("text", { class: "af-snippet", x: -NODE_W / 2 + 8, y: 34 }),
+    svg("text", { class: "af-badge", x: NODE_W / 2 - 6, y: 16, "text-anchor": "end" }),
+  );
+
   function makeNode(key) {
-    const g = svg("g", { class: "af-node", "data-key": key });
-    const rect = svg("rect", { x: -NODE_W / 2, y: 0, width: NODE_W, height: NODE_H, rx: 6 });
-    const sender = svg("text", { class: "af-sender", x: -NODE_W / 2 + 8, y: 16 });
-    const snippet = svg("text", { class: "af-snippet", x: -NODE_W / 2 + 8, y: 34 });
-    const badge = svg("text", { class: "af-badge", x: NODE_W / 2 - 6, y: 16, "text-anchor": "end" });
-    const title = svg("title");
-    g.append(rect, sender, snippet, badge, title);
-    g.addEventListener("click", (ev) => {
-      ev.stopPropagation();
-      root.focus({ preventScroll: true });
-      select(g.getAttribute("data-key"));
-    });
-    g.addEventListener("dblclick", (ev) => {
-      ev.stopPropagation();
-      select(g.getAttribute("data-key"));
-      act("checkout");
-    });
+    const g = proto.cloneNode(true);
+    g.setAttribute("data-key", key);
     return g;
   }
 
+  function keyOf(ev) {
+    const g = ev.target.closest && ev.target.closest("g.af-node");
+    return g ? g.getAttribute("data-key") : null;
+  }
+  // one set of listeners for all nodes (event delegation)
+  nodeLayer.addEventListener("click", (ev) => {
+    const key = keyOf(ev);
+    if (!key) return;
+    ev.stopPropagation();
+    root.focus({ preventScroll: true });
+    select(key);
+  });
+  nodeLayer.addEventListener("dblclick", (ev) => {
+    const key = keyOf(ev);
+    if (!key) return;
+    ev.stopPropagation();
+    select(key);
+    act("checkout");
+  });
+  nodeLayer.addEventListener("mousedown", (ev) => {
+    if (keyOf(ev)) ev.stopPropagation(); // clicking a node does not start a pan
+  });
+  // the full snippet as a tooltip, made only when hovered
+  nodeLayer.addEventListener("mouseover", (ev) => {
+    const key = keyOf(ev);
+    const n = key && state.nodes.get(key);
+    if (!n) return;
+    const g = elements.get(key);
+    let title = g.querySelector("title");
+    if (!title) {
+      title = svg("title");
+      g.append(title);
+    }
+    title.textContent = `${n.sender}${n.id ? " " + n.id.slice(0, 12) : ""}\n${oneLine(n.pending ? n.text : n.snippet, 300)}`;
+  });
+
   function fillNode(g, n, item) {
-    const [rect, sender, snippet, badge, title] = g.childNodes;
+    const rect = g.firstChild;
+    const sender = rect.nextSibling;
+    const snippet = sender.nextSibling;
+    const badge = snippet.nextSibling;
     rect.setAttribute("fill", n.kind === "error" ? "#fee2e2" : senderColour(n.sender));
-    const arrow = n.kind === "forward" ? "↪ " : "";
-    sender.textContent = oneLine(arrow + n.sender, 24);
-    const text = n.pending ? n.text : n.snippet;
-    snippet.textContent = oneLine(text, 27);
+    sender.textContent = oneLine((n.kind === "forward" ? "↪ " : "") + n.sender, 24);
+    snippet.textContent = oneLine(n.pending ? n.text.slice(-80) : n.snippet, 27);
     const marks = [];
     if (item && item.hidden) marks.push(`+${item.hidden}`);
     if (!n.pending && n.status !== "complete") marks.push(n.status);
     if (n.pending) marks.push("…");
     badge.textContent = marks.join(" ");
-    title.textContent = `${n.sender}${n.id ? " " + n.id.slice(0, 12) : ""}\n${oneLine(text, 300)}`;
   }
 
   function classes(key, n, onHead) {
@@ -175,6 +216,7 @@ function render({ model, el: host }) {
   }
 
   function relayout() {
+    if (!layout) measure();
     const head = model.get("head_id") || null;
     layout = layoutTree(state, { collapsed, headKey: head, budget: model.get("budget") || 2000 });
     const onHead = new Set(head ? pathTo(state, head) : []);
@@ -201,15 +243,7 @@ function render({ model, el: host }) {
         elements.delete(key);
       }
     }
-    const links = layout.links.map(({ source, target }) => {
-      const a = layout.pos.get(source);
-      const b = layout.pos.get(target);
-      const y1 = a.y + NODE_H, y2 = b.y, my = (y1 + y2) / 2;
-      const onPath = onHead.has(source) && onHead.has(target);
-      return svg("path", { class: onPath ? "af-link af-onhead" : "af-link",
-        d: `M${a.x},${y1}C${a.x},${my} ${b.x},${my} ${b.x},${y2}` });
-    });
-    linkLayer.replaceChildren(...links);
+    drawLinks(onHead);
     const extras = layout.extra.map(({ source, target, type }) => {
       const a = layout.pos.get(source);
       const b = layout.pos.get(target);
@@ -217,6 +251,25 @@ function render({ model, el: host }) {
         d: `M${a.x + NODE_W / 2},${a.y + NODE_H / 2}Q${(a.x + b.x) / 2 + 40},${(a.y + b.y) / 2} ${b.x + NODE_W / 2},${b.y + NODE_H / 2}` });
     });
     extraLayer.replaceChildren(...extras);
+    finishLayout();
+  }
+
+  function drawLinks(onHead) {
+    let plain = "";
+    let onPath = "";
+    for (const { source, target } of layout.links) {
+      const a = layout.pos.get(source);
+      const b = layout.pos.get(target);
+      const y1 = a.y + NODE_H, y2 = b.y, my = (y1 + y2) / 2;
+      const d = `M${a.x},${y1}C${a.x},${my} ${b.x},${my} ${b.x},${y2}`;
+      if (onHead.has(source) && onHead.has(target)) onPath += d;
+      else plain += d;
+    }
+    linkLayer.replaceChildren(svg("path", { class: "af-link", d: plain || "M0,0" }),
+      svg("path", { class: "af-link af-onhead", d: onPath || "M0,0" }));
+  }
+
+  function finishLayout() {
     const total = state.nodes.size;
     statusLine.textContent = `${total} node${total === 1 ? "" : "s"}` +
       (layout.focused ? ` · showing ${layout.nodes.length} around the head (budget ${model.get("budget")})` : "");
@@ -238,12 +291,7 @@ function render({ model, el: host }) {
       const n = state.nodes.get(key);
       if (n) g.setAttribute("class", classes(key, n, onHead));
     }
-    for (const p of linkLayer.childNodes) p.setAttribute("class", "af-link");
-    if (layout) {
-      layout.links.forEach(({ source, target }, i) => {
-        if (onHead.has(source) && onHead.has(target)) linkLayer.childNodes[i]?.setAttribute("class", "af-link af-onhead");
-      });
-    }
+    if (layout) drawLinks(onHead);
   }
 
   // -- details ----------------------------------------------------------------------------------------------
@@ -403,7 +451,10 @@ function render({ model, el: host }) {
     const change = applyMessage(state, msg);
     if (change === "layout") relayout();
     else if (change === "text") retext();
-    root.dispatchEvent(new CustomEvent("af-rendered", { detail: { kind: msg.kind, nodes: state.nodes.size } }));
+    // for tests and benchmarks: what arrived, and the longest streamed text assembled so far
+    let text = "";
+    for (const n of state.nodes.values()) if (n.text && n.text.length > text.length) text = n.text;
+    root.dispatchEvent(new CustomEvent("af-rendered", { detail: { kind: msg.kind, nodes: state.nodes.size, text } }));
   }
   const onHead = () => {
     const head = model.get("head_id");
@@ -430,6 +481,7 @@ function render({ model, el: host }) {
     model.off("change:budget", relayout);
     window.removeEventListener("mousemove", onMove);
     window.removeEventListener("mouseup", onUp);
+    if (resizeObserver) resizeObserver.disconnect();
     root.remove();
   };
 }
