@@ -11,7 +11,8 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[test,browser]"
 if [ -f js/package.json ] && command -v npm >/dev/null 2>&1; then
-  (cd js && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build && npm test --silent)
+  # `npm ci` rejects this lock file under npm 11 (optional platform packages of rollup); install from it instead
+  (cd js && npm install --no-audit --no-fund --loglevel=error && npm run --silent build && npm test --silent)
   if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet -- agentforum_nb/static; then
     git --no-pager diff --stat -- agentforum_nb/static
     echo "The built widget bundle differs from the committed one: run 'npm run build' in js/ and commit it." >&2

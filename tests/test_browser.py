@@ -113,6 +113,11 @@ def drive_tree_view(app: str, shot: str) -> None:
                     page.wait_for_function(
                         f"() => !!document.querySelector('g.af-node.af-head[data-key=\"{question_id}\"]')")
                     assert kernel_eval(connection, "print(tv.head_id)").strip() == question_id
+                    # the Graphviz layout: its 1.5 MB engine is sent by the kernel only when asked for
+                    kernel_eval(connection, "tv.layout = 'graphviz'")
+                    page.wait_for_function("() => !!document.querySelector('.af-tree svg[data-layout=graphviz]')",
+                                           timeout=60_000)
+                    assert kernel_eval(connection, "print(repr(tv.error))").strip() == "''"
                     page.screenshot(path=str(artifacts() / shot), full_page=True)
                 finally:
                     ctx.close()

@@ -219,3 +219,15 @@ def test_notebook_layer_is_separate():
     code = ("import sys, agentforum_nb as af; af.Forum().post('x'); "
             "assert 'ipywidgets' not in sys.modules and 'anywidget' not in sys.modules; print('ok')")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "ok"
+
+
+async def test_graphviz_engine_is_sent_only_on_request(forum):
+    w = TreeView(forum, layout="graphviz")
+    sent = record(w)
+    frontend(w, {"kind": "ready"})
+    assert all(m["kind"] != "graphviz-code" for m in sent)
+    frontend(w, {"kind": "load-graphviz"})
+    assert sent[-1]["kind"] == "graphviz-code" and len(sent[-1]["code"]) > 100_000
+    with pytest.raises(af.UsageError, match="layout"):
+        TreeView(forum, layout="circular")
+    w.close()

@@ -4,6 +4,7 @@ import { applyMessage, createState, pathTo } from "./state.js";
 import { layoutTree, NODE_H, NODE_W } from "./layout.js";
 import { navigate, rememberPath } from "./keyboard.js";
 import { el, oneLine, senderColour, svg } from "./render.js";
+import { GRAPHVIZ_MAX_NODES, positionsFromJson, toDot } from "./gvlayout.js";
 
 const CSS = `
 .af-tree { font: 12px var(--jp-ui-font-family, system-ui, sans-serif); color: #1f2933; border: 1px solid #d5dbe3;
@@ -63,6 +64,8 @@ function render({ model, el: host }) {
   let layout = null;
   let view = { x: 20, y: 20, k: 1 };
   let userMoved = false; // fit automatically until the user pans or zooms
+  let graphviz = null; // the Graphviz engine, once the kernel has sent its bundle
+  let graphvizRequested = false;
   let requestId = 0;
   let pendingDetail = null;
 
@@ -219,6 +222,9 @@ function render({ model, el: host }) {
     if (!layout) measure();
     const head = model.get("head_id") || null;
     layout = layoutTree(state, { collapsed, headKey: head, budget: model.get("budget") || 2000 });
+    layout.engine = "tidy";
+    if (model.get("layout") === "graphviz") applyGraphviz();
+    svgRoot.setAttribute("data-layout", layout.engine);
     const onHead = new Set(head ? pathTo(state, head) : []);
     const seen = new Set();
     const frag = document.createDocumentFragment();
@@ -252,6 +258,46 @@ function render({ model, el: host }) {
     });
     extraLayer.replaceChildren(...extras);
     finishLayout();
+  }
+
+  function applyGraphviz() {
+    if (layout.nodes.length > GRAPHVIZ_MAX_NODES) {
+      statusLine.textContent = `Graphviz layout is for trees up to ${GRAPHVIZ_MAX_NODES} nodes: using the tidy layout`;
+      return;
+    }
+    if (!graphviz) {
+      if (!graphvizRequested) {
+        graphvizRequested = true;
+        model.send({ kind: "load-graphviz" });
+      }
+      return;
+    }
+    const keys = layout.nodes.map((n) => n.key);
+    const positions = positionsFromJson(graphviz.renderJson(toDot(keys, layout.links)), keys);
+    let minX = Infinity, maxX = -Infinity, maxY = 0;
+    for (const item of layout.nodes) {
+      const p = positions.get(item.key);
+      if (!p) continue;
+      item.x = p.x;
+      item.y = p.y;
+      minX = Math.min(minX, p.x);
+      maxX = Math.max(maxX, p.x);
+      maxY = Math.max(maxY, p.y);
+    }
+    if (layout.nodes.length) {
+      layout.bounds = { x: minX - NODE_W / 2, y: 0, width: maxX - minX + NODE_W, height: maxY + NODE_H };
+    }
+    layout.engine = "graphviz";
+  }
+
+  async function loadGraphviz(code) {
+    const url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+    try {
+      graphviz = await (await import(/* @vite-ignore */ url)).default.load();
+    } finally {
+      URL.revokeObjectURL(url);
+    }
+    relayout();
   }
 
   function drawLinks(onHead) {
@@ -448,6 +494,13 @@ function render({ model, el: host }) {
       if (msg.request_id === pendingDetail && msg.message) showDetails(msg.message);
       return;
     }
+    if (msg.kind === "graphviz-code") {
+      loadGraphviz(msg.code).catch((err) => {
+        model.set("error", `could not load the Graphviz layout: ${err}`);
+        model.save_changes();
+      });
+      return;
+    }
     const change = applyMessage(state, msg);
     if (change === "layout") relayout();
     else if (change === "text") retext();
@@ -469,6 +522,11 @@ function render({ model, el: host }) {
   model.on("change:head_id", onHead);
   model.on("change:selected_id", onSelected);
   model.on("change:budget", relayout);
+  const onLayout = () => {
+    userMoved = false;
+    relayout();
+  };
+  model.on("change:layout", onLayout);
   applyView();
   model.send({ kind: "ready" });
 
@@ -479,6 +537,7 @@ function render({ model, el: host }) {
     model.off("change:head_id", onHead);
     model.off("change:selected_id", onSelected);
     model.off("change:budget", relayout);
+    model.off("change:layout", onLayout);
     window.removeEventListener("mousemove", onMove);
     window.removeEventListener("mouseup", onUp);
     if (resizeObserver) resizeObserver.disconnect();

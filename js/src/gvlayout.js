@@ -1,0 +1,36 @@
+// Graphviz (dot) layout for small trees: pure helpers. The Graphviz WASM build itself lives in a separate
+// bundle (static/graphviz.js, ~1.5 MB) that the kernel sends only when a widget asks for this layout.
+
+import { NODE_H, NODE_W } from "./layout.js";
+
+export const GRAPHVIZ_MAX_NODES = 1000;
+
+/** DOT text for the drawn nodes (named n0..nK in `keys` order) and their parent edges. */
+export function toDot(keys, links) {
+  const index = new Map(keys.map((k, i) => [k, i]));
+  const lines = [
+    "digraph G {",
+    "graph [rankdir=TB, nodesep=0.25, ranksep=0.45];",
+    `node [shape=box, fixedsize=true, width=${(NODE_W / 72).toFixed(3)}, height=${(NODE_H / 72).toFixed(3)}, label=""];`,
+  ];
+  for (let i = 0; i < keys.length; i++) lines.push(`n${i};`);
+  for (const { source, target } of links) {
+    if (index.has(source) && index.has(target)) lines.push(`n${index.get(source)} -> n${index.get(target)};`);
+  }
+  lines.push("}");
+  return lines.join("\n");
+}
+
+/** Node positions (x = centre, y = top, in our pixels) from Graphviz's JSON output. */
+export function positionsFromJson(json, keys) {
+  const bb = (json.bb || "0,0,0,0").split(",").map(Number);
+  const height = bb[3];
+  const out = new Map();
+  for (const obj of json.objects || []) {
+    const m = /^n(\d+)$/.exec(obj.name || "");
+    if (!m || !obj.pos) continue;
+    const [x, y] = obj.pos.split(",").map(Number);
+    out.set(keys[Number(m[1])], { x, y: height - y - NODE_H / 2 });
+  }
+  return out;
+}
