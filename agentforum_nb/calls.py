@@ -204,7 +204,7 @@ class _Run:
 
     __slots__ = ("owner", "agent", "forum", "kwargs", "key", "feed", "callers", "children", "tasks", "task",
                  "entries", "slots", "last_slot", "parent", "function_done", "cancelled", "failure", "finished",
-                 "_advancing", "_again", "_advance_cb", "ctx")
+                 "_advancing", "_again", "ctx")
 
     def __init__(self, owner: "AgentCall", key: str | None) -> None:
         self.owner = owner
@@ -227,7 +227,6 @@ class _Run:
         self.finished = False
         self._advancing = False
         self._again = False
-        self._advance_cb = lambda *_: self.advance()
         self.ctx = Context(self, MessageSequence(owner.req_feed))
 
     # -- executing the function -----------------------------------------------------------------------------
@@ -294,7 +293,7 @@ class _Run:
             stream = TokenStream()
             slot = _Slot(MessagePromise(stream, name), stream, None, reply_to, metadata)
             self.entries.append(slot)
-            stream.on_close(self._advance_cb)
+            stream.on_close(self.advance)
             aiter = item.__aiter__() if not hasattr(item, "__anext__") else item
             self._spawn(self._pump(stream, aiter))
 
@@ -339,7 +338,8 @@ class _Run:
             self.parent = None if parent is None else parent.id
             self.advance()
 
-    def advance(self) -> None:
+    def advance(self, *_: Any) -> None:
+        """Store what can be stored, in order (called back by streams, promises and feeds)."""
         if self._advancing:
             self._again = True
             return
@@ -368,9 +368,9 @@ class _Run:
                 self.last_slot = e
                 feed.append(e.promise)
                 if e.stream is None and isinstance(e.source, MessagePromise):
-                    e.source._on_settle(self._advance_cb)
+                    e.source._on_settle(self.advance)
                 if isinstance(e.reply_to, MessagePromise):
-                    e.reply_to._on_settle(self._advance_cb)
+                    e.reply_to._on_settle(self.advance)
                 continue
             if type(e) is _Failure:
                 return
@@ -381,11 +381,11 @@ class _Run:
                     continue
                 if not e.listening:
                     e.listening = True
-                    e.seq._on_bind(self._advance_cb)
+                    e.seq._on_bind(self.advance)
                 return
             if e.listening != "feed":
                 e.listening = "feed"
-                inner.listen(self._advance_cb)
+                inner.listen(self.advance)
             promises = inner.promises
             while e.taken < len(promises):
                 src = promises[e.taken]
@@ -397,9 +397,9 @@ class _Run:
                 self.slots.append(slot)
                 self.last_slot = slot
                 feed.append(slot.promise)
-                src._on_settle(self._advance_cb)
+                src._on_settle(self.advance)
                 if isinstance(e.reply_to, MessagePromise):
-                    e.reply_to._on_settle(self._advance_cb)
+                    e.reply_to._on_settle(self.advance)
             if inner.state is OPEN:
                 if self.cancelled:
                     entries.popleft()  # a sequence this run does not own: stop waiting for it
@@ -623,7 +623,7 @@ class AgentCall:
         self.req_feed = _Feed()
         self._pending: collections.deque = collections.deque()
         self._finished = False
-        self._wakeup: list[asyncio.Future] = []
+        self._wakeup: list[asyncio.Future] | None = None
         self.responses = MessageSequence(None, self)
         self.run: _Run | None = None
         self.task: asyncio.Task | None = None
@@ -803,8 +803,8 @@ class AgentCall:
             await asyncio.wait(pending)
 
     def _wake(self) -> None:
-        waiters, self._wakeup = self._wakeup, []
-        for fut in waiters:
+        waiters, self._wakeup = self._wakeup, None
+        for fut in waiters or ():
             if not fut.done():
                 fut.set_result(None)
 
@@ -919,6 +919,8 @@ class AgentCall:
             if self._finished and not self._pending:
                 break
             fut = asyncio.get_running_loop().create_future()
+            if self._wakeup is None:
+                self._wakeup = []
             self._wakeup.append(fut)
             await fut
         self.req_feed.close(DONE)

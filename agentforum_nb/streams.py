@@ -330,7 +330,7 @@ class MessageSequence:
     def __init__(self, feed: _Feed | None = None, owner: Any = None) -> None:
         self._feed = feed
         self._owner = owner
-        self._bound: list[asyncio.Future] | None = None if feed is not None else []
+        self._bound: list[asyncio.Future] | None = None  # waiters for the feed (created when needed)
         self._bind_callbacks: list[Callable[[], None]] | None = None
         self._detached: _Outcome | None = None
 
@@ -365,7 +365,9 @@ class MessageSequence:
             if self._detached is not None:
                 raise self._detached.exception()
             fut = asyncio.get_running_loop().create_future()
-            self._bound.append(fut)  # type: ignore[union-attr]
+            if self._bound is None:
+                self._bound = []
+            self._bound.append(fut)
             await fut
         return self._feed
 

@@ -586,3 +586,25 @@ async def test_token_stream_primitives():
     s.close()
     s.push("ignored")
     assert p.text == "a"
+
+
+def test_forum_shared_by_successive_event_loops():
+    forum = af.Forum()
+    calls = []
+
+    @af.agent
+    async def counted(ctx):
+        calls.append(1)
+        ctx.respond("answer")
+
+    first = asyncio.run(counted.quick_call("q", forum=forum).last())
+    second = asyncio.run(counted.quick_call("q", forum=forum).last())  # another loop: served from the cache
+    assert first == second and calls == [1]
+
+    async def stream_then_close():
+        seq = echo.quick_call("again", forum=forum)
+        await seq
+        await forum.aclose()
+
+    asyncio.run(stream_then_close())
+    assert forum.closed
