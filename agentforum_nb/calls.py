@@ -132,7 +132,7 @@ class Context:
         """The branch up to and including the last request."""
         call = self._run.owner
         await call._requests_complete()
-        anchor = call.last_request if call.last_request is not None else call.tip
+        anchor = call.anchor
         return [] if anchor is None else self.forum.history(anchor.id)
 
     def __repr__(self) -> str:
@@ -430,8 +430,8 @@ class _Run:
         elif self.parent is not _UNKNOWN:
             parent = self.parent  # the last stored response, or the last request
         else:
-            anchor = self.owner.last_request if self.owner.last_request is not None else self.owner.tip
-            parent = None if anchor in (None, _UNKNOWN) else anchor.id
+            anchor = self.owner.anchor
+            parent = None if anchor is None else anchor.id
         slot.handle = StreamHandle(slot.promise, self.agent.name, parent)
         self.forum._emit(ForumEvent("stream-start", None, slot.handle))
 
@@ -579,8 +579,8 @@ class _Run:
             if type(e) is _Slot and e.stream is not None:
                 e.stream.close(CANCELLED)
         if self.parent is _UNKNOWN:
-            anchor = self.owner.last_request if self.owner.last_request is not None else self.owner.tip
-            self.parent = None if anchor in (None, _UNKNOWN) else anchor.id
+            anchor = self.owner.anchor
+            self.parent = None if anchor is None else anchor.id
         self.advance()
 
     def detach(self, call: "AgentCall") -> None:
@@ -642,6 +642,13 @@ class AgentCall:
         except RuntimeError:
             return  # started by the loop that first awaits or iterates the responses
         self._ensure_started()
+
+    @property
+    def anchor(self) -> Message | None:
+        """Where the responses go: the last request, or the tip when there are none (None: new roots)."""
+        if self.last_request is not None:
+            return self.last_request
+        return None if self.tip is _UNKNOWN else self.tip
 
     # -- the public handle ------------------------------------------------------------------------------------
     def send(self, *requests: Any) -> "AgentCall":
@@ -705,7 +712,7 @@ class AgentCall:
         while self._pending:
             self._place_now(self._pending.popleft())
         self.req_feed.close(DONE)
-        anchor = self.last_request if self.last_request is not None else self.tip
+        anchor = self.anchor
         if not self.cache:
             run = self._new_run(None)
             run.parent = None if anchor is None else anchor.id
@@ -736,9 +743,7 @@ class AgentCall:
         if branch is None:
             parent = self.parent_run
             if parent is not None and parent.forum is self.forum:
-                pcall = parent.owner
-                self.tip = pcall.last_request if pcall.last_request is not None else (
-                    None if pcall.tip is _UNKNOWN else pcall.tip)
+                self.tip = parent.owner.anchor
             else:
                 self.tip = None
         elif isinstance(branch, Message):
@@ -855,10 +860,9 @@ class AgentCall:
                 run.tasks.discard(run.task)
             await self._place_all()
             if run is not None:
-                run.set_parent(self.last_request if self.last_request is not None else self.tip)
+                run.set_parent(self.anchor)
                 return
-            anchor = self.last_request if self.last_request is not None else self.tip
-            coro = self._lookup_or_run(anchor)
+            coro = self._lookup_or_run(self.anchor)
             if coro is not None:
                 await coro
         except asyncio.CancelledError:
@@ -885,32 +889,24 @@ class AgentCall:
         if run is not None:  # full duplex: the function is already running
             run._begin_failure(_Failure(text, _exc_type_name(exc), exc))
             if run.parent is _UNKNOWN:
-                run.set_parent(self.last_request if self.last_request is not None else
-                               (None if self.tip is _UNKNOWN else self.tip))
+                run.set_parent(self.anchor)
         else:
             self.responses._bind(_Feed())
             self.responses._feed.close(FAILED, outcome)  # type: ignore[union-attr]
 
     async def _resolve_start(self) -> None:
+        """Wait for what the start depends on, then resolve it like the synchronous path does."""
         branch = self._branch
         if branch is None:
             parent = self.parent_run
             if parent is not None and parent.forum is self.forum:
-                pcall = parent.owner
-                await pcall._requests_complete()
-                self.tip = pcall.last_request if pcall.last_request is not None else (
-                    None if pcall.tip is _UNKNOWN else pcall.tip)
-            else:
-                self.tip = None
-        elif isinstance(branch, Message):
-            self.tip = branch
+                await parent.owner._requests_complete()
         elif isinstance(branch, MessagePromise):
-            self.tip = self.forum._resolve(await branch, "branch")
-        else:
-            messages = await branch
-            if not messages:
+            await branch
+        elif isinstance(branch, MessageSequence):
+            if not await branch:
                 raise UsageError("branch= is an empty sequence: there is no message to continue from")
-            self.tip = self.forum._resolve(messages[-1], "branch")
+        self._resolve_start_now()
 
     async def _place_all(self) -> None:
         while True:

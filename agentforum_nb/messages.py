@@ -34,14 +34,34 @@ def _check_ref(name: str, value: object) -> None:
                                   f"not {value!r:.80}", key=name)
 
 
+def _fill(msg: "Message", id: str, kind: str, content: str, sender: str, parent_id: str | None,
+          reply_to_id: str | None, original_id: str | None, status: str, metadata: FrozenDict,
+          fast: bool | None) -> None:
+    """Set the slots of a new (otherwise frozen) message."""
+    s = object.__setattr__
+    s(msg, "id", id)
+    s(msg, "kind", kind)
+    s(msg, "content", content)
+    s(msg, "sender", sender)
+    s(msg, "parent_id", parent_id)
+    s(msg, "reply_to_id", reply_to_id)
+    s(msg, "original_id", original_id)
+    s(msg, "status", status)
+    s(msg, "metadata", metadata)
+    s(msg, "_fast", fast)
+
+
+_SLOTS = ("id", "kind", "content", "sender", "parent_id", "reply_to_id", "original_id", "status", "metadata",
+          "_fast")
+
+
 class Message:
     """An immutable message. Equality and ``hash()`` follow ``id``; ``str(msg)`` is its content.
 
     Build one with keyword arguments; ``id`` is computed from the fields and cannot be given.
     """
 
-    __slots__ = ("id", "kind", "content", "sender", "parent_id", "reply_to_id", "original_id", "status",
-                 "metadata", "_fast")
+    __slots__ = _SLOTS
 
     id: str
     kind: Kind
@@ -89,17 +109,8 @@ class Message:
             data = canonical_bytes(body)
         except UnicodeEncodeError:
             raise _surrogate_error(content, sender, frozen) from None
-        s = object.__setattr__
-        s(self, "id", message_id(data))
-        s(self, "kind", kind)
-        s(self, "content", content)
-        s(self, "sender", sender)
-        s(self, "parent_id", parent_id)
-        s(self, "reply_to_id", reply_to_id)
-        s(self, "original_id", original_id)
-        s(self, "status", status)
-        s(self, "metadata", frozen)
-        s(self, "_fast", fast)
+        _fill(self, message_id(data), kind, content, sender, parent_id, reply_to_id, original_id, status, frozen,
+              fast)
 
     @classmethod
     def _trusted(cls, id: str, kind: str, content: str, sender: str, parent_id: str | None,
@@ -107,17 +118,7 @@ class Message:
                  fast: bool | None = None) -> "Message":
         """Rebuild a stored message without re-hashing (``verify()`` re-checks it)."""
         self = object.__new__(cls)
-        s = object.__setattr__
-        s(self, "id", id)
-        s(self, "kind", kind)
-        s(self, "content", content)
-        s(self, "sender", sender)
-        s(self, "parent_id", parent_id)
-        s(self, "reply_to_id", reply_to_id)
-        s(self, "original_id", original_id)
-        s(self, "status", status)
-        s(self, "metadata", metadata)
-        s(self, "_fast", fast)
+        _fill(self, id, kind, content, sender, parent_id, reply_to_id, original_id, status, metadata, fast)
         return self
 
     # -- identity ---------------------------------------------------------------------------------------

@@ -72,12 +72,7 @@ class ChatView(_LiveWidget):
         return [(m.sender, m.content) for m in (self.forum.history(self.head_id) if self.head_id else [])]
 
     def close(self) -> None:
-        if getattr(self, "_af_closed", False):
-            return
-        unfollow = getattr(self, "_unfollow", None)
-        if unfollow is not None:
-            unfollow()
-        if getattr(self, "_tree", None) is not None:
+        if not getattr(self, "_af_closed", False) and getattr(self, "_tree", None) is not None:
             self._tree.unobserve(self._tree_head_changed, names="head_id")
         super().close()
 

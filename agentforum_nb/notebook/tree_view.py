@@ -115,6 +115,9 @@ class _LiveWidget(anywidget.AnyWidget):
         if getattr(self, "_af_closed", False):
             return
         self._af_closed = True
+        unfollow = getattr(self, "_unfollow", None)  # a subclass's own forum subscription
+        if unfollow is not None:
+            unfollow()
         tracker = getattr(self, "_tracker", None)
         if tracker is not None:
             tracker.close()
@@ -315,10 +318,3 @@ class TreeView(_LiveWidget):
         self._calls = [s for s in self._calls if not s.done()]
         self._calls.append(seq)
 
-    def close(self) -> None:
-        if getattr(self, "_af_closed", False):
-            return
-        unfollow = getattr(self, "_unfollow", None)
-        if unfollow is not None:
-            unfollow()
-        super().close()
