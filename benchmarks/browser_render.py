@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, JupyterLab, write_notebook  # noqa: E402
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, KERNEL_IDLE, JupyterLab, write_notebook  # noqa: E402
 
 FAKE = """
 async (code) => {
@@ -111,10 +111,7 @@ def r2(p) -> dict:
                                                        args=CHROMIUM_ARGS)
             page = ctx.new_page()
             page.goto(f"{lab.base}/lab/tree/s.ipynb?token={lab.token}")
-            page.wait_for_function(
-                "() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-                " const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;"
-                " return k && k.status === 'idle'; }", timeout=90_000)
+            page.wait_for_function(KERNEL_IDLE, timeout=90_000)
             page.evaluate("() => { window.afMsgs = []; window.afStreamText = '';"
                           " document.addEventListener('af-rendered', (e) => { window.afMsgs.push(performance.now());"
                           " if (e.detail.text.length > window.afStreamText.length) window.afStreamText = e.detail.text; }, true); }")

@@ -25,6 +25,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-dev-shm-usage"]
 
 
+#: a page function that is true once the current notebook's kernel is idle (needs expose_app_in_browser)
+KERNEL_IDLE = ("() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+               " const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;"
+               " return k && k.status === 'idle'; }")
+
+
 def browser_available() -> str | None:
     """None when a browser test can run here, else the reason it cannot."""
     if not Path(CHROMIUM).exists():

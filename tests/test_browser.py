@@ -15,7 +15,8 @@ import pytest
 
 import agentforum_nb as af
 
-from .browser_support import CHROMIUM, CHROMIUM_ARGS, JupyterLab, browser_available, kernel_eval, write_notebook
+from .browser_support import (CHROMIUM, CHROMIUM_ARGS, KERNEL_IDLE, JupyterLab, browser_available, kernel_eval,
+                              write_notebook)
 
 reason = browser_available()
 if reason and os.environ.get("AGENTFORUM_REQUIRE_BROWSER"):
@@ -47,18 +48,12 @@ def artifacts() -> Path:
 def open_and_run(page, lab: JupyterLab, name: str) -> None:
     if lab.app == "lab":
         page.goto(f"{lab.base}/lab/tree/{name}?token={lab.token}")
-        page.wait_for_function(
-            "() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-            " const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;"
-            " return k && k.status === 'idle'; }", timeout=90_000)
+        page.wait_for_function(KERNEL_IDLE, timeout=90_000)
         page.evaluate("window.jupyterapp.commands.execute('runmenu:run-all')")
     else:
         page.goto(f"{lab.base}/notebooks/{name}?token={lab.token}")
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-        page.wait_for_function(
-            "() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-            " const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;"
-            " return k && k.status === 'idle'; }", timeout=90_000)
+        page.wait_for_function(KERNEL_IDLE, timeout=90_000)
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
 
 
@@ -95,7 +90,7 @@ def drive_tree_view(app: str, shot: str) -> None:
                     out = kernel_eval(connection, (
                         f"m = forum.get({answer_id!r}); q = forum.get(m.parent_id)\n"
                         "print(tv.selected_id == root.id or tv.selected_id == q.id, q.content, q.parent_id == root.id,"
-                        " m.sender, m.status, m.content == bot_answer if False else m.content, sep='|')"))
+                        " m.sender, m.status, m.content, sep='|')"))
                     selected_ok, q_text, q_parent_ok, sender, status, content = out.strip().split("|")
                     assert selected_ok == "True" and q_text == QUESTION and q_parent_ok == "True"
                     assert (sender, status, content) == ("bot", "complete", ANSWER)
