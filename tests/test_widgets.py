@@ -231,3 +231,14 @@ async def test_graphviz_engine_is_sent_only_on_request(forum):
     with pytest.raises(af.UsageError, match="layout"):
         TreeView(forum, layout="circular")
     w.close()
+
+
+async def test_chat_view_sends_whole_texts(forum):
+    long = "word " * 100
+    a = forum.post(long)
+    chat = ChatView(forum, head=a)
+    sent = record(chat)
+    frontend(chat, {"kind": "ready"})
+    (node,) = sent[-1]["nodes"]
+    assert node["text"] == long and len(node["snippet"]) == 200
+    chat.close()

@@ -18,10 +18,13 @@ from ..messages import Message
 SNIPPET = 200
 
 
-def node_of(m: Message) -> dict[str, Any]:
-    return {"id": m.id, "parent": m.parent_id, "sender": m.sender, "kind": m.kind, "status": m.status,
+def node_of(m: Message, full_text: bool = False) -> dict[str, Any]:
+    node = {"id": m.id, "parent": m.parent_id, "sender": m.sender, "kind": m.kind, "status": m.status,
             "snippet": m.content[:SNIPPET], "n_chars": len(m.content), "reply_to": m.reply_to_id,
             "original": m.original_id}
+    if full_text:
+        node["text"] = m.content
+    return node
 
 
 def full_message(m: Message) -> dict[str, Any]:
@@ -38,8 +41,10 @@ class TreeTracker:
     """
 
     def __init__(self, forum: Forum, include: Callable[[Message], bool] | None = None,
-                 on_change: Callable[[], None] | None = None, *, accept_roots: bool = True) -> None:
+                 on_change: Callable[[], None] | None = None, *, accept_roots: bool = True,
+                 full_text: bool = False) -> None:
         self.forum = forum
+        self.full_text = full_text  # nodes carry their whole text (a transcript), not only a snippet
         self.include = include or (lambda m: True)
         self.accept_roots = accept_roots
         self._text_out: dict[str, str] = {}
@@ -80,12 +85,12 @@ class TreeTracker:
                 self.sent_len.pop(h.key, None)
                 if m.id not in self.known:
                     self.known.add(m.id)
-                    self._new_nodes.append(node_of(m))
+                    self._new_nodes.append(node_of(m, self.full_text))
                 self._resolved.append({"key": h.key, "id": m.id})
                 self._repoint(h.key, m.id)
             elif m.id not in self.known and self.include(m):
                 self.known.add(m.id)
-                self._new_nodes.append(node_of(m))
+                self._new_nodes.append(node_of(m, self.full_text))
         elif ev.kind == "stream-end":
             h = ev.stream
             if h.key in self.pending:
@@ -110,7 +115,7 @@ class TreeTracker:
         for m in messages:
             if self.include(m):
                 self.known.add(m.id)
-                nodes.append(node_of(m))
+                nodes.append(node_of(m, self.full_text))
         streams = []
         for key, h in list(self.pending.items()):
             if h.promise.done():

@@ -45,8 +45,8 @@ function render({ model, el: host }) {
       row.style.background = senderColour(n.sender);
       const label = n.kind === "forward" ? `${n.sender} (forwarded)` : n.sender;
       const status = !n.pending && n.status !== "complete" ? ` [${n.status}]` : "";
-      // stored nodes carry a 200-character snippet; longer texts say so
-      const text = n.pending ? n.text : n.snippet + (n.n_chars > n.snippet.length ? " …" : "");
+      // the kernel sends a transcript's nodes with their whole text
+      const text = n.text ?? n.snippet;
       row.append(el("span", { class: "af-who" }, label + status), document.createTextNode(text));
       return row;
     });

@@ -87,7 +87,7 @@ function resolve(state, key, id) {
     }
     stored.parentKey = parentKey;
     stored.linked = true;
-    stored.text = pending.text; // the whole streamed text (stored nodes otherwise carry a 200-char snippet)
+    if (stored.text === undefined) stored.text = pending.text; // the whole streamed text
     if (at >= 0) siblings.splice(at, 1, id);
     else link(state, parentKey, id);
   }
