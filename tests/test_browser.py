@@ -113,6 +113,11 @@ def drive_tree_view(app: str, shot: str) -> None:
                     page.wait_for_function("() => !!document.querySelector('.af-tree svg[data-layout=graphviz]')",
                                            timeout=60_000)
                     assert kernel_eval(connection, "print(repr(tv.error))").strip() == "''"
+                    # export the current view as an SVG file from the browser
+                    with page.expect_download() as download:
+                        page.click(".af-toolbar button[data-action=export]")
+                    svg_text = Path(download.value.path()).read_text()
+                    assert svg_text.startswith("<svg") and "af-node" in svg_text and "<script" not in svg_text
                     page.screenshot(path=str(artifacts() / shot), full_page=True)
                 finally:
                     ctx.close()
