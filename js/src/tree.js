@@ -202,7 +202,7 @@ function render({ model, el: host }) {
     const badge = snippet.nextSibling;
     rect.setAttribute("fill", n.kind === "error" ? "#fee2e2" : senderColour(n.sender));
     sender.textContent = oneLine((n.kind === "forward" ? "↪ " : "") + n.sender, 24);
-    snippet.textContent = oneLine(n.pending ? n.text.slice(-80) : n.snippet, 27);
+    snippet.textContent = oneLine(n.pending ? n.text.slice(-80) : n.snippet, 24);
     const marks = [];
     if (item && item.hidden) marks.push(`+${item.hidden}`);
     if (!n.pending && n.status !== "complete") marks.push(n.status);
