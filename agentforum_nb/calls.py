@@ -500,10 +500,12 @@ class _Run:
                 if cause is None and slot.stream is not None:
                     cause = slot.stream.error
                 text = _exc_text(cause) if cause is not None else "the message's token stream failed"
-                slot.promise._reject(_Outcome(AgentError, text, msg, cause))
                 if self.failure is None and not self.cancelled:
+                    # record the failure before anyone hears of it: a caller reacting to the rejection may
+                    # cancel this run, and the error message must still be stored
                     self._begin_failure(_Failure(text, _exc_type_name(cause) if cause else "builtins.Exception",
                                                  cause))
+                slot.promise._reject(_Outcome(AgentError, text, msg, cause))
 
     def _maybe_finish(self) -> None:
         if self.finished or self.parent is _UNKNOWN or self.slots:

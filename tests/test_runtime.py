@@ -608,3 +608,72 @@ def test_forum_shared_by_successive_event_loops():
 
     asyncio.run(stream_then_close())
     assert forum.closed
+
+
+async def test_failed_inner_stream_is_forwarded_as_failed(forum, gate):
+    g = gate(["x", "y"], fail=Boom("inner stream broke"))
+    inner = streaming_agent("inner", g.stream)
+    outer = passthrough(inner, "outer")
+    with pytest.raises(af.AgentError) as ei:
+        await outer.quick_call("q", forum=forum)
+    assert isinstance(ei.value.__cause__, Boom)
+    by_sender = {(m.sender, m.kind, m.status): m for m in forum}
+    inner_failed = by_sender[("inner", "message", "failed")]
+    outer_fwd = by_sender[("outer", "forward", "failed")]
+    assert inner_failed.content == outer_fwd.content == "xy" and outer_fwd.original_id == inner_failed.id
+    assert by_sender[("outer", "error", "complete")].content == "Boom: inner stream broke"
+    assert by_sender[("inner", "error", "complete")].parent_id == inner_failed.id
+
+
+async def test_reply_to_a_promise(forum, gate):
+    g = gate(["later"], pause_after=0)
+    other = streaming_agent("other", g.stream).quick_call("elsewhere", forum=forum)
+    target = await other.__aiter__().__anext__()
+
+    @af.agent
+    async def replier(ctx):
+        ctx.respond("re: that", reply_to=target)
+
+    seq = replier.quick_call("q", forum=forum)
+    p = await seq.__aiter__().__anext__()
+    assert not p.done()  # waits for the message it replies to
+    g.release.set()
+    (m,) = await seq
+    assert m.reply_to_id == (await target).id
+
+
+async def test_owner_cancel_leaves_a_sharer_running(forum, gate):
+    g = gate(["a", "b"], pause_after=1)
+    runs = []
+
+    async def fn(ctx):
+        runs.append(1)
+        ctx.respond(g.stream())
+
+    agent = af.Agent(fn, name="shared2")
+    root = forum.post("q")
+    owner = agent.quick_call(root, forum=forum)
+    sharer = agent.quick_call(root, forum=forum)
+    await g.paused.wait()
+    owner.cancel()
+    with pytest.raises(af.CallCancelled):
+        await owner
+    g.release.set()
+    (m,) = await sharer
+    assert m.content == "ab" and runs == [1]
+
+
+async def test_cancel_while_placing_requests(forum):
+    never = asyncio.get_running_loop().create_future()
+
+    async def stuck():
+        await never
+        yield "never"
+
+    call = echo.call(forum=forum).send(stuck())
+    seq = call.finish()
+    await asyncio.sleep(0)
+    call.cancel()
+    with pytest.raises(af.CallCancelled):
+        await seq
+    assert len(forum) == 0

@@ -97,6 +97,9 @@ def test_random_schedules_leave_no_tasks_and_a_consistent_store(plan, release_af
                     assert m.id in forum
                     assert forum.history(m.id)[0].content == f"q{k}"
         forum.verify()
+        for m in forum:  # a failed stream is followed by its agent's error message, even when a caller cancels
+            if m.status == "failed" and m.kind == "message":
+                assert any(c.kind == "error" and c.sender == m.sender for c in forum.children(m)), m
         await forum.aclose()
         assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
         return forum
