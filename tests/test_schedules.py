@@ -53,7 +53,7 @@ schedule = st.lists(
     min_size=1, max_size=5)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(schedule, st.integers(0, 6))
 def test_random_schedules_leave_no_tasks_and_a_consistent_store(plan, release_after):
     async def scenario():
@@ -100,6 +100,9 @@ def test_random_schedules_leave_no_tasks_and_a_consistent_store(plan, release_af
         for m in forum:  # a failed stream is followed by its agent's error message, even when a caller cancels
             if m.status == "failed" and m.kind == "message":
                 assert any(c.kind == "error" and c.sender == m.sender for c in forum.children(m)), m
+            if m.kind == "forward":  # a forward carries its original's text and status
+                original = forum.get(m.original_id)
+                assert (m.content, m.status) == (original.content, original.status), m
         await forum.aclose()
         assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
         return forum
