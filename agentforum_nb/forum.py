@@ -6,7 +6,6 @@ agent calls attach their tasks to the forum so ``aclose()`` can cancel and await
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -486,9 +485,5 @@ def _settled_message(ref: Any) -> Message | None:
     """The message of a finished promise, or the last message of a finished sequence."""
     getter = getattr(ref, "_settled_message", None)
     return getter() if getter is not None else None
-
-
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

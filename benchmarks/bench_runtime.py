@@ -34,7 +34,7 @@ def rss_mb() -> float:
 
 
 async def token_source(n: int):
-    for i in range(n):
+    for _ in range(n):
         await asyncio.sleep(0)  # each token arrives in its own loop iteration, as from a socket
         yield "tok "
 
@@ -51,7 +51,7 @@ async def w1_baseline(n: int = TOKENS) -> dict:
     task = asyncio.create_task(produce())
     first = None
     count = 0
-    while (t := await q.get()) is not None:
+    while await q.get() is not None:
         if first is None:
             first = time.perf_counter() - t0
         count += 1

@@ -188,7 +188,7 @@ async def test_respond_kinds_keep_order_and_forward(forum):
     assert [m.kind for m in msgs] == ["message", "message", "forward", "forward", "message"]
     assert msgs[2].original_id == base.id
     assert msgs[4].metadata == {"k": (1, 2)}
-    for prev, m in zip(msgs, msgs[1:]):
+    for prev, m in zip(msgs, msgs[1:], strict=False):
         assert m.parent_id == prev.id
 
 

@@ -158,7 +158,7 @@ async def test_subtree_root(forum):
 async def test_updates_are_batched(forum):
     async def many(ctx):
         async def toks():
-            for i in range(300):
+            for _ in range(300):
                 await asyncio.sleep(0)
                 yield "x"
         ctx.respond(toks())

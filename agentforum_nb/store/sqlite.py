@@ -22,7 +22,7 @@ from ..messages import Message
 SCHEMA_VERSION = 1
 _APP_ID = "agentforum_nb"
 _COLUMNS = "id, kind, content, sender, parent_id, reply_to_id, original_id, status, metadata"
-_SCHEMA = f"""
+_SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS messages (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
