@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 
@@ -20,6 +21,9 @@ def test_demo_streams_branches_and_prints_the_tree(tmp_path):
     assert "├─ " in out and "[forward]" in out
     dot = (tmp_path / "agentforum_demo.dot").read_text()
     assert dot.startswith("digraph forum")
+    if shutil.which("dot"):  # with a Graphviz binary the demo renders SVG as well
+        assert (tmp_path / "agentforum_demo.svg").read_text().lstrip().startswith("<?xml")
+        assert "agentforum_demo.svg" in out
 
 
 def test_demo_second_run_is_served_from_the_cache(tmp_path):
