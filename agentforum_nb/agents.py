@@ -8,10 +8,10 @@ import types
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .calls import AgentCall
 from .errors import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .calls import AgentCall
     from .forum import Forum
     from .streams import MessageSequence
 
@@ -86,15 +86,11 @@ class Agent:
     def call(self, *, forum: "Forum | None" = None, branch: Any = None, cache: bool | None = None,
              **kwargs: Any) -> "AgentCall":
         """Start a call; send requests with ``.send(...)`` and close it with ``.finish()``."""
-        from .calls import AgentCall
-
         return AgentCall(self, forum=forum, branch=branch, cache=cache, kwargs=kwargs)
 
     def quick_call(self, *requests: Any, forum: "Forum | None" = None, branch: Any = None,
                    cache: bool | None = None, **kwargs: Any) -> "MessageSequence":
         """``call(...).send(*requests).finish()``: the responses, as a :class:`MessageSequence`."""
-        from .calls import AgentCall
-
         call = AgentCall(self, forum=forum, branch=branch, cache=cache, kwargs=kwargs, _autostart=False)
         seq = call.send(*requests).finish()
         call._start_if_loop()
