@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._canonical import freeze_metadata, metadata_json, thaw
 from ._context import current_run, current_sender
-from .errors import AgentError, AgentForumError, CallCancelled, InvalidMessageError, UsageError
+from .errors import AgentError, AgentForumError, CallCancelled, InvalidMessageError, MessageNotFound, UsageError
 from .forum import ForumEvent
 from .messages import Message
 from .streams import (CANCELLED, DONE, FAILED, OPEN, MessagePromise, MessageSequence, TokenStream, _Feed,
@@ -436,7 +436,7 @@ class _Run:
         self.forum._emit(ForumEvent("stream-start", None, slot.handle))
 
     def _slot_fields(self, slot: _Slot) -> tuple | None:
-        """(kind, content, status, original_id, cause) when the slot can be stored, else None."""
+        """(kind, content, status, original message, cause) when the slot can be stored, else None."""
         reply = slot.reply_to
         if isinstance(reply, MessagePromise):
             if not reply.done():
@@ -449,18 +449,18 @@ class _Run:
             return ("message", slot.stream.text(), status, None, slot.stream.error)
         src = slot.source
         if isinstance(src, Message):
-            return ("forward", src.content, src.status, src.id, None)
+            return ("forward", src.content, src.status, src, None)
         if not src.done():
             return None
         if src._message is not None:
             m = src._message
-            return ("forward", m.content, m.status, m.id, None)
+            return ("forward", m.content, m.status, m, None)
         outcome = src._outcome
         if outcome.message is None:
             slot.dropped = True
             return None
         m = outcome.message
-        return ("forward", m.content, m.status, m.id, outcome.cause)
+        return ("forward", m.content, m.status, m, outcome.cause)
 
     def _store_ready(self) -> None:
         forum = self.forum
@@ -478,14 +478,26 @@ class _Run:
                                                   self.failure.cause if self.failure else None))
                     continue
                 return
-            kind, content, status, original_id, cause = fields
+            kind, content, status, original, cause = fields
             reply = slot.reply_to
-            reply_id = None
+            reply_msg = None
             if reply is not None:
-                rm = reply._settled_message() if isinstance(reply, MessagePromise) else reply
-                reply_id = rm.id if rm is not None else None
+                reply_msg = reply._settled_message() if isinstance(reply, MessagePromise) else reply
+            try:  # a promise of another forum: its message is stored here as it is (or cannot be)
+                for ref in (original, reply_msg):
+                    if ref is not None and ref.id not in forum._store:
+                        forum._adopt(ref)
+            except MessageNotFound as exc:
+                slots.popleft()
+                text = f"{self.agent.name}: cannot record a message of another forum here: {exc}"
+                if self.failure is None and not self.cancelled:
+                    self._begin_failure(_Failure(text, _exc_type_name(exc), exc))
+                slot.promise._reject(_Outcome(AgentError, text, None, exc))
+                continue
             msg = Message(content, kind=kind, sender=self.agent.name, parent_id=self.parent,
-                          reply_to_id=reply_id, original_id=original_id, status=status, metadata=slot.metadata)
+                          reply_to_id=None if reply_msg is None else reply_msg.id,
+                          original_id=None if original is None else original.id, status=status,
+                          metadata=slot.metadata)
             msg = forum._store_message(msg, slot.handle)
             self.parent = msg.id
             slots.popleft()

@@ -677,3 +677,27 @@ async def test_cancel_while_placing_requests(forum):
     with pytest.raises(af.CallCancelled):
         await seq
     assert len(forum) == 0
+
+
+async def test_messages_of_another_forum(forum):
+    other = af.Forum()
+    try:
+        root_elsewhere = other.post("a root elsewhere")
+
+        @af.agent
+        async def relay_root(ctx):
+            ctx.respond(af.MessageSequence.of([root_elsewhere]))
+
+        (fwd,) = await relay_root.quick_call("q", forum=forum)
+        assert forum.get(fwd.original_id) == root_elsewhere  # a root is stored here as it is
+        theirs = echo.quick_call("from the other forum", forum=other)
+
+        @af.agent
+        async def relay(ctx):
+            ctx.respond(theirs)  # its messages' parents are not here: an error, never a dangling reference
+
+        with pytest.raises(af.AgentError, match="no message with id"):
+            await relay.quick_call("q2", forum=forum)
+        forum.verify()
+    finally:
+        await other.aclose()
