@@ -30,11 +30,14 @@ import rfc8785
 from .errors import InvalidMessageError
 
 __all__ = ["HEADER", "FORMAT_VERSION", "FrozenDict", "freeze_metadata", "canonical_body", "canonical_bytes",
-           "message_id", "thaw", "MAX_SAFE_INT"]
+           "message_id", "thaw", "MAX_SAFE_INT", "ENCODE_ERRORS"]
 
 FORMAT_VERSION = 1
 HEADER = b"agentforum-message 1\n"
 MAX_SAFE_INT = 2**53 - 1
+# what encoding the body raises on text that is not valid Unicode (lone surrogates): the stdlib path fails in
+# str.encode, the rfc8785 path (floats, astral keys) with its own error or in its UTF-16 key sort
+ENCODE_ERRORS = (UnicodeEncodeError, rfc8785.CanonicalizationError)
 _FIELDS = ("content", "kind", "metadata", "original_id", "parent_id", "reply_to_id", "sender", "status")
 
 _encode_str = json.encoder.encode_basestring  # C-accelerated, ensure_ascii=False flavour
@@ -115,8 +118,8 @@ class _Walk:
         out = {}
         for k, v in m.items():
             if type(k) is not str:
-                raise InvalidMessageError(f"{path}: key {k!r} is a {type(k).__name__}; JSON object keys must be str",
-                                          key=f"{path}[{k!r}]")
+                raise InvalidMessageError(f"{path}[{k!r}]: key {k!r} is a {type(k).__name__}; JSON object keys "
+                                          f"must be str", key=f"{path}[{k!r}]")
             if self.fast and not k.isascii() and max(k) > "\uffff":
                 self.fast = False
             out[k] = self.value(v, f"{path}[{k!r}]", depth)
@@ -154,6 +157,10 @@ def freeze_trusted(value: Any) -> Any:
         return FrozenDict({k: freeze_trusted(v) for k, v in value.items()}) if value else EMPTY
     if t is list:
         return tuple([freeze_trusted(v) for v in value])
+    if t is int and not -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
+        # RFC 8785 writes an integral double beyond 2**53 (e.g. 1e20) without exponent; Python's json reads it
+        # back as an int, which the message layer refuses. It was a float: make it one again (exactly).
+        return float(value)
     return value
 
 

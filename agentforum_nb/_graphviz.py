@@ -39,7 +39,7 @@ def build_digraph(messages: list[Message], *, max_chars: int = 40) -> graphviz.D
             attrs.update(color="#ea580c", penwidth="2")
         if m.kind == "forward":
             label = "↪ " + label
-        g.node(m.id[:12], label, **attrs)
+        g.node(m.id[:12], graphviz.nohtml(label), **attrs)  # never an HTML-like label, even for "<b>..."
     for m in messages:
         if m.parent_id in ids:
             g.edge(m.parent_id[:12], m.id[:12])

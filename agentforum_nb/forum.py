@@ -188,19 +188,25 @@ class Forum:
                 raise UsageError("post() takes text; to put an existing message on another branch use "
                                  "forum.forward(message, to=parent)")
             raise InvalidMessageError(f"content must be a str, not {type(content).__name__}", key="content")
-        parent_id = self._ref(parent, "parent")
-        reply_to_id = self._ref(reply_to, "reply_to")
+        pending: list[Message] = []  # foreign messages to adopt, stored only once the new message is valid
+        parent_id = self._ref(parent, "parent", pending)
+        reply_to_id = self._ref(reply_to, "reply_to", pending)
         msg = Message(content, sender=current_sender() if sender is None else sender, parent_id=parent_id,
                       reply_to_id=reply_to_id, metadata=metadata)
+        for m in pending:
+            self._store_message(m)
         return self._store_message(msg)
 
     def forward(self, message: MessageRef, *, to: MessageRef) -> Message:
         """Record ``message`` as a ``kind="forward"`` child of ``to`` (``None``: a new root)."""
         self._check_open()
-        original = self._resolve(message, "message")
-        parent_id = self._ref(to, "to")
+        pending: list[Message] = []
+        original = self._resolve(message, "message", pending)
+        parent_id = self._ref(to, "to", pending)
         msg = Message(original.content, kind="forward", sender=current_sender(), parent_id=parent_id,
                       original_id=original.id, status=original.status)
+        for m in pending:
+            self._store_message(m)
         return self._store_message(msg)
 
     def add(self, message: Message) -> Message:
@@ -228,16 +234,26 @@ class Forum:
             self._emit(ForumEvent("message", stored, stream))
         return stored
 
-    def _adopt(self, msg: Message) -> Message:
-        """Use a message value here: stored as it is when its references are here, else MessageNotFound."""
+    def _adopt(self, msg: Message, pending: list[Message] | None = None) -> Message:
+        """Use a message value here: stored as it is when its references are here, else MessageNotFound.
+
+        With ``pending``, a message that can be adopted is appended to it instead of being stored (the caller
+        stores it once everything else it was given is valid: bad input leaves the forum unchanged).
+        """
         stored = self._store.get(msg.id)
         if stored is not None:
             return stored
+        if pending and msg in pending:
+            return msg
+        known = {m.id for m in pending} if pending else ()
         for name in ("parent_id", "reply_to_id", "original_id"):
             ref = getattr(msg, name)
-            if ref is not None and ref not in self._store:
+            if ref is not None and ref not in known and ref not in self._store:
                 raise MessageNotFound(ref, f"{name} of message {msg.id[:12]}, which is not in this forum either")
         msg.verify()
+        if pending is not None:
+            pending.append(msg)
+            return msg
         return self._store_message(msg)
 
     # -- references ---------------------------------------------------------------------------------------
@@ -252,10 +268,10 @@ class Forum:
             return msg.id
         raise UsageError(f"{what} must be a Message or a message id, not {type(ref).__name__}")
 
-    def _resolve(self, ref: MessageRef, what: str) -> Message:
+    def _resolve(self, ref: MessageRef, what: str, pending: list[Message] | None = None) -> Message:
         """A message of this forum (adopting a foreign Message value whose parent is here)."""
         if isinstance(ref, Message):
-            return self._adopt(ref)
+            return self._adopt(ref, pending)
         if type(ref) is str:
             msg = self._store.get(ref)
             if msg is None:
@@ -263,16 +279,16 @@ class Forum:
             return msg
         msg = _settled_message(ref)
         if msg is not None:
-            return self._adopt(msg)
+            return self._adopt(msg, pending)
         raise UsageError(f"{what} must be a Message or a message id, not {type(ref).__name__} "
                          f"(await a promise or sequence first)")
 
-    def _ref(self, ref: MessageRef, what: str) -> str | None:
+    def _ref(self, ref: MessageRef, what: str, pending: list[Message] | None = None) -> str | None:
         if ref is None:
             return None
         if isinstance(ref, Message) and ref.id in self._store:  # the common case: a message of this forum
             return ref.id
-        return self._resolve(ref, what).id
+        return self._resolve(ref, what, pending).id
 
     # -- integrity ------------------------------------------------------------------------------------------
     def verify(self) -> int:

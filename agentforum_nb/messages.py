@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from ._canonical import (EMPTY, FrozenDict, canonical_body, canonical_bytes, freeze_metadata, message_id,
-                         metadata_json, thaw)
+from ._canonical import (EMPTY, ENCODE_ERRORS, FrozenDict, canonical_body, canonical_bytes, freeze_metadata,
+                         message_id, metadata_json, thaw)
 from .errors import IntegrityError, InvalidMessageError
 
 __all__ = ["Message", "KINDS", "STATUSES", "is_message_id"]
@@ -104,11 +104,11 @@ class Message:
             frozen, fast = EMPTY, True
         else:
             frozen, fast = freeze_metadata(metadata)
-        body = canonical_body(kind, content, sender, parent_id, reply_to_id, original_id, status, frozen, fast)
         try:
-            data = canonical_bytes(body)
-        except UnicodeEncodeError:
-            raise _surrogate_error(content, sender, frozen) from None
+            data = canonical_bytes(canonical_body(kind, content, sender, parent_id, reply_to_id, original_id, status,
+                                                  frozen, fast))
+        except ENCODE_ERRORS as exc:
+            raise _surrogate_error(content, sender, frozen, exc) from None
         _fill(self, message_id(data), kind, content, sender, parent_id, reply_to_id, original_id, status, frozen,
               fast)
 
@@ -218,7 +218,7 @@ class Message:
         return self
 
 
-def _surrogate_error(content: str, sender: str, metadata: FrozenDict) -> InvalidMessageError:
+def _surrogate_error(content: str, sender: str, metadata: FrozenDict, exc: Exception) -> InvalidMessageError:
     def bad(s: str) -> bool:
         try:
             s.encode("utf-8")
@@ -243,7 +243,9 @@ def _surrogate_error(content: str, sender: str, metadata: FrozenDict) -> Invalid
                     return p
         return None
 
-    key = "content" if bad(content) else "sender" if bad(sender) else find(metadata, "metadata") or "content"
+    key = "content" if bad(content) else "sender" if bad(sender) else find(metadata, "metadata")
+    if key is None:  # not a surrogate after all (e.g. a hand-made FrozenDict holding NaN)
+        return InvalidMessageError(f"metadata: cannot be canonicalized: {exc}", key="metadata")
     return InvalidMessageError(f"{key}: text contains a lone surrogate and cannot be encoded as UTF-8", key=key)
 
 

@@ -1,100 +1,228 @@
-"""A real HTTP server for tests that speaks the OpenAI streaming chat-completions protocol (server-sent events).
+"""A real HTTP server for tests that speaks the OpenAI chat-completions protocol, streaming included.
 
-It runs on 127.0.0.1 in the test's own event loop (asyncio streams, real sockets). Each request takes the next
-scripted reply: a list of tokens, optionally with ``pause_after`` (wait for ``release`` before the rest), an
-error event after the tokens (``error_after=True``), or an HTTP status (``status=500``). The server records the
-request bodies and sets ``client_closed`` when a client hangs up mid-stream.
+It listens on 127.0.0.1 (a free port) with asyncio streams and a minimal HTTP/1.1 parser, so the real ``openai``
+SDK talks to it over real sockets. ``POST /v1/chat/completions`` with ``"stream": true`` answers
+``text/event-stream`` (chunked), one ``data: {chunk}`` event per token, a final chunk with ``finish_reason`` and
+``data: [DONE]``; without ``stream`` it answers one JSON ``chat.completion``. Each response closes its connection.
+
+Each request takes the next scripted reply: a list of tokens, a :class:`Reply`, or a callable
+``fn(body) -> reply`` (sync or async; ``body`` is the parsed request JSON) that decides per request. When the
+script runs out the server answers HTTP 500. A :class:`Reply` can
+
+- ``status=500`` (any status): an HTTP error before streaming, with an OpenAI-style error body;
+- ``pause_after=n``: stream ``n`` tokens, set ``server.paused`` and wait for ``server.release`` (or for the client
+  to hang up) before the rest; ``hold_headers=True`` pauses before the response headers instead;
+- ``error="..."``: after the tokens, send an error event (``data: {"error": {...}}``) and end the response;
+- ``drop=True``: after the tokens, close the connection abruptly (no terminating chunk, no ``[DONE]``).
+
+``server.requests`` records every request body (parsed JSON), ``server.headers`` their headers (lower-case
+names). ``server.client_closed`` is set when a client hangs up in the middle of a response.
+
+Use it in the test's own loop (``async with SSEServer([...]) as server``) or, for code that runs several event
+loops, in a thread of its own (``with SSEServer([...]).in_thread() as server``; its events then belong to the
+server's loop, so pausing is for the first form).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import inspect
 import json
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Reply", "SSEServer"]
 
 
 @dataclass
 class Reply:
     tokens: list[str] = field(default_factory=list)
-    pause_after: int | None = None
-    error_after: bool = False
     status: int = 200
+    pause_after: int | None = None
+    hold_headers: bool = False
+    error: str | None = None
+    drop: bool = False
+    finish_reason: str = "stop"
+
+
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
+            500: "Internal Server Error", 503: "Service Unavailable"}
+
+
+class _ClientGone(Exception):
+    pass
 
 
 class SSEServer:
-    def __init__(self, replies: list[Reply]) -> None:
-        self.replies = list(replies)
+    def __init__(self, replies: list[Any] = ()) -> None:
+        self.replies: list[Any] = list(replies)
         self.requests: list[dict] = []
+        self.headers: list[dict[str, str]] = []
         self.paused = asyncio.Event()
         self.release = asyncio.Event()
         self.client_closed = asyncio.Event()
         self._server: asyncio.AbstractServer | None = None
         self._handlers: set[asyncio.Task] = set()
 
-    async def __aenter__(self) -> "SSEServer":
+    # -- lifecycle ------------------------------------------------------------------------------------------
+    async def __aenter__(self) -> SSEServer:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
         return self
 
-    async def __aexit__(self, *exc) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         self._server.close()
         for t in list(self._handlers):
             t.cancel()
         await asyncio.gather(*self._handlers, return_exceptions=True)
         await self._server.wait_closed()
 
+    @contextlib.contextmanager
+    def in_thread(self) -> Iterator[SSEServer]:
+        """Serve from a thread with its own event loop (for tests that run several loops, e.g. asyncio.run)."""
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="sse-server", daemon=True)
+        thread.start()
+        try:
+            asyncio.run_coroutine_threadsafe(self._enter_in_thread(), loop).result(10)
+            yield self
+        finally:
+            try:
+                asyncio.run_coroutine_threadsafe(self.__aexit__(None, None, None), loop).result(10)
+            finally:
+                loop.call_soon_threadsafe(loop.stop)
+                thread.join(10)
+                loop.close()
+
+    async def _enter_in_thread(self) -> None:
+        # the events must belong to the server's loop
+        self.paused, self.release, self.client_closed = asyncio.Event(), asyncio.Event(), asyncio.Event()
+        await self.__aenter__()
+
     @property
     def base_url(self) -> str:
         port = self._server.sockets[0].getsockname()[1]
         return f"http://127.0.0.1:{port}/v1"
 
+    # -- HTTP -----------------------------------------------------------------------------------------------
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._handlers.add(asyncio.current_task())
+        task = asyncio.current_task()
+        self._handlers.add(task)
         try:
             await self._serve(reader, writer)
-        except (ConnectionError, asyncio.IncompleteReadError):
+        except _ClientGone:
             self.client_closed.set()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass  # a connection closed before (or instead of) a request
         finally:
-            self._handlers.discard(asyncio.current_task())
+            self._handlers.discard(task)
             writer.close()
 
-    async def _serve(self, reader, writer) -> None:
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         head = await reader.readuntil(b"\r\n\r\n")
+        request_line, *lines = head.decode("latin-1").split("\r\n")
+        method, path, _ = request_line.split(" ", 2)
         headers = {}
-        for line in head.decode("latin-1").split("\r\n")[1:]:
+        for line in lines:
             if ":" in line:
                 k, v = line.split(":", 1)
                 headers[k.strip().lower()] = v.strip()
         body = await reader.readexactly(int(headers.get("content-length", "0")))
-        self.requests.append(json.loads(body))
-        reply = self.replies.pop(0) if self.replies else Reply(["(no more scripted replies)"])
-        if reply.status != 200:
-            payload = json.dumps({"error": {"message": "scripted failure", "type": "server_error"}}).encode()
-            writer.write(f"HTTP/1.1 {reply.status} Error\r\ncontent-type: application/json\r\n"
-                         f"content-length: {len(payload)}\r\nconnection: close\r\n\r\n".encode() + payload)
-            await writer.drain()
+        if method != "POST" or not path.rstrip("/").endswith("/chat/completions"):
+            await self._send_error(writer, 404, f"no route for {method} {path}")
             return
+        request = json.loads(body)
+        self.requests.append(request)
+        self.headers.append(headers)
+        reply = await self._next_reply(request)
+        if reply.status != 200:
+            await self._send_error(writer, reply.status, "scripted failure")
+            return
+        if not request.get("stream"):
+            await self._send_completion(writer, request, reply)
+            return
+        if reply.hold_headers:
+            await self._pause(reader)
         writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n"
-                     b"connection: close\r\n\r\n")
+                     b"transfer-encoding: chunked\r\nconnection: close\r\n\r\n")
         for i, tok in enumerate(reply.tokens):
             if reply.pause_after is not None and i == reply.pause_after:
-                self.paused.set()
-                closed = asyncio.ensure_future(reader.read(1))  # b"" when the client hangs up
-                released = asyncio.ensure_future(self.release.wait())
-                done, pending = await asyncio.wait({closed, released}, return_when=asyncio.FIRST_COMPLETED)
-                for t in pending:
-                    t.cancel()
-                if closed in done:
-                    self.client_closed.set()
-                    return
-            chunk = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": 0, "model": "scripted",
-                     "choices": [{"index": 0, "delta": {"content": tok}, "finish_reason": None}]}
-            writer.write(f"data: {json.dumps(chunk)}\n\n".encode())
-            await writer.drain()
-        if reply.error_after:
-            writer.write(b'data: {"error": {"message": "the model crashed", "type": "server_error"}}\n\n')
-            await writer.drain()
+                await self._pause(reader)
+            await self._send_event(writer, self._chunk(request, {"content": tok}, None))
+        if reply.pause_after is not None and reply.pause_after >= len(reply.tokens):
+            await self._pause(reader)
+        if reply.drop:
+            writer.transport.abort()  # no terminating chunk: the client sees a truncated body
             return
-        done = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": 0, "model": "scripted",
-                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
-        writer.write(f"data: {json.dumps(done)}\n\ndata: [DONE]\n\n".encode())
-        await writer.drain()
+        if reply.error is not None:
+            await self._send_event(writer, {"error": {"message": reply.error, "type": "server_error"}})
+        else:
+            await self._send_event(writer, self._chunk(request, {}, reply.finish_reason))
+            await self._send_event(writer, "[DONE]")
+        writer.write(b"0\r\n\r\n")
+        await self._drain(writer)
+
+    async def _next_reply(self, request: dict) -> Reply:
+        if not self.replies:
+            return Reply(status=500)
+        reply = self.replies.pop(0)
+        if callable(reply):
+            reply = reply(request)
+            if inspect.isawaitable(reply):
+                reply = await reply
+        if isinstance(reply, str):
+            reply = [reply]
+        if isinstance(reply, (list, tuple)):
+            reply = Reply(list(reply))
+        return reply
+
+    async def _pause(self, reader: asyncio.StreamReader) -> None:
+        """Wait for ``release``; if the client hangs up meanwhile, stop serving (``client_closed``)."""
+        self.paused.set()
+        closed = asyncio.ensure_future(reader.read(1))  # b"" when the client hangs up
+        released = asyncio.ensure_future(self.release.wait())
+        try:
+            done, _ = await asyncio.wait({closed, released}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            closed.cancel()
+            released.cancel()
+            await asyncio.gather(closed, released, return_exceptions=True)
+        if closed in done and not closed.cancelled() and closed.exception() is None and closed.result() == b"":
+            raise _ClientGone
+
+    @staticmethod
+    def _chunk(request: dict, delta: dict, finish_reason: str | None) -> dict:
+        return {"id": "chatcmpl-scripted", "object": "chat.completion.chunk", "created": 0,
+                "model": request.get("model", "scripted"),
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
+
+    async def _send_event(self, writer: asyncio.StreamWriter, data: Any) -> None:
+        payload = f"data: {data if isinstance(data, str) else json.dumps(data)}\n\n".encode()
+        writer.write(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")
+        await self._drain(writer)
+
+    @staticmethod
+    async def _drain(writer: asyncio.StreamWriter) -> None:
+        try:
+            await writer.drain()
+        except ConnectionError as exc:
+            raise _ClientGone from exc
+
+    async def _send_json(self, writer: asyncio.StreamWriter, status: int, obj: Any) -> None:
+        payload = json.dumps(obj).encode()
+        writer.write(f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}\r\ncontent-type: application/json\r\n"
+                     f"content-length: {len(payload)}\r\nconnection: close\r\n\r\n".encode() + payload)
+        await self._drain(writer)
+
+    async def _send_error(self, writer: asyncio.StreamWriter, status: int, message: str) -> None:
+        await self._send_json(writer, status, {"error": {"message": message, "type": "server_error",
+                                                         "code": status}})
+
+    async def _send_completion(self, writer: asyncio.StreamWriter, request: dict, reply: Reply) -> None:
+        await self._send_json(writer, 200, {
+            "id": "chatcmpl-scripted", "object": "chat.completion", "created": 0,
+            "model": request.get("model", "scripted"),
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "".join(reply.tokens)},
+                         "finish_reason": reply.finish_reason}]})

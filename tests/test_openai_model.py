@@ -1,4 +1,5 @@
-"""af.llm against a real HTTP server on 127.0.0.1 speaking the OpenAI streaming protocol (the real SDK)."""
+"""af.llm with the real openai SDK against a real HTTP server on 127.0.0.1 (tests/sse_server.py) that speaks the
+OpenAI streaming chat-completions protocol. No mocks of the client; no sleeps: the server pauses on events."""
 
 from __future__ import annotations
 
@@ -9,100 +10,348 @@ import sys
 import pytest
 
 import agentforum_nb as af
+from agentforum_nb.models.openai import to_chat_messages
 
 from .sse_server import Reply, SSEServer
 
+openai = pytest.importorskip("openai")
 
-def make(server, name="assistant", **kw):
-    import openai
-
-    client = openai.AsyncOpenAI(base_url=server.base_url, api_key="test-key", max_retries=0)
-    return af.llm(name, model="scripted-model", client=client, **kw)
+MODEL = "scripted-model"
+ENV_VARS = ("AGENTFORUM_MODEL", "OPENAI_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL")
+WAIT = 5  # seconds: only a bound on waiting for an event, never a delay
 
 
-async def test_tokens_stream_and_request_is_mapped(forum):
-    async with SSEServer([Reply(["Hel", "lo", " there"])]) as server:
-        bot = make(server, system="Be brief.", temperature=0.3)
-        root = forum.post("Hi", sender="user")
-        critic_msg = forum.post("I disagree.", parent=root, sender="critic")
-        seq = bot.quick_call(critic_msg, forum=forum, max_tokens=50)
-        tokens = [t async for p in seq async for t in p]
+@pytest.fixture
+async def bots():
+    """``make(server, name="assistant", **llm_kwargs)``: an af.llm agent talking to ``server``; closes the agents'
+    HTTP clients at the end (an unclosed AsyncOpenAI schedules its own close on whatever loop collects it)."""
+    made = []
+
+    def make(server, name="assistant", **kw):
+        kw.setdefault("model", MODEL)
+        bot = af.llm(name, base_url=server.base_url, api_key="test-key", max_retries=0, **kw)
+        made.append(bot)
+        return bot
+
+    yield make
+    for bot in made:
+        await bot.aclose()
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    for var in ENV_VARS:
+        monkeypatch.delenv(var, raising=False)
+    return monkeypatch
+
+
+async def first_promise(seq):
+    return await anext(aiter(seq))
+
+
+# -- streaming and the request ------------------------------------------------------------------------------
+async def test_tokens_stream_as_they_arrive(forum, bots):
+    async with SSEServer([Reply(["Hel", "lo", " there", "!"], pause_after=2)]) as server:
+        seq = bots(server).quick_call("Hi", forum=forum)
+        p = await first_promise(seq)
+        tokens = aiter(p)
+        first = [await anext(tokens), await anext(tokens)]
+        # the first tokens arrived while the server still holds back the rest of the response
+        assert first == ["Hel", "lo"] and server.paused.is_set() and not p.done()
+        server.release.set()
+        rest = [t async for t in tokens]
+        assert first + rest == ["Hel", "lo", " there", "!"]
         (msg,) = await seq
-        assert tokens == ["Hel", "lo", " there"] and msg.content == "Hello there" and msg.sender == "assistant"
+        assert msg.content == "Hello there!" and msg.sender == "assistant" and msg.status == "complete"
+        assert [m.content for m in forum.history(msg.id)] == ["Hi", "Hello there!"]
+
+
+async def test_request_maps_the_branch_and_passes_kwargs(forum, bots):
+    async with SSEServer([["Fine."]]) as server:
+        bot = bots(server, system="Be brief.", temperature=0.3, top_p=0.9, seed=7)
+        root = forum.post("Tea or coffee?")
+        mine = forum.post("Tea.", parent=root, sender="assistant")
+        other = forum.post("I disagree.", parent=mine, sender="critic")
+        (answer,) = await bot.quick_call("Answer the critic.", forum=forum, branch=other, temperature=0.0,
+                                         max_tokens=50, stop=["\n\n"])
         (req,) = server.requests
-        assert req["model"] == "scripted-model" and req["stream"] is True
-        assert req["temperature"] == 0.3 and req["max_tokens"] == 50
-        assert req["messages"] == [{"role": "system", "content": "Be brief."},
-                                   {"role": "user", "content": "Hi"},
-                                   {"role": "user", "content": "critic: I disagree."}]
+        assert req["model"] == MODEL and req["stream"] is True
+        assert req["messages"] == [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "Tea or coffee?"},
+            {"role": "assistant", "content": "Tea."},
+            {"role": "user", "content": "critic: I disagree."},
+            {"role": "user", "content": "Answer the critic."},
+        ]
+        # the call's temperature overrides the agent's; the other defaults and call kwargs pass through
+        assert {k: req[k] for k in ("temperature", "top_p", "seed", "max_tokens", "stop")} == {
+            "temperature": 0.0, "top_p": 0.9, "seed": 7, "max_tokens": 50, "stop": ["\n\n"]}
+        assert server.headers[0]["authorization"] == "Bearer test-key"
+        assert forum.history(answer.id)[-2].content == "Answer the critic."
 
 
-async def test_own_messages_are_assistant_turns_and_errors_are_skipped():
-    history = [af.Message("q"), af.Message("a", sender="bot"), af.Message("Boom: x", sender="bot", kind="error")]
-    assert af.models.openai.to_chat_messages(history, "bot") == [
-        {"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]
+async def test_per_call_system_and_model(forum, bots):
+    async with SSEServer([["a"], ["b"]]) as server:
+        bot = bots(server, system="Default prompt.")
+        await bot.quick_call("q", forum=forum, system="Per-call prompt.", model="other-model")
+        await bot.quick_call("q", forum=forum, system=None)
+        first, second = server.requests
+        assert first["model"] == "other-model"
+        assert first["messages"][0] == {"role": "system", "content": "Per-call prompt."}
+        assert "system" not in first and "system" not in second  # not an API parameter
+        assert second["model"] == MODEL and second["messages"] == [{"role": "user", "content": "q"}]
 
 
-async def test_cache_and_version(forum):
-    async with SSEServer([Reply(["one"]), Reply(["two"]), Reply(["three"])]) as server:
-        bot = make(server, system="A")
-        first = await bot.quick_call("q", forum=forum)
-        again = await bot.quick_call("q", forum=forum)
-        assert again == first and len(server.requests) == 1  # served from the cache
-        other = make(server, system="B")
-        assert other.version != bot.version
-        assert (await other.quick_call("q", forum=forum))[0].content == "two"
-        assert (await bot.quick_call("q", forum=forum, model="another-model"))[0].content == "three"
-        assert server.requests[-1]["model"] == "another-model"
+async def test_error_messages_are_skipped_and_partial_messages_kept(forum, bots):
+    critic = af.scripted_agent("critic", [ValueError("boom")])
+    with pytest.raises(af.AgentError) as ei:
+        await critic.quick_call("Hi", forum=forum)
+    error = ei.value.message
+    assert error.kind == "error" and error.sender == "critic"
+    partial = af.Message("Half an ans", sender="assistant", parent_id=error.id, status="cancelled")
+    async with SSEServer([["wer."]]) as server:
+        await bots(server).quick_call(partial, "Go on.", forum=forum)
+        assert server.requests[0]["messages"] == [
+            {"role": "user", "content": "Hi"},
+            {"role": "assistant", "content": "Half an ans"},
+            {"role": "user", "content": "Go on."},
+        ]
 
 
-async def test_error_mid_stream_is_a_failed_message(forum):
-    async with SSEServer([Reply(["partial ", "text"], error_after=True)]) as server:
-        bot = make(server)
-        seq = bot.quick_call("q", forum=forum)
+def test_to_chat_messages_mapping():
+    root = af.Message("q")
+    history = [root, af.Message("a", sender="bot", parent_id=root.id),
+               af.Message("ValueError: x", sender="bot", kind="error"),
+               af.Message("hm", sender="other", status="failed"), af.Message("user again")]
+    assert to_chat_messages(history, "bot", system="S") == [
+        {"role": "system", "content": "S"}, {"role": "user", "content": "q"},
+        {"role": "assistant", "content": "a"}, {"role": "user", "content": "other: hm"},
+        {"role": "user", "content": "user again"}]
+    assert to_chat_messages([], "bot") == []
+
+
+# -- caching ------------------------------------------------------------------------------------------------
+async def test_cache_hits_and_misses(forum, bots):
+    async with SSEServer([["one"], ["two"], ["three"], ["four"]]) as server:
+        bot = bots(server, system="A")
+        (first,) = await bot.quick_call("q", forum=forum)
+        again = bot.quick_call("q", forum=forum)
+        assert [t async for p in again async for t in p] == ["one"]  # tokens replay from the cache
+        assert await again == (first,) and len(server.requests) == 1  # served from the cache
+        assert bots(server, system="A").version == bot.version  # same configuration, same version
+
+        other_system = bots(server, system="B")
+        assert other_system.version != bot.version
+        assert (await other_system.quick_call("q", forum=forum))[0].content == "two"
+        other_model = bots(server, system="A", model="model-2")
+        assert other_model.version not in (bot.version, other_system.version)
+        assert (await other_model.quick_call("q", forum=forum))[0].content == "three"
+        assert server.requests[-1]["model"] == "model-2"
+        assert (await bot.quick_call("q", forum=forum, model="model-3"))[0].content == "four"  # call kwargs
+        assert (await bot.quick_call("q", forum=forum, model="model-3"))[0].content == "four"
+        assert [r["model"] for r in server.requests] == [MODEL, MODEL, "model-2", "model-3"]
+        assert bots(server, system="A", temperature=1).version != bot.version  # defaults count too
+        assert af.llm("x", model="m", base_url="http://127.0.0.1:9/v1", version="v7").version == "v7"
+
+
+# -- errors -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("reply, error_type", [
+    (Reply(["partial ", "text"], error="the model crashed"), "openai.APIError"),
+    (Reply(["partial ", "text"], drop=True), None),  # connection cut: the SDK's connection error
+], ids=["error-event", "connection-dropped"])
+async def test_failure_mid_stream_stores_the_partial_message(forum, bots, reply, error_type):
+    async with SSEServer([reply]) as server:
+        seq = bots(server).quick_call("q", forum=forum)
+        p = await first_promise(seq)
+        got = []
+        with pytest.raises(af.AgentError):
+            async for tok in p:
+                got.append(tok)
+        assert got == ["partial ", "text"]
         with pytest.raises(af.AgentError) as ei:
             await seq
-        failed = [m for m in forum if m.status == "failed"]
-        assert len(failed) == 1 and failed[0].content == "partial text"
-        errors = [m for m in forum if m.kind == "error"]
-        assert len(errors) == 1 and errors[0].metadata["error_type"].startswith("openai.")
-        assert ei.value.__cause__ is not None
+        failed = ei.value.message  # the partial message, stored first, then the error message
+        assert failed.status == "failed" and failed.content == "partial text" and failed.sender == "assistant"
+        (error,) = forum.children(failed.id)
+        assert error.kind == "error" and error.sender == "assistant"
+        assert isinstance(ei.value.__cause__, Exception)
+        cause_type = type(ei.value.__cause__)
+        assert error.metadata["error_type"] == f"{cause_type.__module__}.{cause_type.__qualname__}"
+        if error_type is not None:
+            assert error.metadata["error_type"] == error_type and "the model crashed" in error.content
+        else:
+            assert error.metadata["error_type"].split(".")[0] in ("openai", "httpx", "httpcore", "httpx2")
+        assert [m.content for m in forum.history(failed.id)] == ["q", "partial text"] and len(forum) == 3
 
 
-async def test_http_500_is_an_agent_error(forum):
-    async with SSEServer([Reply(status=500)]) as server:
-        bot = make(server)
+@pytest.mark.parametrize("status, exc_name", [
+    (500, "InternalServerError"), (401, "AuthenticationError"), (429, "RateLimitError"), (400, "BadRequestError")])
+async def test_http_error_before_streaming_is_an_error_message(forum, bots, status, exc_name):
+    async with SSEServer([Reply(status=status)]) as server:
         with pytest.raises(af.AgentError) as ei:
-            await bot.quick_call("q", forum=forum)
-        assert ei.value.message.kind == "error"
-        assert ei.value.message.metadata["error_type"] == "openai.InternalServerError"
+            await bots(server).quick_call("q", forum=forum)
+        error = ei.value.message
+        assert error.kind == "error" and error.content.startswith(f"{exc_name}: ")
+        assert error.metadata["error_type"] == f"openai.{exc_name}"
+        assert isinstance(ei.value.__cause__, getattr(openai, exc_name))
+        assert [m.content for m in forum.history(error.id)][:-1] == ["q"] and len(forum) == 2
+        assert len(server.requests) == 1  # max_retries=0
 
 
-async def test_cancel_mid_stream_closes_the_connection(forum):
-    async with SSEServer([Reply(["a ", "b ", "c"], pause_after=2)]) as server:
-        bot = make(server)
+async def test_connection_refused_is_an_error_message(forum, bots):
+    async with SSEServer() as server:
+        bot = bots(server)
+    # the server is gone: nothing listens on its port any more
+    with pytest.raises(af.AgentError) as ei:
+        await bot.quick_call("q", forum=forum)
+    assert ei.value.message.metadata["error_type"] == "openai.APIConnectionError"
+
+
+# -- cancellation -------------------------------------------------------------------------------------------
+async def test_cancel_mid_stream_closes_the_http_stream(forum, bots):
+    async with SSEServer([Reply(["a ", "b ", "c"], pause_after=2), ["and c."]]) as server:
+        bot = bots(server)
         seq = bot.quick_call("q", forum=forum)
-        await asyncio.wait_for(server.paused.wait(), 10)
-        p = seq.promises[0] if seq.promises else await seq.__aiter__().__anext__()
-        while p.text != "a b ":  # both chunks were sent before the pause; let the client read them
-            await asyncio.sleep(0)
+        p = await first_promise(seq)
+        tokens = aiter(p)
+        assert [await anext(tokens), await anext(tokens)] == ["a ", "b "]
+        assert server.paused.is_set() and not server.client_closed.is_set()
         seq.cancel()
         with pytest.raises(af.CallCancelled) as ei:
             await seq
-        assert ei.value.message.status == "cancelled" and ei.value.message.content == "a b "
-        await asyncio.wait_for(server.client_closed.wait(), 10)  # the server saw the HTTP stream close
+        with pytest.raises(af.CallCancelled):
+            await anext(tokens)
+        cancelled = ei.value.message
+        assert cancelled.status == "cancelled" and cancelled.content == "a b " and cancelled.sender == "assistant"
+        await asyncio.wait_for(server.client_closed.wait(), WAIT)  # the server saw the connection close
+        # the partial answer is part of the next prompt
+        (more,) = await bot.quick_call("go on", forum=forum, branch=cancelled)
+        assert more.content == "and c."
+        assert server.requests[-1]["messages"] == [
+            {"role": "user", "content": "q"}, {"role": "assistant", "content": "a b "},
+            {"role": "user", "content": "go on"}]
 
 
-def test_missing_model_and_key(monkeypatch):
-    for var in ("AGENTFORUM_MODEL", "OPENAI_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(var, raising=False)
+async def test_cancel_while_waiting_for_the_response(forum, bots):
+    async with SSEServer([Reply(["never"], hold_headers=True)]) as server:
+        seq = bots(server).quick_call("q", forum=forum)
+        await asyncio.wait_for(server.paused.wait(), WAIT)  # the request arrived; no response headers yet
+        seq.cancel()
+        with pytest.raises(af.CallCancelled):
+            await seq
+        await asyncio.wait_for(server.client_closed.wait(), WAIT)
+        assert [m.sender for m in forum] == ["user"]  # no response was started
+
+
+async def test_aclose_cancels_a_streaming_llm_call():
+    forum = af.Forum()
+    async with SSEServer([Reply(["a ", "b"], pause_after=1)]) as server:
+        bot = af.llm("bot", model=MODEL, base_url=server.base_url, max_retries=0)
+        seq = bot.quick_call("q", forum=forum)
+        await anext(aiter(await first_promise(seq)))
+        await forum.aclose()
+        await asyncio.wait_for(server.client_closed.wait(), WAIT)
+        with pytest.raises(af.CallCancelled):
+            await seq
+        await bot.aclose()
+    assert not [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+
+
+# -- configuration ------------------------------------------------------------------------------------------
+async def test_configuration_from_the_environment(forum, clean_env):
+    async with SSEServer([["hi"]]) as server:
+        clean_env.setenv("OPENAI_BASE_URL", server.base_url)
+        clean_env.setenv("AGENTFORUM_MODEL", "env-model")
+        bot = af.llm()
+        try:
+            assert bot.name == "assistant" and bot.model == "env-model" and bot.base_url == server.base_url
+            assert (await bot.quick_call("q", forum=forum))[0].content == "hi"
+        finally:
+            await bot.aclose()
+        assert server.requests[0]["model"] == "env-model"
+        assert server.headers[0]["authorization"] == "Bearer not-needed"  # local servers need no key
+
+
+def test_settings_precedence(clean_env):
+    clean_env.setenv("OPENAI_MODEL", "openai-model")
+    clean_env.setenv("OPENAI_API_KEY", "sk-env")
+    assert af.llm().model == "openai-model"
+    clean_env.setenv("AGENTFORUM_MODEL", "af-model")
+    assert af.llm().model == "af-model"
+    assert af.llm(model="arg-model").model == "arg-model"
+    assert af.llm()._api_key == "sk-env" and af.llm(api_key="sk-arg")._api_key == "sk-arg"
+    assert "af-model" in repr(af.llm("named"))
+
+
+async def test_injected_client_is_used_as_is(forum):
+    async with SSEServer([["hi"]]) as server:
+        async with openai.AsyncOpenAI(base_url=server.base_url, api_key="injected", max_retries=0) as client:
+            bot = af.llm("bot", model=MODEL, client=client)
+            assert bot.client() is client
+            assert (await bot.quick_call("q", forum=forum))[0].content == "hi"
+            await bot.aclose()
+            assert not client.is_closed()  # the caller owns it
+        assert server.headers[0]["authorization"] == "Bearer injected"
+
+
+def test_one_agent_on_successive_event_loops():
+    """A forum is not bound to one loop: the agent makes an HTTP client per loop."""
+    with SSEServer([["first"], ["second"]]).in_thread() as server:
+        bot = af.llm("bot", model=MODEL, base_url=server.base_url, max_retries=0)
+        forum = af.Forum()
+        clients = []
+
+        async def ask(question):
+            try:
+                clients.append(bot.client())
+                return (await bot.quick_call(question, forum=forum))[0].content
+            finally:
+                await bot.aclose()
+
+        assert asyncio.run(ask("one")) == "first"
+        assert asyncio.run(ask("two")) == "second"
+        asyncio.run(forum.aclose())
+        assert clients[0] is not clients[1] and all(c.is_closed() for c in clients)
+        assert [r["messages"][-1]["content"] for r in server.requests] == ["one", "two"]
+
+
+async def test_usage_errors(forum, clean_env):
     with pytest.raises(af.UsageError, match="model"):
         af.llm("x")
     with pytest.raises(af.UsageError, match="API key"):
         af.llm("x", model="m")
-    assert af.llm("x", model="m", base_url="http://127.0.0.1:1/v1").name == "x"  # local servers need no key
+    with pytest.raises(af.UsageError, match="messages"):
+        af.llm("x", model="m", base_url="http://127.0.0.1:9/v1", messages=[])
+    with pytest.raises(af.UsageError, match="JSON"):
+        af.llm("x", model="m", base_url="http://127.0.0.1:9/v1", stop={"a", "b"})
+    with pytest.raises(af.UsageError, match="user"):
+        af.llm("user", model="m", base_url="http://127.0.0.1:9/v1")
+    bot = af.llm("x", model="m", base_url="http://127.0.0.1:9/v1")  # local servers need no key
+    assert isinstance(bot, af.Agent) and bot.name == "x" and bot.version.startswith("llm:")
+    # a call kwarg the agent sets itself: an error message (no request is made)
+    with pytest.raises(af.AgentError) as ei:
+        await bot.quick_call("q", forum=forum, stream=False)
+    assert ei.value.message.metadata["error_type"] == "agentforum_nb.errors.UsageError"
+    await bot.aclose()
 
 
 def test_importing_the_package_does_not_import_openai():
-    code = "import sys, agentforum_nb; print('openai' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+    code = """if True:
+        import sys, agentforum_nb as af
+        assert 'openai' not in sys.modules
+        af.llm  # the lazy attribute imports agentforum_nb.models.openai, which does not import openai either
+        assert 'openai' not in sys.modules
+        sys.modules['openai'] = None  # as if the SDK were not installed
+        try:
+            af.llm('x', model='m', base_url='http://127.0.0.1:9/v1')
+        except af.UsageError as exc:
+            print(exc)
+        del sys.modules['openai']
+        af.llm('x', model='m', base_url='http://127.0.0.1:9/v1')
+        print('openai' in sys.modules)
+    """
+    out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    missing, imported = out.stdout.strip().splitlines()
+    assert "pip install 'agentforum_nb[openai]'" in missing
+    assert imported == "True"

@@ -1,34 +1,45 @@
 """``af.llm``: an agent backed by an OpenAI-compatible chat-completions API (the official ``openai`` SDK).
 
-Works with OpenAI and with local servers that speak the same protocol (vLLM, llama.cpp's server, Ollama):
-pass ``base_url`` or set ``OPENAI_BASE_URL``. The ``openai`` package is imported only when an ``llm`` agent is
-created (``pip install 'agentforum_nb[openai]'``).
+Works with OpenAI and with local servers that speak the same protocol (vLLM, llama.cpp's ``llama-server``,
+Ollama): pass ``base_url`` or set ``OPENAI_BASE_URL``. The ``openai`` package is imported only when an ``llm``
+agent is created (``pip install 'agentforum_nb[openai]'``), never by ``import agentforum_nb``.
 
-The branch becomes the chat: messages sent by this agent are ``assistant`` turns; every other message is a
-``user`` turn, prefixed with ``"<sender>: "`` when the sender is another agent; error messages are left out; an
-optional system prompt comes first.
+The branch (``await ctx.history()``: root .. last request) becomes the chat, see :func:`to_chat_messages`:
+
+- the system prompt, if any, comes first (``{"role": "system"}``);
+- a message whose ``sender`` is this agent's name is an ``assistant`` turn;
+- every other message is a ``user`` turn; its content is prefixed with ``"<sender>: "`` when the sender is
+  neither ``"user"`` nor this agent (another agent), so a debate between agents reads naturally;
+- ``kind="error"`` messages are left out; cancelled and failed messages are included with their partial text;
+  a forward counts as said by whoever forwarded it (its ``sender``), with the original's text.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import os
 import weakref
+from collections.abc import Iterable
 from typing import Any
 
+from .._canonical import freeze_metadata, metadata_json
 from ..agents import Agent
 from ..calls import Context
-from ..errors import UsageError
+from ..errors import InvalidMessageError, UsageError
 from ..messages import Message
 
-__all__ = ["llm", "to_chat_messages"]
+__all__ = ["LLMAgent", "llm", "to_chat_messages"]
 
-_CLIENT_KEYS = ("model", "system")
+#: Used as the API key when only a base URL is given: local servers (vLLM, llama.cpp, Ollama) need none, but
+#: the SDK refuses to start without one.
+PLACEHOLDER_KEY = "not-needed"
+
+_RESERVED = ("messages", "stream")  # set by the agent itself
 
 
-def to_chat_messages(history: list[Message], agent_name: str, system: str | None = None) -> list[dict[str, str]]:
+def to_chat_messages(history: Iterable[Message], agent_name: str,
+                     system: str | None = None) -> list[dict[str, str]]:
     """The branch as chat-completions messages (see the module docstring for the mapping)."""
     out: list[dict[str, str]] = []
     if system:
@@ -46,20 +57,24 @@ def to_chat_messages(history: list[Message], agent_name: str, system: str | None
 
 
 class _Tokens:
-    """The text deltas of a chat-completions stream; ``aclose()`` (called on cancellation) closes the HTTP
-    response even if iteration never started."""
+    """The text deltas of a chat-completions stream.
+
+    A class rather than an async generator so that ``aclose()`` (which the runtime calls when the response is
+    cancelled or fails) closes the HTTP response even if iteration never started.
+    """
 
     def __init__(self, stream: Any) -> None:
         self._stream = stream
         self._chunks = stream.__aiter__()
 
-    def __aiter__(self) -> "_Tokens":
+    def __aiter__(self) -> _Tokens:
         return self
 
     async def __anext__(self) -> str:
         try:
             while True:
                 chunk = await self._chunks.__anext__()
+                # chunks without choices (usage reports) or without text (role, finish_reason) carry no tokens
                 if chunk.choices and chunk.choices[0].delta.content:
                     return chunk.choices[0].delta.content
         except StopAsyncIteration:
@@ -67,63 +82,118 @@ class _Tokens:
             raise
 
     async def aclose(self) -> None:
-        await self._stream.close()
+        try:
+            await self._stream.close()  # closes the HTTP response: the server sees the connection end
+        finally:
+            aclose = getattr(self._chunks, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+
+class LLMAgent(Agent):
+    """The agent :func:`llm` returns: an :class:`~agentforum_nb.Agent` plus its chat-model settings.
+
+    ``model``, ``system``, ``base_url`` and ``defaults`` are what it was created with (``defaults``: the extra
+    keyword arguments passed to ``chat.completions.create``). It makes one ``openai.AsyncOpenAI`` client per
+    event loop, at first use (an HTTP connection pool belongs to one loop), and reuses it; ``await
+    agent.aclose()`` closes the running loop's client (the agent stays usable). An injected ``client=`` is
+    used as it is, on any loop, and never closed by the agent.
+    """
+
+    def __init__(self, *, name: str, model: str, system: str | None, base_url: str | None, api_key: str | None,
+                 defaults: dict[str, Any], client: Any, client_options: dict[str, Any], cache: bool,
+                 version: str) -> None:
+        self.model = model
+        self.system = system
+        self.base_url = base_url
+        self.defaults = dict(defaults)
+        self._api_key = api_key
+        self._client = client
+        self._client_options = client_options
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
+        agent_name, default_model, default_system, default_params = name, model, system, dict(defaults)
+
+        async def llm_agent(ctx: Context, **kwargs: Any) -> None:
+            params = {**default_params, **kwargs}
+            for key in _RESERVED:
+                if key in params:
+                    raise UsageError(f"{agent_name}: {key}= is set by af.llm itself; remove it from the call")
+            chosen_model = params.pop("model", None) or default_model
+            chosen_system = params.pop("system", default_system)
+            messages = to_chat_messages(await ctx.history(), agent_name, chosen_system)
+            # errors before the first token (HTTP 4xx/5xx, connection refused) raise here: an error message
+            stream = await self.client().chat.completions.create(
+                messages=messages, model=chosen_model, stream=True, **params)
+            ctx.respond(_Tokens(stream))
+
+        super().__init__(llm_agent, name=name, cache=cache, version=version)
+
+    def client(self) -> Any:
+        """The ``openai.AsyncOpenAI`` client for the running event loop (created on first use)."""
+        if self._client is not None:
+            return self._client
+        loop = asyncio.get_running_loop()
+        c = self._clients.get(loop)
+        if c is None:
+            import openai
+
+            c = openai.AsyncOpenAI(api_key=self._api_key, base_url=self.base_url, **self._client_options)
+            self._clients[loop] = c
+        return c
+
+    async def aclose(self) -> None:
+        """Close the HTTP client this agent made for the running loop (a later call makes a new one)."""
+        try:
+            c = self._clients.pop(asyncio.get_running_loop(), None)
+        except RuntimeError:  # pragma: no cover - no running loop
+            return
+        if c is not None:
+            await c.close()
+
+    def __repr__(self) -> str:
+        where = f" base_url={self.base_url!r}" if self.base_url else ""
+        return (f"<LLMAgent {self.name!r} model={self.model!r}{where} version={self.version!r}"
+                f"{'' if self.cache else ' cache=False'}>")
 
 
 def llm(name: str = "assistant", *, model: str | None = None, system: str | None = None,
         base_url: str | None = None, api_key: str | None = None, cache: bool = True, version: str | None = None,
-        client: Any = None, max_retries: int = 2, timeout: float | None = 120.0, **defaults: Any) -> Agent:
+        client: Any = None, max_retries: int = 2, timeout: float | None = 120.0, **defaults: Any) -> LLMAgent:
     """An agent that answers with an OpenAI-compatible chat model, streaming its tokens.
 
-    ``model`` defaults to ``$AGENTFORUM_MODEL`` or ``$OPENAI_MODEL``; ``base_url`` to ``$OPENAI_BASE_URL``;
-    ``api_key`` to ``$OPENAI_API_KEY`` (a placeholder when only a base URL is given: local servers need none).
-    Other keyword arguments (``temperature``, ``max_tokens``, ``top_p``, ``stop``, ``seed``…) are passed to
-    ``chat.completions.create``; a call's kwargs override them and ``model``/``system`` per call, e.g.
+    ``model`` defaults to ``$AGENTFORUM_MODEL``, then ``$OPENAI_MODEL``; ``base_url`` to ``$OPENAI_BASE_URL``;
+    ``api_key`` to ``$OPENAI_API_KEY``, else a placeholder when a base URL is set (local servers need no key).
+    Other keyword arguments (``temperature``, ``max_tokens``, ``top_p``, ``stop``, ``seed``...) are passed to
+    ``chat.completions.create``; a call's kwargs override them, and ``model``/``system`` too, per call:
     ``agent.quick_call("hi", temperature=0)``. ``version`` defaults to a digest of the model, system prompt and
-    defaults, so changing any of them misses the cache.
+    defaults, so changing any of them misses the cache. ``client`` injects an ``openai.AsyncOpenAI`` (then
+    ``base_url``, ``api_key``, ``max_retries`` and ``timeout`` are not used); ``max_retries`` and ``timeout``
+    configure the clients the agent makes itself.
     """
     try:
         import openai
-    except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    except ImportError as exc:
         raise UsageError("af.llm needs the openai package: pip install 'agentforum_nb[openai]'") from exc
+    del openai  # imported here to fail early; the client is made at first use, inside the running loop
     model = model or os.environ.get("AGENTFORUM_MODEL") or os.environ.get("OPENAI_MODEL")
-    base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
-    api_key = api_key or os.environ.get("OPENAI_API_KEY") or ("not-needed" if base_url else None)
     if not model:
         raise UsageError("af.llm needs a model: pass model='...' or set $AGENTFORUM_MODEL (or $OPENAI_MODEL)")
+    base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
+    api_key = api_key or os.environ.get("OPENAI_API_KEY") or (PLACEHOLDER_KEY if base_url else None)
     if client is None and api_key is None:
-        raise UsageError("af.llm needs an API key (api_key= or $OPENAI_API_KEY) or a base_url of a local server "
+        raise UsageError("af.llm needs an API key (api_key= or $OPENAI_API_KEY) or the base_url of a local server "
                          "(base_url= or $OPENAI_BASE_URL)")
+    for key in _RESERVED:
+        if key in defaults:
+            raise UsageError(f"af.llm sets {key}= itself; remove it")
+    if system is not None and not isinstance(system, str):
+        raise UsageError(f"system must be a str, not {type(system).__name__}")
     try:
-        json.dumps(defaults)
-    except (TypeError, ValueError) as exc:
-        raise UsageError(f"af.llm options must be JSON values: {exc}") from None
-    if version is None:
-        body = json.dumps({"model": model, "system": system, "defaults": defaults}, sort_keys=True)
-        version = "llm:" + hashlib.sha256(body.encode()).hexdigest()[:16]
-    clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-    def get_client() -> Any:
-        if client is not None:
-            return client
-        loop = asyncio.get_running_loop()  # an httpx client belongs to one event loop
-        c = clients.get(loop)
-        if c is None:
-            c = openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=max_retries, timeout=timeout)
-            clients[loop] = c
-        return c
-
-
-    async def llm_agent(ctx: Context, **kwargs: Any) -> None:
-        params = {**defaults, **kwargs}
-        chosen_model = params.pop("model", None) or model
-        chosen_system = params.pop("system", system)
-        messages = to_chat_messages(await ctx.history(), name, chosen_system)
-        # errors before the first token (HTTP 4xx/5xx, connection refused) raise here: an error message
-        stream = await get_client().chat.completions.create(messages=messages, model=chosen_model, stream=True,
-                                                            **params)
-        ctx.respond(_Tokens(stream))
-
-    agent = Agent(llm_agent, name=name, cache=cache, version=version)
-    agent.model = model  # type: ignore[attr-defined]
-    return agent
+        frozen, fast = freeze_metadata({"model": model, "system": system, "defaults": defaults})
+    except InvalidMessageError as exc:
+        raise UsageError(f"af.llm options must be JSON values (they are part of its cache version): {exc}") from None
+    if version is None:  # canonical (RFC 8785) JSON of what shapes the answers
+        version = "llm:" + hashlib.sha256(metadata_json(frozen, fast).encode("utf-8")).hexdigest()[:16]
+    return LLMAgent(name=name, model=model, system=system, base_url=base_url, api_key=api_key, defaults=defaults,
+                    client=client, client_options={"max_retries": max_retries, "timeout": timeout}, cache=cache,
+                    version=version)
