@@ -18,7 +18,7 @@ import rfc8785
 
 import agentforum_nb as af
 from agentforum_nb._canonical import HEADER
-from agentforum_nb.messages import is_message_id
+from agentforum_nb.messages import is_message_id, rebuild
 
 ROOT_ID = "7f76cbbf3e83311f79ceb1d16b21dd0355147011e8b7f8de334a91a17c1e7fd8"
 CHILD_ID = "57f8e849324590001e95c8a5f68b7127c5492d8e7e835b8107f9361c40aa0aa9"
@@ -234,16 +234,16 @@ def test_from_dict_refuses_bad_data():
 
 def test_verify_detects_tampering():
     good = af.Message("original", metadata={"k": 1})
-    bad = af.Message._trusted(good.id, "message", "tampered", "user", None, None, None, "complete", good.metadata)
+    bad = rebuild(good.id, "message", "tampered", "user", None, None, None, "complete", good.metadata)
     with pytest.raises(af.IntegrityError, match="mismatch") as ei:
         bad.verify()
     assert ei.value.expected == good.id and ei.value.actual == af.Message("tampered", metadata={"k": 1}).id
     assert isinstance(ei.value, af.AgentForumError)
-    wrong_id = af.Message._trusted("0" * 64, "message", "original", "user", None, None, None, "complete",
+    wrong_id = rebuild("0" * 64, "message", "original", "user", None, None, None, "complete",
                                    good.metadata)
     with pytest.raises(af.IntegrityError):
         wrong_id.verify()
-    invalid = af.Message._trusted(good.id, "bogus", "original", "user", None, None, None, "complete",
+    invalid = rebuild(good.id, "bogus", "original", "user", None, None, None, "complete",
                                   good.metadata)
     with pytest.raises(af.IntegrityError, match="invalid fields"):
         invalid.verify()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .._canonical import freeze_trusted
 from ..errors import IntegrityError, UsageError
-from ..messages import Message
+from ..messages import Message, rebuild
 
 SCHEMA_VERSION = 1
 _APP_ID = "agentforum_nb"
@@ -117,7 +117,7 @@ class SQLiteStore:
                 metadata = freeze_trusted(json.loads(row[8])) if row[8] != "{}" else freeze_trusted({})
             except (TypeError, ValueError) as exc:
                 raise IntegrityError(f"stored message {mid} has corrupt metadata ({exc})", expected=mid) from None
-            msg = Message._trusted(mid, row[1], row[2], row[3], row[4], row[5], row[6], row[7], metadata)
+            msg = rebuild(mid, row[1], row[2], row[3], row[4], row[5], row[6], row[7], metadata)
             self._remember(msg)
         return msg
 
