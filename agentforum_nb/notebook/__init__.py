@@ -8,7 +8,8 @@
 from __future__ import annotations
 
 from ..streams import set_display_hook
-from .chat_view import ChatView, StreamView, display_stream
+from .chat_view import ChatView
+from .stream_view import StreamView, display_stream
 from .tree_view import TreeView
 
 set_display_hook(display_stream)

@@ -1,0 +1,141 @@
+"""The widget base of the notebook layer: a tracker of forum events and a throttled flush of deltas."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import traitlets as t
+
+from ..errors import AgentForumError, MessageNotFound, UsageError
+from ..forum import Forum
+from ..messages import Message, is_message_id
+from ._tracker import TreeTracker, full_message
+
+__all__ = ["LiveWidget", "esm", "resolve_ref", "STATIC", "FLUSH_INTERVAL", "MAX_TEXT"]
+
+log = logging.getLogger("agentforum_nb")
+STATIC = Path(__file__).resolve().parent.parent / "static"
+FLUSH_INTERVAL = 0.055  # seconds: at most ~18 kernel->browser updates per second per widget (<= 20)
+MAX_TEXT = 100_000
+
+_FALLBACK_ESM = """
+export default { render({ model, el }) {
+  el.textContent = "agentforum_nb: the widget bundle is missing; rebuild it with `npm run build` in js/";
+} };
+"""
+
+
+def esm(name: str) -> Any:
+    path = STATIC / name
+    return path if path.exists() else _FALLBACK_ESM
+
+
+class LiveWidget(anywidget.AnyWidget):
+    """Shared plumbing: a tracker of forum events and a throttled flush of deltas to the browser."""
+
+    error = t.Unicode("").tag(sync=True)
+
+    def _start_tracking(self, forum: Forum, tracker: TreeTracker) -> None:
+        self.forum = forum
+        self._tracker = tracker
+        self._flush_handle: asyncio.TimerHandle | None = None
+        self._last_flush = 0.0
+        self.messages_sent = 0  # kernel -> browser custom messages (for tests and benchmarks)
+        self.on_msg(self._on_custom)
+
+    def _changed(self) -> None:
+        if self._flush_handle is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush()
+            return
+        delay = max(0.0, self._last_flush + FLUSH_INTERVAL - loop.time())
+        self._flush_handle = loop.call_later(delay, self._timer_flush)
+
+    def _timer_flush(self) -> None:
+        self._flush_handle = None
+        self.flush()
+        if self._tracker.has_live_streams():  # token text is polled, not pushed per token
+            self._changed()
+
+    def flush(self) -> None:
+        """Send what changed since the last update (called automatically, at most ~20 times a second)."""
+        delta = self._tracker.delta()
+        try:
+            self._last_flush = asyncio.get_running_loop().time()
+        except RuntimeError:
+            pass
+        if delta is not None:
+            self._emit_custom(delta)
+
+    def _emit_custom(self, content: dict[str, Any]) -> None:
+        self.messages_sent += 1
+        self.send(content)
+
+    def _report(self, text: str) -> None:
+        """Show a problem in the widget's error area (and the log); never raise into the kernel."""
+        log.warning("agentforum_nb widget: %s", text)
+        self.error = text
+
+    def _on_custom(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        try:
+            if not isinstance(content, dict) or not isinstance(content.get("kind"), str):
+                raise UsageError(f"malformed message from the browser: {content!r:.200}")
+            handler = getattr(self, "_on_" + content["kind"].replace("-", "_"), None)
+            if handler is None:
+                raise UsageError(f"unknown message kind {content['kind']!r:.60} from the browser")
+            handler(content)
+        except AgentForumError as exc:
+            self._report(str(exc))
+        except Exception as exc:  # noqa: BLE001 - a widget callback must never break the kernel
+            log.exception("agentforum_nb widget callback failed")
+            self._report(f"{type(exc).__name__}: {exc}")
+
+    def _message_arg(self, content: dict[str, Any], key: str = "id") -> Message:
+        value = content.get(key)
+        if not is_message_id(value):
+            raise UsageError(f"{key!r} from the browser is not a message id: {value!r:.80}")
+        try:
+            return self.forum.get(value)
+        except MessageNotFound:
+            raise UsageError(f"the browser referred to message {value[:12]}…, which is not in this forum") from None
+
+    def _on_get_message(self, content: dict[str, Any]) -> None:
+        msg = self._message_arg(content)
+        self._emit_custom({"kind": "message", "request_id": content.get("request_id"), "message": full_message(msg)})
+
+    def close(self) -> None:
+        if getattr(self, "_af_closed", False):
+            return
+        self._af_closed = True
+        unfollow = getattr(self, "_unfollow", None)  # a subclass's own forum subscription
+        if unfollow is not None:
+            unfollow()
+        tracker = getattr(self, "_tracker", None)
+        if tracker is not None:
+            tracker.close()
+        if getattr(self, "_flush_handle", None) is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        super().close()
+
+
+def resolve_ref(forum: Forum, value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, Message):
+        return forum._resolve(value, "head").id
+    if isinstance(value, str):
+        return forum.get(value).id
+    msg = value._settled_message() if hasattr(value, "_settled_message") else None
+    if msg is None:
+        raise UsageError(f"head must be a Message, a message id or a finished promise/sequence, not {value!r:.80}")
+    return msg.id
+
+
