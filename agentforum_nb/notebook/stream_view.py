@@ -9,42 +9,13 @@ import anywidget
 import traitlets as t
 
 from ..streams import MessagePromise, MessageSequence
-from ._widget import FLUSH_INTERVAL
-
-_STREAM_ESM = """
-function draw(model, el) {
-  el.replaceChildren();
-  for (const item of model.get("items")) {
-    const row = document.createElement("div");
-    row.style.cssText = "margin:2px 0;font-family:var(--jp-code-font-family,monospace);white-space:pre-wrap";
-    const who = document.createElement("b");
-    who.textContent = item.sender + ": ";
-    const text = document.createElement("span");
-    text.textContent = item.text;
-    if (item.status !== "complete") text.style.opacity = item.status === "streaming" ? "0.85" : "0.6";
-    row.append(who, text);
-    if (item.status !== "complete" && item.status !== "streaming") {
-      const badge = document.createElement("i");
-      badge.textContent = " [" + item.status + "]";
-      row.append(badge);
-    }
-    el.append(row);
-  }
-  const err = model.get("error");
-  if (err) { const e = document.createElement("div"); e.style.color = "#b91c1c"; e.textContent = err; el.append(e); }
-}
-export default { render({ model, el }) {
-  const redraw = () => draw(model, el);
-  model.on("change:items", redraw); model.on("change:error", redraw); redraw();
-  return () => { model.off("change:items", redraw); model.off("change:error", redraw); };
-} };
-"""
+from ._widget import FLUSH_INTERVAL, esm
 
 
 class StreamView(anywidget.AnyWidget):
     """A promise or sequence shown as a cell's result: its messages' tokens appear live."""
 
-    _esm = _STREAM_ESM
+    _esm = esm("stream.js")  # js/src/stream.js, built into static/
     items = t.List(t.Dict()).tag(sync=True)
     error = t.Unicode("").tag(sync=True)
 
@@ -59,11 +30,7 @@ class StreamView(anywidget.AnyWidget):
         src = self._source
         if isinstance(src, MessagePromise):
             return [src]
-        if src._feed is None and src._owner is not None:
-            try:
-                src._owner._ensure_started()
-            except RuntimeError:
-                pass
+        src.start()
         return src.promises
 
     def refresh(self) -> None:
@@ -72,7 +39,7 @@ class StreamView(anywidget.AnyWidget):
         items = []
         for p in self._promises():
             if p.done():
-                m = p._settled_message()
+                m = p.settled_message()
                 status = m.status if m is not None else "cancelled"
             else:
                 status = "streaming"
@@ -80,10 +47,9 @@ class StreamView(anywidget.AnyWidget):
         src = self._source
         finished = src.done()
         if finished and isinstance(src, MessageSequence):
-            feed = src._feed
-            outcome = src._detached or (feed.outcome if feed is not None else None)
-            if outcome is not None:
-                self.error = f"{outcome.cls.__name__}: {outcome.text}"
+            failure = src.failure
+            if failure is not None:
+                self.error = f"{failure.error.__name__}: {failure.text}"
         if items != self.items:
             self.items = items
             self.updates += 1

@@ -1,7 +1,8 @@
 // ChatView front end (anywidget): the branch ending at head_id as a transcript, pending answers streaming live.
 
 import { applyMessage, childrenOf, createState, pathTo } from "./state.js";
-import { el, senderColour } from "./render.js";
+import { el, nodeStatus, senderColour } from "./render.js";
+import { listen } from "./widget.js";
 
 const CSS = `
 .af-chat { font: 13px var(--jp-ui-font-family, system-ui, sans-serif); border: 1px solid #d5dbe3; border-radius: 6px;
@@ -37,17 +38,15 @@ function render({ model, el: host }) {
   function draw() {
     const rows = transcriptKeys(state, model.get("head_id")).map((key) => {
       const n = state.nodes.get(key);
-      const cls = ["af-msg"];
-      if (n.pending) cls.push("af-pending");
-      else if (n.kind === "error") cls.push("af-error");
-      else if (n.status !== "complete") cls.push(`af-${n.status}`);
-      const row = el("div", { class: cls.join(" "), "data-key": key });
+      const status = nodeStatus(n);
+      const cls = status === "complete" ? "af-msg" : `af-msg af-${status}`; // af-pending, af-error, af-failed…
+      const row = el("div", { class: cls, "data-key": key });
       row.style.background = senderColour(n.sender);
       const label = n.kind === "forward" ? `${n.sender} (forwarded)` : n.sender;
-      const status = !n.pending && n.status !== "complete" ? ` [${n.status}]` : "";
+      const badge = !n.pending && n.status !== "complete" ? ` [${n.status}]` : "";
       // the kernel sends a transcript's nodes with their whole text
       const text = n.text ?? n.snippet;
-      row.append(el("span", { class: "af-who" }, label + status), document.createTextNode(text));
+      row.append(el("span", { class: "af-who" }, label + badge), document.createTextNode(text));
       return row;
     });
     list.replaceChildren(...rows);
@@ -57,12 +56,10 @@ function render({ model, el: host }) {
   const onCustom = (msg) => {
     if (applyMessage(state, msg)) draw();
   };
-  model.on("msg:custom", onCustom);
-  model.on("change:head_id", draw);
+  const unlisten = listen(model, { "msg:custom": onCustom, "change:head_id": draw });
   model.send({ kind: "ready" });
   return () => {
-    model.off("msg:custom", onCustom);
-    model.off("change:head_id", draw);
+    unlisten();
     root.remove();
   };
 }

@@ -34,3 +34,22 @@ export function positionsFromJson(json, keys) {
   }
   return out;
 }
+
+/** Move a layout's nodes to `positions` (from positionsFromJson) and recompute its bounds, in place. */
+export function applyPositions(layout, positions) {
+  let minX = Infinity, maxX = -Infinity, maxY = 0;
+  for (const item of layout.nodes) {
+    const p = positions.get(item.key);
+    if (!p) continue;
+    item.x = p.x;
+    item.y = p.y;
+    minX = Math.min(minX, p.x);
+    maxX = Math.max(maxX, p.x);
+    maxY = Math.max(maxY, p.y);
+  }
+  if (layout.nodes.length) {
+    layout.bounds = { x: minX - NODE_W / 2, y: 0, width: maxX - minX + NODE_W, height: maxY + NODE_H };
+  }
+  layout.engine = "graphviz";
+  return layout;
+}

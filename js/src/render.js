@@ -32,3 +32,10 @@ export function oneLine(text, max) {
   const t = String(text ?? "").replace(/\s+/g, " ").trim();
   return t.length <= max ? t : t.slice(0, max - 1) + "…";
 }
+
+/** How a node is shown (pure): "pending" while it streams, "error" for an error message, else its status. */
+export function nodeStatus(n) {
+  if (n.pending) return "pending";
+  if (n.kind === "error") return "error";
+  return n.status;
+}
