@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from .agents import Agent, agent
-from .calls import AgentCall, Context, default_forum
+from .calls import AgentCall, Context
 from .errors import (AgentError, AgentForumError, CallCancelled, IntegrityError, InvalidMessageError,
                      MessageNotFound, UsageError)
-from .forum import Forum, ForumEvent
+from .forum import Forum, ForumEvent, default_forum
 from .messages import Message
 from .models import FunctionModel, ScriptedModel, function_agent, scripted_agent
 from .runner import run_sync

@@ -2,55 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import inspect
-import types
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .calls import AgentCall
 from .errors import UsageError
+from .fingerprint import code_fingerprint
 
 if TYPE_CHECKING:  # pragma: no cover
     from .forum import Forum
     from .streams import MessageSequence
 
 __all__ = ["Agent", "agent", "code_fingerprint"]
-
-
-def _const_repr(c: Any) -> str:
-    if isinstance(c, types.CodeType):
-        return "<code " + _code_digest(c) + ">"
-    if isinstance(c, frozenset):  # iteration order of a frozenset of str varies with hash randomization
-        return "frozenset(" + ",".join(sorted(_const_repr(x) for x in c)) + ")"
-    if isinstance(c, tuple):
-        return "(" + ",".join(_const_repr(x) for x in c) + ")"
-    return type(c).__name__ + ":" + repr(c)
-
-
-def _code_digest(code: types.CodeType) -> str:
-    h = hashlib.sha256()
-    for part in (code.co_code, repr(code.co_names).encode(), repr(code.co_varnames).encode(),
-                 repr(code.co_freevars).encode(), str(code.co_flags).encode()):
-        h.update(part)
-        h.update(b"\0")
-    for c in code.co_consts:
-        h.update(_const_repr(c).encode("utf-8", "surrogatepass"))
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-def code_fingerprint(fn: Callable[..., Any]) -> str:
-    """A short fingerprint of a function's code: bytecode, constants, names and nested functions (recursively),
-    plus its defaults. Globals and helpers it calls are not covered (pass ``version=`` to make them count)."""
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        raise UsageError(f"cannot fingerprint {fn!r}: pass version= to @af.agent")
-    h = hashlib.sha256(_code_digest(code).encode())
-    h.update(_const_repr(getattr(fn, "__defaults__", None) or ()).encode("utf-8", "surrogatepass"))
-    kw = getattr(fn, "__kwdefaults__", None) or {}
-    h.update(repr(sorted((k, _const_repr(v)) for k, v in kw.items())).encode("utf-8", "surrogatepass"))
-    return "code:" + h.hexdigest()[:16]
 
 
 class Agent:
@@ -70,6 +34,11 @@ class Agent:
             name = fn.__name__
         if not isinstance(name, str) or not name:
             raise UsageError(f"agent name must be a non-empty str, not {name!r}")
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UsageError(f"agent name {name!r} contains a lone surrogate; pick a name that is valid text") \
+                from None
         if name == "user":
             raise UsageError("'user' is reserved for messages posted from outside any agent; pick another name")
         if not isinstance(cache, bool):
@@ -93,7 +62,7 @@ class Agent:
         """``call(...).send(*requests).finish()``: the responses, as a :class:`MessageSequence`."""
         call = AgentCall(self, forum=forum, branch=branch, cache=cache, kwargs=kwargs, _autostart=False)
         seq = call.send(*requests).finish()
-        call._start_if_loop()
+        call.start()
         return seq
 
     __call__ = quick_call

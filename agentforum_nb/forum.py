@@ -1,30 +1,57 @@
-"""``Forum``: a tree of messages in a store, plus the host of agent runs.
+"""``Forum``: a tree of immutable messages in a store, its events, its response cache, ``default_forum()``.
 
-The tree API (post, get, history, children, forward, export/import, graphviz) is synchronous and lives here;
-agent calls attach their tasks to the forum so ``aclose()`` can cancel and await them.
+The tree API (post, get, history, children, forward, export/import, graphviz) is synchronous and lives here. The
+forum knows nothing of agents or event loops: the runtime (a higher layer) keeps its running calls as a *service*
+of the forum (:meth:`Forum.service`), which ``aclose()`` closes, and sets :data:`SENDER` while an agent's code
+runs, so that ``forum.post()`` inside an agent is sent by that agent.
 """
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from ._context import current_sender
+from .cache import ResponseCache
 from .errors import AgentForumError, IntegrityError, InvalidMessageError, MessageNotFound, UsageError
-from .messages import Message, is_message_id
+from .messages import Message
 from .store import MemoryStore, SQLiteStore, Store
 
 if TYPE_CHECKING:  # pragma: no cover
     import graphviz
 
-__all__ = ["Forum", "ForumEvent"]
+__all__ = ["Forum", "ForumEvent", "MessageRef", "SENDER", "current_sender", "default_forum"]
 
 log = logging.getLogger("agentforum_nb")
-MessageRef = Any  # Message | str | MessagePromise | MessageSequence
+MessageRef = Any  # Message | str (an id) | MessagePromise | MessageSequence (anything with settled_message())
+S = TypeVar("S")
+
+#: who is sending: the name of the agent whose code runs in this context (set by the runtime), else "user"
+SENDER: contextvars.ContextVar[str] = contextvars.ContextVar("agentforum_nb.sender", default="user")
+
+
+def current_sender() -> str:
+    """The agent whose code is running here, or ``"user"`` outside any agent."""
+    return SENDER.get()
+
+
+class _Service(Protocol):
+    async def aclose(self) -> None: ...
+
+
+_default_forum: Forum | None = None
+
+
+def default_forum() -> Forum:
+    """The in-memory forum used by top-level calls that name none (created on first use)."""
+    global _default_forum
+    if _default_forum is None or _default_forum.closed:
+        _default_forum = Forum()
+    return _default_forum
 
 
 class ForumEvent:
@@ -60,14 +87,11 @@ class Forum:
         if not isinstance(cache, bool):
             raise UsageError(f"cache must be True or False, not {cache!r}")
         self._store: Store = store
-        self.cache_enabled = cache
         self._closed = False
         self._listeners: list[Callable[[ForumEvent], None]] = []
-        # runtime state (owned by agentforum_nb.calls)
-        self._runs: set[Any] = set()
-        self._inflight: dict[str, Any] = {}
-        self._cache_stats = {"hits": 0, "misses": 0, "stores": 0, "repairs": 0}
-        self._chunks: dict[str, list[str]] = {}
+        self._services: dict[type, _Service] = {}
+        #: the response cache (entries in the store; in-flight runs, replay chunks and counters in this process)
+        self.response_cache = ResponseCache(store, enabled=cache)
 
     # -- lifecycle ----------------------------------------------------------------------------------------
     @property
@@ -78,19 +102,33 @@ class Forum:
     def closed(self) -> bool:
         return self._closed
 
-    def _check_open(self) -> None:
+    @property
+    def cache_enabled(self) -> bool:
+        """False when the forum was made with ``cache=False`` (which wins over every agent and call)."""
+        return self.response_cache.enabled
+
+    def check_open(self) -> None:
+        """Raise :class:`UsageError` if the forum is closed."""
         if self._closed:
             raise UsageError("this forum is closed (aclose() was called); open a new Forum to go on")
+
+    _check_open = check_open
+
+    def service(self, kind: type[S], factory: Callable[[Forum], S]) -> S:
+        """The per-forum state of a higher layer, made by ``factory(forum)`` on first use (the runtime keeps its
+        running calls here). ``aclose()`` awaits each service's ``aclose()``, newest first."""
+        svc = self._services.get(kind)
+        if svc is None:
+            self.check_open()
+            svc = self._services[kind] = factory(self)  # type: ignore[assignment]
+        return svc  # type: ignore[return-value]
 
     async def aclose(self) -> None:
         """Cancel every running call started in this forum, wait for them to finish, and close the store."""
         if self._closed:
             return
-        runs = list(self._runs)
-        for run in runs:
-            run.cancel()
-        for run in runs:
-            await run.wait_closed()
+        for svc in reversed(list(self._services.values())):
+            await svc.aclose()
         self._closed = True
         self._store.close()
 
@@ -122,7 +160,13 @@ class Forum:
 
         return unsubscribe
 
-    def _emit(self, event: ForumEvent) -> None:
+    @property
+    def has_listeners(self) -> bool:
+        """Whether anything is subscribed (the runtime builds stream events only then)."""
+        return bool(self._listeners)
+
+    def emit(self, event: ForumEvent) -> None:
+        """Call every listener with ``event`` (a failing listener is logged, never raised into the caller)."""
         for listener in tuple(self._listeners):
             try:
                 listener(event)
@@ -194,8 +238,8 @@ class Forum:
         msg = Message(content, sender=current_sender() if sender is None else sender, parent_id=parent_id,
                       reply_to_id=reply_to_id, metadata=metadata)
         for m in pending:
-            self._store_message(m)
-        return self._store_message(msg)
+            self.record(m)
+        return self.record(msg)
 
     def forward(self, message: MessageRef, *, to: MessageRef) -> Message:
         """Record ``message`` as a ``kind="forward"`` child of ``to`` (``None``: a new root)."""
@@ -206,8 +250,8 @@ class Forum:
         msg = Message(original.content, kind="forward", sender=current_sender(), parent_id=parent_id,
                       original_id=original.id, status=original.status)
         for m in pending:
-            self._store_message(m)
-        return self._store_message(msg)
+            self.record(m)
+        return self.record(msg)
 
     def add(self, message: Message) -> Message:
         """Store an existing :class:`Message` value (e.g. from another forum) as it is.
@@ -219,7 +263,9 @@ class Forum:
             raise UsageError(f"add() takes a Message, not {type(message).__name__}; use post() for text")
         return self._adopt(message)
 
-    def _store_message(self, msg: Message, stream: Any = None) -> Message:
+    def record(self, msg: Message, stream: Any = None) -> Message:
+        """Store a message whose references are here (the runtime's responses) and emit its ``message`` event,
+        with ``stream`` = the handle it streamed under; an identical stored message is returned instead."""
         stored = self._store.add(msg)
         if stored is not msg:  # already stored: same id
             if stored.content != msg.content or stored.metadata != msg.metadata or stored.sender != msg.sender \
@@ -231,7 +277,7 @@ class Forum:
             if stream is None:
                 return stored
         if self._listeners:
-            self._emit(ForumEvent("message", stored, stream))
+            self.emit(ForumEvent("message", stored, stream))
         return stored
 
     def _adopt(self, msg: Message, pending: list[Message] | None = None) -> Message:
@@ -254,9 +300,15 @@ class Forum:
         if pending is not None:
             pending.append(msg)
             return msg
-        return self._store_message(msg)
+        return self.record(msg)
 
     # -- references ---------------------------------------------------------------------------------------
+    def resolve(self, ref: MessageRef, what: str = "message") -> Message:
+        """The message ``ref`` names: a ``Message`` (one of another forum is stored here when its references
+        are), an id, or a settled promise or sequence (its last message). ``what`` names the argument in errors."""
+        self.check_open()
+        return self._resolve(ref, what)
+
     def _id_of(self, ref: MessageRef, what: str) -> str:
         self._check_open()
         if isinstance(ref, Message):
@@ -391,7 +443,7 @@ class Forum:
         self._store.add_many(new)
         if self._listeners:
             for m in new:
-                self._emit(ForumEvent("message", m))
+                self.emit(ForumEvent("message", m))
         return len(new)
 
     def _subtree(self, root: MessageRef) -> list[Message]:
@@ -436,70 +488,24 @@ class Forum:
     # -- caching --------------------------------------------------------------------------------------------
     def cache_clear(self) -> int:
         """Forget every cached response (messages stay in the tree); returns how many entries were removed."""
-        self._check_open()
-        self._chunks.clear()
-        return self._store.cache_clear()
+        self.check_open()
+        return self.response_cache.clear()
 
     def cache_info(self) -> dict[str, Any]:
-        """Cache statistics of this forum object: ``entries``, ``hits``, ``misses``, ``repairs``, ``inflight``."""
-        self._check_open()
-        return {"entries": len(self._store.cache_entries()), **self._cache_stats, "inflight": len(self._inflight)}
+        """Cache statistics of this forum object: ``entries``, ``hits``, ``misses``, ``stores``, ``repairs``,
+        ``inflight``."""
+        self.check_open()
+        return self.response_cache.info()
 
     def cache_entries(self) -> list[dict[str, Any]]:
         """Every cache entry: ``{"key", "agent", "response_ids"}`` (to see why an agent was or was not called)."""
-        self._check_open()
-        return [{"key": k, "agent": a, "response_ids": list(ids)} for k, a, ids in self._store.cache_entries()]
-
-    def _cache_store(self, key: str, agent: str, ids: list[str]) -> None:
-        if not self._closed:
-            self._store.cache_put(key, ids, agent=agent)
-            self._cache_stats["stores"] += 1
-
-    def _remember_chunks(self, message_id: str, chunks: list[str]) -> None:
-        """Keep a streamed message's chunks (bounded) so an in-process cache hit replays the same tokens."""
-        chunks_map = self._chunks
-        if len(chunks_map) >= 4096:
-            chunks_map.pop(next(iter(chunks_map)))
-        chunks_map[message_id] = chunks
-
-    def _cache_lookup(self, key: str, parent_id: str | None) -> list[Any] | None:
-        """Promises of the cached responses, or None (a miss). An unusable entry is deleted (repaired)."""
-        from .streams import MessagePromise
-
-        ids = self._store.cache_get(key)
-        if ids is None:
-            self._cache_stats["misses"] += 1
-            return None
-        out = []
-        expected_parent = parent_id
-        get_many = getattr(self._store, "get_many", None)
-        batch = get_many([i for i in ids if is_message_id(i)]) if get_many is not None and len(ids) > 8 else None
-        try:
-            for mid in ids:
-                if batch is not None:
-                    msg = batch.get(mid)
-                else:
-                    msg = self._store.get(mid) if is_message_id(mid) else None
-                if msg is None:
-                    raise IntegrityError(f"cached response {mid!r} is missing")
-                msg.verify()
-                if msg.parent_id != expected_parent or msg.status != "complete" or msg.kind == "error":
-                    raise IntegrityError(f"cached response {mid[:12]} does not continue the branch")
-                expected_parent = msg.id
-                out.append(MessagePromise.resolved(msg, self._chunks.get(msg.id)))
-        except IntegrityError as exc:
-            log.warning("agentforum_nb: cache entry %s… is unusable (%s); treating it as a miss", key[:12], exc)
-            self._store.cache_delete(key)
-            self._cache_stats["repairs"] += 1
-            self._cache_stats["misses"] += 1
-            return None
-        self._cache_stats["hits"] += 1
-        return out
+        self.check_open()
+        return self.response_cache.entries()
 
 
 def _settled_message(ref: Any) -> Message | None:
-    """The message of a finished promise, or the last message of a finished sequence."""
-    getter = getattr(ref, "_settled_message", None)
+    """The message of a settled promise, or the last message of a finished sequence (their ``settled_message()``)."""
+    getter = getattr(ref, "settled_message", None)
     return getter() if getter is not None else None
 
 

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from ._canonical import (EMPTY, ENCODE_ERRORS, FrozenDict, canonical_body, canonical_bytes, freeze_metadata,
-                         message_id, metadata_json, thaw)
+import hashlib
+import json
+
+from ._canonical import (EMPTY, ENCODE_ERRORS, HEADER, FrozenDict, canonical_body, canonical_bytes, freeze_metadata,
+                         metadata_json, thaw)
 from .errors import IntegrityError, InvalidMessageError
 
 __all__ = ["Message", "KINDS", "STATUSES", "is_message_id", "rebuild"]
@@ -19,6 +22,9 @@ Status = Literal["complete", "cancelled", "failed"]
 KINDS = frozenset(("message", "forward", "error"))
 STATUSES = frozenset(("complete", "cancelled", "failed"))
 _HEX = frozenset("0123456789abcdef")
+_HEADER = HEADER
+_sha256 = hashlib.sha256
+_encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
 _FIELD_NAMES = ("kind", "content", "sender", "parent_id", "reply_to_id", "original_id", "status", "metadata")
 
 
@@ -114,16 +120,35 @@ class Message:
             raise InvalidMessageError(f"original_id is only allowed on kind='forward' messages, not kind={kind!r}",
                                       key="original_id")
         if metadata is None or metadata is EMPTY:
-            frozen, fast = EMPTY, True
+            frozen, fast, md = EMPTY, True, "{}"
         else:
             frozen, fast = freeze_metadata(metadata)
+            md = "{}"
         try:
-            data = canonical_bytes(canonical_body(kind, content, sender, parent_id, reply_to_id, original_id, status,
-                                                  frozen, fast))
+            if frozen:
+                md = metadata_json(frozen, fast)
+            # the canonical body (see _canonical.canonical_body), inlined: this is the hottest path of the library
+            data = _HEADER + "".join((
+                '{"content":', _encode_str(content), ',"kind":"', kind, '","metadata":', md,
+                ',"original_id":', "null" if original_id is None else '"' + original_id + '"',
+                ',"parent_id":', "null" if parent_id is None else '"' + parent_id + '"',
+                ',"reply_to_id":', "null" if reply_to_id is None else '"' + reply_to_id + '"',
+                ',"sender":', _encode_str(sender), ',"status":"', status, '"}')).encode("utf-8")
         except ENCODE_ERRORS as exc:
             raise _surrogate_error(content, sender, frozen, exc) from None
-        return _new(message_id(data), kind, content, sender, parent_id, reply_to_id, original_id, status, frozen,
-                    fast)
+        b: Any = _Building()
+        b.id = _sha256(data).hexdigest()
+        b.kind = kind
+        b.content = content
+        b.sender = sender
+        b.parent_id = parent_id
+        b.reply_to_id = reply_to_id
+        b.original_id = original_id
+        b.status = status
+        b.metadata = frozen
+        b._fast = fast
+        b.__class__ = Message
+        return b  # type: ignore[no-any-return]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         raise TypeError("Message is a final value type; wrap it instead of subclassing it")

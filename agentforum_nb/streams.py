@@ -1,80 +1,138 @@
-"""Token streams, message promises and message sequences.
+"""Token streams, message promises and message sequences: what consumers read, and how the runtime writes it.
 
-A :class:`TokenStream` has one writer and any number of replaying readers, and an explicit terminal state.
-A :class:`MessagePromise` pairs a token stream with the message it becomes once stored; a forward of a
-message that is still streaming shares the original's stream object, so passing a stream through any
-number of agents costs nothing per token per level. A :class:`MessageSequence` is a replayable view of a
-growing list of promises (a call's responses, or an agent's requests).
+Every object here is a :class:`Signal`: the one small primitive that wakes whoever waits for a change, coroutines
+(a future of their own running loop, made only when someone waits) and callbacks. On top of it:
 
-Readers wait on futures of their own running loop; every failure is re-raised as a fresh exception object
-whose ``__cause__`` is the original exception.
+* :class:`TokenStream`: chunks of text with one writer and any number of replaying readers, and an explicit
+  terminal state (``DONE``, ``FAILED``, ``CANCELLED``);
+* :class:`MessagePromise`: a token stream and the :class:`~agentforum_nb.Message` it becomes once stored; a forward
+  of a message that is still streaming shares the original's stream object, so passing tokens through any number
+  of agents costs nothing per token per level;
+* :class:`Feed`: the growing list of promises behind a sequence, *sealed* once no promise will be added and
+  *closed* once the run behind it ended (with a :class:`Failure` when it did not complete);
+* :class:`MessageSequence`: a replayable view of a feed (a call's responses, an agent's requests).
+
+Consumers use the public methods. The runtime writes through the functions at the bottom (``resolve``,
+``reject``, ``bind``, ``detach``) and the writer methods of :class:`TokenStream` and :class:`Feed`; nothing
+outside this module touches the private fields. Readers get a fresh exception object each time a failure is
+raised, whose ``__cause__`` is the original exception.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from .errors import UsageError
+from .errors import AgentError, CallCancelled, InvalidMessageError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .messages import Message
 
-__all__ = ["TokenStream", "MessagePromise", "MessageSequence", "OPEN", "DONE", "FAILED", "CANCELLED"]
+__all__ = ["Signal", "Failure", "TokenStream", "MessagePromise", "Feed", "MessageSequence", "SequenceSource",
+           "OPEN", "DONE", "FAILED", "CANCELLED", "resolve", "reject", "bind", "detach", "set_display_hook",
+           "check_chunk", "pump"]
 
 OPEN, DONE, FAILED, CANCELLED = "open", "done", "failed", "cancelled"
+T = TypeVar("T")
 
 
-def _wake(waiters: list) -> None:
-    for fut in waiters:
-        if not fut.done():
+class Signal:
+    """Wakes what waits for a change of this object: coroutines awaiting :meth:`changed` (each with a future of
+    its own running loop) and callbacks added with :meth:`listen` (called on every :meth:`notify` until removed).
+    Both lists are made only when needed."""
+
+    __slots__ = ("_futures", "_listeners")
+
+    def __init__(self) -> None:
+        self._futures: list[asyncio.Future[None]] | None = None
+        self._listeners: list[Callable[[], None]] | None = None
+
+    def notify(self) -> None:
+        futures = self._futures
+        if futures is not None:
+            self._futures = None
+            for fut in futures:
+                if not fut.done():
+                    try:
+                        fut.set_result(None)
+                    except RuntimeError:  # its loop is closed: nobody can be waiting on it any more
+                        pass
+        listeners = self._listeners
+        if listeners:
+            for cb in tuple(listeners):
+                cb()
+
+    def changed(self) -> asyncio.Future[None]:
+        """A future of the running loop, done at the next :meth:`notify`."""
+        fut = asyncio.get_running_loop().create_future()
+        if self._futures is None:
+            self._futures = [fut]
+        else:
+            self._futures.append(fut)
+        return fut
+
+    def listen(self, callback: Callable[[], None]) -> None:
+        if self._listeners is None:
+            self._listeners = [callback]
+        else:
+            self._listeners.append(callback)
+
+    def unlisten(self, callback: Callable[[], None]) -> None:
+        if self._listeners:
             try:
-                fut.set_result(None)
-            except RuntimeError:  # the future's loop is closed: nobody can be waiting on it any more
+                self._listeners.remove(callback)
+            except ValueError:
                 pass
 
 
-def _add_waiter(obj: Any) -> asyncio.Future:
-    """A future of the running loop, woken with the others of ``obj`` (lists are created lazily)."""
-    fut = asyncio.get_running_loop().create_future()
-    waiters = obj._waiters
-    if waiters is None:
-        obj._waiters = [fut]
-    else:
-        waiters.append(fut)
-    return fut
+class Failure:
+    """Why something did not complete, kept until somebody reads it: ``error`` is :class:`AgentError` or
+    :class:`CallCancelled`, ``message`` the stored message that carries it (an error message, or a cancelled or
+    failed partial), ``cause`` the original exception, ``error_type`` the ``module.QualName`` to record."""
 
+    __slots__ = ("error", "text", "message", "cause", "error_type")
 
-class _Outcome:
-    """A stored failure: re-raised as a fresh exception each time."""
+    def __init__(self, error: type[AgentError] | type[CallCancelled], text: str, message: Message | None = None,
+                 cause: BaseException | None = None, error_type: str | None = None) -> None:
+        self.error = error
+        self.text = text
+        self.message = message
+        self.cause = cause
+        self.error_type = error_type
 
-    __slots__ = ("cls", "text", "message", "cause")
+    @property
+    def cancelled(self) -> bool:
+        return self.error is CallCancelled
 
-    def __init__(self, cls: type, text: str, message: "Message | None", cause: BaseException | None) -> None:
-        self.cls, self.text, self.message, self.cause = cls, text, message, cause
-
-    def exception(self) -> BaseException:
-        exc = self.cls(self.text, self.message)
+    def exception(self) -> AgentError | CallCancelled:
+        """A fresh exception for this failure (never the same object twice)."""
+        exc = self.error(self.text, self.message)
         exc.__cause__ = self.cause
         return exc
 
+    def with_message(self, message: Message | None) -> Failure:
+        return Failure(self.error, self.text, message, self.cause, self.error_type)
 
-class TokenStream:
-    """Chunks of text with one writer and many replaying readers."""
+    def __repr__(self) -> str:
+        return f"<Failure {self.error.__name__}: {self.text[:60]!r}>"
 
-    __slots__ = ("chunks", "state", "error", "_waiters", "_callbacks")
 
-    def __init__(self, chunks: list[str] | None = None, state: str = OPEN) -> None:
-        self.chunks: list[str] = [] if chunks is None else chunks
+class TokenStream(Signal):
+    """Chunks of text with one writer and many replaying readers. ``push`` appends, ``close`` ends it once."""
+
+    __slots__ = ("chunks", "state", "error")
+
+    def __init__(self, chunks: tuple[str, ...] | list[str] | None = None, state: str = OPEN) -> None:
+        self._futures = self._listeners = None  # Signal's fields, set here: one call less on a hot path
+        self.chunks: list[str] | tuple[str, ...] = [] if chunks is None else chunks
         self.state = state
         self.error: BaseException | None = None
-        self._waiters: list[asyncio.Future] | None = None
-        self._callbacks: list[Callable[[TokenStream], None]] | None = None
 
     @classmethod
-    def complete(cls, text: str) -> "TokenStream":
-        return cls((text,) if text else (), DONE)  # type: ignore[arg-type]
+    def complete(cls, text: str) -> TokenStream:
+        return cls((text,) if text else (), DONE)
 
     def text(self) -> str:
         return "".join(self.chunks)
@@ -82,55 +140,38 @@ class TokenStream:
     def push(self, chunk: str) -> None:
         if self.state is not OPEN:
             return  # closed (e.g. cancelled): late chunks are not part of the message
-        self.chunks.append(chunk)
-        waiters = self._waiters
-        if waiters is not None:
-            self._waiters = None
-            _wake(waiters)
+        self.chunks.append(chunk)  # type: ignore[union-attr]
+        if self._futures is not None:
+            self.notify()
 
     def close(self, state: str = DONE, error: BaseException | None = None) -> None:
         if self.state is not OPEN:
             return
         self.state = state
         self.error = error
-        self.chunks = tuple(self.chunks)  # type: ignore[assignment]  # final: a tuple of str is not GC-tracked
-        waiters = self._waiters
-        if waiters is not None:
-            self._waiters = None
-            _wake(waiters)
-        callbacks, self._callbacks = self._callbacks, None
-        if callbacks:
-            for cb in callbacks:
-                cb(self)
-
-    def on_close(self, callback: Callable[["TokenStream"], None]) -> None:
-        if self.state is not OPEN:
-            callback(self)
-        elif self._callbacks is None:
-            self._callbacks = [callback]
-        else:
-            self._callbacks.append(callback)
+        self.chunks = tuple(self.chunks)  # final: a tuple of str is not tracked by the garbage collector
+        self.notify()
 
     async def wait_closed(self) -> None:
         while self.state is OPEN:
-            await _add_waiter(self)
+            await self.changed()
 
-    def __aiter__(self) -> "_StreamReader":
-        return _StreamReader(self)
+    def __aiter__(self) -> _ChunkReader:
+        return _ChunkReader(self)
 
 
-class _StreamReader:
-    __slots__ = ("_s", "_i")
+class _ChunkReader:
+    __slots__ = ("_stream", "_i")
 
     def __init__(self, stream: TokenStream) -> None:
-        self._s = stream
+        self._stream = stream
         self._i = 0
 
-    def __aiter__(self) -> "_StreamReader":
+    def __aiter__(self) -> _ChunkReader:
         return self
 
     async def __anext__(self) -> str:
-        s = self._s
+        s = self._stream
         while True:
             i = self._i
             if i < len(s.chunks):
@@ -138,101 +179,86 @@ class _StreamReader:
                 return s.chunks[i]
             if s.state is not OPEN:
                 raise StopAsyncIteration
-            await _add_waiter(s)
+            await s.changed()
 
 
-class MessagePromise:
-    """A message that may still be streaming. ``await p`` gives the stored :class:`Message`;
-    ``async for token in p`` gives its text chunks as produced (every consumer from the first chunk)."""
+class MessagePromise(Signal):
+    """A message that may still be streaming. ``await p`` gives the stored :class:`~agentforum_nb.Message`;
+    ``async for token in p`` gives its text chunks as produced (every consumer from the first chunk).
 
-    __slots__ = ("sender", "kind", "author", "_stream", "_message", "_outcome", "_waiters", "_callbacks",
-                 "__weakref__")
+    ``sender`` is who responds with it, ``author`` who wrote the text (for a forward, the original's author),
+    ``kind`` is ``"message"`` or ``"forward"``.
+    """
+
+    __slots__ = ("sender", "kind", "author", "stream", "_message", "_failure", "__weakref__")
 
     def __init__(self, stream: TokenStream, sender: str, kind: str = "message", author: str | None = None) -> None:
+        self._futures = self._listeners = None  # Signal's fields, set here: one call less on a hot path
         self.sender = sender
         self.kind = kind
-        #: who wrote the text: the sender, or for a forward the author of the forwarded message
         self.author = sender if author is None else author
-        self._stream = stream
+        self.stream = stream
         self._message: Message | None = None
-        self._outcome: _Outcome | None = None
-        self._waiters: list[asyncio.Future] | None = None
-        self._callbacks: list[Callable[[MessagePromise], None]] | None = None
+        self._failure: Failure | None = None
 
     @classmethod
-    def resolved(cls, message: "Message", chunks: list[str] | None = None) -> "MessagePromise":
-        stream = TokenStream(tuple(chunks) if chunks else ((message.content,) if message.content else ()), DONE)
+    def resolved(cls, message: Message, chunks: tuple[str, ...] | None = None) -> MessagePromise:
+        """A promise that is already settled with a stored message (replaying ``chunks`` when given)."""
+        stream = TokenStream(chunks if chunks else ((message.content,) if message.content else ()), DONE)
         p = cls(stream, message.sender, message.kind)
         p._message = message
         return p
 
-    # -- producer side --------------------------------------------------------------------------------------
-    def _resolve(self, message: "Message") -> None:
-        self._message = message
-        self._settled()
+    @classmethod
+    def complete(cls, text: str, sender: str) -> MessagePromise:
+        """A promise of a message whose text is all there (stored later)."""
+        return cls(TokenStream((text,) if text else (), DONE), sender)
 
-    def _reject(self, outcome: _Outcome) -> None:
-        self._outcome = outcome
-        self._settled()
-
-    def _settled(self) -> None:
-        waiters = self._waiters
-        if waiters is not None:
-            self._waiters = None
-            _wake(waiters)
-        callbacks, self._callbacks = self._callbacks, None
-        if callbacks:
-            for cb in callbacks:
-                cb(self)
-
-    def _on_settle(self, callback: Callable[["MessagePromise"], None]) -> None:
-        if self.done():
-            callback(self)
-        elif self._callbacks is None:
-            self._callbacks = [callback]
-        else:
-            self._callbacks.append(callback)
-
-    def _settled_message(self) -> "Message | None":
-        if self._message is not None:
-            return self._message
-        if self._outcome is not None:
-            return self._outcome.message
-        return None
-
-    # -- consumer side --------------------------------------------------------------------------------------
     def done(self) -> bool:
         """True once the message is stored (or the run failed or was cancelled)."""
-        return self._message is not None or self._outcome is not None
+        return self._message is not None or self._failure is not None
 
     @property
-    def message(self) -> "Message | None":
+    def message(self) -> Message | None:
         """The stored message, or ``None`` while it is not (yet) complete."""
         return self._message
 
     @property
+    def failure(self) -> Failure | None:
+        """Why this promise did not complete (``None`` while running or once complete)."""
+        return self._failure
+
+    def settled_message(self) -> Message | None:
+        """The stored message once settled: the complete one, or the partial of a cancelled or failed one."""
+        if self._message is not None:
+            return self._message
+        return None if self._failure is None else self._failure.message
+
+    @property
     def text(self) -> str:
         """The text streamed so far."""
-        return self._stream.text()
+        return self.stream.text()
 
     @property
     def streaming(self) -> bool:
-        return self._stream.state is OPEN
+        return self.stream.state is OPEN
 
-    def result(self) -> "Message":
+    def result(self) -> Message:
         """The stored message now; raises if it failed, :class:`UsageError` if it is not done yet."""
         if self._message is not None:
             return self._message
-        if self._outcome is not None:
-            raise self._outcome.exception()
+        if self._failure is not None:
+            raise self._failure.exception()
         raise UsageError("this message is not complete yet: `await` the promise (or use af.run_sync(promise))")
 
-    async def _wait(self) -> "Message":
-        while not self.done():
-            await _add_waiter(self)
+    async def _wait(self) -> Message:
+        while self._message is None and self._failure is None:
+            await self.changed()
         return self.result()
 
-    def __await__(self) -> Generator[Any, None, "Message"]:
+    def __await__(self) -> Generator[Any, None, Message]:
+        if self._message is not None:  # settled: no coroutine object at all
+            return _ready(self._message)
         return self._wait().__await__()
 
     def __aiter__(self) -> AsyncIterator[str]:
@@ -241,153 +267,163 @@ class MessagePromise:
     def __repr__(self) -> str:
         if self._message is not None:
             return f"<MessagePromise {self._message!r}>"
-        state = "failed" if self._outcome is not None else "streaming"
-        text = self._stream.text()
+        state = "failed" if self._failure is not None else "streaming"
+        text = self.stream.text()
         snippet = text if len(text) <= 30 else text[:27] + "..."
         return f"<MessagePromise {state} {self.sender}: {snippet!r}>"
 
-    # notebook display: the notebook layer installs a renderer here (keeps this module free of Jupyter)
-    def _repr_mimebundle_(self, include=None, exclude=None):
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
         return _display_hook(self)
 
 
-class _TokenReader(_StreamReader):
+def _ready(value: T) -> Generator[Any, None, T]:
+    return value
+    yield  # pragma: no cover - makes this a generator that returns at once
+
+
+class _TokenReader(_ChunkReader):
     """Tokens of a promise; at the end of a failed or cancelled stream, raises the promise's error."""
 
-    __slots__ = ("_p",)
+    __slots__ = ("_promise",)
 
     def __init__(self, promise: MessagePromise) -> None:
-        super().__init__(promise._stream)
-        self._p = promise
+        _ChunkReader.__init__(self, promise.stream)
+        self._promise = promise
 
     async def __anext__(self) -> str:
-        try:
-            return await _StreamReader.__anext__(self)
-        except StopAsyncIteration:
-            if self._s.state is not DONE:
-                await self._p._wait()  # raises CallCancelled / AgentError carrying the stored partial message
-            raise
+        s = self._stream
+        while True:
+            i = self._i
+            if i < len(s.chunks):
+                self._i = i + 1
+                return s.chunks[i]
+            if s.state is not OPEN:
+                if s.state is not DONE:
+                    await self._promise._wait()  # raises CallCancelled / AgentError with the stored partial
+                raise StopAsyncIteration
+            await s.changed()
 
 
-class _Feed:
-    """The writable list of promises behind one or more :class:`MessageSequence` views."""
+class Feed(Signal):
+    """The growing list of promises behind :class:`MessageSequence` views.
 
-    __slots__ = ("promises", "state", "outcome", "_waiters", "_listeners")
+    ``sealed``: no promise will be added (a run whose function returned and whose nested sequences are sealed);
+    ``state`` leaves ``OPEN`` when the run behind it ended, with a :class:`Failure` unless it completed.
+    """
+
+    __slots__ = ("promises", "state", "failure", "sealed")
 
     def __init__(self) -> None:
+        self._futures = self._listeners = None  # Signal's fields, set here: one call less on a hot path
         self.promises: list[MessagePromise] = []
         self.state = OPEN
-        self.outcome: _Outcome | None = None
-        self._waiters: list[asyncio.Future] | None = None
-        self._listeners: list[Callable[[], None]] | None = None
+        self.failure: Failure | None = None
+        self.sealed = False
 
     @classmethod
-    def of(cls, promises: list[MessagePromise]) -> "_Feed":
+    def of(cls, promises: list[MessagePromise]) -> Feed:
         feed = cls()
         feed.promises = promises
         feed.state = DONE
+        feed.sealed = True
+        return feed
+
+    @classmethod
+    def failed(cls, failure: Failure) -> Feed:
+        feed = cls()
+        feed.close(FAILED if failure.error is AgentError else CANCELLED, failure)
         return feed
 
     def append(self, promise: MessagePromise) -> None:
         self.promises.append(promise)
-        self._notify()
+        self.notify()
 
-    def close(self, state: str = DONE, outcome: _Outcome | None = None) -> None:
+    def seal(self) -> None:
+        if not self.sealed:
+            self.sealed = True
+            self.notify()
+
+    def close(self, state: str = DONE, failure: Failure | None = None) -> None:
         if self.state is not OPEN:
             return
         self.state = state
-        self.outcome = outcome
-        self._notify()
-
-    def _notify(self) -> None:
-        waiters = self._waiters
-        if waiters is not None:
-            self._waiters = None
-            _wake(waiters)
-        if self._listeners:
-            for cb in tuple(self._listeners):
-                cb()
-
-    def listen(self, callback: Callable[[], None]) -> None:
-        if self._listeners is None:
-            self._listeners = [callback]
-        else:
-            self._listeners.append(callback)
-
-    async def changed(self) -> None:
-        await _add_waiter(self)
+        self.failure = failure
+        self.sealed = True
+        self.notify()
 
 
-class MessageSequence:
+class SequenceSource(Protocol):
+    """What produces a sequence's feed (an :class:`~agentforum_nb.AgentCall`): started when the sequence is
+    first read, and told when a reader cancels."""
+
+    def start(self) -> None: ...
+
+    def cancel(self) -> None: ...
+
+
+class MessageSequence(Signal):
     """A replayable, growing sequence of :class:`MessagePromise` (an agent's responses or requests).
 
     ``async for p in seq`` yields promises as their messages start; ``await seq`` gives a tuple of messages;
-    ``seq.cancel()`` cancels the run behind it (or detaches this caller from a shared run).
+    ``seq.cancel()`` cancels the call behind it (or detaches this caller from a shared run).
     """
 
-    __slots__ = ("_feed", "_owner", "_bound", "_bind_callbacks", "_detached", "__weakref__")
+    __slots__ = ("_feed", "_source", "_detached", "__weakref__")
 
-    def __init__(self, feed: _Feed | None = None, owner: Any = None) -> None:
+    def __init__(self, feed: Feed | None = None, source: SequenceSource | None = None) -> None:
+        self._futures = self._listeners = None  # Signal's fields, set here: one call less on a hot path
         self._feed = feed
-        self._owner = owner
-        self._bound: list[asyncio.Future] | None = None  # waiters for the feed (created when needed)
-        self._bind_callbacks: list[Callable[[], None]] | None = None
-        self._detached: _Outcome | None = None
+        self._source = source
+        self._detached: Failure | None = None
 
     @classmethod
-    def of(cls, items: list["Message"]) -> "MessageSequence":
+    def of(cls, items: list[Message]) -> MessageSequence:
         """A finished sequence of stored messages."""
-        return cls(_Feed.of([MessagePromise.resolved(m) for m in items]))
+        return cls(Feed.of([MessagePromise.resolved(m) for m in items]))
 
-    def _bind(self, feed: _Feed) -> None:
-        self._feed = feed
-        waiters, self._bound = self._bound, None
-        if waiters:
-            _wake(waiters)
-        callbacks, self._bind_callbacks = self._bind_callbacks, None
-        if callbacks:
-            for cb in callbacks:
-                cb()
+    @property
+    def feed(self) -> Feed | None:
+        """The feed this view reads (``None`` until the call behind it knows where its responses come from)."""
+        return self._feed
 
-    def _on_bind(self, callback: Callable[[], None]) -> None:
-        if self._feed is not None:
-            callback()
-        elif self._bind_callbacks is None:
-            self._bind_callbacks = [callback]
-        else:
-            self._bind_callbacks.append(callback)
+    @property
+    def failure(self) -> Failure | None:
+        """Why this sequence ended without completing (this caller detached, or the run failed or was cancelled)."""
+        if self._detached is not None:
+            return self._detached
+        return None if self._feed is None else self._feed.failure
 
-    async def _feed_ready(self) -> _Feed:
-        owner = self._owner
-        if owner is not None:
-            owner._ensure_started()
+    def start(self) -> None:
+        """Start the call behind this sequence if it has not started (on the running loop)."""
+        if self._feed is None and self._source is not None:
+            self._source.start()
+
+    async def feed_ready(self) -> Feed:
+        """The feed, once bound (starting the call behind it if needed); raises if this caller detached first."""
+        self.start()
         while self._feed is None:
             if self._detached is not None:
                 raise self._detached.exception()
-            fut = asyncio.get_running_loop().create_future()
-            if self._bound is None:
-                self._bound = []
-            self._bound.append(fut)
-            await fut
+            await self.changed()
         return self._feed
 
     def __aiter__(self) -> AsyncIterator[MessagePromise]:
         return _SequenceReader(self)
 
-    async def _gather(self) -> tuple["Message", ...]:
+    async def _gather(self) -> tuple[Message, ...]:
         out = []
         async for p in self:
             out.append(await p)
         return tuple(out)
 
-    def __await__(self) -> Generator[Any, None, tuple["Message", ...]]:
+    def __await__(self) -> Generator[Any, None, tuple[Message, ...]]:
         return self._gather().__await__()
 
     async def text(self) -> str:
         """The contents of all messages joined with blank lines."""
         return "\n\n".join(m.content for m in await self)
 
-    async def last(self) -> "Message":
+    async def last(self) -> Message:
         """The last message (raises :class:`UsageError` for an empty sequence)."""
         messages = await self
         if not messages:
@@ -395,20 +431,22 @@ class MessageSequence:
         return messages[-1]
 
     def cancel(self) -> None:
-        """Cancel the run behind this sequence (idempotent). On a shared run, detach only this caller."""
-        if self._owner is not None:
-            self._owner._cancel_from(self)
+        """Cancel the call behind this sequence (idempotent). On a shared run, detach only this caller."""
+        if self._source is not None:
+            self._source.cancel()
 
     def done(self) -> bool:
+        """True once every message is stored (or the call failed or was cancelled)."""
         feed = self._feed
         return self._detached is not None or (
             feed is not None and feed.state is not OPEN and all(p.done() for p in feed.promises))
 
-    def _settled_message(self) -> "Message | None":
+    def settled_message(self) -> Message | None:
+        """The last message once the sequence has ended (the partial of a cancelled or failed one too)."""
         feed = self._feed
         if feed is None or feed.state is OPEN or not feed.promises:
             return None
-        return feed.promises[-1]._settled_message()
+        return feed.promises[-1].settled_message()
 
     @property
     def promises(self) -> list[MessagePromise]:
@@ -421,7 +459,7 @@ class MessageSequence:
             return "<MessageSequence pending>"
         return f"<MessageSequence {len(feed.promises)} message(s), {feed.state}>"
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
         return _display_hook(self)
 
 
@@ -432,14 +470,14 @@ class _SequenceReader:
         self._seq = seq
         self._i = 0
 
-    def __aiter__(self) -> "_SequenceReader":
+    def __aiter__(self) -> _SequenceReader:
         return self
 
     async def __anext__(self) -> MessagePromise:
         seq = self._seq
         feed = seq._feed
         if feed is None:
-            feed = await seq._feed_ready()
+            feed = await seq.feed_ready()
         while True:
             if seq._detached is not None:
                 raise seq._detached.exception()
@@ -449,13 +487,88 @@ class _SequenceReader:
                 self._i = i + 1
                 return promises[i]
             if feed.state is not OPEN:
-                if feed.outcome is not None:
-                    raise feed.outcome.exception()
+                if feed.failure is not None:
+                    raise feed.failure.exception()
                 raise StopAsyncIteration
             await feed.changed()
 
 
-def _plain_display(obj: Any) -> dict:
+def check_chunk(chunk: Any, what: str) -> str:
+    """A streamed chunk must be a ``str`` (one rule for requests and responses: otherwise the content is invalid)."""
+    if type(chunk) is str:
+        return chunk  # type: ignore[no-any-return]
+    if isinstance(chunk, str):
+        return str.__str__(chunk)
+    raise InvalidMessageError(f"{what} must yield str chunks, got {type(chunk).__name__}", key="content")
+
+
+async def pump(stream: TokenStream, chunks: AsyncIterator[Any], what: str) -> None:
+    """Push every chunk of ``chunks`` into ``stream``, then close it: ``DONE``; ``FAILED`` with the exception when
+    the iterator raised or gave something that is not text; ``CANCELLED`` when cancelled (re-raised). An iterator
+    that did not finish is closed (``aclose()``: e.g. an HTTP response is closed)."""
+    try:
+        async for chunk in chunks:
+            if type(chunk) is not str:
+                chunk = check_chunk(chunk, what)
+            stream.push(chunk)
+    except asyncio.CancelledError:
+        stream.close(CANCELLED)
+        raise
+    except Exception as exc:  # noqa: BLE001 - kept as the stream's error: stored as a failed message
+        stream.close(FAILED, exc)
+    else:
+        stream.close(DONE)
+    finally:
+        if stream.state is not DONE:
+            aclose = getattr(chunks, "aclose", None)
+            if aclose is not None:
+                try:
+                    await aclose()
+                except Exception:  # noqa: BLE001 - the stream's own outcome is what matters; this is logged
+                    logging.getLogger("agentforum_nb").exception("agentforum_nb: closing a stream failed")
+
+
+# -- the runtime's writer API -------------------------------------------------------------------------------------
+def resolve(promise: MessagePromise, message: Message) -> None:
+    """Settle ``promise`` with its stored message."""
+    promise._message = message
+    promise.notify()
+    promise._listeners = None  # settled once: nothing more to tell
+
+
+def reject(promise: MessagePromise, failure: Failure) -> None:
+    """Settle ``promise`` with a failure (``failure.message``: its stored partial message, if any)."""
+    promise._failure = failure
+    promise.notify()
+    promise._listeners = None
+
+
+def bind(seq: MessageSequence, feed: Feed) -> None:
+    """Point ``seq`` at the feed its responses come from."""
+    seq._feed = feed
+    seq.notify()
+
+
+def detach(seq: MessageSequence, failure: Failure) -> None:
+    """End ``seq`` for its readers with ``failure`` (a caller that cancelled), whatever its feed does next."""
+    if seq._detached is None:
+        seq._detached = failure
+        seq.notify()
+        if seq._feed is not None:
+            seq._feed.notify()  # wake readers waiting on the feed
+
+
+def source_of(seq: MessageSequence) -> SequenceSource | None:
+    """The call behind ``seq``, if any."""
+    return seq._source
+
+
+def release_source(seq: MessageSequence) -> None:
+    """Forget the call behind a finished sequence, so the sequence does not keep the call alive."""
+    seq._source = None
+
+
+def _plain_display(obj: Any) -> dict[str, str]:
     return {"text/plain": repr(obj)}
 
 
@@ -466,9 +579,3 @@ def set_display_hook(hook: Callable[[Any], Any]) -> None:
     """Used by the notebook layer to render promises and sequences live."""
     global _display_hook
     _display_hook = hook
-
-
-def rejected(cls: type, text: str, message: "Message | None", cause: BaseException | None) -> _Outcome:
-    return _Outcome(cls, text, message, cause)
-
-

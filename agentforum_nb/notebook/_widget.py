@@ -130,10 +130,10 @@ def resolve_ref(forum: Forum, value: Any) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, Message):
-        return forum._resolve(value, "head").id
+        return forum.resolve(value, "head").id
     if isinstance(value, str):
         return forum.get(value).id
-    msg = value._settled_message() if hasattr(value, "_settled_message") else None
+    msg = value.settled_message() if hasattr(value, "settled_message") else None
     if msg is None:
         raise UsageError(f"head must be a Message, a message id or a finished promise/sequence, not {value!r:.80}")
     return msg.id

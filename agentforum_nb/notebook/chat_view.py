@@ -6,8 +6,7 @@ from typing import Any
 
 import traitlets as t
 
-from ..calls import default_forum
-from ..forum import Forum, ForumEvent
+from ..forum import Forum, ForumEvent, default_forum
 from ..messages import Message
 from ._tracker import TreeTracker
 from ._widget import LiveWidget, esm, resolve_ref

@@ -7,7 +7,8 @@ from typing import Any
 import traitlets as t
 
 from ..agents import Agent
-from ..calls import default_forum
+from ..calls import running_calls
+from ..forum import default_forum
 from ..errors import UsageError
 from ..forum import Forum, ForumEvent
 from ..messages import Message
@@ -153,14 +154,14 @@ class TreeView(LiveWidget):
         self.error = ""
         if chosen is None:
             return None
+        self._following = True  # before the call: an agent that answers at once is followed too
         seq = chosen.quick_call(msg, forum=self.forum)
         self._remember(seq)
-        self._following = True
         return seq
 
     def regenerate(self, message: Any) -> MessageSequence:
         """Ask the agent that wrote ``message`` again, on the same input, bypassing the cache: a new sibling."""
-        msg = self.forum._resolve(message, "message")
+        msg = self.forum.resolve(message, "message")
         if msg.parent_id is None:
             raise UsageError("a root message has nothing to regenerate from")
         agent = self._agents.get(msg.sender)
@@ -168,11 +169,11 @@ class TreeView(LiveWidget):
             raise UsageError(f"cannot regenerate: {msg.sender!r} is not one of this TreeView's agents "
                              f"({', '.join(sorted(self._agents)) or 'none'})")
         parent = self.forum.get(msg.parent_id)
+        self.head_id = parent.id
+        self._following = True  # before the call: an agent that answers at once is followed too
+        self.error = ""
         seq = agent.quick_call(parent, forum=self.forum, cache=False)
         self._remember(seq)
-        self.head_id = parent.id
-        self._following = True
-        self.error = ""
         return seq
 
     def stop(self) -> int:
@@ -183,10 +184,9 @@ class TreeView(LiveWidget):
                 seq.cancel()
                 n += 1
         self._calls = []
-        for call in list(self.forum._runs):
-            if call.parent_run is None and not call.done():
-                call.cancel()
-                n += 1
+        for call in running_calls(self.forum):
+            call.cancel()
+            n += 1
         return n
 
     def _remember(self, seq: MessageSequence) -> None:
