@@ -126,12 +126,14 @@ class _Walk:
         return FrozenDict(out)
 
 
-def _base(v):
+def _base(v: Any) -> Any:
+    """The plain JSON value of a subclass of str, int or float: what ``json.dumps`` writes (for a ``(str, Enum)``
+    member its value, ``"red"``, never ``str()``'s ``"Color.RED"``)."""
     if isinstance(v, str):
-        return str(v)
+        return str.__str__(v)
     if isinstance(v, int):
-        return int(v)
-    return float(v)
+        return int.__index__(v)
+    return float.__float__(v)
 
 
 def freeze_metadata(metadata: Any) -> tuple[FrozenDict, bool]:

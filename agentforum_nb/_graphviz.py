@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import hashlib
+import re
 
 import graphviz
 
 from .messages import Message
+from .palette import sender_colour
 
-_PALETTE = ("#dbeafe", "#dcfce7", "#fef3c7", "#fce7f3", "#e0e7ff", "#ccfbf1", "#fee2e2", "#f3e8ff",
-            "#ecfccb", "#ffedd5")
+# C0 controls and DEL (other than the whitespace that _snippet folds): not allowed in SVG/XML text, shown as the
+# Unicode "control pictures" (ESC -> U+241B) so that the exported SVG stays well-formed
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def sender_colour(sender: str) -> str:
-    if sender == "user":
-        return "#f1f5f9"
-    return _PALETTE[hashlib.sha256(sender.encode("utf-8")).digest()[0] % len(_PALETTE)]
+def _visible(text: str) -> str:
+    return _CONTROLS.sub(lambda m: "\u2421" if m.group() == "\x7f" else chr(0x2400 + ord(m.group())), text)
 
 
 def _snippet(text: str, n: int) -> str:
-    text = " ".join(text.split())
+    text = " ".join(_visible(text).split())
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
@@ -29,7 +29,7 @@ def build_digraph(messages: list[Message], *, max_chars: int = 40) -> graphviz.D
                                     "fontsize": "10"})
     ids = {m.id for m in messages}
     for m in messages:
-        label = graphviz.escape(m.sender) + "\\n" + graphviz.escape(_snippet(m.content, max_chars))
+        label = graphviz.escape(_visible(m.sender)) + "\\n" + graphviz.escape(_snippet(m.content, max_chars))
         attrs = {"fillcolor": sender_colour(m.sender), "tooltip": m.id}
         if m.kind == "error":
             attrs.update(color="#dc2626", penwidth="2")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import inspect
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .calls import AgentCall
 from .errors import UsageError
-from .fingerprint import code_fingerprint
+from .fingerprint import VersionWarning, code_fingerprint
 
 if TYPE_CHECKING:  # pragma: no cover
     from .forum import Forum
@@ -48,7 +49,14 @@ class Agent:
         self.fn = fn
         self.name = name
         self.cache = cache
-        self.version = version if version is not None else code_fingerprint(fn)
+        if version is None:
+            if cache:
+                version = code_fingerprint(fn)
+            else:  # its version keys no cache entry unless a call asks for caching: no warning about it
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", VersionWarning)
+                    version = code_fingerprint(fn)
+        self.version = version
         self.__doc__ = fn.__doc__
         self.__wrapped__ = fn
 

@@ -14,7 +14,7 @@ Values are encoded with type tags, length prefixes and, for dicts and sets, sort
 * other values by a stable identity: a function or lambda by its own fingerprint (recursively; a closure may
   capture itself), a bound method by its object and function, a ``functools.partial`` by its function and
   arguments, an ``functools.cache``/``lru_cache`` wrapper by what it wraps, a builtin by its module and name, a
-  module by its name, a class by its module and qualname, an object with a str ``fingerprint`` attribute (the
+  module by its name, a class by its module and qualname, a ``Message`` by its id, an object with a str ``fingerprint`` attribute (the
   library's models) by that, another agent (anything with str ``name`` and ``version`` attributes) by its name
   and version, an object with no state of its own (``MISSING = object()``) by its type.
 
@@ -44,6 +44,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import UsageError
+from .messages import Message
 
 __all__ = ["VersionWarning", "code_fingerprint"]
 
@@ -385,6 +386,10 @@ class _Encoder:
                 self.value(h, _as_base(obj), path, depth + 1)
             finally:
                 del self.active[key]
+            return
+        if t is Message:  # content-addressed: its id is its value
+            h.update(b"m")
+            _text(h, b"s", obj.id)
             return
         fp = _str_attr(obj, "fingerprint")
         if fp is not None:

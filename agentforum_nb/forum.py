@@ -70,18 +70,23 @@ class ForumEvent:
 
 
 class Forum:
-    """A conversation tree of immutable messages, and the runtime home of agent calls.
+    """A conversation tree of immutable messages.
 
     ``Forum()`` keeps everything in memory; ``Forum("chat.sqlite")`` opens (or creates) a persistent SQLite
-    file; any :class:`agentforum_nb.store.Store` can be passed too. ``cache=False`` turns response caching off
-    for every call in this forum.
+    file (``readonly=True``: an existing one, for reading only); any :class:`agentforum_nb.store.Store` can be
+    passed too. ``cache=False`` turns response caching off for every call in this forum.
     """
 
-    def __init__(self, store: Store | str | os.PathLike | None = None, *, cache: bool = True) -> None:
+    def __init__(self, store: Store | str | os.PathLike[str] | None = None, *, cache: bool = True,
+                 readonly: bool = False) -> None:
         if store is None:
+            if readonly:
+                raise UsageError("readonly=True opens an existing SQLite forum file: pass its path")
             store = MemoryStore()
         elif isinstance(store, (str, os.PathLike)):
-            store = SQLiteStore(store)
+            store = SQLiteStore(store, readonly=readonly)
+        elif readonly:
+            raise UsageError("readonly=True applies to a SQLite path; open your store read-only yourself")
         elif not isinstance(store, Store):
             raise UsageError(f"store must be None, a path, or a Store implementation, not {type(store).__name__}")
         if not isinstance(cache, bool):
@@ -351,8 +356,13 @@ class Forum:
         self._check_open()
         problems = []
         n = 0
-        for msg in self._store:
+        scan = getattr(self._store, "scan", None)  # (id, message or the problem with its row), every row
+        rows = scan() if scan is not None else ((m.id, m) for m in self._store)
+        for mid, msg in rows:
             n += 1
+            if isinstance(msg, IntegrityError):
+                problems.append(f"{mid}: {msg}")
+                continue
             try:
                 msg.verify()
             except IntegrityError as exc:
@@ -412,16 +422,20 @@ class Forum:
         self._check_open()
         parsed: list[tuple[int, Message]] = []
         by_id: dict[str, Message] = {}
-        with open(path, encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
+        with open(path, "rb") as f:
+            for lineno, raw in enumerate(f, 1):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise IntegrityError(f"line {lineno} of {str(path)!r} is not valid UTF-8 ({exc.reason} at byte "
+                                         f"{exc.start}); nothing was imported", line=lineno) from None
                 if not line.strip():
                     continue
-                if not line.endswith("\n") and f.read(1) == "":
-                    pass  # last line without newline: still parsed; truncated JSON fails below
                 try:
                     data = json.loads(line)
-                except ValueError as exc:
-                    raise IntegrityError(f"line {lineno} of {str(path)!r} is not valid JSON ({exc}); "
+                except (ValueError, RecursionError) as exc:
+                    why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+                    raise IntegrityError(f"line {lineno} of {str(path)!r} is not valid JSON ({why}); "
                                          f"nothing was imported", line=lineno) from None
                 if not isinstance(data, dict) or "id" not in data:
                     raise IntegrityError(f"line {lineno} of {str(path)!r} is not a message object with an id; "

@@ -97,7 +97,7 @@ class Message:
                 status: Status = "complete", metadata: Any = None) -> "Message":
         if type(content) is not str:
             if isinstance(content, str):
-                content = str(content)
+                content = str.__str__(content)  # the text itself (a (str, Enum) member's value, not its str())
             else:
                 raise InvalidMessageError(f"content must be a str, not {type(content).__name__}", key="content")
         if kind not in KINDS:

@@ -412,8 +412,16 @@ class MessageSequence(Signal):
 
     async def _gather(self) -> tuple[Message, ...]:
         out = []
-        async for p in self:
-            out.append(await p)
+        reader = _SequenceReader(self)
+        async for p in reader:
+            try:
+                out.append(await p)
+            except (AgentError, CallCancelled):
+                # a message that did not complete ends its run too: raise what the sequence ends with (for a
+                # failed stream, AgentError carrying the run's error message, as iterating gives)
+                async for _ in reader:
+                    pass
+                raise
         return tuple(out)
 
     def __await__(self) -> Generator[Any, None, tuple[Message, ...]]:

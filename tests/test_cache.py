@@ -137,7 +137,7 @@ async def test_inflight_dedup_shares_live_stream(forum, gate):
         runs.append(1)
         ctx.respond(g.stream())
 
-    agent = af.Agent(fn, name="shared")
+    agent = af.Agent(fn, name="shared", version="1")  # it captures a Gate, which no fingerprint covers
     root = forum.post("q")
     s1 = agent.quick_call(root, forum=forum)
     s2 = agent.quick_call(root, forum=forum)
@@ -160,7 +160,7 @@ async def test_cancel_on_shared_run_detaches_only_that_caller(forum, gate):
     async def fn(ctx):
         ctx.respond(g.stream())
 
-    agent = af.Agent(fn, name="sharedcancel")
+    agent = af.Agent(fn, name="sharedcancel", version="1")
     root = forum.post("q")
     s1 = agent.quick_call(root, forum=forum)
     s2 = agent.quick_call(root, forum=forum)
@@ -196,7 +196,7 @@ async def test_errors_and_cancellations_are_not_cached(forum, gate):
         runs.append(1)
         ctx.respond(g.stream() if len(runs) == 1 else "second")
 
-    s_agent = af.Agent(slow, name="slow")
+    s_agent = af.Agent(slow, name="slow", version="1")
     seq = s_agent.quick_call("q2", forum=forum)
     await g.paused.wait()
     seq.cancel()

@@ -168,11 +168,14 @@ async def test_failure_mid_stream_stores_the_partial_message(forum, bots, reply,
             async for tok in p:
                 got.append(tok)
         assert got == ["partial ", "text"]
+        with pytest.raises(af.AgentError) as partial_ei:
+            await p
+        failed = partial_ei.value.message  # awaiting the promise: its partial message, stored first
+        assert failed.status == "failed" and failed.content == "partial text" and failed.sender == "assistant"
         with pytest.raises(af.AgentError) as ei:
             await seq
-        failed = ei.value.message  # the partial message, stored first, then the error message
-        assert failed.status == "failed" and failed.content == "partial text" and failed.sender == "assistant"
-        (error,) = forum.children(failed.id)
+        error = ei.value.message  # awaiting the sequence: the error message that ends it (API.md section 5)
+        assert forum.children(failed.id) == [error]
         assert error.kind == "error" and error.sender == "assistant"
         assert isinstance(ei.value.__cause__, Exception)
         cause_type = type(ei.value.__cause__)
@@ -279,7 +282,7 @@ def test_settings_precedence(clean_env):
     clean_env.setenv("AGENTFORUM_MODEL", "af-model")
     assert af.llm().model == "af-model"
     assert af.llm(model="arg-model").model == "arg-model"
-    assert af.llm()._api_key == "sk-env" and af.llm(api_key="sk-arg")._api_key == "sk-arg"
+    assert af.llm().backend.api_key == "sk-env" and af.llm(api_key="sk-arg").backend.api_key == "sk-arg"
     assert "af-model" in repr(af.llm("named"))
 
 

@@ -20,16 +20,15 @@ import asyncio
 import hashlib
 import os
 import weakref
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from .._canonical import freeze_metadata, metadata_json
-from ..agents import Agent
-from ..calls import Context
 from ..errors import InvalidMessageError, UsageError
 from ..messages import Message
+from .base import ModelAgent, ModelRequest
 
-__all__ = ["LLMAgent", "llm", "to_chat_messages"]
+__all__ = ["OpenAIModel", "LLMAgent", "llm", "to_chat_messages"]
 
 #: Used as the API key when only a base URL is given: local servers (vLLM, llama.cpp, Ollama) need none, but
 #: the SDK refuses to start without one.
@@ -90,43 +89,44 @@ class _Tokens:
                 await aclose()
 
 
-class LLMAgent(Agent):
-    """The agent :func:`llm` returns: an :class:`~agentforum_nb.Agent` plus its chat-model settings.
+class OpenAIModel:
+    """An OpenAI-compatible chat-completions model (the :class:`~agentforum_nb.models.Model` behind ``af.llm``).
 
     ``model``, ``system``, ``base_url`` and ``defaults`` are what it was created with (``defaults``: the extra
     keyword arguments passed to ``chat.completions.create``). It makes one ``openai.AsyncOpenAI`` client per
     event loop, at first use (an HTTP connection pool belongs to one loop), and reuses it; ``await
-    agent.aclose()`` closes the running loop's client (the agent stays usable). An injected ``client=`` is
-    used as it is, on any loop, and never closed by the agent.
+    model.aclose()`` closes the running loop's client. An injected ``client=`` is used as it is, on any loop, and
+    never closed.
     """
 
-    def __init__(self, *, name: str, model: str, system: str | None, base_url: str | None, api_key: str | None,
-                 defaults: dict[str, Any], client: Any, client_options: dict[str, Any], cache: bool,
-                 version: str) -> None:
+    def __init__(self, *, model: str, system: str | None, base_url: str | None, api_key: str | None,
+                 defaults: dict[str, Any], client: Any, client_options: dict[str, Any], fingerprint: str) -> None:
         self.model = model
         self.system = system
         self.base_url = base_url
         self.defaults = dict(defaults)
-        self._api_key = api_key
+        self.api_key = api_key
         self._client = client
         self._client_options = client_options
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
-        agent_name, default_model, default_system, default_params = name, model, system, dict(defaults)
+        self._fingerprint = fingerprint
 
-        async def llm_agent(ctx: Context, **kwargs: Any) -> None:
-            params = {**default_params, **kwargs}
-            for key in _RESERVED:
-                if key in params:
-                    raise UsageError(f"{agent_name}: {key}= is set by af.llm itself; remove it from the call")
-            chosen_model = params.pop("model", None) or default_model
-            chosen_system = params.pop("system", default_system)
-            messages = to_chat_messages(await ctx.history(), agent_name, chosen_system)
-            # errors before the first token (HTTP 4xx/5xx, connection refused) raise here: an error message
-            stream = await self.client().chat.completions.create(
-                messages=messages, model=chosen_model, stream=True, **params)
-            ctx.respond(_Tokens(stream))
+    @property
+    def fingerprint(self) -> str:
+        return self._fingerprint
 
-        super().__init__(llm_agent, name=name, cache=cache, version=version)
+    async def stream(self, request: ModelRequest) -> AsyncIterator[str]:
+        params = {**self.defaults, **request.params}
+        for key in _RESERVED:
+            if key in params:
+                raise UsageError(f"{request.agent}: {key}= is set by af.llm itself; remove it from the call")
+        chosen_model = params.pop("model", None) or self.model
+        chosen_system = params.pop("system", self.system)
+        messages = to_chat_messages(request.history, request.agent, chosen_system)
+        # errors before the first token (HTTP 4xx/5xx, connection refused) raise here: an error message
+        stream = await self.client().chat.completions.create(messages=messages, model=chosen_model, stream=True,
+                                                             **params)
+        return _Tokens(stream)
 
     def client(self) -> Any:
         """The ``openai.AsyncOpenAI`` client for the running event loop (created on first use)."""
@@ -137,18 +137,51 @@ class LLMAgent(Agent):
         if c is None:
             import openai
 
-            c = openai.AsyncOpenAI(api_key=self._api_key, base_url=self.base_url, **self._client_options)
+            c = openai.AsyncOpenAI(api_key=self.api_key, base_url=self.base_url, **self._client_options)
             self._clients[loop] = c
         return c
 
     async def aclose(self) -> None:
-        """Close the HTTP client this agent made for the running loop (a later call makes a new one)."""
+        """Close the HTTP client made for the running loop (a later call makes a new one)."""
         try:
             c = self._clients.pop(asyncio.get_running_loop(), None)
         except RuntimeError:  # pragma: no cover - no running loop
             return
         if c is not None:
             await c.close()
+
+
+class LLMAgent(ModelAgent):
+    """The agent :func:`llm` returns: a :class:`~agentforum_nb.models.ModelAgent` over an :class:`OpenAIModel`,
+    whose settings it shows (``model``, ``system``, ``base_url``, ``defaults``); ``client()`` and ``aclose()``
+    are the model's."""
+
+    backend: OpenAIModel
+
+    def __init__(self, model: OpenAIModel, *, name: str, cache: bool, version: str | None) -> None:
+        super().__init__(model, name=name, cache=cache, version=version)
+
+    @property
+    def model(self) -> str:
+        return self.backend.model
+
+    @property
+    def system(self) -> str | None:
+        return self.backend.system
+
+    @property
+    def base_url(self) -> str | None:
+        return self.backend.base_url
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return self.backend.defaults
+
+    def client(self) -> Any:
+        return self.backend.client()
+
+    async def aclose(self) -> None:
+        await self.backend.aclose()
 
     def __repr__(self) -> str:
         where = f" base_url={self.base_url!r}" if self.base_url else ""
@@ -192,8 +225,9 @@ def llm(name: str = "assistant", *, model: str | None = None, system: str | None
         frozen, fast = freeze_metadata({"model": model, "system": system, "defaults": defaults})
     except InvalidMessageError as exc:
         raise UsageError(f"af.llm options must be JSON values (they are part of its cache version): {exc}") from None
-    if version is None:  # canonical (RFC 8785) JSON of what shapes the answers
-        version = "llm:" + hashlib.sha256(metadata_json(frozen, fast).encode("utf-8")).hexdigest()[:16]
-    return LLMAgent(name=name, model=model, system=system, base_url=base_url, api_key=api_key, defaults=defaults,
-                    client=client, client_options={"max_retries": max_retries, "timeout": timeout}, cache=cache,
-                    version=version)
+    # canonical (RFC 8785) JSON of what shapes the answers
+    fingerprint = "llm:" + hashlib.sha256(metadata_json(frozen, fast).encode("utf-8")).hexdigest()[:16]
+    backend = OpenAIModel(model=model, system=system, base_url=base_url, api_key=api_key, defaults=defaults,
+                          client=client, client_options={"max_retries": max_retries, "timeout": timeout},
+                          fingerprint=fingerprint)
+    return LLMAgent(backend, name=name, cache=cache, version=version)

@@ -14,12 +14,14 @@ from typing import Any
 
 from ..forum import Forum, ForumEvent
 from ..messages import Message
+from ..palette import sender_colour
 
 SNIPPET = 200
 
 
 def node_of(m: Message, full_text: bool = False) -> dict[str, Any]:
-    node = {"id": m.id, "parent": m.parent_id, "sender": m.sender, "kind": m.kind, "status": m.status,
+    node = {"id": m.id, "parent": m.parent_id, "sender": m.sender, "colour": sender_colour(m.sender),
+            "kind": m.kind, "status": m.status,
             "snippet": m.content[:SNIPPET], "n_chars": len(m.content), "reply_to": m.reply_to_id,
             "original": m.original_id}
     if full_text:
@@ -75,7 +77,8 @@ class TreeTracker:
             self.pending[h.key] = h
             text = h.promise.text
             self.sent_len[h.key] = len(text)
-            self._new_streams.append({"key": h.key, "parent": h.parent, "sender": h.sender, "text": text})
+            self._new_streams.append({"key": h.key, "parent": h.parent, "sender": h.sender,
+                                      "colour": sender_colour(h.sender), "text": text})
         elif ev.kind == "message":
             m = ev.message
             h = ev.stream
@@ -123,7 +126,8 @@ class TreeTracker:
                 continue
             text = h.promise.text
             self.sent_len[key] = len(text)
-            streams.append({"key": key, "parent": h.parent, "sender": h.sender, "text": text})
+            streams.append({"key": key, "parent": h.parent, "sender": h.sender, "colour": sender_colour(h.sender),
+                            "text": text})
         self._new_nodes, self._new_streams, self._resolved, self._ended = [], [], [], []
         return {"kind": "snapshot", "nodes": nodes, "streams": streams}
 

@@ -78,6 +78,38 @@ class LiveWidget(anywidget.AnyWidget):
         self.messages_sent += 1
         self.send(content)
 
+    #: traits the browser may set, each a message id of this forum or ""
+    _browser_ids: tuple[str, ...] = ()
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """A trait update from the browser: checked like the custom messages are (an unknown id is refused and
+        reported in the widget, never stored), so the kernel side never holds a state it cannot show."""
+        ok = {}
+        for key, value in sync_data.items():
+            if key in self._browser_ids:
+                problem = self._id_problem(value)
+                if problem is not None:
+                    self._report(f"the browser set {key} to {value!r:.80}: {problem}; kept {getattr(self, key)!r:.20}")
+                    continue
+            elif key in self._browser_readonly:
+                self._report(f"the browser tried to set {key!r:.40}, which only the kernel sets")
+                continue
+            ok[key] = value
+        if ok:
+            super().set_state(ok)
+
+    #: synced traits that only the kernel sets
+    _browser_readonly: frozenset[str] = frozenset()
+
+    def _id_problem(self, value: Any) -> str | None:
+        if value == "":
+            return None
+        if not is_message_id(value):
+            return "not a message id"
+        if value not in self.forum:
+            return "no such message in this forum"
+        return None
+
     def _report(self, text: str) -> None:
         """Show a problem in the widget's error area (and the log); never raise into the kernel."""
         log.warning("agentforum_nb widget: %s", text)

@@ -21,6 +21,7 @@ class ChatView(LiveWidget):
     """
 
     _esm = esm("chat.js")
+    _browser_ids = ("head_id",)
     head_id = t.Unicode("").tag(sync=True)
 
     def __init__(self, forum: Forum | None = None, head: Any = None) -> None:

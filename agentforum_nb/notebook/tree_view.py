@@ -27,6 +27,8 @@ class TreeView(LiveWidget):
     """
 
     _esm = esm("tree.js")
+    _browser_ids = ("selected_id", "head_id")
+    _browser_readonly = frozenset({"agents", "root_id", "budget"})
     selected_id = t.Unicode("").tag(sync=True)
     head_id = t.Unicode("").tag(sync=True)
     agents = t.List(t.Unicode()).tag(sync=True)

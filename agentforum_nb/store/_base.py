@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
+from ..errors import IntegrityError
 from ..messages import Message
 
 
@@ -19,6 +20,16 @@ class Store(Protocol):
     * ``repair`` overwrites the stored fields of ``message.id`` with a message that verifies (a corrupted row).
     * ``get`` of an unknown id returns ``None``; a store may serve messages that another process stored.
     * The cache maps a key (str) to a tuple of response ids; the messages themselves live once in the store.
+    * ``history`` of a stored chain whose parent references form a cycle (a tampered file) raises
+      :class:`~agentforum_nb.errors.IntegrityError` mentioning "cycle"; it never loops.
+
+    Optional methods (a forum uses them when present, so they are not part of the runtime check):
+
+    * ``get_many(ids) -> dict[str, Message]``: batch lookup (serves large cache hits quickly).
+    * ``scan() -> Iterator[tuple[str, Message | IntegrityError]]``: every stored entry in first-stored order,
+      each re-checked on its own: ``(id, message)`` when the entry decodes and its fields hash to ``id``, else
+      ``(id, IntegrityError)`` naming the id. A bad entry does not stop the scan, so a caller such as
+      ``forum.verify()`` can list every problem (references between messages are the caller's to check).
     """
 
     def get(self, message_id: str) -> Message | None: ...
@@ -41,19 +52,57 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-def walk_history(get, message_id: str) -> list[Message] | None:
-    """Root-to-message path by following ``parent_id`` iteratively (no recursion limit)."""
-    out = []
+def walk_history(get, message_id: str, limit: int | None = None) -> list[Message] | None:
+    """Root-to-message path by following ``parent_id`` iteratively (no recursion limit).
+
+    ``None`` for an unknown ``message_id``; ``KeyError(missing_id)`` for a broken chain; IntegrityError for a
+    parent cycle. ``limit`` (the number of stored messages, when cheap to know) bounds the walk instead of a set
+    of the ids seen: a chain longer than the store holds has a cycle.
+    """
     msg = get(message_id)
     if msg is None:
         return None
-    while msg is not None:
-        out.append(msg)
+    out = [msg]
+    append = out.append
+    if limit is not None:
+        for _ in range(limit):  # a chain of every stored message ends within `limit` steps
+            pid = msg.parent_id
+            if pid is None:
+                out.reverse()
+                return out
+            msg = get(pid)
+            if msg is None:
+                raise KeyError(pid)
+            append(msg)
+        raise _cycle(message_id, out)
+    seen = {msg.id}
+    while True:
         pid = msg.parent_id
         if pid is None:
-            break
+            out.reverse()
+            return out
+        if pid in seen:
+            raise _cycle(message_id, out)
         msg = get(pid)
         if msg is None:
             raise KeyError(pid)
-    out.reverse()
-    return out
+        seen.add(pid)
+        append(msg)
+
+
+def _cycle(message_id: str, path: list[Message]) -> IntegrityError:
+    ids = [m.id for m in path]
+    first = {}
+    for i, mid in enumerate(ids):
+        if mid in first:
+            loop = ids[first[mid]:i]
+            break
+        first[mid] = i
+    else:
+        loop = ids[-1:]
+        nxt = path[-1].parent_id
+        if nxt in first:
+            loop = ids[first[nxt]:]
+    return IntegrityError(f"the branch of {message_id} has a parent cycle through {', '.join(loop[:5])}"
+                          f"{' ...' if len(loop) > 5 else ''} (a message cannot be its own ancestor; the stored "
+                          f"messages were tampered with)", expected=message_id)

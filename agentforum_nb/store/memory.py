@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
+from ..errors import IntegrityError
 from ..messages import Message
 from ._base import walk_history
 
@@ -57,7 +58,18 @@ class MemoryStore:
         return list(self._children[None])
 
     def history(self, message_id: str) -> list[Message] | None:
-        return walk_history(self._messages.get, message_id)
+        return walk_history(self._messages.get, message_id, len(self._messages))
+
+    def scan(self) -> Iterator[tuple[str, Message | IntegrityError]]:
+        """``(id, message)`` for every message in first-stored order, re-hashed; ``(id, IntegrityError)`` for a
+        message whose fields do not hash to its id (only possible for a Message built without hashing)."""
+        for mid, msg in list(self._messages.items()):
+            try:
+                msg.verify()
+            except IntegrityError as exc:
+                yield mid, exc
+            else:
+                yield mid, msg
 
     # -- cache ---------------------------------------------------------------------------------------------
     def cache_get(self, key: str) -> tuple[str, ...] | None:

@@ -1,7 +1,7 @@
 // ChatView front end (anywidget): the branch ending at head_id as a transcript, pending answers streaming live.
 
 import { applyMessage, childrenOf, createState, pathTo } from "./state.js";
-import { el, nodeStatus, senderColour } from "./render.js";
+import { el, nodeColour, nodeStatus } from "./render.js";
 import { listen } from "./widget.js";
 
 const CSS = `
@@ -41,7 +41,7 @@ function render({ model, el: host }) {
       const status = nodeStatus(n);
       const cls = status === "complete" ? "af-msg" : `af-msg af-${status}`; // af-pending, af-error, af-failed…
       const row = el("div", { class: cls, "data-key": key });
-      row.style.background = senderColour(n.sender);
+      row.style.background = nodeColour(n);
       const label = n.kind === "forward" ? `${n.sender} (forwarded)` : n.sender;
       const badge = !n.pending && n.status !== "complete" ? ` [${n.status}]` : "";
       // the kernel sends a transcript's nodes with their whole text

@@ -17,15 +17,10 @@ export function svg(tag, attrs = {}, text = null) {
   return e;
 }
 
-/** A stable pastel colour per sender ("user" is neutral). */
-export function senderColour(sender) {
-  if (sender === "user") return "#eef2f7";
-  let h = 2166136261;
-  for (let i = 0; i < sender.length; i++) {
-    h ^= sender.charCodeAt(i);
-    h = Math.imul(h, 16777619);
-  }
-  return `hsl(${(h >>> 0) % 360}, 70%, 88%)`;
+/** A node's fill: the colour the kernel computed for its sender (agentforum_nb.palette, the same function as
+ * the Graphviz export uses), or a neutral grey for a node that came without one. */
+export function nodeColour(n) {
+  return typeof n.colour === "string" && /^#[0-9a-f]{6}$/i.test(n.colour) ? n.colour : "#eef2f7";
 }
 
 export function oneLine(text, max) {

@@ -61,7 +61,7 @@ function addStored(state, n) {
 function addPending(state, s) {
   if (state.nodes.has(s.key)) return;
   const node = {
-    key: s.key, id: null, parent: s.parent, sender: s.sender, kind: "message", status: "streaming",
+    key: s.key, id: null, parent: s.parent, sender: s.sender, colour: s.colour, kind: "message", status: "streaming",
     snippet: s.text || "", text: s.text || "", n_chars: (s.text || "").length, reply_to: null, original: null,
     pending: true,
   };

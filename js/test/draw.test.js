@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { applyMessage, createState } from "../src/state.js";
 import { layoutTree, NODE_H, NODE_W } from "../src/layout.js";
-import { nodeStatus, senderColour } from "../src/render.js";
+import { nodeColour, nodeStatus } from "../src/render.js";
 import { extraPath, FAR_ZOOM, headPath, isFar, linkPath, linkPaths, nodeClass, nodeLabels, statusClass, statusText,
   tooltipText } from "../src/tree/draw.js";
 
@@ -49,12 +49,16 @@ describe("node classes", () => {
 
 describe("node labels", () => {
   it("shows sender, a one-line snippet and badges", () => {
-    const l = nodeLabels(stored({ snippet: "line one\n  line two and a good deal more text" }), { hidden: 0 });
-    expect(l).toEqual({ fill: senderColour("bot"), sender: "bot", snippet: "line one line two and a…", badge: "" });
+    const l = nodeLabels(stored({ snippet: "line one\n  line two and a good deal more text", colour: "#dcfce7" }),
+      { hidden: 0 });
+    expect(l).toEqual({ fill: "#dcfce7", sender: "bot", snippet: "line one line two and a…", badge: "" });
     expect(l.snippet.length).toBe(24);
     expect(nodeLabels(stored({ status: "cancelled" }), { hidden: 12 }).badge).toBe("+12 cancelled");
     expect(nodeLabels(stored({ kind: "forward" })).sender).toBe("↪ bot");
     expect(nodeLabels(stored({ kind: "error" })).fill).toBe("#fee2e2");
+    // the kernel's colour is used as it is; anything that is not a #rrggbb colour falls back to neutral grey
+    expect(nodeColour({ colour: "red;background:url(x)" })).toBe("#eef2f7");
+    expect(nodeLabels(stored({})).fill).toBe("#eef2f7");
   });
 
   it("shows the tail of a streaming answer and an ellipsis", () => {

@@ -6,7 +6,7 @@
 
 import { pathTo } from "../state.js";
 import { NODE_H, NODE_W } from "../layout.js";
-import { nodeStatus, oneLine, senderColour, svg } from "../render.js";
+import { nodeColour, nodeStatus, oneLine, svg } from "../render.js";
 
 /** Below this zoom, labels are unreadable: they are neither laid out nor painted. */
 export const FAR_ZOOM = 0.3;
@@ -45,7 +45,7 @@ export function nodeLabels(n, item) {
   if (!n.pending && n.status !== "complete") marks.push(n.status);
   if (n.pending) marks.push("…");
   return {
-    fill: n.kind === "error" ? "#fee2e2" : senderColour(n.sender),
+    fill: n.kind === "error" ? "#fee2e2" : nodeColour(n),
     sender: oneLine((n.kind === "forward" ? "↪ " : "") + n.sender, 24),
     snippet: oneLine(n.pending ? n.text.slice(-80) : n.snippet, 24),
     badge: marks.join(" "),

@@ -1,0 +1,61 @@
+"""``FunctionModel``: a model whose answers come from your function of the branch."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import Any
+
+from ..errors import UsageError
+from ..fingerprint import code_fingerprint
+from ..messages import Message
+from .base import ModelAgent, ModelRequest
+
+__all__ = ["FunctionModel", "function_agent"]
+
+
+class FunctionModel:
+    """Calls ``fn(messages, **kwargs)`` with the branch (a list of :class:`Message`) for each call.
+
+    ``fn`` may be sync or async and may return a str, or yield tokens (a generator or async generator), or
+    return an (async) iterable of str. It runs inside the response's stream: an exception it raises, even
+    before its first token, stores the text so far as a failed message, then the error message.
+    """
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        if not callable(fn):
+            raise UsageError(f"FunctionModel needs a callable, not {type(fn).__name__}")
+        self.fn = fn
+        self.prompts: list[list[Message]] = []
+
+    @property
+    def fingerprint(self) -> str:
+        return "function:" + code_fingerprint(self.fn)
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[str]:
+        self.prompts.append(request.history)
+        return self._run(request.history, request.params)
+
+    async def _run(self, messages: list[Message], params: dict[str, Any]) -> AsyncIterator[str]:
+        result = self.fn(messages, **params)
+        if inspect.isawaitable(result):
+            result = await result
+        if isinstance(result, str):
+            yield result
+        elif hasattr(result, "__aiter__"):
+            async for tok in result:
+                yield tok
+        elif isinstance(result, Iterable):
+            for tok in result:
+                yield tok
+        else:
+            raise UsageError(f"a FunctionModel function must return or yield str, not {type(result).__name__}")
+
+    def agent(self, name: str, *, cache: bool = True, version: str | None = None) -> ModelAgent:
+        return ModelAgent(self, name=name, cache=cache, version=version)
+
+
+def function_agent(name: str, fn: Callable[..., Any], *, cache: bool = True,
+                   version: str | None = None) -> ModelAgent:
+    """One line: an agent whose replies come from ``fn(messages, **kwargs)`` (see :class:`FunctionModel`)."""
+    return FunctionModel(fn).agent(name, cache=cache, version=version)
