@@ -60,15 +60,23 @@ class Context:
     """What an agent function receives as ``ctx``: ``requests`` (a :class:`MessageSequence`), ``forum``, ``agent``
     and ``kwargs``; :meth:`respond` and :meth:`history`."""
 
-    __slots__ = ("_run", "requests", "forum", "agent", "kwargs")
+    __slots__ = ("_run", "_requests", "forum", "agent", "kwargs")
 
     def __init__(self, run: _Run) -> None:
         call = run.call
         self._run = run
-        self.requests = MessageSequence(call.placement.requests)
+        self._requests: MessageSequence | None = None
         self.forum = call.forum
         self.agent = call.agent
         self.kwargs = call.kwargs
+
+    @property
+    def requests(self) -> MessageSequence:
+        """The call's requests, as they are placed (a :class:`MessageSequence` of their promises)."""
+        seq = self._requests
+        if seq is None:
+            seq = self._requests = MessageSequence(self._run.call.placement.requests)
+        return seq
 
     def respond(self, item: Any, *, reply_to: Any = None, metadata: Any = None) -> None:
         """Append a response: a ``str``, ``Message``, ``MessagePromise``, ``MessageSequence``, an async iterator
@@ -77,7 +85,11 @@ class Context:
         Never blocks; responses keep the order of ``respond`` calls. A ``Message`` or promise is recorded as a
         forward; another agent's sequence is passed through while it streams.
         """
-        self._run.respond(item, reply_to, metadata)
+        run = self._run
+        if reply_to is None and metadata is None and not run.chain.function_done:
+            run.chain.respond(item, None, None)  # the common case, without the checks below
+        else:
+            run.respond(item, reply_to, metadata)
 
     async def history(self) -> list[Message]:
         """The branch up to and including the last request (waits until the requests are placed)."""
@@ -94,6 +106,10 @@ class Context:
 def _enter_run(run: _Run) -> None:
     _RUN.set(run)
     SENDER.set(run.call.agent.name)
+
+
+def _leave_run() -> None:
+    _RUN.set(None)
 
 
 class _Run:
@@ -114,8 +130,11 @@ class _Run:
         """Start the agent function (its first step runs now)."""
         ctx = self.context = contextvars.copy_context()
         ctx.run(_enter_run, self)
-        if self.call.scope.spawn(self._execute(), ctx) is None:
+        running = self.call.scope.spawn(self._execute(), ctx)
+        if running is None:
             self.chain.cancel()  # the call's scope was cancelled meanwhile
+        elif not running:
+            ctx.run(_leave_run)  # the task keeps its context until it runs: let it not keep the run alive
 
     async def _execute(self) -> None:
         call = self.call
@@ -152,7 +171,8 @@ class _Run:
     # -- ChainOwner -----------------------------------------------------------------------------------------------
     def spawn(self, coro: Any) -> None:
         ctx = self.context.copy() if self.context is not None else contextvars.copy_context()
-        self.call.scope.spawn(coro, ctx)
+        if self.call.scope.spawn(coro, ctx) is False:
+            ctx.run(_leave_run)
 
     def stop(self) -> None:
         self.call.scope.cancel()
@@ -165,7 +185,7 @@ class _Run:
         if key is not None:
             try:
                 if chain.feed.state == "done" and not call.forum.closed:
-                    cache.put(key, call.agent.name, chain.stored, chain.stored_chunks)
+                    cache.put(key, call.agent.name, *chain.stored())
             finally:
                 cache.end(key, self)
         call.scope.done_working()

@@ -145,7 +145,7 @@ class Chain:
     """The responses of one run; see the module docstring. ``feed`` is what the run's callers read."""
 
     __slots__ = ("forum", "name", "owner", "feed", "parent", "entries", "slots", "last_exposed", "function_done",
-                 "cancelled", "failure", "finished", "stored", "stored_chunks", "_busy", "_again")
+                 "cancelled", "failure", "finished", "_busy", "_again")
 
     def __init__(self, forum: Forum, name: str, owner: ChainOwner) -> None:
         self.forum = forum
@@ -160,8 +160,6 @@ class Chain:
         self.cancelled = False
         self.failure: Failure | None = None
         self.finished = False
-        self.stored: list[Message] = []
-        self.stored_chunks: list[tuple[str, ...] | None] = []
         self._busy = False
         self._again = False
 
@@ -177,6 +175,10 @@ class Chain:
         name = self.name
         entries = self.entries
         if type(item) is str:  # the common case, without classifying
+            if (not entries and not self.slots and not self._busy and self.parent is not UNSET
+                    and type(reply_to) is not MessagePromise and not self.forum.has_listeners):
+                self._store_text_now(item, reply_to, metadata)
+                return
             entries.append(_Slot(_OWN, MessagePromise.complete(item, name), None, reply_to, metadata))
             self.advance()
             return
@@ -205,14 +207,42 @@ class Chain:
         finally:
             self.advance()
 
+    def _store_text_now(self, text: str, reply_to: Message | None, metadata: FrozenDict | None) -> None:
+        """A text response with nothing before it to wait for: exposed and stored at once (the hot path)."""
+        try:
+            msg = Message(text, sender=self.name, parent_id=self.parent,
+                          reply_to_id=None if reply_to is None else reply_to.id, metadata=metadata)
+        except AgentForumError:  # e.g. a lone surrogate: the general path turns it into the run's failure
+            self.entries.append(_Slot(_OWN, MessagePromise.complete(text, self.name), None, reply_to, metadata))
+            self.advance()
+            return
+        promise = MessagePromise.complete(text, self.name)
+        self.feed.append(promise)
+        self.last_exposed = None
+        try:
+            stored = self.forum.record(msg)
+        except AgentForumError as exc:
+            failure = Failure(AgentError, f"{self.name}: a response could not be stored: {error_text_of(exc)}",
+                              None, exc, error_type_of(exc))
+            self.fail_with(failure)
+            reject(promise, failure)
+            return
+        self.parent = stored.id
+        resolve(promise, stored)
+
     def set_parent(self, parent: Message | None) -> None:
         """The responses go under ``parent`` (the last request; ``None``: they are new roots)."""
         if self.parent is UNSET:
             self.parent = None if parent is None else parent.id
-            self.advance()
+            if self.entries or self.slots or self.function_done or self.ending:
+                self.advance()
 
     def function_returned(self) -> None:
         self.function_done = True
+        if (not self.entries and not self.slots and not self._busy and self.parent is not UNSET
+                and not self.ending and not self.finished):
+            self._close(DONE, None)
+            return
         self.advance()
 
     # -- ending ---------------------------------------------------------------------------------------------------
@@ -467,13 +497,9 @@ class Chain:
             self._drop(slot, failure if not self.cancelled else Failure(CallCancelled, text, None, exc))
             return
         self.parent = msg.id
-        self.stored.append(msg)
         if status == "complete":
-            chunks = promise.stream.chunks if slot.how is _OWN else None
-            self.stored_chunks.append(chunks if chunks is not None and len(chunks) > 1 else None)  # type: ignore[arg-type]
             resolve(promise, msg)
             return
-        self.stored_chunks.append(None)
         if status == "cancelled":
             if not self.ending:  # something this run passed on was cancelled (or a stream was): so is the run
                 self.cancel()
@@ -504,6 +530,8 @@ class Chain:
         self.fail_with(Failure(AgentError, text, None, failure.cause, error_type))
 
     def _maybe_finish(self) -> None:
+        if self.function_done and not self.entries and not self.feed.sealed:
+            self.feed.seal()  # every response is exposed: a caller passing this run on may expose what follows
         if self.finished or self.parent is UNSET or self.slots:
             return
         if self.failure is not None and not self.cancelled:
@@ -522,6 +550,16 @@ class Chain:
                                            last if last is not None and last.status == "cancelled" else None))
         elif self.function_done and not self.entries:
             self._close(DONE, None)
+
+    def stored(self) -> tuple[list[Message], list[tuple[str, ...] | None]]:
+        """The stored messages of a completed chain and, for each, its token chunks when it streamed several."""
+        messages = []
+        chunks: list[tuple[str, ...] | None] = []
+        for p in self.feed.promises:
+            messages.append(p.result())
+            c = p.stream.chunks
+            chunks.append(c if len(c) > 1 else None)  # type: ignore[arg-type]
+        return messages, chunks
 
     def _close(self, state: str, failure: Failure | None) -> None:
         self.finished = True

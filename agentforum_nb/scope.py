@@ -62,6 +62,10 @@ class _AfterFirstStep(collections.abc.Coroutine):  # type: ignore[type-arg]
             self._value = exc
             self._state = _RAISED
 
+    @property
+    def ended_in_first_step(self) -> bool:
+        return self._state is _RETURNED or self._state is _RAISED
+
     def send(self, value: Any) -> Any:
         state = self._state
         if state is _RUNNING or state is _NOT_RUN:
@@ -94,8 +98,9 @@ class _AfterFirstStep(collections.abc.Coroutine):  # type: ignore[type-arg]
 
 
 def start_task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any], context: contextvars.Context,
-               register: Callable[[asyncio.Task[Any]], None] | None = None) -> asyncio.Task[Any]:
-    """A task of ``loop`` running ``coro`` in ``context``, whose first step has already run (see the module doc).
+               register: Callable[[asyncio.Task[Any]], None] | None = None) -> tuple[asyncio.Task[Any], bool]:
+    """A task of ``loop`` running ``coro`` in ``context``, whose first step has already run (see the module doc),
+    and whether ``coro`` already ended in that step (the task then only hands over its outcome when it runs).
 
     ``register(task)`` is called once the task exists and before its first step, so that its owner can cancel
     it from inside that step."""
@@ -104,7 +109,7 @@ def start_task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any], 
         task = loop.create_task(coro, context=context)
         if register is not None:
             register(task)
-        return task
+        return task, False
     wrapper = _AfterFirstStep(coro)
     task = loop.create_task(wrapper, context=context)  # its first scheduled step hands over what ran below
     if register is not None:
@@ -122,7 +127,7 @@ def start_task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any], 
         _leave_task(loop, task)
         if prev is not None:
             _enter_task(loop, prev)
-    return task
+    return task, wrapper.ended_in_first_step
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -130,6 +135,17 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return asyncio.get_running_loop()
     except RuntimeError:
         return None
+
+
+def _read_outcome(task: asyncio.Task[Any]) -> None:
+    """Read a finished task's outcome (its owner's duty): the runtime's task coroutines turn every failure into a
+    message, so an exception here is a bug of the library and is reported, never dropped."""
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if exc is not None:
+        task.get_loop().call_exception_handler({"message": "agentforum_nb internal task failed",
+                                                "exception": exc, "task": task})
 
 
 class Cancellable(Protocol):
@@ -164,14 +180,24 @@ class Scope:
                 self.cancelled = True  # made inside a cancelled scope: cancelled from the start
 
     # -- tasks ------------------------------------------------------------------------------------------------
-    def spawn(self, coro: Coroutine[Any, Any, Any], context: contextvars.Context) -> asyncio.Task[Any] | None:
-        """Start ``coro`` as a task owned by this scope (eagerly); ``None`` (and ``coro`` closed) when the scope
-        is cancelled or there is no running loop."""
+    def spawn(self, coro: Coroutine[Any, Any, Any], context: contextvars.Context) -> bool | None:
+        """Start ``coro`` as a task owned by this scope (eagerly). Returns whether it is still running after its
+        first step (``False``: it already ended), or ``None`` (and ``coro`` is closed) when the scope is cancelled
+        or there is no running loop."""
         loop = _running_loop()
         if self.cancelled or loop is None:
             coro.close()
             return None
-        return start_task(loop, coro, context, self._register)
+        task, ended = start_task(loop, coro, context, self._register)
+        if ended:
+            # its coroutine already ended: nothing is left to cancel or wait for, so the scope lets go of it now
+            # (and with it of everything the run holds); the task only hands over the outcome, read on its own
+            self.tasks.discard(task)  # type: ignore[union-attr]
+            task.remove_done_callback(self._task_done)
+            task.add_done_callback(_read_outcome)
+            self.maybe_finish()
+            return False
+        return True
 
     def _register(self, task: asyncio.Task[Any]) -> None:
         if self.tasks is None:
@@ -183,19 +209,8 @@ class Scope:
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         if self.tasks is not None:
             self.tasks.discard(task)
-        self._check(task)
+        _read_outcome(task)
         self.maybe_finish()
-
-    @staticmethod
-    def _check(task: asyncio.Task[Any]) -> None:
-        """Read the task's outcome (its owner's duty): our task coroutines turn every failure into a message, so
-        an exception here is a bug of the library and is reported, never dropped."""
-        if task.cancelled():
-            return
-        exc = task.exception()
-        if exc is not None:
-            task.get_loop().call_exception_handler({"message": "agentforum_nb internal task failed",
-                                                    "exception": exc, "task": task})
 
     # -- cancellation -----------------------------------------------------------------------------------------
     def cancel(self) -> None:

@@ -150,7 +150,8 @@ class TokenStream(Signal):
         self.state = state
         self.error = error
         self.chunks = tuple(self.chunks)  # final: a tuple of str is not tracked by the garbage collector
-        self.notify()
+        if self._futures is not None or self._listeners:
+            self.notify()
 
     async def wait_closed(self) -> None:
         while self.state is OPEN:
@@ -336,7 +337,8 @@ class Feed(Signal):
 
     def append(self, promise: MessagePromise) -> None:
         self.promises.append(promise)
-        self.notify()
+        if self._futures is not None or self._listeners:
+            self.notify()
 
     def seal(self) -> None:
         if not self.sealed:
@@ -349,7 +351,8 @@ class Feed(Signal):
         self.state = state
         self.failure = failure
         self.sealed = True
-        self.notify()
+        if self._futures is not None or self._listeners:
+            self.notify()
 
 
 class SequenceSource(Protocol):
@@ -540,21 +543,24 @@ async def pump(stream: TokenStream, chunks: AsyncIterator[Any], what: str) -> No
 def resolve(promise: MessagePromise, message: Message) -> None:
     """Settle ``promise`` with its stored message."""
     promise._message = message
-    promise.notify()
-    promise._listeners = None  # settled once: nothing more to tell
+    if promise._futures is not None or promise._listeners:
+        promise.notify()
+        promise._listeners = None  # settled once: nothing more to tell
 
 
 def reject(promise: MessagePromise, failure: Failure) -> None:
     """Settle ``promise`` with a failure (``failure.message``: its stored partial message, if any)."""
     promise._failure = failure
-    promise.notify()
-    promise._listeners = None
+    if promise._futures is not None or promise._listeners:
+        promise.notify()
+        promise._listeners = None
 
 
 def bind(seq: MessageSequence, feed: Feed) -> None:
     """Point ``seq`` at the feed its responses come from."""
     seq._feed = feed
-    seq.notify()
+    if seq._futures is not None or seq._listeners:
+        seq.notify()
 
 
 def detach(seq: MessageSequence, failure: Failure) -> None:

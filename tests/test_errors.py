@@ -8,7 +8,7 @@ import pytest
 
 import agentforum_nb as af
 
-from .agents import Boom, passthrough, streaming_agent
+from .agents import Boom, echo, passthrough, streaming_agent
 
 
 async def test_error_becomes_message_and_is_raised(forum):
@@ -98,3 +98,66 @@ async def test_failed_inner_stream_is_forwarded_as_failed(forum, gate):
     assert inner_failed.content == outer_fwd.content == "xy" and outer_fwd.original_id == inner_failed.id
     assert by_sender[("outer", "error", "complete")].content == "Boom: inner stream broke"
     assert by_sender[("inner", "error", "complete")].parent_id == inner_failed.id
+
+
+async def test_awaiting_a_failed_sequence_gives_its_error_message(forum, gate):
+    # fix 2: `.message` is the error message from iterating or awaiting the sequence; the failed promise keeps
+    # its partial message
+    g = gate(["p1"], pause_after=1, fail=Boom("stream died"))
+    agent = streaming_agent("s", g.stream)
+    seq = agent.quick_call("x", forum=forum)
+    g.release.set()
+    with pytest.raises(af.AgentError) as awaited:
+        await seq
+    with pytest.raises(af.AgentError) as iterated:
+        async for p in seq:
+            with pytest.raises(af.AgentError) as partial:
+                await p
+    error = awaited.value.message
+    assert error.kind == "error" and error.content == "Boom: stream died"
+    assert iterated.value.message == error
+    assert partial.value.message.status == "failed" and partial.value.message.content == "p1"
+    assert error.parent_id == partial.value.message.id
+
+
+async def test_error_type_is_always_module_qualname(forum, gate):
+    # fix 3: every error message names the exception class as module.QualName, also when it is propagated from
+    # a message that ended without being stored
+    g = gate(["never stored"], pause_after=0)
+    foreign = streaming_agent("foreign", g.stream).quick_call("elsewhere", forum=forum)
+    foreign_promise = await foreign.__aiter__().__anext__()
+
+    @af.agent(version="test")
+    async def inner(ctx):
+        ctx.respond(foreign_promise)  # a promise this run does not own, still streaming
+        raise Boom("inner failed")
+
+    @af.agent(version="test")
+    async def outer(ctx):
+        ctx.respond(inner.quick_call(ctx.requests))
+
+    with pytest.raises(af.AgentError):
+        await outer.quick_call("q", forum=forum)
+    g.release.set()
+    await foreign
+    errors = [m for m in forum if m.kind == "error"]
+    assert errors and {m.metadata["error_type"] for m in errors} == {f"{Boom.__module__}.Boom"}
+
+
+async def test_a_chunk_that_is_not_text_is_invalid_content_in_requests_and_responses(forum):
+    # fix 4: one rule, named by its cause
+    async def numbers():
+        yield "one "
+        yield 2
+
+    @af.agent(cache=False)
+    async def streamer(ctx):
+        ctx.respond(numbers())
+
+    with pytest.raises(af.AgentError) as ei:
+        await streamer.quick_call("q", forum=forum)
+    assert isinstance(ei.value.__cause__, af.InvalidMessageError)
+    assert ei.value.message.metadata["error_type"] == "agentforum_nb.errors.InvalidMessageError"
+    with pytest.raises(af.AgentError) as ei:
+        await echo.quick_call(numbers(), forum=forum)
+    assert isinstance(ei.value.__cause__, af.InvalidMessageError)

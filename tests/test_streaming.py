@@ -244,3 +244,30 @@ async def test_reply_to_a_promise(forum, gate):
     g.release.set()
     (m,) = await seq
     assert m.reply_to_id == (await target).id
+
+
+async def test_second_subagent_is_yielded_while_the_first_still_streams(forum, gate):
+    # fix 1: after sub1's function returned, while its one message is still streaming, the caller's sequence
+    # yields sub2's (complete) message at once; only the ids wait for order
+    g1 = gate(["a1", "a2"], pause_after=1)
+    sub1 = streaming_agent("sub1", g1.stream)
+
+    @af.agent
+    async def sub2(ctx):
+        ctx.respond("b, complete")
+
+    @af.agent(version="test")
+    async def both(ctx):
+        ctx.respond(sub1.quick_call(ctx.requests))
+        ctx.respond(sub2.quick_call(ctx.requests))
+
+    seq = both.quick_call("x", forum=forum)
+    await g1.paused.wait()
+    it = seq.__aiter__()
+    first = await it.__anext__()
+    second = await asyncio.wait_for(it.__anext__(), 10)  # not held back by the first, still streaming
+    assert first.streaming and first.text == "a1"
+    assert second.text == "b, complete" and not second.done()  # its id waits for the first's
+    g1.release.set()
+    m1, m2 = await first, await second
+    assert m2.parent_id == m1.id and [m.content for m in await seq] == ["a1a2", "b, complete"]

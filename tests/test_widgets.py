@@ -242,3 +242,44 @@ async def test_chat_view_sends_whole_texts(forum):
     (node,) = sent[-1]["nodes"]
     assert node["text"] == long and len(node["snippet"]) == 200
     chat.close()
+
+
+def browser_update(widget, state):
+    """Deliver a trait update as the browser would."""
+    widget.comm.handle_msg({"content": {"data": {"method": "update", "state": state, "buffer_paths": []}},
+                            "buffers": []})
+
+
+async def test_browser_trait_updates_are_validated(forum):
+    root = forum.post("root")
+    kid = forum.post("kid", parent=root)
+    tree = TreeView(forum)
+    chat = ChatView(forum, head=tree)
+    for bad in ("not-an-id", "0" * 64):
+        browser_update(tree, {"head_id": bad})
+        assert tree.head_id == "" and chat.head_id == "" and bad[:10] in tree.error
+    browser_update(tree, {"agents": ["intruder"]})
+    assert tree.agents == [] and "only the kernel" in tree.error
+    browser_update(tree, {"head_id": kid.id})
+    assert tree.head == kid and chat.head_id == kid.id and chat.transcript == [("user", "root"), ("user", "kid")]
+    browser_update(chat, {"head_id": "nope"})
+    assert chat.head_id == kid.id and "not a message id" in chat.error
+
+
+def test_one_sender_colour_for_graphviz_and_the_widgets():
+    from agentforum_nb.notebook._tracker import node_of
+    from agentforum_nb.palette import sender_colour
+
+    f = af.Forum()
+    m = f.post("hi", sender="researcher")
+    assert node_of(m)["colour"] == sender_colour("researcher")
+    assert f'fillcolor="{sender_colour("researcher")}"' in f.to_graphviz().source
+
+
+def test_widget_packages_are_plain_dependencies():
+    import tomllib
+    from pathlib import Path
+
+    meta = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())["project"]
+    names = {d.split(">")[0].split("=")[0].strip() for d in meta["dependencies"]}
+    assert {"anywidget", "ipywidgets", "nest-asyncio"} <= names
