@@ -14,8 +14,15 @@ from typing import Any
 
 from .agents import Agent, agent
 from .calls import AgentCall, Context
-from .errors import (AgentError, AgentForumError, CallCancelled, IntegrityError, InvalidMessageError,
-                     MessageNotFound, UsageError)
+from .errors import (
+    AgentError,
+    AgentForumError,
+    CallCancelled,
+    IntegrityError,
+    InvalidMessageError,
+    MessageNotFound,
+    UsageError,
+)
 from .forum import Forum, ForumEvent, default_forum
 from .messages import Message
 from .models import FunctionModel, ScriptedModel, function_agent, scripted_agent

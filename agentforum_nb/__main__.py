@@ -19,16 +19,22 @@ import agentforum_nb as af
 
 QUESTION = "Should our team adopt content-addressed message trees for agent logs?"
 
-RESEARCHER = af.ScriptedModel([
-    "Yes. Content addressing gives every conversation state a stable id, so runs are reproducible, "
-    "branches are cheap, and identical work can be served from a cache instead of paying for it twice.",
-    "Shorter: stable ids, cheap branches, free caching.",
-], delay=0.02)
-CRITIC = af.ScriptedModel([
-    "Mostly agree, but note the cost: ids change when any field changes, so metadata must be chosen with "
-    "care, and deleting a message means rewriting its descendants.",
-    "On its own: the idea is sound if storage is append-only; plan how you will prune old branches.",
-], delay=0.02)
+RESEARCHER = af.ScriptedModel(
+    [
+        "Yes. Content addressing gives every conversation state a stable id, so runs are reproducible, "
+        "branches are cheap, and identical work can be served from a cache instead of paying for it twice.",
+        "Shorter: stable ids, cheap branches, free caching.",
+    ],
+    delay=0.02,
+)
+CRITIC = af.ScriptedModel(
+    [
+        "Mostly agree, but note the cost: ids change when any field changes, so metadata must be chosen with "
+        "care, and deleting a message means rewriting its descendants.",
+        "On its own: the idea is sound if storage is append-only; plan how you will prune old branches.",
+    ],
+    delay=0.02,
+)
 researcher = RESEARCHER.agent("researcher")
 critic = CRITIC.agent("critic")
 
@@ -72,7 +78,7 @@ async def demo(db: str | None, out_dir: Path, fast: bool, out=sys.stdout) -> int
 
         out.write("\nThe tree (every line is a message: id prefix, sender, text):\n")
         out.write(forum.tree_text(max_chars=70) + "\n")
-        out_dir.mkdir(parents=True, exist_ok=True)
+        out_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - a demo writing two small files at its end
         graph = forum.to_graphviz()
         dot_path = out_dir / "agentforum_demo.dot"
         dot_path.write_text(graph.source, encoding="utf-8")
@@ -85,14 +91,18 @@ async def demo(db: str | None, out_dir: Path, fast: bool, out=sys.stdout) -> int
         info = forum.cache_info()
         new = len(forum) - before
         if db and new == 0 and info["hits"]:
-            out.write(f"Served from the cache in {db}: {info['hits']} calls, no agent ran, no new messages "
-                      f"({elapsed:.2f} s).\n")
+            out.write(
+                f"Served from the cache in {db}: {info['hits']} calls, no agent ran, no new messages "
+                f"({elapsed:.2f} s).\n"
+            )
         elif db:
-            out.write(f"Stored {new} new messages in {db}; run the same command again to see it served "
-                      f"from the cache.\n")
+            out.write(
+                f"Stored {new} new messages in {db}; run the same command again to see it served from the cache.\n"
+            )
         else:
-            out.write(f"{len(forum)} messages in memory. Add --db demo.sqlite to keep them and cache the "
-                      f"agents' answers.\n")
+            out.write(
+                f"{len(forum)} messages in memory. Add --db demo.sqlite to keep them and cache the agents' answers.\n"
+            )
     return 0
 
 

@@ -29,8 +29,18 @@ import rfc8785
 
 from .errors import InvalidMessageError
 
-__all__ = ["HEADER", "FORMAT_VERSION", "FrozenDict", "freeze_metadata", "canonical_body", "canonical_bytes",
-           "message_id", "thaw", "MAX_SAFE_INT", "ENCODE_ERRORS"]
+__all__ = [
+    "ENCODE_ERRORS",
+    "FORMAT_VERSION",
+    "HEADER",
+    "MAX_SAFE_INT",
+    "FrozenDict",
+    "canonical_body",
+    "canonical_bytes",
+    "freeze_metadata",
+    "message_id",
+    "thaw",
+]
 
 FORMAT_VERSION = 1
 HEADER = b"agentforum-message 1\n"
@@ -41,8 +51,9 @@ ENCODE_ERRORS = (UnicodeEncodeError, rfc8785.CanonicalizationError)
 _FIELDS = ("content", "kind", "metadata", "original_id", "parent_id", "reply_to_id", "sender", "status")
 
 _encode_str = json.encoder.encode_basestring  # C-accelerated, ensure_ascii=False flavour
-_dumps_fast = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                               allow_nan=False, check_circular=False).encode
+_dumps_fast = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False, check_circular=False
+).encode
 
 
 def _readonly(self, *args, **kwargs):
@@ -64,10 +75,10 @@ class FrozenDict(dict):
     def __reduce__(self):
         return (FrozenDict, (dict(self),))
 
-    def __copy__(self) -> "FrozenDict":
+    def __copy__(self) -> FrozenDict:
         return self
 
-    def __deepcopy__(self, memo) -> "FrozenDict":
+    def __deepcopy__(self, memo) -> FrozenDict:
         return self
 
 
@@ -93,11 +104,13 @@ class _Walk:
                 return v
             raise InvalidMessageError(
                 f"{path}: integer {v} is outside the interoperable JSON range ±(2**53-1); store it as a string",
-                key=path)
+                key=path,
+            )
         if t is float:
             if not math.isfinite(v):
-                raise InvalidMessageError(f"{path}: {v!r} is not a JSON number (NaN and infinities are not allowed)",
-                                          key=path)
+                raise InvalidMessageError(
+                    f"{path}: {v!r} is not a JSON number (NaN and infinities are not allowed)", key=path
+                )
             if v.is_integer() and abs(v) <= MAX_SAFE_INT:
                 return int(v)  # canonical JSON writes 1.0 as 1: keep the value equal to what the id covers
             self.fast = False
@@ -111,15 +124,17 @@ class _Walk:
         if isinstance(v, (str, int, float)) and not isinstance(v, bool):  # subclasses (enums, numpy scalars...)
             return self.value(_base(v), path, depth)
         raise InvalidMessageError(
-            f"{path}: {type(v).__name__} is not a JSON value (use str, int, float, bool, None, list or dict)",
-            key=path)
+            f"{path}: {type(v).__name__} is not a JSON value (use str, int, float, bool, None, list or dict)", key=path
+        )
 
     def mapping(self, m: Mapping, path: str, depth: int) -> FrozenDict:
         out = {}
         for k, v in m.items():
             if type(k) is not str:
-                raise InvalidMessageError(f"{path}[{k!r}]: key {k!r} is a {type(k).__name__}; JSON object keys "
-                                          f"must be str", key=f"{path}[{k!r}]")
+                raise InvalidMessageError(
+                    f"{path}[{k!r}]: key {k!r} is a {type(k).__name__}; JSON object keys must be str",
+                    key=f"{path}[{k!r}]",
+                )
             if self.fast and not k.isascii() and max(k) > "\uffff":
                 self.fast = False
             out[k] = self.value(v, f"{path}[{k!r}]", depth)
@@ -143,8 +158,9 @@ def freeze_metadata(metadata: Any) -> tuple[FrozenDict, bool]:
     if type(metadata) is FrozenDict:
         return metadata, not _needs_slow(metadata)
     if not isinstance(metadata, Mapping):
-        raise InvalidMessageError(f"metadata must be a dict of JSON values, not {type(metadata).__name__}",
-                                  key="metadata")
+        raise InvalidMessageError(
+            f"metadata must be a dict of JSON values, not {type(metadata).__name__}", key="metadata"
+        )
     if not metadata:
         return EMPTY, True
     w = _Walk()
@@ -198,18 +214,39 @@ def _ref(v: str | None) -> str:
     return "null" if v is None else '"' + v + '"'
 
 
-def canonical_body(kind: str, content: str, sender: str, parent_id: str | None, reply_to_id: str | None,
-                   original_id: str | None, status: str, metadata: FrozenDict, fast: bool) -> str:
+def canonical_body(
+    kind: str,
+    content: str,
+    sender: str,
+    parent_id: str | None,
+    reply_to_id: str | None,
+    original_id: str | None,
+    status: str,
+    metadata: FrozenDict,
+    fast: bool,
+) -> str:
     """The RFC 8785 JSON text of the eight canonical fields (kind/status/ids must already be validated)."""
-    return "".join((
-        '{"content":', _encode_str(content),
-        ',"kind":"', kind,
-        '","metadata":', "{}" if not metadata else metadata_json(metadata, fast),
-        ',"original_id":', "null" if original_id is None else '"' + original_id + '"',
-        ',"parent_id":', "null" if parent_id is None else '"' + parent_id + '"',
-        ',"reply_to_id":', "null" if reply_to_id is None else '"' + reply_to_id + '"',
-        ',"sender":', _encode_str(sender),
-        ',"status":"', status, '"}'))
+    return "".join(
+        (
+            '{"content":',
+            _encode_str(content),
+            ',"kind":"',
+            kind,
+            '","metadata":',
+            "{}" if not metadata else metadata_json(metadata, fast),
+            ',"original_id":',
+            "null" if original_id is None else '"' + original_id + '"',
+            ',"parent_id":',
+            "null" if parent_id is None else '"' + parent_id + '"',
+            ',"reply_to_id":',
+            "null" if reply_to_id is None else '"' + reply_to_id + '"',
+            ',"sender":',
+            _encode_str(sender),
+            ',"status":"',
+            status,
+            '"}',
+        )
+    )
 
 
 def reference_body(fields: Mapping[str, Any]) -> bytes:

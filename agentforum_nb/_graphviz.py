@@ -24,9 +24,11 @@ def _snippet(text: str, n: int) -> str:
 
 
 def build_digraph(messages: list[Message], *, max_chars: int = 40) -> graphviz.Digraph:
-    g = graphviz.Digraph("forum", graph_attr={"rankdir": "TB"},
-                         node_attr={"shape": "box", "style": "rounded,filled", "fontname": "Helvetica",
-                                    "fontsize": "10"})
+    g = graphviz.Digraph(
+        "forum",
+        graph_attr={"rankdir": "TB"},
+        node_attr={"shape": "box", "style": "rounded,filled", "fontname": "Helvetica", "fontsize": "10"},
+    )
     ids = {m.id for m in messages}
     for m in messages:
         label = graphviz.escape(_visible(m.sender)) + "\\n" + graphviz.escape(_snippet(m.content, max_chars))
@@ -46,6 +48,5 @@ def build_digraph(messages: list[Message], *, max_chars: int = 40) -> graphviz.D
         if m.original_id in ids:
             g.edge(m.original_id[:12], m.id[:12], style="dashed", color="#94a3b8", constraint="false")
         if m.reply_to_id in ids:
-            g.edge(m.id[:12], m.reply_to_id[:12], style="dotted", color="#64748b", constraint="false",
-                   arrowhead="open")
+            g.edge(m.id[:12], m.reply_to_id[:12], style="dotted", color="#64748b", constraint="false", arrowhead="open")
     return g

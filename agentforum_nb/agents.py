@@ -24,13 +24,16 @@ class Agent:
     ``agent.call(...)`` and ``agent.quick_call(...)`` return at once; the function runs as a task.
     """
 
-    def __init__(self, fn: Callable[..., Any], *, name: str | None = None, cache: bool = True,
-                 version: str | None = None) -> None:
+    def __init__(
+        self, fn: Callable[..., Any], *, name: str | None = None, cache: bool = True, version: str | None = None
+    ) -> None:
         if not inspect.iscoroutinefunction(fn):
             what = "an async generator function" if inspect.isasyncgenfunction(fn) else type(fn).__name__
-            raise UsageError(f"@af.agent needs an `async def` function taking (ctx, **kwargs), got {what} "
-                             f"{getattr(fn, '__qualname__', fn)!r}; respond with ctx.respond(...) instead of "
-                             f"returning or yielding")
+            raise UsageError(
+                f"@af.agent needs an `async def` function taking (ctx, **kwargs), got {what} "
+                f"{getattr(fn, '__qualname__', fn)!r}; respond with ctx.respond(...) instead of "
+                f"returning or yielding"
+            )
         if name is None:
             name = fn.__name__
         if not isinstance(name, str) or not name:
@@ -38,8 +41,7 @@ class Agent:
         try:
             name.encode("utf-8")
         except UnicodeEncodeError:
-            raise UsageError(f"agent name {name!r} contains a lone surrogate; pick a name that is valid text") \
-                from None
+            raise UsageError(f"agent name {name!r} contains a lone surrogate; pick a name that is valid text") from None
         if name == "user":
             raise UsageError("'user' is reserved for messages posted from outside any agent; pick another name")
         if not isinstance(cache, bool):
@@ -60,13 +62,15 @@ class Agent:
         self.__doc__ = fn.__doc__
         self.__wrapped__ = fn
 
-    def call(self, *, forum: "Forum | None" = None, branch: Any = None, cache: bool | None = None,
-             **kwargs: Any) -> "AgentCall":
+    def call(
+        self, *, forum: Forum | None = None, branch: Any = None, cache: bool | None = None, **kwargs: Any
+    ) -> AgentCall:
         """Start a call; send requests with ``.send(...)`` and close it with ``.finish()``."""
         return AgentCall(self, forum=forum, branch=branch, cache=cache, kwargs=kwargs)
 
-    def quick_call(self, *requests: Any, forum: "Forum | None" = None, branch: Any = None,
-                   cache: bool | None = None, **kwargs: Any) -> "MessageSequence":
+    def quick_call(
+        self, *requests: Any, forum: Forum | None = None, branch: Any = None, cache: bool | None = None, **kwargs: Any
+    ) -> MessageSequence:
         """``call(...).send(*requests).finish()``: the responses, as a :class:`MessageSequence`."""
         call = AgentCall(self, forum=forum, branch=branch, cache=cache, kwargs=kwargs, _autostart=False)
         seq = call.send(*requests).finish()
@@ -79,8 +83,9 @@ class Agent:
         return f"<Agent {self.name!r} version={self.version!r}{'' if self.cache else ' cache=False'}>"
 
 
-def agent(fn: Callable[..., Any] | None = None, *, name: str | None = None, cache: bool = True,
-          version: str | None = None) -> Any:
+def agent(
+    fn: Callable[..., Any] | None = None, *, name: str | None = None, cache: bool = True, version: str | None = None
+) -> Any:
     """Decorator: ``@af.agent`` or ``@af.agent(name=..., cache=..., version=...)``."""
     if fn is None:
         return lambda f: Agent(f, name=name, cache=cache, version=version)

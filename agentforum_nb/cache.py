@@ -21,7 +21,7 @@ from .errors import IntegrityError
 from .messages import Message, is_message_id
 from .store import Store
 
-__all__ = ["ResponseCache", "cache_key", "CHUNK_BYTES"]
+__all__ = ["CHUNK_BYTES", "ResponseCache", "cache_key"]
 
 log = logging.getLogger("agentforum_nb")
 _encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
@@ -36,16 +36,37 @@ def cache_key(agent_name: str, version: str, last_id: str | None, kwargs: Frozen
         kw = metadata_json(kwargs, freeze_metadata(kwargs)[1])
     else:
         kw = "{}"
-    body = "".join(("agentforum-cache 1\n[", _encode_str(agent_name), ",", _encode_str(version), ",",
-                    "null" if last_id is None else '"' + last_id + '"', ",", kw, "]"))
+    body = "".join(
+        (
+            "agentforum-cache 1\n[",
+            _encode_str(agent_name),
+            ",",
+            _encode_str(version),
+            ",",
+            "null" if last_id is None else '"' + last_id + '"',
+            ",",
+            kw,
+            "]",
+        )
+    )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 class ResponseCache:
     """The response cache of one forum (``forum.response_cache``)."""
 
-    __slots__ = ("store", "enabled", "hits", "misses", "stores", "repairs", "_inflight", "_chunks",
-                 "_chunk_bytes", "chunk_limit")
+    __slots__ = (
+        "store",
+        "enabled",
+        "hits",
+        "misses",
+        "stores",
+        "repairs",
+        "_inflight",
+        "_chunks",
+        "_chunk_bytes",
+        "chunk_limit",
+    )
 
     def __init__(self, store: Store, *, enabled: bool = True, chunk_limit: int = CHUNK_BYTES) -> None:
         self.store = store
@@ -93,12 +114,13 @@ class ResponseCache:
         self.hits += 1
         return out
 
-    def put(self, key: str, agent: str, messages: Sequence[Message],
-            chunks: Sequence[tuple[str, ...] | None] = ()) -> None:
+    def put(
+        self, key: str, agent: str, messages: Sequence[Message], chunks: Sequence[tuple[str, ...] | None] = ()
+    ) -> None:
         """Record the responses of a completed run; ``chunks[i]`` are message i's tokens when it streamed."""
         self.store.cache_put(key, [m.id for m in messages], agent=agent)
         self.stores += 1
-        for m, c in zip(messages, chunks):
+        for m, c in zip(messages, chunks, strict=False):  # chunks may be shorter (none given)
             if c is not None and len(c) > 1:
                 self._remember(m.id, c)
 
@@ -127,8 +149,14 @@ class ResponseCache:
         return self.store.cache_clear()
 
     def info(self) -> dict[str, Any]:
-        return {"entries": len(self.store.cache_entries()), "hits": self.hits, "misses": self.misses,
-                "stores": self.stores, "repairs": self.repairs, "inflight": len(self._inflight)}
+        return {
+            "entries": len(self.store.cache_entries()),
+            "hits": self.hits,
+            "misses": self.misses,
+            "stores": self.stores,
+            "repairs": self.repairs,
+            "inflight": len(self._inflight),
+        }
 
     def entries(self) -> list[dict[str, Any]]:
         return [{"key": k, "agent": a, "response_ids": list(ids)} for k, a, ids in self.store.cache_entries()]

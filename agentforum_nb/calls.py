@@ -17,7 +17,7 @@ import collections
 import contextvars
 from typing import TYPE_CHECKING, Any
 
-from ._canonical import ENCODE_ERRORS, EMPTY, FrozenDict, freeze_metadata, metadata_json, thaw
+from ._canonical import EMPTY, ENCODE_ERRORS, FrozenDict, freeze_metadata, metadata_json, thaw
 from .cache import cache_key
 from .chain import Chain, error_text_of, error_type_of, safe_text
 from .errors import AgentError, CallCancelled, InvalidMessageError, UsageError
@@ -25,12 +25,12 @@ from .forum import SENDER, Forum, default_forum
 from .messages import Message
 from .placement import SEQUENCE, TEXT, UNSET, Item, Placement, at_hand, classify
 from .scope import Host, Scope
-from .streams import (Failure, Feed, MessagePromise, MessageSequence, Signal, bind, detach, release_source)
+from .streams import Failure, Feed, MessagePromise, MessageSequence, Signal, bind, detach, release_source
 
 if TYPE_CHECKING:  # pragma: no cover
     from .agents import Agent
 
-__all__ = ["AgentCall", "Context", "current_run", "running_calls", "host_of"]
+__all__ = ["AgentCall", "Context", "current_run", "host_of", "running_calls"]
 
 _RUN: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("agentforum_nb.run", default=None)
 
@@ -159,8 +159,10 @@ class _Run:
     def respond(self, item: Any, reply_to: Any, metadata: Any) -> None:
         chain = self.chain
         if chain.function_done:
-            raise UsageError(f"{self.call.agent.name}: respond() after the agent function returned; respond before "
-                             f"returning (a response may be an async iterator or a promise that is still running)")
+            raise UsageError(
+                f"{self.call.agent.name}: respond() after the agent function returned; respond before "
+                f"returning (a response may be an async iterator or a promise that is still running)"
+            )
         frozen: FrozenDict | None = None
         if metadata is not None:
             frozen = freeze_metadata(metadata)[0]
@@ -213,12 +215,38 @@ _NEW, _STARTED = 0, 1
 class AgentCall:
     """A call to an agent: send requests, finish, read the responses. Returned by ``agent.call()``."""
 
-    __slots__ = ("agent", "forum", "kwargs", "sender", "cache", "parent", "scope", "placement", "_branch",
-                 "_pending", "_finished", "_wakeup", "responses", "_run", "_shared", "_state", "_cancelled",
-                 "cache_hit", "__weakref__")
+    __slots__ = (
+        "agent",
+        "forum",
+        "kwargs",
+        "sender",
+        "cache",
+        "parent",
+        "scope",
+        "placement",
+        "_branch",
+        "_pending",
+        "_finished",
+        "_wakeup",
+        "responses",
+        "_run",
+        "_shared",
+        "_state",
+        "_cancelled",
+        "cache_hit",
+        "__weakref__",
+    )
 
-    def __init__(self, agent: Agent, *, forum: Forum | None, branch: Any, cache: bool | None,
-                 kwargs: dict[str, Any], _autostart: bool = True) -> None:
+    def __init__(
+        self,
+        agent: Agent,
+        *,
+        forum: Forum | None,
+        branch: Any,
+        cache: bool | None,
+        kwargs: dict[str, Any],
+        _autostart: bool = True,
+    ) -> None:
         parent = _RUN.get()
         if forum is None:
             forum = parent.call.forum if parent is not None else default_forum()
@@ -264,8 +292,10 @@ class AgentCall:
     def send(self, *requests: Any) -> AgentCall:
         """Queue requests (str, Message, promise, sequence, async iterator of str, or lists). Chainable."""
         if self._finished:
-            raise UsageError("send() after finish(): this call's requests are closed; start a new call with "
-                             "agent.call(branch=...) to continue the conversation")
+            raise UsageError(
+                "send() after finish(): this call's requests are closed; start a new call with "
+                "agent.call(branch=...) to continue the conversation"
+            )
         pending = self._pending
         for r in requests:
             if type(r) is str:
@@ -369,13 +399,9 @@ class AgentCall:
         elif type(branch) is MessagePromise:
             if branch.message is None:
                 return False
-        elif type(branch) is MessageSequence:
-            if not at_hand(SEQUENCE, branch) or not branch.feed.promises:  # type: ignore[union-attr]
-                return False
-        for kind, value in self._pending:
-            if kind is not TEXT and not at_hand(kind, value):
-                return False
-        return True
+        elif type(branch) is MessageSequence and (not at_hand(SEQUENCE, branch) or not branch.feed.promises):  # type: ignore[union-attr]
+            return False
+        return all(kind is TEXT or at_hand(kind, value) for kind, value in self._pending)
 
     def _start_at(self) -> None:
         branch = self._branch
@@ -400,7 +426,7 @@ class AgentCall:
             while pending:
                 kind, value = pending.popleft()
                 placement.place_now(kind, value)
-        except Exception as exc:  # noqa: BLE001 - becomes the call's failure
+        except Exception as exc:
             self._placement_failed(exc)
             return False
         placement.finish()
@@ -417,9 +443,7 @@ class AgentCall:
                     requests = parent.call.placement.requests
                     while not parent.call.placement.complete:
                         await requests.changed()
-            elif type(branch) is MessagePromise:
-                await branch
-            elif type(branch) is MessageSequence:
+            elif type(branch) is MessagePromise or type(branch) is MessageSequence:
                 await branch
             self._start_at()
             pending = self._pending
@@ -432,7 +456,7 @@ class AgentCall:
                 if self._wakeup is None:
                     self._wakeup = Signal()
                 await self._wakeup.changed()
-        except Exception as exc:  # noqa: BLE001 - e.g. a streamed request that raised: the call's failure
+        except Exception as exc:
             self._placement_failed(exc)
             return
         placement.finish()
@@ -499,8 +523,9 @@ def _check_text(text: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise InvalidMessageError("a request: text contains a lone surrogate and cannot be encoded as UTF-8",
-                                  key="content") from None
+        raise InvalidMessageError(
+            "a request: text contains a lone surrogate and cannot be encoded as UTF-8", key="content"
+        ) from None
 
 
 def _check_kwargs(kwargs: dict[str, Any]) -> FrozenDict:
@@ -510,6 +535,7 @@ def _check_kwargs(kwargs: dict[str, Any]) -> FrozenDict:
     except InvalidMessageError as exc:
         raise UsageError(f"agent kwargs must be JSON values: {exc}".replace("metadata", "kwargs")) from None
     except ENCODE_ERRORS:
-        raise UsageError("agent kwargs must be JSON values: a string contains a lone surrogate and cannot be "
-                         "encoded as UTF-8") from None
+        raise UsageError(
+            "agent kwargs must be JSON values: a string contains a lone surrogate and cannot be encoded as UTF-8"
+        ) from None
     return frozen

@@ -33,11 +33,23 @@ from ._canonical import FrozenDict
 from .errors import AgentError, AgentForumError, CallCancelled
 from .forum import Forum, ForumEvent
 from .messages import Message
-from .placement import MESSAGE, PROMISE, SEQUENCE, STREAM, TEXT, UNSET, classify
-from .streams import (CANCELLED, DONE, FAILED, OPEN, Failure, Feed, MessagePromise, MessageSequence, TokenStream,
-                      bind, pump, reject, resolve)
+from .placement import MESSAGE, PROMISE, SEQUENCE, TEXT, UNSET, classify
+from .streams import (
+    CANCELLED,
+    DONE,
+    FAILED,
+    OPEN,
+    Failure,
+    Feed,
+    MessagePromise,
+    MessageSequence,
+    TokenStream,
+    pump,
+    reject,
+    resolve,
+)
 
-__all__ = ["Chain", "ChainOwner", "StreamHandle", "error_type_of", "error_text_of", "safe_text"]
+__all__ = ["Chain", "ChainOwner", "StreamHandle", "error_text_of", "error_type_of", "safe_text"]
 
 log = logging.getLogger("agentforum_nb")
 _handle_keys = itertools.count(1)
@@ -62,7 +74,7 @@ def error_text_of(exc: BaseException) -> str:
     """``"<Type>: <message>"`` (or just the type), always storable."""
     try:
         text = str(exc)
-    except Exception:  # noqa: BLE001 - a broken __str__ must not stop the error from being recorded
+    except Exception:
         text = "<the exception's str() failed>"
     return safe_text(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
 
@@ -108,8 +120,9 @@ class _Slot:
 
     __slots__ = ("how", "promise", "source", "reply_to", "metadata", "handle")
 
-    def __init__(self, how: int, promise: MessagePromise, source: Any, reply_to: Any,
-                 metadata: FrozenDict | None) -> None:
+    def __init__(
+        self, how: int, promise: MessagePromise, source: Any, reply_to: Any, metadata: FrozenDict | None
+    ) -> None:
         self.how = how
         self.promise = promise
         self.source = source  # _OWN: None; _FORWARD_MESSAGE: the Message; _FORWARD_PROMISE: the MessagePromise
@@ -144,8 +157,22 @@ class _Barrier:
 class Chain:
     """The responses of one run; see the module docstring. ``feed`` is what the run's callers read."""
 
-    __slots__ = ("forum", "name", "owner", "feed", "parent", "entries", "slots", "last_exposed", "function_done",
-                 "cancelled", "failure", "finished", "_busy", "_again")
+    __slots__ = (
+        "forum",
+        "name",
+        "owner",
+        "feed",
+        "parent",
+        "entries",
+        "slots",
+        "last_exposed",
+        "function_done",
+        "cancelled",
+        "failure",
+        "finished",
+        "_busy",
+        "_again",
+    )
 
     def __init__(self, forum: Forum, name: str, owner: ChainOwner) -> None:
         self.forum = forum
@@ -175,8 +202,14 @@ class Chain:
         name = self.name
         entries = self.entries
         if type(item) is str:  # the common case, without classifying
-            if (not entries and not self.slots and not self._busy and self.parent is not UNSET
-                    and type(reply_to) is not MessagePromise and not self.forum.has_listeners):
+            if (
+                not entries
+                and not self.slots
+                and not self._busy
+                and self.parent is not UNSET
+                and type(reply_to) is not MessagePromise
+                and not self.forum.has_listeners
+            ):
                 self._store_text_now(item, reply_to, metadata)
                 return
             entries.append(_Slot(_OWN, MessagePromise.complete(item, name), None, reply_to, metadata))
@@ -210,8 +243,13 @@ class Chain:
     def _store_text_now(self, text: str, reply_to: Message | None, metadata: FrozenDict | None) -> None:
         """A text response with nothing before it to wait for: exposed and stored at once (the hot path)."""
         try:
-            msg = Message(text, sender=self.name, parent_id=self.parent,
-                          reply_to_id=None if reply_to is None else reply_to.id, metadata=metadata)
+            msg = Message(
+                text,
+                sender=self.name,
+                parent_id=self.parent,
+                reply_to_id=None if reply_to is None else reply_to.id,
+                metadata=metadata,
+            )
         except AgentForumError:  # e.g. a lone surrogate: the general path turns it into the run's failure
             self.entries.append(_Slot(_OWN, MessagePromise.complete(text, self.name), None, reply_to, metadata))
             self.advance()
@@ -222,8 +260,13 @@ class Chain:
         try:
             stored = self.forum.record(msg)
         except AgentForumError as exc:
-            failure = Failure(AgentError, f"{self.name}: a response could not be stored: {error_text_of(exc)}",
-                              None, exc, error_type_of(exc))
+            failure = Failure(
+                AgentError,
+                f"{self.name}: a response could not be stored: {error_text_of(exc)}",
+                None,
+                exc,
+                error_type_of(exc),
+            )
             self.fail_with(failure)
             reject(promise, failure)
             return
@@ -239,8 +282,14 @@ class Chain:
 
     def function_returned(self) -> None:
         self.function_done = True
-        if (not self.entries and not self.slots and not self._busy and self.parent is not UNSET
-                and not self.ending and not self.finished):
+        if (
+            not self.entries
+            and not self.slots
+            and not self._busy
+            and self.parent is not UNSET
+            and not self.ending
+            and not self.finished
+        ):
             self._close(DONE, None)
             return
         self.advance()
@@ -289,8 +338,13 @@ class Chain:
 
     def _drop_failure(self) -> Failure:
         if self.failure is not None and not self.cancelled:
-            return Failure(AgentError, "the message was not completed: the run failed first", None,
-                           self.failure.cause, self.failure.error_type)
+            return Failure(
+                AgentError,
+                "the message was not completed: the run failed first",
+                None,
+                self.failure.cause,
+                self.failure.error_type,
+            )
         return Failure(CallCancelled, f"the call to {self.name!r} was cancelled before this message was stored")
 
     # -- advancing ------------------------------------------------------------------------------------------------
@@ -310,7 +364,7 @@ class Chain:
                         self._store()
                     if not self.finished:
                         self._maybe_finish()
-                except Exception as exc:  # noqa: BLE001 - a bug of ours must still settle the run
+                except Exception as exc:
                     log.exception("agentforum_nb: internal error in %s's response chain", self.name)
                     self._internal_error(exc)
                 if not self._again:
@@ -327,8 +381,10 @@ class Chain:
         # already ending and still failing: settle everything without storing more
         self._drop_all()
         self.entries.clear()
-        self._close(FAILED if not self.cancelled else CANCELLED,
-                    (self.failure or Failure(CallCancelled, f"the call to {self.name!r} was cancelled")))
+        self._close(
+            FAILED if not self.cancelled else CANCELLED,
+            (self.failure or Failure(CallCancelled, f"the call to {self.name!r} was cancelled")),
+        )
 
     def _expose(self) -> None:
         entries = self.entries
@@ -428,8 +484,15 @@ class Chain:
                 if failure.cancelled:
                     if not self.ending:
                         self.cancel()
-                    self._drop(slot, Failure(CallCancelled, f"{self.name}: the message passed on was cancelled "
-                                                            f"before it was stored", None, failure.cause))
+                    self._drop(
+                        slot,
+                        Failure(
+                            CallCancelled,
+                            f"{self.name}: the message passed on was cancelled before it was stored",
+                            None,
+                            failure.cause,
+                        ),
+                    )
                 else:
                     text = failure.text
                     f = Failure(AgentError, text, None, failure.cause, failure.error_type)
@@ -471,11 +534,17 @@ class Chain:
         original = src.settled_message()
         if original is None:
             return _ENDED
-        return ("forward", original.content, original.status, original,
-                None if src.failure is None else src.failure.cause)
+        return (
+            "forward",
+            original.content,
+            original.status,
+            original,
+            None if src.failure is None else src.failure.cause,
+        )
 
-    def _store_slot(self, slot: _Slot, kind: str, content: str, status: str, original: Message | None,
-                    cause: BaseException | None) -> None:
+    def _store_slot(
+        self, slot: _Slot, kind: str, content: str, status: str, original: Message | None, cause: BaseException | None
+    ) -> None:
         forum = self.forum
         promise = slot.promise
         reply = slot.reply_to
@@ -485,10 +554,19 @@ class Chain:
                 for ref in (original, reply_msg):
                     if ref is not None and ref.id not in forum:
                         forum.add(ref)  # a message of another forum: stored here as it is, or MessageNotFound
-            msg = forum.record(Message(content, kind=kind, sender=self.name, parent_id=self.parent,  # type: ignore[arg-type]
-                                       reply_to_id=None if reply_msg is None else reply_msg.id,
-                                       original_id=None if original is None else original.id,
-                                       status=status, metadata=slot.metadata), slot.handle)  # type: ignore[arg-type]
+            msg = forum.record(
+                Message(
+                    content,
+                    kind=kind,
+                    sender=self.name,
+                    parent_id=self.parent,  # type: ignore[arg-type]
+                    reply_to_id=None if reply_msg is None else reply_msg.id,
+                    original_id=None if original is None else original.id,
+                    status=status,
+                    metadata=slot.metadata,
+                ),
+                slot.handle,
+            )  # type: ignore[arg-type]
         except AgentForumError as exc:  # it cannot be stored here (a lone surrogate, a foreign parent ...)
             text = f"{self.name}: a response could not be stored: {error_text_of(exc)}"
             failure = Failure(AgentError, text, None, exc, error_type_of(exc))
@@ -503,15 +581,24 @@ class Chain:
         if status == "cancelled":
             if not self.ending:  # something this run passed on was cancelled (or a stream was): so is the run
                 self.cancel()
-            reject(promise, Failure(CallCancelled, f"{self.name}: the message was cancelled after "
-                                                   f"{len(content)} characters", msg))
+            reject(
+                promise,
+                Failure(CallCancelled, f"{self.name}: the message was cancelled after {len(content)} characters", msg),
+            )
             return
         text = error_text_of(cause) if cause is not None else "the message's token stream failed"
         if not self.ending:
             # record the failure before anyone hears of it: a caller reacting to the rejection may cancel this
             # run, and the error message must still be stored
-            self.fail_with(Failure(AgentError, text, None, cause,
-                                   error_type_of(cause) if cause is not None else error_type_of(AgentError)))
+            self.fail_with(
+                Failure(
+                    AgentError,
+                    text,
+                    None,
+                    cause,
+                    error_type_of(cause) if cause is not None else error_type_of(AgentError),
+                )
+            )
         reject(promise, Failure(AgentError, text, msg, cause))
 
     def _passed_on_failed(self, failure: Failure) -> None:
@@ -538,16 +625,29 @@ class Chain:
             f = self.failure
             err: Message | None = None
             try:
-                err = self.forum.record(Message(f.text, kind="error", sender=self.name, parent_id=self.parent,
-                                                metadata={"error_type": f.error_type or error_type_of(AgentError)}))
+                err = self.forum.record(
+                    Message(
+                        f.text,
+                        kind="error",
+                        sender=self.name,
+                        parent_id=self.parent,
+                        metadata={"error_type": f.error_type or error_type_of(AgentError)},
+                    )
+                )
                 self.parent = err.id
             except AgentForumError:
                 log.exception("agentforum_nb: %s's error message could not be stored", self.name)
             self._close(FAILED, Failure(AgentError, f.text, err, f.cause, f.error_type))
         elif self.cancelled:
             last = self.last_exposed.promise.settled_message() if self.last_exposed is not None else None
-            self._close(CANCELLED, Failure(CallCancelled, f"the call to {self.name!r} was cancelled",
-                                           last if last is not None and last.status == "cancelled" else None))
+            self._close(
+                CANCELLED,
+                Failure(
+                    CallCancelled,
+                    f"the call to {self.name!r} was cancelled",
+                    last if last is not None and last.status == "cancelled" else None,
+                ),
+            )
         elif self.function_done and not self.entries:
             self._close(DONE, None)
 
@@ -566,4 +666,3 @@ class Chain:
         self.entries.clear()
         self.feed.close(state, failure)
         self.owner.chain_ended(self)
-

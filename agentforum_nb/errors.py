@@ -13,12 +13,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from .messages import Message
 
 __all__ = [
+    "AgentError",
     "AgentForumError",
+    "CallCancelled",
+    "IntegrityError",
     "InvalidMessageError",
     "MessageNotFound",
-    "IntegrityError",
-    "AgentError",
-    "CallCancelled",
     "UsageError",
 ]
 
@@ -54,8 +54,9 @@ class MessageNotFound(AgentForumError, KeyError):
 class IntegrityError(AgentForumError):
     """Stored or imported data does not match its content address (or is otherwise corrupt)."""
 
-    def __init__(self, message: str, *, expected: str | None = None, actual: str | None = None,
-                 line: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, expected: str | None = None, actual: str | None = None, line: int | None = None
+    ) -> None:
         super().__init__(message)
         self.expected = expected
         self.actual = actual
@@ -69,7 +70,7 @@ class UsageError(AgentForumError):
 class _MessageOutcome(AgentForumError):
     """Base of the errors that carry the stored message of a run that did not complete."""
 
-    def __init__(self, text: str, message: "Message | None" = None) -> None:
+    def __init__(self, text: str, message: Message | None = None) -> None:
         super().__init__(text)
         self.message = message
 

@@ -14,9 +14,10 @@ Values are encoded with type tags, length prefixes and, for dicts and sets, sort
 * other values by a stable identity: a function or lambda by its own fingerprint (recursively; a closure may
   capture itself), a bound method by its object and function, a ``functools.partial`` by its function and
   arguments, an ``functools.cache``/``lru_cache`` wrapper by what it wraps, a builtin by its module and name, a
-  module by its name, a class by its module and qualname, a ``Message`` by its id, an object with a str ``fingerprint`` attribute (the
-  library's models) by that, another agent (anything with str ``name`` and ``version`` attributes) by its name
-  and version, an object with no state of its own (``MISSING = object()``) by its type.
+  module by its name, a class by its module and qualname, a ``Message`` by its id, an object with a str
+  ``fingerprint`` attribute (the library's models) by that, another agent (anything with str ``name`` and
+  ``version`` attributes) by its name and version, an object with no state of its own (``MISSING = object()``)
+  by its type.
 
 Anything else cannot be fingerprinted by value: only its type (module and qualname) counts, and a
 :class:`VersionWarning` (once per agent function and variable) says so. So does a value too large to hash
@@ -25,8 +26,8 @@ Globals and the helpers an agent calls through them are not covered: pass ``vers
 """
 
 from __future__ import annotations
-
 import __future__
+
 import datetime
 import decimal
 import enum
@@ -99,7 +100,7 @@ def _text(h: Any, tag: bytes, s: str) -> None:
     h.update(tag + n.to_bytes(8, "little"))
     step = 1 << 20
     for i in range(0, n, step):  # by code points; surrogatepass encodes each lone surrogate on its own
-        h.update(s[i:i + step].encode("utf-8", "surrogatepass"))
+        h.update(s[i : i + step].encode("utf-8", "surrogatepass"))
 
 
 def _blob(h: Any, tag: bytes, b: bytes) -> None:
@@ -184,12 +185,23 @@ _VALUE_TYPES: dict[type, Callable[[Any], Any]] = {
     datetime.timedelta: _timedelta,
     datetime.timezone: lambda z: (_timedelta(z.utcoffset(None)), z.tzname(None)),
 }
-for _path_type in (pathlib.PurePath, pathlib.PurePosixPath, pathlib.PureWindowsPath, pathlib.Path,
-                   pathlib.PosixPath, pathlib.WindowsPath):
+for _path_type in (
+    pathlib.PurePath,
+    pathlib.PurePosixPath,
+    pathlib.PureWindowsPath,
+    pathlib.Path,
+    pathlib.PosixPath,
+    pathlib.WindowsPath,
+):
     _VALUE_TYPES[_path_type] = str
 
-_BUILTIN_CALLABLES = (types.BuiltinFunctionType, types.MethodDescriptorType, types.WrapperDescriptorType,
-                      types.MethodWrapperType, types.ClassMethodDescriptorType)
+_BUILTIN_CALLABLES = (
+    types.BuiltinFunctionType,
+    types.MethodDescriptorType,
+    types.WrapperDescriptorType,
+    types.MethodWrapperType,
+    types.ClassMethodDescriptorType,
+)
 _LRU_WRAPPER = type(functools.lru_cache()(lambda: None))
 _HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class defined in Python (no hidden C-level state)
 
@@ -260,8 +272,7 @@ class _Encoder:
         # line numbers, file name and the function's own name are left out on purpose
         for b in (code.co_code, getattr(code, "co_exceptiontable", b"")):
             _blob(h, b"b", bytes(b))
-        for i in (code.co_argcount, code.co_posonlyargcount, code.co_kwonlyargcount,
-                  code.co_flags & ~_FUTURE_FLAGS):
+        for i in (code.co_argcount, code.co_posonlyargcount, code.co_kwonlyargcount, code.co_flags & ~_FUTURE_FLAGS):
             _n(h, i)
         for names in (code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars):
             _n(h, len(names))
@@ -489,8 +500,10 @@ class _Encoder:
             except RecursionError:
                 reason = f"its value (type {_type_name(type(v))}) is nested too deeply to fingerprint"
             except Exception as e:
-                reason = (f"its value (type {_type_name(type(v))}) could not be fingerprinted "
-                          f"({type(e).__name__}: {_short(str(e))})")
+                reason = (
+                    f"its value (type {_type_name(type(v))}) could not be fingerprinted "
+                    f"({type(e).__name__}: {_short(str(e))})"
+                )
             if reason is not None:
                 sub = hashlib.sha256(b"!")
                 _type_id(sub, type(v))
@@ -512,8 +525,8 @@ def _variables(fn: Any) -> list[tuple[str, str, Callable[[], Any]]]:
     out: list[tuple[str, str, Callable[[], Any]]] = []
     defaults = getattr(fn, "__defaults__", None)
     if type(defaults) is tuple and defaults:
-        params = code.co_varnames[:code.co_argcount]
-        names = params[len(params) - len(defaults):] if len(defaults) <= len(params) else ()
+        params = code.co_varnames[: code.co_argcount]
+        names = params[len(params) - len(defaults) :] if len(defaults) <= len(params) else ()
         for i, v in enumerate(defaults):
             out.append(("d", str(names[i]) if names else f"#{i}", lambda v=v: v))
     kw = getattr(fn, "__kwdefaults__", None)
@@ -522,7 +535,7 @@ def _variables(fn: Any) -> list[tuple[str, str, Callable[[], Any]]]:
             out.append(("k", str(k), lambda v=v: v))
     closure = getattr(fn, "__closure__", None)
     if type(closure) is tuple:
-        for name, cell in zip(code.co_freevars, closure):
+        for name, cell in zip(code.co_freevars, closure, strict=True):
             out.append(("c", str(name), lambda cell=cell: cell.cell_contents))
     return out
 
@@ -540,7 +553,7 @@ def _describe(kind: str, name: str) -> str:
 
 
 def _short(s: str, n: int = 60) -> str:
-    return s if len(s) <= n else s[:n - 3] + "..."
+    return s if len(s) <= n else s[: n - 3] + "..."
 
 
 def _subscript(k: Any) -> str:
@@ -615,12 +628,16 @@ def code_fingerprint(fn: Callable[..., Any]) -> str:
         inner = _innermost(fn)
         label = _str_attr(inner, "__qualname__") or _str_attr(inner, "__name__") or _type_name(type(inner))
         module = _str_attr(inner, "__module__") or "?"
-        for what, name, reason in enc.reports:
+        for what, _name, reason in enc.reports:
             key = (module, label, what)
             if key in _warned:
                 continue
             _warned.add(key)
-            warnings.warn(f"cannot fingerprint {what} of agent function {label!r}: {reason}, so only its type "
-                          f"counts and agents that differ only in it share cached responses; pass version= to "
-                          f"@af.agent to make it count", VersionWarning, stacklevel=_user_stacklevel())
+            warnings.warn(
+                f"cannot fingerprint {what} of agent function {label!r}: {reason}, so only its type "
+                f"counts and agents that differ only in it share cached responses; pass version= to "
+                f"@af.agent to make it count",
+                VersionWarning,
+                stacklevel=_user_stacklevel(),
+            )
     return "code:" + h.hexdigest()[:16]

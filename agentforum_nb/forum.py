@@ -24,7 +24,7 @@ from .store import MemoryStore, SQLiteStore, Store
 if TYPE_CHECKING:  # pragma: no cover
     import graphviz
 
-__all__ = ["Forum", "ForumEvent", "MessageRef", "SENDER", "current_sender", "default_forum"]
+__all__ = ["SENDER", "Forum", "ForumEvent", "MessageRef", "current_sender", "default_forum"]
 
 log = logging.getLogger("agentforum_nb")
 MessageRef = Any  # Message | str (an id) | MessagePromise | MessageSequence (anything with settled_message())
@@ -77,8 +77,9 @@ class Forum:
     passed too. ``cache=False`` turns response caching off for every call in this forum.
     """
 
-    def __init__(self, store: Store | str | os.PathLike[str] | None = None, *, cache: bool = True,
-                 readonly: bool = False) -> None:
+    def __init__(
+        self, store: Store | str | os.PathLike[str] | None = None, *, cache: bool = True, readonly: bool = False
+    ) -> None:
         if store is None:
             if readonly:
                 raise UsageError("readonly=True opens an existing SQLite forum file: pass its path")
@@ -137,7 +138,7 @@ class Forum:
         self._closed = True
         self._store.close()
 
-    async def __aenter__(self) -> "Forum":
+    async def __aenter__(self) -> Forum:
         self._check_open()
         return self
 
@@ -225,8 +226,15 @@ class Forum:
         return self._store.roots()
 
     # -- writing ------------------------------------------------------------------------------------------
-    def post(self, content: str, *, parent: MessageRef = None, sender: str | None = None,
-             reply_to: MessageRef = None, metadata: dict[str, Any] | None = None) -> Message:
+    def post(
+        self,
+        content: str,
+        *,
+        parent: MessageRef = None,
+        sender: str | None = None,
+        reply_to: MessageRef = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> Message:
         """Store a complete message now and return it; an identical message returns the stored one.
 
         ``sender=None`` means the agent running this code, or ``"user"`` at top level.
@@ -234,14 +242,21 @@ class Forum:
         self._check_open()
         if not isinstance(content, str):
             if isinstance(content, Message):
-                raise UsageError("post() takes text; to put an existing message on another branch use "
-                                 "forum.forward(message, to=parent)")
+                raise UsageError(
+                    "post() takes text; to put an existing message on another branch use "
+                    "forum.forward(message, to=parent)"
+                )
             raise InvalidMessageError(f"content must be a str, not {type(content).__name__}", key="content")
         pending: list[Message] = []  # foreign messages to adopt, stored only once the new message is valid
         parent_id = self._ref(parent, "parent", pending)
         reply_to_id = self._ref(reply_to, "reply_to", pending)
-        msg = Message(content, sender=current_sender() if sender is None else sender, parent_id=parent_id,
-                      reply_to_id=reply_to_id, metadata=metadata)
+        msg = Message(
+            content,
+            sender=current_sender() if sender is None else sender,
+            parent_id=parent_id,
+            reply_to_id=reply_to_id,
+            metadata=metadata,
+        )
         for m in pending:
             self.record(m)
         return self.record(msg)
@@ -252,8 +267,14 @@ class Forum:
         pending: list[Message] = []
         original = self._resolve(message, "message", pending)
         parent_id = self._ref(to, "to", pending)
-        msg = Message(original.content, kind="forward", sender=current_sender(), parent_id=parent_id,
-                      original_id=original.id, status=original.status)
+        msg = Message(
+            original.content,
+            kind="forward",
+            sender=current_sender(),
+            parent_id=parent_id,
+            original_id=original.id,
+            status=original.status,
+        )
         for m in pending:
             self.record(m)
         return self.record(msg)
@@ -273,8 +294,13 @@ class Forum:
         with ``stream`` = the handle it streamed under; an identical stored message is returned instead."""
         stored = self._store.add(msg)
         if stored is not msg:  # already stored: same id
-            if stored.content != msg.content or stored.metadata != msg.metadata or stored.sender != msg.sender \
-                    or stored.status != msg.status or stored.kind != msg.kind:
+            if (
+                stored.content != msg.content
+                or stored.metadata != msg.metadata
+                or stored.sender != msg.sender
+                or stored.status != msg.status
+                or stored.kind != msg.kind
+            ):
                 # the stored row does not match its id (it was corrupted); `msg` was just hashed: repair it
                 log.warning("agentforum_nb: stored message %s… did not match its id; repaired", msg.id[:12])
                 self._store.repair(msg)
@@ -337,8 +363,9 @@ class Forum:
         msg = _settled_message(ref)
         if msg is not None:
             return self._adopt(msg, pending)
-        raise UsageError(f"{what} must be a Message or a message id, not {type(ref).__name__} "
-                         f"(await a promise or sequence first)")
+        raise UsageError(
+            f"{what} must be a Message or a message id, not {type(ref).__name__} (await a promise or sequence first)"
+        )
 
     def _ref(self, ref: MessageRef, what: str, pending: list[Message] | None = None) -> str | None:
         if ref is None:
@@ -427,32 +454,42 @@ class Forum:
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError as exc:
-                    raise IntegrityError(f"line {lineno} of {str(path)!r} is not valid UTF-8 ({exc.reason} at byte "
-                                         f"{exc.start}); nothing was imported", line=lineno) from None
+                    raise IntegrityError(
+                        f"line {lineno} of {str(path)!r} is not valid UTF-8 ({exc.reason} at byte "
+                        f"{exc.start}); nothing was imported",
+                        line=lineno,
+                    ) from None
                 if not line.strip():
                     continue
                 try:
                     data = json.loads(line)
                 except (ValueError, RecursionError) as exc:
                     why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-                    raise IntegrityError(f"line {lineno} of {str(path)!r} is not valid JSON ({why}); "
-                                         f"nothing was imported", line=lineno) from None
+                    raise IntegrityError(
+                        f"line {lineno} of {str(path)!r} is not valid JSON ({why}); nothing was imported", line=lineno
+                    ) from None
                 if not isinstance(data, dict) or "id" not in data:
-                    raise IntegrityError(f"line {lineno} of {str(path)!r} is not a message object with an id; "
-                                         f"nothing was imported", line=lineno)
+                    raise IntegrityError(
+                        f"line {lineno} of {str(path)!r} is not a message object with an id; nothing was imported",
+                        line=lineno,
+                    )
                 try:
                     msg = Message.from_dict(data)
                 except (InvalidMessageError, IntegrityError) as exc:
-                    raise IntegrityError(f"line {lineno} of {str(path)!r}: {exc}; nothing was imported",
-                                         line=lineno) from None
+                    raise IntegrityError(
+                        f"line {lineno} of {str(path)!r}: {exc}; nothing was imported", line=lineno
+                    ) from None
                 parsed.append((lineno, msg))
                 by_id[msg.id] = msg
         for lineno, msg in parsed:
             for name in ("parent_id", "reply_to_id", "original_id"):
                 ref = getattr(msg, name)
                 if ref is not None and ref not in by_id and ref not in self._store:
-                    raise IntegrityError(f"line {lineno} of {str(path)!r}: {name} {ref} is neither in the file nor "
-                                         f"in the forum; nothing was imported", line=lineno)
+                    raise IntegrityError(
+                        f"line {lineno} of {str(path)!r}: {name} {ref} is neither in the file nor "
+                        f"in the forum; nothing was imported",
+                        line=lineno,
+                    )
         new = [m for m in self._ordered([m for _, m in parsed]) if m.id not in self._store]
         self._store.add_many(new)
         if self._listeners:
@@ -475,8 +512,9 @@ class Forum:
         self._check_open()
         tops = [self._resolve(root, "root")] if root is not None else self._store.roots()
         lines: list[str] = []
-        stack: list[tuple[Message, str, bool, bool]] = [(m, "", i == len(tops) - 1, True)
-                                                         for i, m in reversed(list(enumerate(tops)))]
+        stack: list[tuple[Message, str, bool, bool]] = [
+            (m, "", i == len(tops) - 1, True) for i, m in reversed(list(enumerate(tops)))
+        ]
         while stack:
             msg, prefix, last, top = stack.pop()
             text = " ".join(msg.content.split())
@@ -491,7 +529,7 @@ class Forum:
                 stack.append((kids[i], child_prefix, i == len(kids) - 1, False))
         return "\n".join(lines)
 
-    def to_graphviz(self, root: MessageRef = None, *, max_chars: int = 40) -> "graphviz.Digraph":
+    def to_graphviz(self, root: MessageRef = None, *, max_chars: int = 40) -> graphviz.Digraph:
         """The tree (or the subtree under ``root``) as a ``graphviz.Digraph`` (no Graphviz binary needed)."""
         self._check_open()
         from ._graphviz import build_digraph
@@ -521,5 +559,3 @@ def _settled_message(ref: Any) -> Message | None:
     """The message of a settled promise, or the last message of a finished sequence (their ``settled_message()``)."""
     getter = getattr(ref, "settled_message", None)
     return getter() if getter is not None else None
-
-

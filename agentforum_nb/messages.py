@@ -6,16 +6,24 @@ fields (see :mod:`agentforum_nb._canonical`).
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
 import hashlib
 import json
+from typing import Any, Literal
 
-from ._canonical import (EMPTY, ENCODE_ERRORS, HEADER, FrozenDict, canonical_body, canonical_bytes, freeze_metadata,
-                         metadata_json, thaw)
+from ._canonical import (
+    EMPTY,
+    ENCODE_ERRORS,
+    HEADER,
+    FrozenDict,
+    canonical_body,
+    canonical_bytes,
+    freeze_metadata,
+    metadata_json,
+    thaw,
+)
 from .errors import IntegrityError, InvalidMessageError
 
-__all__ = ["Message", "KINDS", "STATUSES", "is_message_id", "rebuild"]
+__all__ = ["KINDS", "STATUSES", "Message", "is_message_id", "rebuild"]
 
 Kind = Literal["message", "forward", "error"]
 Status = Literal["complete", "cancelled", "failed"]
@@ -35,12 +43,12 @@ def is_message_id(value: object) -> bool:
 
 def _check_ref(name: str, value: object) -> None:
     if value is not None and not is_message_id(value):
-        raise InvalidMessageError(f"{name} must be a message id (64 lowercase hex characters) or None, "
-                                  f"not {value!r:.80}", key=name)
+        raise InvalidMessageError(
+            f"{name} must be a message id (64 lowercase hex characters) or None, not {value!r:.80}", key=name
+        )
 
 
-_SLOTS = ("id", "kind", "content", "sender", "parent_id", "reply_to_id", "original_id", "status", "metadata",
-          "_fast")
+_SLOTS = ("id", "kind", "content", "sender", "parent_id", "reply_to_id", "original_id", "status", "metadata", "_fast")
 
 
 class _Building:
@@ -50,8 +58,18 @@ class _Building:
     __slots__ = _SLOTS
 
 
-def _new(id: str, kind: str, content: str, sender: str, parent_id: str | None, reply_to_id: str | None,
-         original_id: str | None, status: str, metadata: FrozenDict, fast: bool | None) -> "Message":
+def _new(
+    id: str,
+    kind: str,
+    content: str,
+    sender: str,
+    parent_id: str | None,
+    reply_to_id: str | None,
+    original_id: str | None,
+    status: str,
+    metadata: FrozenDict,
+    fast: bool | None,
+) -> Message:
     b: Any = _Building()
     b.id = id
     b.kind = kind
@@ -67,8 +85,18 @@ def _new(id: str, kind: str, content: str, sender: str, parent_id: str | None, r
     return b  # type: ignore[no-any-return]
 
 
-def rebuild(id: str, kind: str, content: str, sender: str, parent_id: str | None, reply_to_id: str | None,
-            original_id: str | None, status: str, metadata: FrozenDict, fast: bool | None = None) -> "Message":
+def rebuild(
+    id: str,
+    kind: str,
+    content: str,
+    sender: str,
+    parent_id: str | None,
+    reply_to_id: str | None,
+    original_id: str | None,
+    status: str,
+    metadata: FrozenDict,
+    fast: bool | None = None,
+) -> Message:
     """A message a store has stored, rebuilt from its fields without re-hashing (stores use this; the fields
     are trusted: :meth:`Message.verify` re-checks them). ``metadata`` must already be frozen."""
     return _new(id, kind, content, sender, parent_id, reply_to_id, original_id, status, metadata, fast)
@@ -92,9 +120,18 @@ class Message:
     status: Status
     metadata: FrozenDict
 
-    def __new__(cls, content: str, *, kind: Kind = "message", sender: str = "user",
-                parent_id: str | None = None, reply_to_id: str | None = None, original_id: str | None = None,
-                status: Status = "complete", metadata: Any = None) -> "Message":
+    def __new__(
+        cls,
+        content: str,
+        *,
+        kind: Kind = "message",
+        sender: str = "user",
+        parent_id: str | None = None,
+        reply_to_id: str | None = None,
+        original_id: str | None = None,
+        status: Status = "complete",
+        metadata: Any = None,
+    ) -> Message:
         if type(content) is not str:
             if isinstance(content, str):
                 content = str.__str__(content)  # the text itself (a (str, Enum) member's value, not its str())
@@ -103,8 +140,9 @@ class Message:
         if kind not in KINDS:
             raise InvalidMessageError(f"kind must be one of 'message', 'forward', 'error', not {kind!r}", key="kind")
         if status not in STATUSES:
-            raise InvalidMessageError(f"status must be one of 'complete', 'cancelled', 'failed', not {status!r}",
-                                      key="status")
+            raise InvalidMessageError(
+                f"status must be one of 'complete', 'cancelled', 'failed', not {status!r}", key="status"
+            )
         if type(sender) is not str or not sender:
             raise InvalidMessageError(f"sender must be a non-empty str, not {sender!r}", key="sender")
         if parent_id is not None and not is_message_id(parent_id):
@@ -113,12 +151,14 @@ class Message:
             _check_ref("reply_to_id", reply_to_id)
         if kind == "forward":
             if original_id is None:
-                raise InvalidMessageError("a kind='forward' message needs original_id (the forwarded message's id)",
-                                          key="original_id")
+                raise InvalidMessageError(
+                    "a kind='forward' message needs original_id (the forwarded message's id)", key="original_id"
+                )
             _check_ref("original_id", original_id)
         elif original_id is not None:
-            raise InvalidMessageError(f"original_id is only allowed on kind='forward' messages, not kind={kind!r}",
-                                      key="original_id")
+            raise InvalidMessageError(
+                f"original_id is only allowed on kind='forward' messages, not kind={kind!r}", key="original_id"
+            )
         if metadata is None or metadata is EMPTY:
             frozen, fast, md = EMPTY, True, "{}"
         else:
@@ -128,12 +168,27 @@ class Message:
             if frozen:
                 md = metadata_json(frozen, fast)
             # the canonical body (see _canonical.canonical_body), inlined: this is the hottest path of the library
-            data = _HEADER + "".join((
-                '{"content":', _encode_str(content), ',"kind":"', kind, '","metadata":', md,
-                ',"original_id":', "null" if original_id is None else '"' + original_id + '"',
-                ',"parent_id":', "null" if parent_id is None else '"' + parent_id + '"',
-                ',"reply_to_id":', "null" if reply_to_id is None else '"' + reply_to_id + '"',
-                ',"sender":', _encode_str(sender), ',"status":"', status, '"}')).encode("utf-8")
+            data = _HEADER + "".join(
+                (
+                    '{"content":',
+                    _encode_str(content),
+                    ',"kind":"',
+                    kind,
+                    '","metadata":',
+                    md,
+                    ',"original_id":',
+                    "null" if original_id is None else '"' + original_id + '"',
+                    ',"parent_id":',
+                    "null" if parent_id is None else '"' + parent_id + '"',
+                    ',"reply_to_id":',
+                    "null" if reply_to_id is None else '"' + reply_to_id + '"',
+                    ',"sender":',
+                    _encode_str(sender),
+                    ',"status":"',
+                    status,
+                    '"}',
+                )
+            ).encode("utf-8")
         except ENCODE_ERRORS as exc:
             raise _surrogate_error(content, sender, frozen, exc) from None
         b: Any = _Building()
@@ -159,55 +214,89 @@ class Message:
         fast = self._fast
         if fast is None:
             fast = freeze_metadata(self.metadata)[1]
-        return canonical_body(self.kind, self.content, self.sender, self.parent_id, self.reply_to_id,
-                              self.original_id, self.status, self.metadata, fast)
+        return canonical_body(
+            self.kind,
+            self.content,
+            self.sender,
+            self.parent_id,
+            self.reply_to_id,
+            self.original_id,
+            self.status,
+            self.metadata,
+            fast,
+        )
 
     def canonical_bytes(self) -> bytes:
         """The exact bytes whose SHA-256 is the id: header + UTF-8 canonical JSON."""
         return canonical_bytes(self.canonical_body())
 
-    def verify(self) -> "Message":
+    def verify(self) -> Message:
         """Recompute the id from the fields; raise :class:`IntegrityError` on mismatch. Returns ``self``."""
         try:
-            fresh = Message(self.content, kind=self.kind, sender=self.sender, parent_id=self.parent_id,
-                            reply_to_id=self.reply_to_id, original_id=self.original_id, status=self.status,
-                            metadata=self.metadata)
+            fresh = Message(
+                self.content,
+                kind=self.kind,
+                sender=self.sender,
+                parent_id=self.parent_id,
+                reply_to_id=self.reply_to_id,
+                original_id=self.original_id,
+                status=self.status,
+                metadata=self.metadata,
+            )
         except InvalidMessageError as exc:
             raise IntegrityError(f"message {self.id[:12]} has invalid fields: {exc}", expected=self.id) from exc
         if fresh.id != self.id:
-            raise IntegrityError(f"message id mismatch: stored as {self.id}, its fields hash to {fresh.id}",
-                                 expected=self.id, actual=fresh.id)
+            raise IntegrityError(
+                f"message id mismatch: stored as {self.id}, its fields hash to {fresh.id}",
+                expected=self.id,
+                actual=fresh.id,
+            )
         return self
 
     # -- conversions --------------------------------------------------------------------------------------
     def fields(self) -> dict[str, Any]:
         """The eight canonical fields as plain JSON values (mutable copies)."""
-        return {"kind": self.kind, "content": self.content, "sender": self.sender, "parent_id": self.parent_id,
-                "reply_to_id": self.reply_to_id, "original_id": self.original_id, "status": self.status,
-                "metadata": thaw(self.metadata)}
+        return {
+            "kind": self.kind,
+            "content": self.content,
+            "sender": self.sender,
+            "parent_id": self.parent_id,
+            "reply_to_id": self.reply_to_id,
+            "original_id": self.original_id,
+            "status": self.status,
+            "metadata": thaw(self.metadata),
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """``{"id": ..., **fields}``: the JSONL export form."""
         return {"id": self.id, **self.fields()}
 
     @classmethod
-    def from_dict(cls, data: Any) -> "Message":
+    def from_dict(cls, data: Any) -> Message:
         """Build from ``to_dict()`` output; if ``data`` has an ``id`` it must match (else IntegrityError)."""
         if not isinstance(data, dict):
             raise InvalidMessageError(f"a message must be a JSON object, not {type(data).__name__}")
         unknown = set(data) - set(_FIELD_NAMES) - {"id"}
         if unknown:
-            raise InvalidMessageError(f"unknown message field(s): {', '.join(sorted(unknown))}",
-                                      key=sorted(unknown)[0])
+            raise InvalidMessageError(f"unknown message field(s): {', '.join(sorted(unknown))}", key=sorted(unknown)[0])
         if "content" not in data:
             raise InvalidMessageError("missing field 'content'", key="content")
-        msg = cls(data["content"], kind=data.get("kind", "message"), sender=data.get("sender", "user"),
-                  parent_id=data.get("parent_id"), reply_to_id=data.get("reply_to_id"),
-                  original_id=data.get("original_id"), status=data.get("status", "complete"),
-                  metadata=data.get("metadata"))
+        msg = cls(
+            data["content"],
+            kind=data.get("kind", "message"),
+            sender=data.get("sender", "user"),
+            parent_id=data.get("parent_id"),
+            reply_to_id=data.get("reply_to_id"),
+            original_id=data.get("original_id"),
+            status=data.get("status", "complete"),
+            metadata=data.get("metadata"),
+        )
         if "id" in data and data["id"] != msg.id:
-            raise IntegrityError(f"id {data['id']!r} does not match the message's fields (they hash to {msg.id})",
-                                 expected=data["id"], actual=msg.id)
+            raise IntegrityError(
+                f"id {data['id']!r} does not match the message's fields (they hash to {msg.id})",
+                expected=data["id"],
+                actual=msg.id,
+            )
         return msg
 
     def metadata_json(self) -> str:
@@ -243,10 +332,10 @@ class Message:
     def __reduce__(self):
         return (Message.from_dict, (self.to_dict(),))
 
-    def __copy__(self) -> "Message":
+    def __copy__(self) -> Message:
         return self
 
-    def __deepcopy__(self, memo) -> "Message":
+    def __deepcopy__(self, memo) -> Message:
         return self
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import hashlib
 
-__all__ = ["sender_colour", "USER_COLOUR", "PALETTE"]
+__all__ = ["PALETTE", "USER_COLOUR", "sender_colour"]
 
 USER_COLOUR = "#f1f5f9"
-PALETTE = ("#dbeafe", "#dcfce7", "#fef3c7", "#fce7f3", "#e0e7ff", "#ccfbf1", "#fee2e2", "#f3e8ff", "#ecfccb",
-           "#ffedd5")
+PALETTE = ("#dbeafe", "#dcfce7", "#fef3c7", "#fce7f3", "#e0e7ff", "#ccfbf1", "#fee2e2", "#f3e8ff", "#ecfccb", "#ffedd5")
 
 
 def sender_colour(sender: str) -> str:

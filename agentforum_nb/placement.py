@@ -23,11 +23,32 @@ from typing import Any
 from .errors import AgentError, CallCancelled, UsageError
 from .forum import Forum
 from .messages import Message
-from .streams import (CANCELLED, DONE, FAILED, OPEN, Failure, Feed, MessagePromise, MessageSequence, TokenStream,
-                      pump, reject, resolve)
+from .streams import (
+    CANCELLED,
+    DONE,
+    FAILED,
+    OPEN,
+    Failure,
+    Feed,
+    MessagePromise,
+    MessageSequence,
+    TokenStream,
+    pump,
+    reject,
+    resolve,
+)
 
-__all__ = ["TEXT", "MESSAGE", "PROMISE", "SEQUENCE", "STREAM", "classify", "at_hand", "Placement", "UNSET",
-           ]
+__all__ = [
+    "MESSAGE",
+    "PROMISE",
+    "SEQUENCE",
+    "STREAM",
+    "TEXT",
+    "UNSET",
+    "Placement",
+    "at_hand",
+    "classify",
+]
 
 TEXT, MESSAGE, PROMISE, SEQUENCE, STREAM = range(5)
 Item = tuple[int, Any]
@@ -66,8 +87,10 @@ def classify(value: Any, what: str) -> list[Item]:
         return [(STREAM, value)]
     if hasattr(value, "__aiter__"):
         return [(STREAM, value.__aiter__())]
-    raise UsageError(f"{what} must be a str, Message, MessagePromise, MessageSequence, an async iterator of str, "
-                     f"or a list of these; got {type(value).__name__}")
+    raise UsageError(
+        f"{what} must be a str, Message, MessagePromise, MessageSequence, an async iterator of str, "
+        f"or a list of these; got {type(value).__name__}"
+    )
 
 
 def at_hand(kind: int, value: Any) -> bool:
@@ -78,8 +101,12 @@ def at_hand(kind: int, value: Any) -> bool:
         return value.message is not None
     if kind is SEQUENCE:
         feed = value.feed
-        return (feed is not None and feed.state is DONE and value.failure is None
-                and all(p.message is not None for p in feed.promises))
+        return (
+            feed is not None
+            and feed.state is DONE
+            and value.failure is None
+            and all(p.message is not None for p in feed.promises)
+        )
     return False
 
 
@@ -155,8 +182,10 @@ class Placement:
             msg = self.forum.record(Message(stream.text(), sender=self.sender, parent_id=self._tip_id()))
         except BaseException as exc:
             cancelled = stream.state is CANCELLED or not isinstance(exc, Exception)
-            reject(promise, Failure(CallCancelled if cancelled else AgentError,
-                                    "the streamed request did not complete", None, exc))
+            reject(
+                promise,
+                Failure(CallCancelled if cancelled else AgentError, "the streamed request did not complete", None, exc),
+            )
             raise
         resolve(promise, msg)
         self._move(msg)
@@ -196,6 +225,14 @@ class Placement:
             self._placed(forum.resolve(msg, "a request"), False)
             return
         original = forum.resolve(msg, "a request")
-        fwd = forum.record(Message(original.content, kind="forward", sender=self.sender, parent_id=tip.id,
-                                   original_id=original.id, status=original.status))
+        fwd = forum.record(
+            Message(
+                original.content,
+                kind="forward",
+                sender=self.sender,
+                parent_id=tip.id,
+                original_id=original.id,
+                status=original.status,
+            )
+        )
         self._placed(fwd, True)

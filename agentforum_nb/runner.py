@@ -32,7 +32,9 @@ def run_sync(awaitable: Awaitable[T]) -> T:
     try:
         import nest_asyncio
     except ImportError as exc:  # pragma: no cover - nest-asyncio comes with the notebook extra
-        raise RuntimeError("af.run_sync inside a running event loop needs nest-asyncio "
-                           "(pip install 'agentforum_nb[notebook]'); or use `await` instead") from exc
+        raise RuntimeError(
+            "af.run_sync inside a running event loop needs nest-asyncio "
+            "(pip install 'agentforum_nb[notebook]'); or use `await` instead"
+        ) from exc
     nest_asyncio.apply(running)
     return running.run_until_complete(_await(awaitable))

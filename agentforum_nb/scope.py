@@ -26,7 +26,7 @@ import logging
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any, Protocol
 
-__all__ = ["Scope", "Host", "start_task", "EAGER"]
+__all__ = ["EAGER", "Host", "Scope", "start_task"]
 
 log = logging.getLogger("agentforum_nb")
 
@@ -58,7 +58,7 @@ class _AfterFirstStep(collections.abc.Coroutine):  # type: ignore[type-arg]
         except StopIteration as stop:
             self._value = stop.value
             self._state = _RETURNED
-        except BaseException as exc:  # noqa: BLE001 - handed to the task at its first step, which raises it
+        except BaseException as exc:
             self._value = exc
             self._state = _RAISED
 
@@ -97,8 +97,12 @@ class _AfterFirstStep(collections.abc.Coroutine):  # type: ignore[type-arg]
         return self._coro.__await__()
 
 
-def start_task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any], context: contextvars.Context,
-               register: Callable[[asyncio.Task[Any]], None] | None = None) -> tuple[asyncio.Task[Any], bool]:
+def start_task(
+    loop: asyncio.AbstractEventLoop,
+    coro: Coroutine[Any, Any, Any],
+    context: contextvars.Context,
+    register: Callable[[asyncio.Task[Any]], None] | None = None,
+) -> tuple[asyncio.Task[Any], bool]:
     """A task of ``loop`` running ``coro`` in ``context``, whose first step has already run (see the module doc),
     and whether ``coro`` already ended in that step (the task then only hands over its outcome when it runs).
 
@@ -144,8 +148,9 @@ def _read_outcome(task: asyncio.Task[Any]) -> None:
         return
     exc = task.exception()
     if exc is not None:
-        task.get_loop().call_exception_handler({"message": "agentforum_nb internal task failed",
-                                                "exception": exc, "task": task})
+        task.get_loop().call_exception_handler(
+            {"message": "agentforum_nb internal task failed", "exception": exc, "task": task}
+        )
 
 
 class Cancellable(Protocol):

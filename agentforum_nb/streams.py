@@ -30,9 +30,26 @@ from .errors import AgentError, CallCancelled, InvalidMessageError, UsageError
 if TYPE_CHECKING:  # pragma: no cover
     from .messages import Message
 
-__all__ = ["Signal", "Failure", "TokenStream", "MessagePromise", "Feed", "MessageSequence", "SequenceSource",
-           "OPEN", "DONE", "FAILED", "CANCELLED", "resolve", "reject", "bind", "detach", "set_display_hook",
-           "check_chunk", "pump"]
+__all__ = [
+    "CANCELLED",
+    "DONE",
+    "FAILED",
+    "OPEN",
+    "Failure",
+    "Feed",
+    "MessagePromise",
+    "MessageSequence",
+    "SequenceSource",
+    "Signal",
+    "TokenStream",
+    "bind",
+    "check_chunk",
+    "detach",
+    "pump",
+    "reject",
+    "resolve",
+    "set_display_hook",
+]
 
 OPEN, DONE, FAILED, CANCELLED = "open", "done", "failed", "cancelled"
 T = TypeVar("T")
@@ -94,8 +111,14 @@ class Failure:
 
     __slots__ = ("error", "text", "message", "cause", "error_type")
 
-    def __init__(self, error: type[AgentError] | type[CallCancelled], text: str, message: Message | None = None,
-                 cause: BaseException | None = None, error_type: str | None = None) -> None:
+    def __init__(
+        self,
+        error: type[AgentError] | type[CallCancelled],
+        text: str,
+        message: Message | None = None,
+        cause: BaseException | None = None,
+        error_type: str | None = None,
+    ) -> None:
         self.error = error
         self.text = text
         self.message = message
@@ -450,7 +473,8 @@ class MessageSequence(Signal):
         """True once every message is stored (or the call failed or was cancelled)."""
         feed = self._feed
         return self._detached is not None or (
-            feed is not None and feed.state is not OPEN and all(p.done() for p in feed.promises))
+            feed is not None and feed.state is not OPEN and all(p.done() for p in feed.promises)
+        )
 
     def settled_message(self) -> Message | None:
         """The last message once the sequence has ended (the partial of a cancelled or failed one too)."""
@@ -525,7 +549,7 @@ async def pump(stream: TokenStream, chunks: AsyncIterator[Any], what: str) -> No
     except asyncio.CancelledError:
         stream.close(CANCELLED)
         raise
-    except Exception as exc:  # noqa: BLE001 - kept as the stream's error: stored as a failed message
+    except Exception as exc:
         stream.close(FAILED, exc)
     else:
         stream.close(DONE)
@@ -535,7 +559,7 @@ async def pump(stream: TokenStream, chunks: AsyncIterator[Any], what: str) -> No
             if aclose is not None:
                 try:
                     await aclose()
-                except Exception:  # noqa: BLE001 - the stream's own outcome is what matters; this is logged
+                except Exception:
                     logging.getLogger("agentforum_nb").exception("agentforum_nb: closing a stream failed")
 
 

@@ -53,9 +53,11 @@ async def c1(store) -> dict:
 def make_pipeline(n_agents: int = 20, delay: float = 0.01) -> af.Agent:
     agents = []
     for i in range(n_agents):
+
         async def step(ctx, i=i):
             await asyncio.sleep(delay)  # stands for a model call
             ctx.respond(f"step {i} done")
+
         agents.append(af.Agent(step, name=f"step{i}", version="bench"))
 
     @af.agent(version="bench")
@@ -63,7 +65,7 @@ def make_pipeline(n_agents: int = 20, delay: float = 0.01) -> af.Agent:
         last = ctx.requests
         for a in agents:
             last = a.quick_call(last)
-            await last          # each step works on the previous one's output
+            await last  # each step works on the previous one's output
             ctx.respond(last)
 
     return pipeline
@@ -83,8 +85,12 @@ async def c2() -> dict:
         t0 = time.perf_counter()
         await af.Agent(inner_only.fn, name="pipeline", version="bench-2").quick_call("start", forum=forum)
         partial = time.perf_counter() - t0
-    return {"uncached_ms": cold * 1000, "cached_ms": warm * 1000, "ratio": warm / cold,
-            "outer_changed_ms": partial * 1000}
+    return {
+        "uncached_ms": cold * 1000,
+        "cached_ms": warm * 1000,
+        "ratio": warm / cold,
+        "outer_changed_ms": partial * 1000,
+    }
 
 
 async def main_async() -> dict:
@@ -104,10 +110,14 @@ def main() -> None:
     print("| workload | uncached | cached | target |")
     print("|---|---|---|---|")
     print(f"| C1 1,000-message response, memory | {m['uncached_ms']:.1f} ms | {m['cached_ms']:.1f} ms | <= 20 ms |")
-    print(f"| C1 1,000-message response, SQLite | {s['uncached_ms']:.1f} ms | {s['cached_ms']:.1f} ms "
-          f"(after reopen {s['cached_after_reopen_ms']:.1f} ms) | <= 20 ms |")
-    print(f"| C2 20-agent pipeline, 10 ms each | {p['uncached_ms']:.0f} ms | {p['cached_ms']:.2f} ms "
-          f"({p['ratio'] * 100:.2f}% of uncached; outer agent edited: {p['outer_changed_ms']:.1f} ms) | <= 5% |")
+    print(
+        f"| C1 1,000-message response, SQLite | {s['uncached_ms']:.1f} ms | {s['cached_ms']:.1f} ms "
+        f"(after reopen {s['cached_after_reopen_ms']:.1f} ms) | <= 20 ms |"
+    )
+    print(
+        f"| C2 20-agent pipeline, 10 ms each | {p['uncached_ms']:.0f} ms | {p['cached_ms']:.2f} ms "
+        f"({p['ratio'] * 100:.2f}% of uncached; outer agent edited: {p['outer_changed_ms']:.1f} ms) | <= 5% |"
+    )
 
 
 if __name__ == "__main__":

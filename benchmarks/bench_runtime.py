@@ -69,10 +69,13 @@ async def w1(depth: int, n: int = TOKENS) -> dict:
 
     chain = innermost
     for d in range(depth):
+
         def make(inner):
             async def passthrough(ctx):
                 ctx.respond(inner.quick_call(ctx.requests))
+
             return passthrough
+
         chain = af.Agent(make(chain), name=f"pass{d}")
     t0 = time.perf_counter()
     seq = chain.quick_call("go", forum=forum)
@@ -188,8 +191,9 @@ def main() -> None:
         for _ in range(args.repeat):
             out = subprocess.run([sys.executable, __file__, "--one", name], capture_output=True, text=True, check=True)
             r = json.loads(out.stdout)
-            key = "seconds" if name.startswith("w2") else ("tokens_per_s" if name.startswith("w1")
-                                                           else "messages_per_s")
+            key = (
+                "seconds" if name.startswith("w2") else ("tokens_per_s" if name.startswith("w1") else "messages_per_s")
+            )
             better = (lambda a, b: a < b) if key == "seconds" else (lambda a, b: a > b)
             if best is None or better(r[key], best[key]):
                 best = r
@@ -202,17 +206,25 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for d in (0, 1, 4, 16):
         r = results[f"w1_d{d}"]
-        print(f"| W1 D={d} | {r['tokens_per_s']:,.0f} tokens/s, first token {r['ttft_ms']:.2f} ms | "
-              f"{b1['tokens_per_s']:,.0f} tokens/s | {r['tokens_per_s'] / b1['tokens_per_s']:.2f} | "
-              f">= 120,000 tokens/s{', TTFT <= 0.3 ms' if d == 16 else ''} |")
+        print(
+            f"| W1 D={d} | {r['tokens_per_s']:,.0f} tokens/s, first token {r['ttft_ms']:.2f} ms | "
+            f"{b1['tokens_per_s']:,.0f} tokens/s | {r['tokens_per_s'] / b1['tokens_per_s']:.2f} | "
+            f">= 120,000 tokens/s{', TTFT <= 0.3 ms' if d == 16 else ''} |"
+        )
     r = results["w2"]
-    print(f"| W2 10,000 calls | {r['seconds']:.3f} s, peak RSS {r['rss_mb']:.0f} MB | {b2['seconds']:.3f} s | "
-          f"{r['seconds'] / b2['seconds']:.1f}x | <= 0.35 s, <= 100 MB |")
+    print(
+        f"| W2 10,000 calls | {r['seconds']:.3f} s, peak RSS {r['rss_mb']:.0f} MB | {b2['seconds']:.3f} s | "
+        f"{r['seconds'] / b2['seconds']:.1f}x | <= 0.35 s, <= 100 MB |"
+    )
     r10, r100 = results["w3_10k"], results["w3_100k"]
-    print(f"| W3 10,000 messages | {r10['messages_per_s']:,.0f} messages/s | {b3['messages_per_s']:,.0f} /s | "
-          f"{r10['messages_per_s'] / b3['messages_per_s']:.2f} | >= 50,000 messages/s |")
-    print(f"| W3 100,000 messages | {r100['seconds']:.2f} s ({r100['seconds'] / r10['seconds']:.1f}x the 10k time) "
-          f"| | | <= ~10x |")
+    print(
+        f"| W3 10,000 messages | {r10['messages_per_s']:,.0f} messages/s | {b3['messages_per_s']:,.0f} /s | "
+        f"{r10['messages_per_s'] / b3['messages_per_s']:.2f} | >= 50,000 messages/s |"
+    )
+    print(
+        f"| W3 100,000 messages | {r100['seconds']:.2f} s ({r100['seconds'] / r10['seconds']:.1f}x the 10k time) "
+        f"| | | <= ~10x |"
+    )
 
 
 if __name__ == "__main__":

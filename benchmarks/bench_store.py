@@ -79,8 +79,9 @@ def chain_rows(n: int = N) -> list[tuple]:
     out, parent = [], None
     for i in range(n):
         m = af.Message(f"message {i}", parent_id=parent)
-        out.append((m.id, m.kind, m.content, m.sender, m.parent_id, m.reply_to_id, m.original_id, m.status,
-                    m.metadata_json()))
+        out.append(
+            (m.id, m.kind, m.content, m.sender, m.parent_id, m.reply_to_id, m.original_id, m.status, m.metadata_json())
+        )
         parent = m.id
     return out
 
@@ -106,9 +107,11 @@ def run(repeat: int) -> dict:
     # -- Message construction ------------------------------------------------------------------------------------
     md_fast = {"model": "gpt", "tokens": 123, "tags": ["a", "b"], "ok": True}
     md_slow = {"model": "gpt", "temperature": 0.7, "scores": [0.25, 1.5]}
-    for name, make in (("plain", lambda i: af.Message(f"m{i}", sender="bot")),
-                       ("metadata", lambda i: af.Message(f"m{i}", sender="bot", metadata=md_fast)),
-                       ("float_metadata", lambda i: af.Message(f"m{i}", sender="bot", metadata=md_slow))):
+    for name, make in (
+        ("plain", lambda i: af.Message(f"m{i}", sender="bot")),
+        ("metadata", lambda i: af.Message(f"m{i}", sender="bot", metadata=md_fast)),
+        ("float_metadata", lambda i: af.Message(f"m{i}", sender="bot", metadata=md_slow)),
+    ):
         best = min(timed(lambda make=make: [make(i) for i in range(N)], repeat))
         r[f"message_{name}_us"] = best / N * 1e6
 
@@ -172,13 +175,24 @@ def run(repeat: int) -> dict:
         r["sqlite_history_v1_query_ms"] = statistics.median(v1) * 1000
 
     r["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    r["env"] = {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-                "machine": platform.machine(), "cpus": os.cpu_count(), "platform": sys.platform}
+    r["env"] = {
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "platform": sys.platform,
+    }
     return r
 
 
-TARGETS = {"memory_posts_per_s": 100_000, "sqlite_posts_per_s": 20_000, "sqlite_vs_floor": 0.8,
-           "memory_history_ms": 10, "sqlite_history_warm_ms": 10, "sqlite_history_reopen_ms": 10}
+TARGETS = {
+    "memory_posts_per_s": 100_000,
+    "sqlite_posts_per_s": 20_000,
+    "sqlite_vs_floor": 0.8,
+    "memory_history_ms": 10,
+    "sqlite_history_warm_ms": 10,
+    "sqlite_history_reopen_ms": 10,
+}
 
 
 def verdicts(r: dict) -> dict:
@@ -198,36 +212,78 @@ def table(r: dict) -> str:
         ("Message construction, no metadata", f"{r['message_plain_us']:.2f} µs", "", ""),
         ("Message construction, JSON metadata (fast path)", f"{r['message_metadata_us']:.2f} µs", "", ""),
         ("Message construction, metadata with floats (rfc8785)", f"{r['message_float_metadata_us']:.2f} µs", "", ""),
-        ("post, 10,000-message chain, memory", f"{r['memory_posts_per_s']:,.0f} posts/s", ">= 100,000",
-         mark("memory_posts_per_s")),
-        ("post, 10,000-message chain, SQLite (synchronous=NORMAL, default)",
-         f"{r['sqlite_posts_per_s']:,.0f} posts/s", ">= 20,000", mark("sqlite_posts_per_s")),
-        ("    floor: plain sqlite3 loop, same rows, schema and pragmas, a commit per row",
-         f"{r['sqlite_floor_posts_per_s']:,.0f} posts/s", "", ""),
-        ("    post / floor (medians; best runs in brackets)",
-         f"{r['sqlite_vs_floor']:.2f}x ({r['sqlite_vs_floor_best']:.2f}x)", ">= 0.80x", mark("sqlite_vs_floor")),
-        ("post, 10,000-message chain, SQLite (synchronous=OFF)", f"{r['sqlite_off_posts_per_s']:,.0f} posts/s",
-         "(reference)", ""),
-        ("    floor: plain sqlite3 loop, synchronous=OFF", f"{r['sqlite_off_floor_posts_per_s']:,.0f} posts/s",
-         "", ""),
-        ("    post / floor (medians; best runs in brackets)",
-         f"{r['sqlite_off_vs_floor']:.2f}x ({r['sqlite_off_vs_floor_best']:.2f}x)", "", ""),
-        ("history() of the 10,000th message, memory", f"{r['memory_history_ms']:.2f} ms", "<= 10 ms",
-         mark("memory_history_ms")),
-        ("history(), SQLite warm", f"{r['sqlite_history_warm_ms']:.2f} ms", "<= 10 ms",
-         mark("sqlite_history_warm_ms")),
-        ("history(), SQLite after reopen", f"{r['sqlite_history_reopen_ms']:.2f} ms", "<= 10 ms",
-         mark("sqlite_history_reopen_ms")),
-        ("    floor: fresh plain sqlite3 connection, the same rows by one recursive query (no Message objects)",
-         f"{r['sqlite_history_reopen_floor_ms']:.2f} ms", "", ""),
-        ("    reference: the version-1 query (recursive over text ids), rows only",
-         f"{r['sqlite_history_v1_query_ms']:.2f} ms", "", ""),
+        (
+            "post, 10,000-message chain, memory",
+            f"{r['memory_posts_per_s']:,.0f} posts/s",
+            ">= 100,000",
+            mark("memory_posts_per_s"),
+        ),
+        (
+            "post, 10,000-message chain, SQLite (synchronous=NORMAL, default)",
+            f"{r['sqlite_posts_per_s']:,.0f} posts/s",
+            ">= 20,000",
+            mark("sqlite_posts_per_s"),
+        ),
+        (
+            "    floor: plain sqlite3 loop, same rows, schema and pragmas, a commit per row",
+            f"{r['sqlite_floor_posts_per_s']:,.0f} posts/s",
+            "",
+            "",
+        ),
+        (
+            "    post / floor (medians; best runs in brackets)",
+            f"{r['sqlite_vs_floor']:.2f}x ({r['sqlite_vs_floor_best']:.2f}x)",
+            ">= 0.80x",
+            mark("sqlite_vs_floor"),
+        ),
+        (
+            "post, 10,000-message chain, SQLite (synchronous=OFF)",
+            f"{r['sqlite_off_posts_per_s']:,.0f} posts/s",
+            "(reference)",
+            "",
+        ),
+        ("    floor: plain sqlite3 loop, synchronous=OFF", f"{r['sqlite_off_floor_posts_per_s']:,.0f} posts/s", "", ""),
+        (
+            "    post / floor (medians; best runs in brackets)",
+            f"{r['sqlite_off_vs_floor']:.2f}x ({r['sqlite_off_vs_floor_best']:.2f}x)",
+            "",
+            "",
+        ),
+        (
+            "history() of the 10,000th message, memory",
+            f"{r['memory_history_ms']:.2f} ms",
+            "<= 10 ms",
+            mark("memory_history_ms"),
+        ),
+        ("history(), SQLite warm", f"{r['sqlite_history_warm_ms']:.2f} ms", "<= 10 ms", mark("sqlite_history_warm_ms")),
+        (
+            "history(), SQLite after reopen",
+            f"{r['sqlite_history_reopen_ms']:.2f} ms",
+            "<= 10 ms",
+            mark("sqlite_history_reopen_ms"),
+        ),
+        (
+            "    floor: fresh plain sqlite3 connection, the same rows by one recursive query (no Message objects)",
+            f"{r['sqlite_history_reopen_floor_ms']:.2f} ms",
+            "",
+            "",
+        ),
+        (
+            "    reference: the version-1 query (recursive over text ids), rows only",
+            f"{r['sqlite_history_v1_query_ms']:.2f} ms",
+            "",
+            "",
+        ),
         ("peak RSS of the benchmark process", f"{r['peak_rss_mb']:.0f} MB", "", ""),
     ]
     env = r["env"]
-    lines = [f"Python {env['python']}, SQLite {env['sqlite']}, {env['machine']}, {env['cpus']} CPUs; "
-             f"N = {r['n']:,}, {r['repeat']} runs each", "",
-             "| measure | result | target | |", "|---|---|---|---|"]
+    lines = [
+        f"Python {env['python']}, SQLite {env['sqlite']}, {env['machine']}, {env['cpus']} CPUs; "
+        f"N = {r['n']:,}, {r['repeat']} runs each",
+        "",
+        "| measure | result | target | |",
+        "|---|---|---|---|",
+    ]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     return "\n".join(lines)
 

@@ -59,9 +59,19 @@ def snapshot(n: int, seed: int = 1) -> dict:
     nodes = []
     for i in range(n):
         parent = None if i == 0 else f"{rnd.randrange(i):064x}"
-        nodes.append({"id": f"{i:064x}", "parent": parent, "sender": rnd.choice(["user", "alice", "bob", "critic"]),
-                      "kind": "message", "status": "complete", "snippet": f"message number {i} " * 3,
-                      "n_chars": 60, "reply_to": None, "original": None})
+        nodes.append(
+            {
+                "id": f"{i:064x}",
+                "parent": parent,
+                "sender": rnd.choice(["user", "alice", "bob", "critic"]),
+                "kind": "message",
+                "status": "complete",
+                "snippet": f"message number {i} " * 3,
+                "n_chars": 60,
+                "reply_to": None,
+                "original": None,
+            }
+        )
     return {"kind": "snapshot", "nodes": nodes, "streams": []}
 
 
@@ -71,8 +81,13 @@ def r1(p) -> dict:
     for n in (1000, 10000):
         best = None
         for _ in range(3):
-            ctx = p.chromium.launch_persistent_context(tempfile.mkdtemp(), executable_path=CHROMIUM, headless=True,
-                                                       args=CHROMIUM_ARGS, viewport={"width": 1280, "height": 800})
+            ctx = p.chromium.launch_persistent_context(
+                tempfile.mkdtemp(),
+                executable_path=CHROMIUM,
+                headless=True,
+                args=CHROMIUM_ARGS,
+                viewport={"width": 1280, "height": 800},
+            )
             page = ctx.new_page()
             page.set_content("<html><body></body></html>")
             page.evaluate(FAKE, code)
@@ -107,20 +122,26 @@ def r2(p) -> dict:
         write_notebook(Path(d) / "s.ipynb", STREAM_CELLS)
         lab = JupyterLab(Path(d))
         try:
-            ctx = p.chromium.launch_persistent_context(tempfile.mkdtemp(), executable_path=CHROMIUM, headless=True,
-                                                       args=CHROMIUM_ARGS)
+            ctx = p.chromium.launch_persistent_context(
+                tempfile.mkdtemp(), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
             page = ctx.new_page()
             page.goto(f"{lab.base}/lab/tree/s.ipynb?token={lab.token}")
             page.wait_for_function(KERNEL_IDLE, timeout=90_000)
-            page.evaluate("() => { window.afMsgs = []; window.afStreamText = '';"
-                          " document.addEventListener('af-rendered', (e) => { window.afMsgs.push(performance.now());"
-                          " if (e.detail.text.length > window.afStreamText.length) window.afStreamText = e.detail.text; }, true); }")
+            page.evaluate(
+                "() => { window.afMsgs = []; window.afStreamText = '';"
+                " document.addEventListener('af-rendered', (e) => { window.afMsgs.push(performance.now());"
+                " if (e.detail.text.length > window.afStreamText.length) window.afStreamText = e.detail.text; }, true); }"  # noqa: E501
+            )
             page.evaluate("window.jupyterapp.commands.execute('runmenu:run-all')")
             expected = "".join(f"{i} " for i in range(10_000))
             t0 = time.monotonic()
             page.wait_for_function("(n) => window.afStreamText.length >= n", arg=len(expected), timeout=60_000)
-            page.wait_for_function("() => document.querySelectorAll('g.af-node').length >= 2"
-                                   " && !document.querySelector('g.af-node.af-streaming')", timeout=60_000)
+            page.wait_for_function(
+                "() => document.querySelectorAll('g.af-node').length >= 2"
+                " && !document.querySelector('g.af-node.af-streaming')",
+                timeout=60_000,
+            )
             wall = time.monotonic() - t0
             stamps = page.evaluate("window.afMsgs")
             # no dropped text: the streamed text the browser assembled equals what the kernel stored
@@ -132,8 +153,13 @@ def r2(p) -> dict:
     per_s = [0] * (int(span) + 1)
     for s in stamps:
         per_s[int((s - stamps[0]) / 1000)] += 1
-    return {"stream_seconds": wall, "messages": len(stamps), "messages_per_s_avg": len(stamps) / max(span, 1e-9),
-            "messages_per_s_max": max(per_s), "text_complete": bool(ok)}
+    return {
+        "stream_seconds": wall,
+        "messages": len(stamps),
+        "messages_per_s_avg": len(stamps) / max(span, 1e-9),
+        "messages_per_s_max": max(per_s),
+        "text_complete": bool(ok),
+    }
 
 
 def main() -> None:
@@ -155,9 +181,11 @@ def main() -> None:
     print(f"| R1 first render, 1,000 nodes | {res['render_1000_ms']:.0f} ms | |")
     print(f"| R1 first render, 10,000 nodes | {res['render_10000_ms']:.0f} ms | <= 700 ms |")
     if "messages" in res:
-        print(f"| R2 1,000 tokens/s for 10 s into a TreeView | {res['messages_per_s_avg']:.1f} messages/s on average, "
-              f"{res['messages_per_s_max']} in the busiest second; text complete: {res['text_complete']} | "
-              f"<= 20/s, no dropped text |")
+        print(
+            f"| R2 1,000 tokens/s for 10 s into a TreeView | {res['messages_per_s_avg']:.1f} messages/s on average, "
+            f"{res['messages_per_s_max']} in the busiest second; text complete: {res['text_complete']} | "
+            f"<= 20/s, no dropped text |"
+        )
 
 
 if __name__ == "__main__":

@@ -20,15 +20,24 @@ import urllib.request
 from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 #: a page function that is true once the current notebook's kernel is idle (needs expose_app_in_browser)
-KERNEL_IDLE = ("() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-               " const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;"
-               " return k && k.status === 'idle'; }")
+KERNEL_IDLE = (
+    "() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+    " const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;"
+    " return k && k.status === 'idle'; }"
+)
 
 
 def browser_available() -> str | None:
@@ -36,8 +45,8 @@ def browser_available() -> str | None:
     if not Path(CHROMIUM).exists():
         return "Debian chromium is not installed (apt-get install chromium)"
     try:
-        import playwright  # noqa: F401
         import jupyterlab  # noqa: F401
+        import playwright  # noqa: F401
     except ImportError as exc:
         return f"{exc.name} is not installed (pip install -e '.[browser]')"
     return None
@@ -60,24 +69,48 @@ class JupyterLab:
         self.tmp = Path(tempfile.mkdtemp(prefix="af-jupyter-"))
         settings = self.tmp / "settings"
         settings.mkdir()
-        (settings / "overrides.json").write_text(json.dumps({
-            "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}))
-        self.env = dict(os.environ,
-                        JUPYTER_CONFIG_DIR=str(self.tmp / "config"), JUPYTER_DATA_DIR=str(self.tmp / "data"),
-                        JUPYTER_RUNTIME_DIR=str(self.tmp / "runtime"), IPYTHONDIR=str(self.tmp / "ipython"),
-                        JUPYTER_PLATFORM_DIRS="1")
+        (settings / "overrides.json").write_text(
+            json.dumps(
+                {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
+            )
+        )
+        self.env = dict(
+            os.environ,
+            JUPYTER_CONFIG_DIR=str(self.tmp / "config"),
+            JUPYTER_DATA_DIR=str(self.tmp / "data"),
+            JUPYTER_RUNTIME_DIR=str(self.tmp / "runtime"),
+            IPYTHONDIR=str(self.tmp / "ipython"),
+            JUPYTER_PLATFORM_DIRS="1",
+        )
         # the kernel must find the same Python (and this package) as the test
         kernels = self.tmp / "data" / "kernels" / "python3"
         kernels.mkdir(parents=True)
-        (kernels / "kernel.json").write_text(json.dumps({
-            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-            "display_name": "Python 3", "language": "python"}))
-        cmd = [sys.executable, "-m", "jupyter", self.app, "--no-browser", "--allow-root", "--ip", "127.0.0.1",
-               f"--port={self.port}", f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={root}",
-               "--ServerApp.disable_check_xsrf=True"]
+        (kernels / "kernel.json").write_text(
+            json.dumps(
+                {
+                    "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                    "display_name": "Python 3",
+                    "language": "python",
+                }
+            )
+        )
+        cmd = [
+            sys.executable,
+            "-m",
+            "jupyter",
+            self.app,
+            "--no-browser",
+            "--allow-root",
+            "--ip",
+            "127.0.0.1",
+            f"--port={self.port}",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={root}",
+            "--ServerApp.disable_check_xsrf=True",
+        ]
         app_class = "LabApp" if self.app == "lab" else "JupyterNotebookApp"
         cmd += [f"--{app_class}.expose_app_in_browser=True", f"--{app_class}.app_settings_dir={settings}"]
-        self.log = open(self.tmp / "server.log", "w")
+        self.log = open(self.tmp / "server.log", "w")  # noqa: SIM115 - open while the server runs, closed in stop()
         self.proc = subprocess.Popen(cmd, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, cwd=root)
         self._wait_ready()
 
@@ -129,9 +162,11 @@ def kernel_eval(connection_file: Path, code: str, timeout: float = 30) -> str:
     try:
         kc.wait_for_ready(timeout=timeout)
         out: list[str] = []
-        reply = kc.execute_interactive(code, timeout=timeout,
-                                       output_hook=lambda m: out.append(m["content"].get("text", ""))
-                                       if m["msg_type"] == "stream" else None)
+        reply = kc.execute_interactive(
+            code,
+            timeout=timeout,
+            output_hook=lambda m: out.append(m["content"].get("text", "")) if m["msg_type"] == "stream" else None,
+        )
         if reply["content"]["status"] != "ok":
             raise RuntimeError(f"kernel code failed: {reply['content']}")
         return "".join(out)

@@ -48,8 +48,15 @@ class Reply:
     finish_reason: str = "stop"
 
 
-_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
-            500: "Internal Server Error", 503: "Service Unavailable"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
 class _ClientGone(Exception):
@@ -145,8 +152,10 @@ class SSEServer:
             return
         if reply.hold_headers:
             await self._pause(reader)
-        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n"
-                     b"transfer-encoding: chunked\r\nconnection: close\r\n\r\n")
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n"
+            b"transfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+        )
         for i, tok in enumerate(reply.tokens):
             if reply.pause_after is not None and i == reply.pause_after:
                 await self._pause(reader)
@@ -194,9 +203,13 @@ class SSEServer:
 
     @staticmethod
     def _chunk(request: dict, delta: dict, finish_reason: str | None) -> dict:
-        return {"id": "chatcmpl-scripted", "object": "chat.completion.chunk", "created": 0,
-                "model": request.get("model", "scripted"),
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
+        return {
+            "id": "chatcmpl-scripted",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": request.get("model", "scripted"),
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+        }
 
     async def _send_event(self, writer: asyncio.StreamWriter, data: Any) -> None:
         payload = f"data: {data if isinstance(data, str) else json.dumps(data)}\n\n".encode()
@@ -212,17 +225,31 @@ class SSEServer:
 
     async def _send_json(self, writer: asyncio.StreamWriter, status: int, obj: Any) -> None:
         payload = json.dumps(obj).encode()
-        writer.write(f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}\r\ncontent-type: application/json\r\n"
-                     f"content-length: {len(payload)}\r\nconnection: close\r\n\r\n".encode() + payload)
+        writer.write(
+            f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}\r\ncontent-type: application/json\r\n"
+            f"content-length: {len(payload)}\r\nconnection: close\r\n\r\n".encode()
+            + payload
+        )
         await self._drain(writer)
 
     async def _send_error(self, writer: asyncio.StreamWriter, status: int, message: str) -> None:
-        await self._send_json(writer, status, {"error": {"message": message, "type": "server_error",
-                                                         "code": status}})
+        await self._send_json(writer, status, {"error": {"message": message, "type": "server_error", "code": status}})
 
     async def _send_completion(self, writer: asyncio.StreamWriter, request: dict, reply: Reply) -> None:
-        await self._send_json(writer, 200, {
-            "id": "chatcmpl-scripted", "object": "chat.completion", "created": 0,
-            "model": request.get("model", "scripted"),
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": "".join(reply.tokens)},
-                         "finish_reason": reply.finish_reason}]})
+        await self._send_json(
+            writer,
+            200,
+            {
+                "id": "chatcmpl-scripted",
+                "object": "chat.completion",
+                "created": 0,
+                "model": request.get("model", "scripted"),
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": "".join(reply.tokens)},
+                        "finish_reason": reply.finish_reason,
+                    }
+                ],
+            },
+        )

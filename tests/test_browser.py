@@ -15,16 +15,25 @@ import pytest
 
 import agentforum_nb as af
 
-from .browser_support import (CHROMIUM, CHROMIUM_ARGS, KERNEL_IDLE, JupyterLab, browser_available, kernel_eval,
-                              write_notebook)
+from .browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    KERNEL_IDLE,
+    JupyterLab,
+    browser_available,
+    kernel_eval,
+    write_notebook,
+)
 
 reason = browser_available()
 if reason and os.environ.get("AGENTFORUM_REQUIRE_BROWSER"):
     raise RuntimeError(f"AGENTFORUM_REQUIRE_BROWSER is set but {reason}")
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(reason is not None, reason=reason or "")]
 
-XSS = ('Hi <img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> '
-       '<a href="javascript:window.__xss=3">click</a>')
+XSS = (
+    'Hi <img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> '
+    '<a href="javascript:window.__xss=3">click</a>'
+)
 ANSWER = "Streamed <b>answer</b> from the bot, token by token."
 QUESTION = "Tell me more"
 
@@ -68,9 +77,13 @@ def drive_tree_view(app: str, shot: str) -> None:
         lab = JupyterLab(Path(d), app=app)
         try:
             with sync_playwright() as p:
-                ctx = p.chromium.launch_persistent_context(tempfile.mkdtemp(), executable_path=CHROMIUM,
-                                                           headless=True, args=CHROMIUM_ARGS,
-                                                           viewport={"width": 1280, "height": 900})
+                ctx = p.chromium.launch_persistent_context(
+                    tempfile.mkdtemp(),
+                    executable_path=CHROMIUM,
+                    headless=True,
+                    args=CHROMIUM_ARGS,
+                    viewport={"width": 1280, "height": 900},
+                )
                 try:
                     page = ctx.new_page()
                     open_and_run(page, lab, "tree.ipynb")
@@ -80,17 +93,22 @@ def drive_tree_view(app: str, shot: str) -> None:
                     node.click()
                     connection = lab.kernel_connection_files()[-1]
                     page.wait_for_function(
-                        f"() => !!document.querySelector('g.af-node.af-selected[data-key=\"{root_id}\"]')")
+                        f"() => !!document.querySelector('g.af-node.af-selected[data-key=\"{root_id}\"]')"
+                    )
                     page.fill(".af-toolbar input[type=text]", QUESTION)
                     page.click(".af-toolbar button[data-action=branch]")
                     # the answer streams into a pending node, then becomes the stored message
                     page.locator("g.af-node.af-streaming").first.wait_for(timeout=30_000)
                     page.locator(f'g.af-node[data-key="{answer_id}"]').wait_for(timeout=30_000)
                     page.locator(".af-chat", has_text="answer").first.wait_for(timeout=30_000)
-                    out = kernel_eval(connection, (
-                        f"m = forum.get({answer_id!r}); q = forum.get(m.parent_id)\n"
-                        "print(tv.selected_id == root.id or tv.selected_id == q.id, q.content, q.parent_id == root.id,"
-                        " m.sender, m.status, m.content, sep='|')"))
+                    out = kernel_eval(
+                        connection,
+                        (
+                            f"m = forum.get({answer_id!r}); q = forum.get(m.parent_id)\n"
+                            "print(tv.selected_id == root.id or tv.selected_id == q.id, q.content, q.parent_id == root.id,"  # noqa: E501
+                            " m.sender, m.status, m.content, sep='|')"
+                        ),
+                    )
                     selected_ok, q_text, q_parent_ok, sender, status, content = out.strip().split("|")
                     assert selected_ok == "True" and q_text == QUESTION and q_parent_ok == "True"
                     assert (sender, status, content) == ("bot", "complete", ANSWER)
@@ -98,20 +116,26 @@ def drive_tree_view(app: str, shot: str) -> None:
                     assert head == answer_id  # the head followed the answer
                     # nothing from the message text was executed or turned into elements
                     assert page.evaluate("() => window.__xss === undefined")
-                    assert page.evaluate(
-                        "() => document.querySelectorAll('.af-tree img, .af-tree script, .af-chat img,"
-                        " .af-chat script, .af-chat a').length") == 0
+                    assert (
+                        page.evaluate(
+                            "() => document.querySelectorAll('.af-tree img, .af-tree script, .af-chat img,"
+                            " .af-chat script, .af-chat a').length"
+                        )
+                        == 0
+                    )
                     # keyboard: up goes to the parent, Enter checks it out
                     page.locator(f'g.af-node[data-key="{answer_id}"]').click()
                     page.keyboard.press("ArrowUp")
                     page.keyboard.press("Enter")
                     page.wait_for_function(
-                        f"() => !!document.querySelector('g.af-node.af-head[data-key=\"{question_id}\"]')")
+                        f"() => !!document.querySelector('g.af-node.af-head[data-key=\"{question_id}\"]')"
+                    )
                     assert kernel_eval(connection, "print(tv.head_id)").strip() == question_id
                     # the Graphviz layout: its 1.5 MB engine is sent by the kernel only when asked for
                     kernel_eval(connection, "tv.layout = 'graphviz'")
-                    page.wait_for_function("() => !!document.querySelector('.af-tree svg[data-layout=graphviz]')",
-                                           timeout=60_000)
+                    page.wait_for_function(
+                        "() => !!document.querySelector('.af-tree svg[data-layout=graphviz]')", timeout=60_000
+                    )
                     assert kernel_eval(connection, "print(repr(tv.error))").strip() == "''"
                     # export the current view as an SVG file from the browser
                     with page.expect_download() as download:

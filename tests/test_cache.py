@@ -41,6 +41,7 @@ async def test_hit_replays_tokens(forum):
         async def toks():
             for t in ["a", "b", "c"]:
                 yield t
+
         ctx.respond(toks())
 
     agent = af.Agent(fn, name="tok")
@@ -224,6 +225,7 @@ async def test_nested_pipeline_reruns_only_changed_agents(forum):
             ctx.respond(a.quick_call(ctx.requests))
             ctx.respond(b_agent.quick_call(ctx.requests))
             ctx.respond(suffix)
+
         return af.Agent(pipe, name="pipe")
 
     await pipeline(b, "v1").quick_call("go", forum=forum)

@@ -80,7 +80,7 @@ async def test_agent_function_must_be_async():
 async def test_send_after_finish_and_non_json_kwargs(forum):
     call = echo.call(forum=forum)
     call.finish()
-    with pytest.raises(af.UsageError, match="agent.call"):
+    with pytest.raises(af.UsageError, match=r"agent\.call"):
         call.send("late")
     with pytest.raises(af.UsageError, match="JSON"):
         echo.call(forum=forum, thing={1, 2})

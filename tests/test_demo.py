@@ -8,8 +8,9 @@ import sys
 
 
 def run_demo(*args: str) -> str:
-    proc = subprocess.run([sys.executable, "-m", "agentforum_nb", "demo", "--fast", *args],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "agentforum_nb", "demo", "--fast", *args], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 

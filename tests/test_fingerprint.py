@@ -2,8 +2,8 @@
 functions, closure values and defaults by value, the same in every process."""
 
 from __future__ import annotations
-
 import __future__
+
 import collections
 import enum
 import functools
@@ -157,8 +157,24 @@ def test_factory_settings_are_covered():
 
 
 def test_values_are_told_apart_by_type():
-    values = [None, True, 1, 1.0, "1", b"1", [1], (1,), {1}, frozenset({1}), {"1": 1}, {1: 1}, -0.0, 0.0, 1j,
-              2 ** 20000]  # (an int too long for str() in 3.11)
+    values = [
+        None,
+        True,
+        1,
+        1.0,
+        "1",
+        b"1",
+        [1],
+        (1,),
+        {1},
+        frozenset({1}),
+        {"1": 1},
+        {1: 1},
+        -0.0,
+        0.0,
+        1j,
+        2**20000,
+    ]  # (an int too long for str() in 3.11)
     versions = {fp(make(v)) for v in values}
     assert len(versions) == len(values)
 
@@ -284,8 +300,10 @@ def test_unfingerprintable_value_warns_once_and_counts_by_type_only():
         v1 = fp(make_opaque(Opaque(1)))
     assert len(rec) == 1
     msg = str(rec[0].message)
-    assert msg.startswith("cannot fingerprint closure variable 'client' of agent function "
-                          "'make_opaque.<locals>.opaque_agent': its value (type ")
+    assert msg.startswith(
+        "cannot fingerprint closure variable 'client' of agent function "
+        "'make_opaque.<locals>.opaque_agent': its value (type "
+    )
     assert "Opaque) has no stable fingerprint" in msg
     assert msg.endswith("pass version= to @af.agent to make it count")
     assert rec[0].filename == __file__  # points at the caller, not into the library
@@ -298,8 +316,11 @@ def test_unfingerprintable_defaults_and_nested_values_are_reported_by_path():
     async def with_default(ctx, client=Opaque(1)):
         ctx.respond("x")
 
-    with pytest.warns(VersionWarning, match=r"the default of parameter 'client' of agent function "
-                                            r"'.*with_default'"):
+    with pytest.warns(
+        VersionWarning,
+        match=r"the default of parameter 'client' of agent function "
+        r"'.*with_default'",
+    ):
         fp(with_default)
 
     def make_nested(opts):
@@ -381,8 +402,12 @@ def test_never_fails_and_never_hangs():
         def __getattr__(self, name):
             raise RuntimeError(name)
 
-    cases = [(dag, "too large to fingerprint"), (deep, "too large to fingerprint .*nested"),
-             ("x" * (40 << 20), "too large to fingerprint .*MiB"), (Hostile(), "no stable fingerprint")]
+    cases = [
+        (dag, "too large to fingerprint"),
+        (deep, "too large to fingerprint .*nested"),
+        ("x" * (40 << 20), "too large to fingerprint .*MiB"),
+        (Hostile(), "no stable fingerprint"),
+    ]
     for value, match in cases:
         fingerprint._warned.clear()
         with pytest.warns(VersionWarning, match=match):
@@ -392,7 +417,7 @@ def test_never_fails_and_never_hangs():
 
 # -- across processes -----------------------------------------------------------------------------------------
 
-SOURCE = textwrap.dedent('''
+SOURCE = textwrap.dedent("""
     import enum, json, re
 
     async def with_set_default(ctx, tags={"alpha", "beta", "gamma", "delta", "epsilon", "zeta"}, *,
@@ -417,15 +442,15 @@ SOURCE = textwrap.dedent('''
         "helper_closure": using(lambda: sorted({"k1", "k2", "k3"})),
         "identities": using((json, re.Pattern, enum.Enum, len)),
     }
-''')
+""")
 
-DRIVER = textwrap.dedent('''
+DRIVER = textwrap.dedent("""
     import json, runpy, sys
     from agentforum_nb.fingerprint import code_fingerprint
     ns = runpy.run_path(sys.argv[1])
     print(json.dumps({"fingerprints": {k: code_fingerprint(f) for k, f in ns["FUNCTIONS"].items()},
                       "set_order": list(ns["with_set_default"].__defaults__[0])}))
-''')
+""")
 
 
 def test_same_fingerprint_in_every_process(tmp_path):
@@ -436,10 +461,14 @@ def test_same_fingerprint_in_every_process(tmp_path):
     package_root = os.path.dirname(os.path.dirname(os.path.abspath(fingerprint.__file__)))
     runs = []
     for seed in ("0", "1", "2", "12345"):
-        env = {**os.environ, "PYTHONHASHSEED": seed,
-               "PYTHONPATH": os.pathsep.join([package_root, os.environ.get("PYTHONPATH", "")])}
-        out = subprocess.run([sys.executable, "-c", DRIVER, str(path)], capture_output=True, text=True,
-                             check=True, env=env).stdout
+        env = {
+            **os.environ,
+            "PYTHONHASHSEED": seed,
+            "PYTHONPATH": os.pathsep.join([package_root, os.environ.get("PYTHONPATH", "")]),
+        }
+        out = subprocess.run(
+            [sys.executable, "-c", DRIVER, str(path)], capture_output=True, text=True, check=True, env=env
+        ).stdout
         runs.append(json.loads(out))
     # the hash seeds did change how the set iterates, so the test would catch an order-dependent encoding
     assert len({tuple(r["set_order"]) for r in runs}) > 1

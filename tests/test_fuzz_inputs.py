@@ -15,12 +15,14 @@ import agentforum_nb as af
 
 ANY_CHAR = st.characters(min_codepoint=0, max_codepoint=0x10FFFF, blacklist_categories=())  # surrogates too
 TEXT = st.text(ANY_CHAR, max_size=40)
-NEAR_2_53 = st.sampled_from([2.0**53, 2.0**53 + 2, -(2.0**53), 2.0**53 - 1, 1e20, 1e21, 1.5e300, 5e-324,
-                             9007199254740993.0, 0.1, -0.0])
+NEAR_2_53 = st.sampled_from(
+    [2.0**53, 2.0**53 + 2, -(2.0**53), 2.0**53 - 1, 1e20, 1e21, 1.5e300, 5e-324, 9007199254740993.0, 0.1, -0.0]
+)
 FLOATS = st.floats(allow_nan=False, allow_infinity=False) | NEAR_2_53
 SCALARS = st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | FLOATS | TEXT
-JSON = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
-                    max_leaves=12)
+JSON = st.recursive(
+    SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3), max_leaves=12
+)
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -162,5 +164,8 @@ def test_floats_near_2_53_keep_their_value_and_type(tmp_path):
     asyncio.run(forum.aclose())
     back = af.Forum(tmp_path / "f.sqlite").get(m.id)
     got = back.fields()["metadata"]["v"]
-    assert all(type(a) is type(b) and (a == b or math.isclose(a, b)) for a, b in zip(got, m.fields()["metadata"]["v"]))
+    assert all(
+        type(a) is type(b) and (a == b or math.isclose(a, b))
+        for a, b in zip(got, m.fields()["metadata"]["v"], strict=True)
+    )
     assert back.verify()

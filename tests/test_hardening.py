@@ -196,7 +196,7 @@ async def test_a_top_level_call_during_aclose_is_refused():
     seq = streamer.quick_call("x", forum=forum)
     closing = asyncio.ensure_future(forum.aclose())
     await cancelled.wait()
-    with pytest.raises(af.UsageError, match="closing|closed"):
+    with pytest.raises(af.UsageError, match=r"closing|closed"):
         streamer.quick_call("y", forum=forum)
     await closing
     with pytest.raises(af.CallCancelled):
@@ -241,8 +241,9 @@ class Level(enum.IntEnum):
 def test_str_and_int_enum_values_are_stored_as_json_does():
     m = af.Message(Colour.RED, metadata={"colour": Colour.RED, "level": Level.HIGH, "list": [Colour.RED]})
     assert m.content == "red" and type(m.content) is str
-    assert m.fields()["metadata"] == json.loads(json.dumps({"colour": Colour.RED, "level": Level.HIGH,
-                                                            "list": [Colour.RED]}))
+    assert m.fields()["metadata"] == json.loads(
+        json.dumps({"colour": Colour.RED, "level": Level.HIGH, "list": [Colour.RED]})
+    )
     assert m == af.Message("red", metadata={"colour": "red", "level": 3, "list": ["red"]})
 
 

@@ -10,11 +10,26 @@ PACKAGE = Path(__file__).resolve().parents[1] / "agentforum_nb"
 
 #: 1 values, 2 storage and the tree, 3 the async runtime, 4 the notebook layer, 5 the package's entry points
 LAYERS = {
-    "errors": 1, "_canonical": 1, "messages": 1, "palette": 1, "fingerprint": 1,
-    "store": 2, "cache": 2, "forum": 2, "_graphviz": 2,
-    "streams": 3, "placement": 3, "chain": 3, "scope": 3, "calls": 3, "agents": 3, "runner": 3, "models": 3,
+    "errors": 1,
+    "_canonical": 1,
+    "messages": 1,
+    "palette": 1,
+    "fingerprint": 1,
+    "store": 2,
+    "cache": 2,
+    "forum": 2,
+    "_graphviz": 2,
+    "streams": 3,
+    "placement": 3,
+    "chain": 3,
+    "scope": 3,
+    "calls": 3,
+    "agents": 3,
+    "runner": 3,
+    "models": 3,
     "notebook": 4,
-    "__init__": 5, "__main__": 5,
+    "__init__": 5,
+    "__main__": 5,
 }
 #: private names of other packages the library uses on purpose, and why
 FOREIGN_PRIVATES = {
@@ -41,7 +56,7 @@ def layer_of(module: str) -> int:
 
 def imported(module: str, tree: ast.Module) -> list[tuple[str, int, list[str]]]:
     """(target module, line, names) for every import of our package, anywhere in the module."""
-    package = module.split(".")[:-1] if not module.endswith("__init__") else module.split(".")[:-1]
+    package = module.split(".")[:-1]
     out = []
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):

@@ -23,8 +23,15 @@ from agentforum_nb.messages import is_message_id, rebuild
 ROOT_ID = "7f76cbbf3e83311f79ceb1d16b21dd0355147011e8b7f8de334a91a17c1e7fd8"
 CHILD_ID = "57f8e849324590001e95c8a5f68b7127c5492d8e7e835b8107f9361c40aa0aa9"
 
-DEFAULTS = {"kind": "message", "sender": "user", "parent_id": None, "reply_to_id": None, "original_id": None,
-            "status": "complete", "metadata": {}}
+DEFAULTS = {
+    "kind": "message",
+    "sender": "user",
+    "parent_id": None,
+    "reply_to_id": None,
+    "original_id": None,
+    "status": "complete",
+    "metadata": {},
+}
 
 # name -> (keyword arguments of af.Message, expected id, expected body as UTF-8 text)
 GOLDEN = {
@@ -32,52 +39,91 @@ GOLDEN = {
         {"content": "hello"},
         ROOT_ID,
         '{"content":"hello","kind":"message","metadata":{},"original_id":null,"parent_id":null,'
-        '"reply_to_id":null,"sender":"user","status":"complete"}'),
+        '"reply_to_id":null,"sender":"user","status":"complete"}',
+    ),
     "child": (
         {"content": "hi there", "sender": "bot", "parent_id": ROOT_ID},
         CHILD_ID,
         '{"content":"hi there","kind":"message","metadata":{},"original_id":null,"parent_id":"' + ROOT_ID + '",'
-        '"reply_to_id":null,"sender":"bot","status":"complete"}'),
+        '"reply_to_id":null,"sender":"bot","status":"complete"}',
+    ),
     "unicode": (
         # accents, an emoji (astral plane), CJK, NUL and other C0 controls, DEL, LINE SEPARATOR, the named escapes
-        {"content": "h\u00e9llo \U0001F30D \u4e16\u754c \x00\x01\x1f\x7f\u2028 \b\t\n\f\r \"q\" \\ /",
-         "sender": "\u00fcn\u00ef \u540d\u524d \U0001F916", "parent_id": ROOT_ID},
+        {
+            "content": 'h\u00e9llo \U0001f30d \u4e16\u754c \x00\x01\x1f\x7f\u2028 \b\t\n\f\r "q" \\ /',
+            "sender": "\u00fcn\u00ef \u540d\u524d \U0001f916",
+            "parent_id": ROOT_ID,
+        },
         "3103263459f9c669bf6b3d69dce65d482cd28b1479ad614af25b39be03944476",
         # controls below U+0020 are escaped (\b \t \n \f \r by name, the rest \u00xx lowercase); DEL, U+2028, "/"
         # and all non-ASCII text are written as themselves
-        '{"content":"h\u00e9llo \U0001F30D \u4e16\u754c \\u0000\\u0001\\u001f\x7f\u2028 \\b\\t\\n\\f\\r \\"q\\" '
+        '{"content":"h\u00e9llo \U0001f30d \u4e16\u754c \\u0000\\u0001\\u001f\x7f\u2028 \\b\\t\\n\\f\\r \\"q\\" '
         '\\\\ /","kind":"message","metadata":{},"original_id":null,"parent_id":"' + ROOT_ID + '",'
-        '"reply_to_id":null,"sender":"\u00fcn\u00ef \u540d\u524d \U0001F916","status":"complete"}'),
+        '"reply_to_id":null,"sender":"\u00fcn\u00ef \u540d\u524d \U0001f916","status":"complete"}',
+    ),
     "metadata": (
-        {"content": "m", "metadata": {
-            "b": [1, 2.5, {"z": None, "a": True}], "a": "x", "\u00e9": -0.0, "\U0001F600": 1e21, "\uffff": 0.1,
-            "f": 1.0, "small": 1e-7, "neg": -123.456, "max": 2**53 - 1, "min": -(2**53 - 1), "empty": {},
-            "list": [], "nested": {"deeper": {"k": ["v", False]}}}},
+        {
+            "content": "m",
+            "metadata": {
+                "b": [1, 2.5, {"z": None, "a": True}],
+                "a": "x",
+                "\u00e9": -0.0,
+                "\U0001f600": 1e21,
+                "\uffff": 0.1,
+                "f": 1.0,
+                "small": 1e-7,
+                "neg": -123.456,
+                "max": 2**53 - 1,
+                "min": -(2**53 - 1),
+                "empty": {},
+                "list": [],
+                "nested": {"deeper": {"k": ["v", False]}},
+            },
+        },
         "2f117b7516890b3685da7d9a6476598363782e01d84028355b2aad26ce9e06a3",
         # keys sorted by UTF-16 code units: U+1F600 (D83D DE00) sorts before U+FFFF, unlike code-point order;
         # numbers as ECMAScript writes them: 1.0 -> 1, -0.0 -> 0, 1e21 -> 1e+21, 1e-7 -> 1e-7
         '{"content":"m","kind":"message","metadata":{"a":"x","b":[1,2.5,{"a":true,"z":null}],"empty":{},"f":1,'
         '"list":[],"max":9007199254740991,"min":-9007199254740991,"neg":-123.456,'
-        '"nested":{"deeper":{"k":["v",false]}},"small":1e-7,"\u00e9":0,"\U0001F600":1e+21,"\uffff":0.1},'
-        '"original_id":null,"parent_id":null,"reply_to_id":null,"sender":"user","status":"complete"}'),
+        '"nested":{"deeper":{"k":["v",false]}},"small":1e-7,"\u00e9":0,"\U0001f600":1e+21,"\uffff":0.1},'
+        '"original_id":null,"parent_id":null,"reply_to_id":null,"sender":"user","status":"complete"}',
+    ),
     "forward": (
         {"content": "hello", "kind": "forward", "sender": "relay", "original_id": ROOT_ID, "parent_id": CHILD_ID},
         "1f3a6cc8ed6336a86c5bc28f811e030d1a14bedfb3a2e1daef979c2a388bed77",
-        '{"content":"hello","kind":"forward","metadata":{},"original_id":"' + ROOT_ID + '","parent_id":"'
-        + CHILD_ID + '","reply_to_id":null,"sender":"relay","status":"complete"}'),
+        '{"content":"hello","kind":"forward","metadata":{},"original_id":"'
+        + ROOT_ID
+        + '","parent_id":"'
+        + CHILD_ID
+        + '","reply_to_id":null,"sender":"relay","status":"complete"}',
+    ),
     "error": (
-        {"content": "ValueError: boom", "kind": "error", "sender": "bot", "status": "failed", "parent_id": CHILD_ID,
-         "reply_to_id": ROOT_ID, "metadata": {"error_type": "builtins.ValueError"}},
+        {
+            "content": "ValueError: boom",
+            "kind": "error",
+            "sender": "bot",
+            "status": "failed",
+            "parent_id": CHILD_ID,
+            "reply_to_id": ROOT_ID,
+            "metadata": {"error_type": "builtins.ValueError"},
+        },
         "ba83f8e692aa5d6e8f722b70da99ec1964f80fbe48d3ef8d01ed1ee2c6658766",
         '{"content":"ValueError: boom","kind":"error","metadata":{"error_type":"builtins.ValueError"},'
         '"original_id":null,"parent_id":"' + CHILD_ID + '","reply_to_id":"' + ROOT_ID + '","sender":"bot",'
-        '"status":"failed"}'),
+        '"status":"failed"}',
+    ),
     "cancelled": (
-        {"content": "partial ans", "sender": "bot", "status": "cancelled", "parent_id": CHILD_ID,
-         "reply_to_id": ROOT_ID},
+        {
+            "content": "partial ans",
+            "sender": "bot",
+            "status": "cancelled",
+            "parent_id": CHILD_ID,
+            "reply_to_id": ROOT_ID,
+        },
         "e4bde58a3a101eb5dac1ea2af01fb07657a5eb1ea93c09d87b4c8fb3b82f9344",
         '{"content":"partial ans","kind":"message","metadata":{},"original_id":null,"parent_id":"' + CHILD_ID + '",'
-        '"reply_to_id":"' + ROOT_ID + '","sender":"bot","status":"cancelled"}'),
+        '"reply_to_id":"' + ROOT_ID + '","sender":"bot","status":"cancelled"}',
+    ),
 }
 
 
@@ -116,7 +162,7 @@ def test_golden_fields():
     md = msg.metadata
     assert md["f"] == 1 and type(md["f"]) is int  # integral floats are stored as the int the id covers
     assert md["\u00e9"] == 0 and type(md["\u00e9"]) is int
-    assert md["\U0001F600"] == 1e21 and type(md["\U0001F600"]) is float
+    assert md["\U0001f600"] == 1e21 and type(md["\U0001f600"]) is float
     assert md["b"] == (1, 2.5, {"z": None, "a": True}) and md["empty"] == {} and md["list"] == ()
     fwd = make(GOLDEN["forward"][0])
     assert fwd.kind == "forward" and fwd.original_id == ROOT_ID and fwd.parent_id == CHILD_ID
@@ -126,10 +172,21 @@ def test_golden_fields():
 
 # -- value behaviour ------------------------------------------------------------------------------------------
 
+
 def test_assignment_raises():
     m = af.Message("x", sender="bot")
-    for name in ("id", "kind", "content", "sender", "parent_id", "reply_to_id", "original_id", "status",
-                 "metadata", "new_attribute"):
+    for name in (
+        "id",
+        "kind",
+        "content",
+        "sender",
+        "parent_id",
+        "reply_to_id",
+        "original_id",
+        "status",
+        "metadata",
+        "new_attribute",
+    ):
         with pytest.raises(AttributeError, match="immutable"):
             setattr(m, name, "y")
         with pytest.raises(AttributeError):
@@ -141,9 +198,15 @@ def test_metadata_is_deeply_frozen():
     m = af.Message("x", metadata={"list": [1, [2, {"k": "v"}]], "obj": {"k": "v"}})
     md = m.metadata
     mutations = [
-        lambda: md.__setitem__("new", 1), lambda: md.__delitem__("obj"), lambda: md.update(a=1),
-        lambda: md.pop("obj"), lambda: md.popitem(), lambda: md.clear(), lambda: md.setdefault("z", 1),
-        lambda: md["obj"].__setitem__("k", "changed"), lambda: md["list"][1][1].__setitem__("k", 2),
+        lambda: md.__setitem__("new", 1),
+        lambda: md.__delitem__("obj"),
+        lambda: md.update(a=1),
+        lambda: md.pop("obj"),
+        lambda: md.popitem(),
+        lambda: md.clear(),
+        lambda: md.setdefault("z", 1),
+        lambda: md["obj"].__setitem__("k", "changed"),
+        lambda: md["list"][1][1].__setitem__("k", 2),
     ]
     for mutate in mutations:
         with pytest.raises(TypeError, match="read-only"):
@@ -206,8 +269,17 @@ def test_to_dict_from_dict_round_trip():
     for kwargs, expected_id, _ in GOLDEN.values():
         m = make(kwargs)
         d = m.to_dict()
-        assert list(d) == ["id", "kind", "content", "sender", "parent_id", "reply_to_id", "original_id", "status",
-                           "metadata"]
+        assert list(d) == [
+            "id",
+            "kind",
+            "content",
+            "sender",
+            "parent_id",
+            "reply_to_id",
+            "original_id",
+            "status",
+            "metadata",
+        ]
         assert d["id"] == expected_id
         back = af.Message.from_dict(d)
         assert back == m and back.fields() == m.fields()
@@ -223,7 +295,7 @@ def test_from_dict_refuses_bad_data():
     with pytest.raises(af.IntegrityError, match="does not match") as ei:
         af.Message.from_dict(d)
     assert ei.value.expected == d["id"] and ei.value.actual == af.Message("y").id
-    with pytest.raises(af.InvalidMessageError, match="unknown message field.*extra") as ei:
+    with pytest.raises(af.InvalidMessageError, match=r"unknown message field.*extra") as ei:
         af.Message.from_dict({"content": "x", "extra": 1})
     assert ei.value.key == "extra"
     with pytest.raises(af.InvalidMessageError, match="content"):
@@ -239,12 +311,10 @@ def test_verify_detects_tampering():
         bad.verify()
     assert ei.value.expected == good.id and ei.value.actual == af.Message("tampered", metadata={"k": 1}).id
     assert isinstance(ei.value, af.AgentForumError)
-    wrong_id = rebuild("0" * 64, "message", "original", "user", None, None, None, "complete",
-                                   good.metadata)
+    wrong_id = rebuild("0" * 64, "message", "original", "user", None, None, None, "complete", good.metadata)
     with pytest.raises(af.IntegrityError):
         wrong_id.verify()
-    invalid = rebuild(good.id, "bogus", "original", "user", None, None, None, "complete",
-                                  good.metadata)
+    invalid = rebuild(good.id, "bogus", "original", "user", None, None, None, "complete", good.metadata)
     with pytest.raises(af.IntegrityError, match="invalid fields"):
         invalid.verify()
 
@@ -264,8 +334,9 @@ def test_str_subclasses_are_plain_values():
         pass
 
     m = af.Message(S("text"), metadata={"k": S("v")})
-    assert type(m.content) is str and type(m.metadata["k"]) is str and m.id == af.Message("text",
-                                                                                           metadata={"k": "v"}).id
+    assert (
+        type(m.content) is str and type(m.metadata["k"]) is str and m.id == af.Message("text", metadata={"k": "v"}).id
+    )
 
 
 def test_is_message_id():
@@ -274,6 +345,7 @@ def test_is_message_id():
 
 
 # -- invalid input ----------------------------------------------------------------------------------------------
+
 
 class Obj:
     pass
@@ -323,7 +395,7 @@ INVALID = [
     # with a float or an astral-plane key the body is written by the rfc8785 path: same error
     ("surrogate value, float path", {"metadata": {"f": 0.5, "v": "x\ud800"}}, "metadata['v']"),
     ("surrogate key, float path", {"metadata": {"f": 0.5, "\udc00": 1}}, "metadata['\\udc00']"),
-    ("surrogate key, astral path", {"metadata": {"\U0001F600": 1, "\ud800": 2}}, "metadata['\\ud800']"),
+    ("surrogate key, astral path", {"metadata": {"\U0001f600": 1, "\ud800": 2}}, "metadata['\\ud800']"),
     ("surrogate content", {"content": "a\ud800b"}, "content"),
     ("surrogate content, float path", {"content": "\udfff", "metadata": {"f": 0.5}}, "content"),
     ("int content", {"content": 5}, "content"),
@@ -350,6 +422,7 @@ def test_invalid_input_through_from_dict():
 
 
 # -- the format document ------------------------------------------------------------------------------------------
+
 
 def test_format_doc_snippet_recomputes_the_golden_ids():
     import re

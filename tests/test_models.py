@@ -63,8 +63,13 @@ async def test_function_model_shapes(forum, kind):
     bot = af.function_agent("fbot", fn)
     seq = bot.quick_call("hello", forum=forum, style="terse")
     tokens = [t async for p in seq async for t in p]
-    expected = {"str": ["1:hello:terse"], "sync-gen": ["a", "b"], "async": ["async!"], "async-gen": ["x", "y"],
-                "list": ["l1", "l2"]}[kind]
+    expected = {
+        "str": ["1:hello:terse"],
+        "sync-gen": ["a", "b"],
+        "async": ["async!"],
+        "async-gen": ["x", "y"],
+        "list": ["l1", "l2"],
+    }[kind]
     assert tokens == expected
     (m,) = await seq
     assert m.content == "".join(expected) and m.sender == "fbot"

@@ -72,8 +72,9 @@ async def test_request_maps_the_branch_and_passes_kwargs(forum, bots):
         root = forum.post("Tea or coffee?")
         mine = forum.post("Tea.", parent=root, sender="assistant")
         other = forum.post("I disagree.", parent=mine, sender="critic")
-        (answer,) = await bot.quick_call("Answer the critic.", forum=forum, branch=other, temperature=0.0,
-                                         max_tokens=50, stop=["\n\n"])
+        (answer,) = await bot.quick_call(
+            "Answer the critic.", forum=forum, branch=other, temperature=0.0, max_tokens=50, stop=["\n\n"]
+        )
         (req,) = server.requests
         assert req["model"] == MODEL and req["stream"] is True
         assert req["messages"] == [
@@ -85,7 +86,12 @@ async def test_request_maps_the_branch_and_passes_kwargs(forum, bots):
         ]
         # the call's temperature overrides the agent's; the other defaults and call kwargs pass through
         assert {k: req[k] for k in ("temperature", "top_p", "seed", "max_tokens", "stop")} == {
-            "temperature": 0.0, "top_p": 0.9, "seed": 7, "max_tokens": 50, "stop": ["\n\n"]}
+            "temperature": 0.0,
+            "top_p": 0.9,
+            "seed": 7,
+            "max_tokens": 50,
+            "stop": ["\n\n"],
+        }
         assert server.headers[0]["authorization"] == "Bearer test-key"
         assert forum.history(answer.id)[-2].content == "Answer the critic."
 
@@ -120,13 +126,20 @@ async def test_error_messages_are_skipped_and_partial_messages_kept(forum, bots)
 
 def test_to_chat_messages_mapping():
     root = af.Message("q")
-    history = [root, af.Message("a", sender="bot", parent_id=root.id),
-               af.Message("ValueError: x", sender="bot", kind="error"),
-               af.Message("hm", sender="other", status="failed"), af.Message("user again")]
+    history = [
+        root,
+        af.Message("a", sender="bot", parent_id=root.id),
+        af.Message("ValueError: x", sender="bot", kind="error"),
+        af.Message("hm", sender="other", status="failed"),
+        af.Message("user again"),
+    ]
     assert to_chat_messages(history, "bot", system="S") == [
-        {"role": "system", "content": "S"}, {"role": "user", "content": "q"},
-        {"role": "assistant", "content": "a"}, {"role": "user", "content": "other: hm"},
-        {"role": "user", "content": "user again"}]
+        {"role": "system", "content": "S"},
+        {"role": "user", "content": "q"},
+        {"role": "assistant", "content": "a"},
+        {"role": "user", "content": "other: hm"},
+        {"role": "user", "content": "user again"},
+    ]
     assert to_chat_messages([], "bot") == []
 
 
@@ -155,10 +168,14 @@ async def test_cache_hits_and_misses(forum, bots):
 
 
 # -- errors -------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("reply, error_type", [
-    (Reply(["partial ", "text"], error="the model crashed"), "openai.APIError"),
-    (Reply(["partial ", "text"], drop=True), None),  # connection cut: the SDK's connection error
-], ids=["error-event", "connection-dropped"])
+@pytest.mark.parametrize(
+    "reply, error_type",
+    [
+        (Reply(["partial ", "text"], error="the model crashed"), "openai.APIError"),
+        (Reply(["partial ", "text"], drop=True), None),  # connection cut: the SDK's connection error
+    ],
+    ids=["error-event", "connection-dropped"],
+)
 async def test_failure_mid_stream_stores_the_partial_message(forum, bots, reply, error_type):
     async with SSEServer([reply]) as server:
         seq = bots(server).quick_call("q", forum=forum)
@@ -187,8 +204,10 @@ async def test_failure_mid_stream_stores_the_partial_message(forum, bots, reply,
         assert [m.content for m in forum.history(failed.id)] == ["q", "partial text"] and len(forum) == 3
 
 
-@pytest.mark.parametrize("status, exc_name", [
-    (500, "InternalServerError"), (401, "AuthenticationError"), (429, "RateLimitError"), (400, "BadRequestError")])
+@pytest.mark.parametrize(
+    "status, exc_name",
+    [(500, "InternalServerError"), (401, "AuthenticationError"), (429, "RateLimitError"), (400, "BadRequestError")],
+)
 async def test_http_error_before_streaming_is_an_error_message(forum, bots, status, exc_name):
     async with SSEServer([Reply(status=status)]) as server:
         with pytest.raises(af.AgentError) as ei:
@@ -231,8 +250,10 @@ async def test_cancel_mid_stream_closes_the_http_stream(forum, bots):
         (more,) = await bot.quick_call("go on", forum=forum, branch=cancelled)
         assert more.content == "and c."
         assert server.requests[-1]["messages"] == [
-            {"role": "user", "content": "q"}, {"role": "assistant", "content": "a b "},
-            {"role": "user", "content": "go on"}]
+            {"role": "user", "content": "q"},
+            {"role": "assistant", "content": "a b "},
+            {"role": "user", "content": "go on"},
+        ]
 
 
 async def test_cancel_while_waiting_for_the_response(forum, bots):

@@ -18,8 +18,7 @@ def test_readme_python_examples_run(tmp_path):
     blocks = python_blocks()
     assert blocks
     for code in blocks:
-        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
-                              timeout=60)
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60)
         assert proc.returncode == 0, proc.stderr
         assert "echo You said: hello" in proc.stdout and "critic Too short." in proc.stdout
 

@@ -19,8 +19,20 @@ from hypothesis import strategies as st
 import agentforum_nb as af
 
 EXAMPLES = int(os.environ.get("AGENTFORUM_FUZZ_EXAMPLES", "300"))
-BEHAVIOURS = ["text", "stream", "error", "stream-fail", "nested", "nested-error", "two-nested", "forward-cancel",
-              "cancel-passed-on", "call-while-closing", "bad-chunk", "surrogate"]
+BEHAVIOURS = [
+    "text",
+    "stream",
+    "error",
+    "stream-fail",
+    "nested",
+    "nested-error",
+    "two-nested",
+    "forward-cancel",
+    "cancel-passed-on",
+    "call-while-closing",
+    "bad-chunk",
+    "surrogate",
+]
 
 
 def build_agents(gates: list[asyncio.Event]):
@@ -86,7 +98,9 @@ def build_agents(gates: list[asyncio.Event]):
 
 schedule = st.lists(
     st.tuples(st.sampled_from(BEHAVIOURS), st.one_of(st.none(), st.integers(0, 6)), st.booleans()),
-    min_size=1, max_size=5)
+    min_size=1,
+    max_size=5,
+)
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -42,8 +42,7 @@ def test_sigkill_mid_way_loses_nothing_reported(tmp_path):
     path = tmp_path / "kill.sqlite"
     errors = tmp_path / "child.stderr"
     with open(errors, "wb") as err:
-        proc = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], stdout=subprocess.PIPE, stderr=err,
-                                text=True)
+        proc = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], stdout=subprocess.PIPE, stderr=err, text=True)
     reported: list[str] = []
     try:
         for line in proc.stdout:  # blocks until the child has reported the next post

@@ -54,6 +54,7 @@ def ids(messages) -> list[str]:
 
 # -- the behaviour suite ------------------------------------------------------------------------------------------
 
+
 def test_post_get_contains_len_iter(f):
     assert len(f) == 0 and list(f) == [] and f.roots() == []
     a = f.post("a")
@@ -173,8 +174,13 @@ def test_foreign_messages_are_values(f):
     a = other.post("from elsewhere")
     b = other.post("child elsewhere", parent=a)
     c = other.post("grandchild elsewhere", parent=b)
-    for call in (lambda: f.post("x", parent=b), lambda: f.post("x", reply_to=b), lambda: f.add(b),
-                 lambda: f.forward(b, to=None), lambda: f.forward(f.post("here"), to=b)):
+    for call in (
+        lambda: f.post("x", parent=b),
+        lambda: f.post("x", reply_to=b),
+        lambda: f.add(b),
+        lambda: f.forward(b, to=None),
+        lambda: f.forward(f.post("here"), to=b),
+    ):
         with pytest.raises(af.MessageNotFound) as ei:  # b's parent is not here
             call()
         assert a.id in str(ei.value)
@@ -226,7 +232,7 @@ def test_bad_input_leaves_forum_unchanged(f):
 
 
 def test_verify_passes_on_a_good_store(f):
-    root = f.post("root", metadata={"f": 0.5, "\U0001F600": [1, None]})
+    root = f.post("root", metadata={"f": 0.5, "\U0001f600": [1, None]})
     kids = chain(f, 5, parent=root)
     f.forward(kids[2], to=root)
     f.post("reply", parent=kids[0], reply_to=kids[4])
@@ -254,10 +260,22 @@ def test_closed_forum_raises_usage_error(f):
     a = f.post("x")
     asyncio.run(f.aclose())
     assert f.closed
-    calls = [lambda: f.post("x"), lambda: f.get(a.id), lambda: len(f), lambda: list(f), lambda: a.id in f,
-             lambda: f.history(a), lambda: f.children(a), lambda: f.roots(), lambda: f.forward(a, to=None),
-             lambda: f.verify(), lambda: f.to_graphviz(), lambda: f.export_jsonl("never.jsonl"),
-             lambda: f.import_jsonl("never.jsonl"), lambda: f.add(a)]
+    calls = [
+        lambda: f.post("x"),
+        lambda: f.get(a.id),
+        lambda: len(f),
+        lambda: list(f),
+        lambda: a.id in f,
+        lambda: f.history(a),
+        lambda: f.children(a),
+        lambda: f.roots(),
+        lambda: f.forward(a, to=None),
+        lambda: f.verify(),
+        lambda: f.to_graphviz(),
+        lambda: f.export_jsonl("never.jsonl"),
+        lambda: f.import_jsonl("never.jsonl"),
+        lambda: f.add(a),
+    ]
     for call in calls:
         with pytest.raises(af.UsageError, match="closed"):
             call()
@@ -266,14 +284,23 @@ def test_closed_forum_raises_usage_error(f):
 
 # -- JSONL --------------------------------------------------------------------------------------------------------
 
+
 def build_tree(forum: af.Forum) -> list[af.Message]:
     root = forum.post("root")
     kids = [forum.post(f"k{i}", parent=root, sender=f"agent{i}") for i in (2, 0, 1)]
     fwd = forum.forward(kids[0], to=kids[2])
     rep = forum.post("reply", parent=kids[1], reply_to=kids[0], metadata={"x": [1, {"y": 2.5}], "\u00e9": "\u4e16"})
-    err = forum.add(af.Message("ValueError: boom", kind="error", sender="agent0", status="failed",
-                               parent_id=rep.id, metadata={"error_type": "builtins.ValueError"}))
-    other = forum.post("second root \U0001F600\n\"quoted\"")
+    err = forum.add(
+        af.Message(
+            "ValueError: boom",
+            kind="error",
+            sender="agent0",
+            status="failed",
+            parent_id=rep.id,
+            metadata={"error_type": "builtins.ValueError"},
+        )
+    )
+    other = forum.post('second root \U0001f600\n"quoted"')
     return [root, *kids, fwd, rep, err, other]
 
 
@@ -285,8 +312,9 @@ def test_jsonl_round_trip(f, tmp_path, target):
     raw = path.read_bytes()
     assert raw.endswith(b"\n") and raw.count(b"\n") == 8
     lines = [json.loads(line) for line in raw.decode("utf-8").splitlines()]
-    assert [list(d) for d in lines] == [["id", "kind", "content", "sender", "parent_id", "reply_to_id",
-                                         "original_id", "status", "metadata"]] * 8
+    assert [list(d) for d in lines] == [
+        ["id", "kind", "content", "sender", "parent_id", "reply_to_id", "original_id", "status", "metadata"]
+    ] * 8
     seen: set[str] = set()
     for d in lines:  # parents and originals come first
         for key in ("parent_id", "reply_to_id", "original_id"):
@@ -329,8 +357,9 @@ def corrupt_variants(lines: list[str]) -> dict[str, tuple[list[str], int]]:
     }
 
 
-@pytest.mark.parametrize("variant", list(corrupt_variants([json.dumps(af.Message(str(i)).to_dict())
-                                                           for i in range(5)])))
+@pytest.mark.parametrize(
+    "variant", list(corrupt_variants([json.dumps(af.Message(str(i)).to_dict()) for i in range(5)]))
+)
 def test_corrupt_import_names_the_line_and_stores_nothing(f, tmp_path, variant):
     src = af.Forum()
     chain(src, 5)
@@ -351,6 +380,7 @@ def test_corrupt_import_names_the_line_and_stores_nothing(f, tmp_path, variant):
 
 # -- graphviz ------------------------------------------------------------------------------------------------------
 
+
 def test_graphviz_export(f):
     a = f.post('q " b \\ n\nx <b>bold</b> & end')
     b = f.post("<i>answer</i>", parent=a, sender="<bot>")  # "<...>": an HTML-like label unless escaped
@@ -362,7 +392,7 @@ def test_graphviz_export(f):
     # quotes and backslashes escaped, the newline folded into the one-line snippet, "<b>" kept as text
     assert 'label="user\\nq \\" b \\\\ n x <b>bold</b> & end"' in src
     assert 'label="<bot>\\n<i>answer</i>"' in src and "label=<" not in src
-    assert f"{a.id[:12]}" in src and f'tooltip={b.id}' in src.replace('"', "")
+    assert f"{a.id[:12]}" in src and f"tooltip={b.id}" in src.replace('"', "")
     edges = [line.strip().replace('"', "") for line in src.splitlines() if "->" in line]  # ids: quoted or not
     assert len(edges) == 5  # a->b, b->fwd, b->rep (tree) + original->fwd, rep->a (dashed / dotted)
     fwd_edge = [e for e in edges if e.startswith(f"{a.id[:12]} -> {fwd.id[:12]}")]
@@ -382,6 +412,7 @@ def test_graphviz_long_text_is_truncated(f):
 
 
 # -- integrity and SQLite files ---------------------------------------------------------------------------------------
+
 
 def tamper(path, sql: str, *args) -> None:
     con = sqlite3.connect(path)
@@ -463,8 +494,18 @@ def test_sqlite_file_has_the_documented_schema(tmp_path):
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"meta", "messages", "cache"} <= tables
     cols = [r[1] for r in con.execute("PRAGMA table_info(messages)")]
-    assert cols == ["seq", "id", "kind", "content", "sender", "parent_id", "reply_to_id", "original_id", "status",
-                    "metadata"]
+    assert cols == [
+        "seq",
+        "id",
+        "kind",
+        "content",
+        "sender",
+        "parent_id",
+        "reply_to_id",
+        "original_id",
+        "status",
+        "metadata",
+    ]
     row = con.execute("SELECT id, content, metadata FROM messages").fetchone()
     assert row == (m.id, "x", '{"a":[0.5],"b":1}')  # metadata as its canonical JSON
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -17,8 +17,7 @@ import pytest
 
 import agentforum_nb as af
 from agentforum_nb.messages import EMPTY_METADATA, rebuild
-from agentforum_nb.store import MemoryStore, SQLiteStore
-from agentforum_nb.store import walk_history
+from agentforum_nb.store import MemoryStore, SQLiteStore, walk_history
 
 try:
     FORK = multiprocessing.get_context("fork")
@@ -56,7 +55,7 @@ def in_thread(fn, timeout: float = 60.0):
     def target():
         try:
             box["value"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test
+        except BaseException as exc:
             box["error"] = exc
 
     t = threading.Thread(target=target, daemon=True)
@@ -81,7 +80,7 @@ def _create_and_post(directory: str, barrier, index: int, results) -> None:
             forum = af.Forum(SQLiteStore(os.path.join(directory, f"race{r}.sqlite")))
             ids.append([forum.post(f"process {index} message {i}", sender=f"p{index}").id for i in range(5)])
             forum.store.close()
-        except BaseException as exc:  # noqa: BLE001 - reported to the parent
+        except BaseException as exc:
             failures.append(f"round {r}: {type(exc).__name__}: {exc}")
             ids.append([])
     results.put((index, failures, ids))
@@ -115,6 +114,7 @@ def test_eight_processes_create_one_new_file_at_once(tmp_path):
 
 # -- 2. tampered rows -------------------------------------------------------------------------------------------------
 
+
 def build(path) -> tuple[af.Message, af.Message, af.Message]:
     """root <- a <- b, plus a cache entry; the file is closed afterwards."""
     forum = af.Forum(path)
@@ -136,8 +136,10 @@ TAMPERS = {
     "content is a blob": ("UPDATE messages SET content = X'6576696c' WHERE id = ?", "content"),
     "content is not UTF-8": ("UPDATE messages SET content = CAST(X'61ff62' AS TEXT) WHERE id = ?", "UTF-8"),
     "content changed (id mismatch)": ("UPDATE messages SET content = 'evil' WHERE id = ?", "does not match"),
-    "metadata changed (id mismatch)": ("""UPDATE messages SET metadata = '{"k":[1,3]}' WHERE id = ?""",
-                                       "does not match"),
+    "metadata changed (id mismatch)": (
+        """UPDATE messages SET metadata = '{"k":[1,3]}' WHERE id = ?""",
+        "does not match",
+    ),
     "reply_to changed (id mismatch)": ("UPDATE messages SET reply_to_id = parent_id WHERE id = ?", "does not match"),
 }
 
@@ -232,7 +234,10 @@ def test_changed_id_column(tmp_path):
     with pytest.raises(KeyError):  # b's parent is gone (the forum reports a broken branch)
         store.history(b.id)
     assert [(mid, type(v).__name__) for mid, v in store.scan()] == [
-        (root.id, "Message"), (fake, "IntegrityError"), (b.id, "Message")]
+        (root.id, "Message"),
+        (fake, "IntegrityError"),
+        (b.id, "Message"),
+    ]
     store.close()
     forum = af.Forum(path)
     assert forum.post("a", parent=root, metadata={"k": [1, 2]}) == a  # stored again (a new row)
@@ -262,6 +267,7 @@ def test_deleted_and_restored_row_relinks_its_children(tmp_path):
 
 
 # -- parent cycles ----------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("shape", ["two rows", "four rows", "self"])
 def test_sqlite_history_of_a_parent_cycle_raises(tmp_path, shape):
@@ -318,6 +324,7 @@ def test_memory_scan():
 
 
 # -- 3. read-only files ---------------------------------------------------------------------------------------------
+
 
 def filled(path) -> list[af.Message]:
     forum = af.Forum(path)
@@ -402,7 +409,7 @@ def _as_unprivileged(queue, fn, args) -> None:
             os.setgid(NOBODY)
             os.setuid(NOBODY)
         queue.put(("ok", fn(*args)))
-    except BaseException as exc:  # noqa: BLE001 - reported to the parent
+    except BaseException as exc:
         queue.put((type(exc).__name__, str(exc)))
 
 
@@ -490,6 +497,7 @@ def test_file_in_read_only_directory(shared_dir):
 
 
 # -- 4. the bounded message cache -----------------------------------------------------------------------------------
+
 
 def test_message_cache_is_bounded_by_bytes_and_forgets_the_oldest(tmp_path):
     path = tmp_path / "m.sqlite"
@@ -594,13 +602,16 @@ def write_v1_file(path) -> tuple[list[af.Message], af.Message]:
     con = sqlite3.connect(path, isolation_level=None)
     con.execute("PRAGMA journal_mode=WAL")
     con.executescript(V1_SCHEMA)
-    con.execute("INSERT INTO meta VALUES ('application', 'agentforum_nb'), ('schema_version', '1'), "
-                "('message_format', 'agentforum-message 1')")
+    con.execute(
+        "INSERT INTO meta VALUES ('application', 'agentforum_nb'), ('schema_version', '1'), "
+        "('message_format', 'agentforum-message 1')"
+    )
     for m in [*msgs[:15], side, *msgs[15:]]:
-        con.execute("INSERT INTO messages (id, kind, content, sender, parent_id, reply_to_id, original_id, status, "
-                    "metadata) VALUES (?,?,?,?,?,?,?,?,?)",
-                    (m.id, m.kind, m.content, m.sender, m.parent_id, m.reply_to_id, m.original_id, m.status,
-                     m.metadata_json()))
+        con.execute(
+            "INSERT INTO messages (id, kind, content, sender, parent_id, reply_to_id, original_id, status, "
+            "metadata) VALUES (?,?,?,?,?,?,?,?,?)",
+            (m.id, m.kind, m.content, m.sender, m.parent_id, m.reply_to_id, m.original_id, m.status, m.metadata_json()),
+        )
     con.execute("INSERT INTO cache VALUES (?, ?, ?)", ("c" * 64, "bot", json.dumps([side.id])))
     con.close()
     return msgs, side
@@ -626,8 +637,18 @@ def test_v1_file_is_upgraded_in_place(tmp_path):
     cols = [r[1] for r in con.execute("PRAGMA table_info(messages)")]
     meta = dict(con.execute("SELECT key, value FROM meta"))
     con.close()
-    assert cols == ["seq", "id", "kind", "content", "sender", "parent_id", "reply_to_id", "original_id", "status",
-                    "metadata"]
+    assert cols == [
+        "seq",
+        "id",
+        "kind",
+        "content",
+        "sender",
+        "parent_id",
+        "reply_to_id",
+        "original_id",
+        "status",
+        "metadata",
+    ]
     assert meta == {"application": "agentforum_nb", "schema_version": "1", "message_format": "agentforum-message 1"}
     assert store.history(msgs[-1].id) == msgs and store.cache_get("c" * 64) == (side.id,)
     store.close()
@@ -652,8 +673,18 @@ def test_v1_file_opened_read_only_is_not_upgraded_and_still_checked(tmp_path):
     msgs, side = write_v1_file(path)
     tamper(path, "UPDATE messages SET content = 'evil' WHERE id = ?", msgs[7].id)
     store = SQLiteStore(path, readonly=True)
-    assert objects(path) == (0, {"meta", "messages", "messages_by_parent", "cache", "sqlite_autoindex_meta_1",
-                                 "sqlite_autoindex_messages_1", "sqlite_autoindex_cache_1"})
+    assert objects(path) == (
+        0,
+        {
+            "meta",
+            "messages",
+            "messages_by_parent",
+            "cache",
+            "sqlite_autoindex_meta_1",
+            "sqlite_autoindex_messages_1",
+            "sqlite_autoindex_cache_1",
+        },
+    )
     assert store.history(msgs[6].id) == msgs[:7]
     with pytest.raises(af.IntegrityError, match=msgs[7].id):  # without the suspect table every row is re-hashed
         store.history(msgs[-1].id)

@@ -103,16 +103,18 @@ async def test_nesting_depth(forum, gate, depth):
         agent = passthrough(agent, f"level{d}")
     seq = agent.quick_call("deep", forum=forum)
     received = []
+    two = asyncio.Event()
 
     async def consume():
         async for p in seq:
             async for t in p:
                 received.append(t)
+                if len(received) == 2:
+                    two.set()
 
     task = asyncio.create_task(consume())
     await g.paused.wait()
-    while len(received) < 2:  # both tokens are already produced; let the consumer pick them up
-        await asyncio.sleep(0)
+    await two.wait()  # both tokens reached the consumer while the leaf is paused after them
     assert received == ["w0 ", "w1 "]
     g.release.set()
     await task

@@ -58,9 +58,21 @@ async def test_select_checkout_and_details(forum):
     frontend(w, {"kind": "checkout", "id": a.id})
     assert w.head_id == a.id and w.head == a
     frontend(w, {"kind": "get-message", "id": a.id, "request_id": 7})
-    assert sent[-1] == {"kind": "message", "request_id": 7, "message": {
-        "id": a.id, "parent_id": None, "reply_to_id": None, "original_id": None, "kind": "message",
-        "sender": "user", "status": "complete", "content": "a", "metadata": {}}}
+    assert sent[-1] == {
+        "kind": "message",
+        "request_id": 7,
+        "message": {
+            "id": a.id,
+            "parent_id": None,
+            "reply_to_id": None,
+            "original_id": None,
+            "kind": "message",
+            "sender": "user",
+            "status": "complete",
+            "content": "a",
+            "metadata": {},
+        },
+    }
     w.close()
 
 
@@ -103,10 +115,16 @@ async def test_bad_frontend_messages_are_reported_not_raised(forum):
     w = TreeView(forum, agents=[])
     record(w)
     before = len(forum)
-    for bad in [{"kind": "checkout", "id": "f" * 64}, {"kind": "checkout", "id": 12}, {"nokind": 1},
-                {"kind": "explode"}, {"kind": "branch", "id": a.id, "text": ""},
-                {"kind": "branch", "id": a.id, "text": "x", "agent": "ghost"}, "not a dict",
-                {"kind": "regenerate", "id": a.id}]:
+    for bad in [
+        {"kind": "checkout", "id": "f" * 64},
+        {"kind": "checkout", "id": 12},
+        {"nokind": 1},
+        {"kind": "explode"},
+        {"kind": "branch", "id": a.id, "text": ""},
+        {"kind": "branch", "id": a.id, "text": "x", "agent": "ghost"},
+        "not a dict",
+        {"kind": "regenerate", "id": a.id},
+    ]:
         w.error = ""
         frontend(w, bad)
         assert w.error, bad
@@ -161,6 +179,7 @@ async def test_updates_are_batched(forum):
             for _ in range(300):
                 await asyncio.sleep(0)
                 yield "x"
+
         ctx.respond(toks())
 
     agent = af.Agent(many, name="many", cache=False)
@@ -216,8 +235,10 @@ def test_notebook_layer_is_separate():
     import subprocess
     import sys
 
-    code = ("import sys, agentforum_nb as af; af.Forum().post('x'); "
-            "assert 'ipywidgets' not in sys.modules and 'anywidget' not in sys.modules; print('ok')")
+    code = (
+        "import sys, agentforum_nb as af; af.Forum().post('x'); "
+        "assert 'ipywidgets' not in sys.modules and 'anywidget' not in sys.modules; print('ok')"
+    )
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "ok"
 
 
@@ -246,8 +267,9 @@ async def test_chat_view_sends_whole_texts(forum):
 
 def browser_update(widget, state):
     """Deliver a trait update as the browser would."""
-    widget.comm.handle_msg({"content": {"data": {"method": "update", "state": state, "buffer_paths": []}},
-                            "buffers": []})
+    widget.comm.handle_msg(
+        {"content": {"data": {"method": "update", "state": state, "buffer_paths": []}}, "buffers": []}
+    )
 
 
 async def test_browser_trait_updates_are_validated(forum):

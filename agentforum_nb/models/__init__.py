@@ -9,5 +9,13 @@ from .base import Model, ModelAgent, ModelRequest
 from .function import FunctionModel, function_agent
 from .scripted import ScriptedModel, scripted_agent, split_tokens
 
-__all__ = ["Model", "ModelAgent", "ModelRequest", "ScriptedModel", "FunctionModel", "scripted_agent",
-           "function_agent", "split_tokens"]
+__all__ = [
+    "FunctionModel",
+    "Model",
+    "ModelAgent",
+    "ModelRequest",
+    "ScriptedModel",
+    "function_agent",
+    "scripted_agent",
+    "split_tokens",
+]

@@ -18,7 +18,7 @@ from ..calls import Context
 from ..errors import UsageError
 from ..messages import Message
 
-__all__ = ["Model", "ModelRequest", "ModelAgent"]
+__all__ = ["Model", "ModelAgent", "ModelRequest"]
 
 
 @dataclass(frozen=True)
@@ -62,5 +62,7 @@ class ModelAgent(Agent):
         super().__init__(answer, name=name, cache=cache, version=version or model.fingerprint)
 
     def __repr__(self) -> str:
-        return (f"<ModelAgent {self.name!r} {type(self.backend).__name__} version={self.version!r}"
-                f"{'' if self.cache else ' cache=False'}>")
+        return (
+            f"<ModelAgent {self.name!r} {type(self.backend).__name__} version={self.version!r}"
+            f"{'' if self.cache else ' cache=False'}>"
+        )

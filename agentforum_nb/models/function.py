@@ -55,7 +55,6 @@ class FunctionModel:
         return ModelAgent(self, name=name, cache=cache, version=version)
 
 
-def function_agent(name: str, fn: Callable[..., Any], *, cache: bool = True,
-                   version: str | None = None) -> ModelAgent:
+def function_agent(name: str, fn: Callable[..., Any], *, cache: bool = True, version: str | None = None) -> ModelAgent:
     """One line: an agent whose replies come from ``fn(messages, **kwargs)`` (see :class:`FunctionModel`)."""
     return FunctionModel(fn).agent(name, cache=cache, version=version)

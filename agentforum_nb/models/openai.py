@@ -28,7 +28,7 @@ from ..errors import InvalidMessageError, UsageError
 from ..messages import Message
 from .base import ModelAgent, ModelRequest
 
-__all__ = ["OpenAIModel", "LLMAgent", "llm", "to_chat_messages"]
+__all__ = ["LLMAgent", "OpenAIModel", "llm", "to_chat_messages"]
 
 #: Used as the API key when only a base URL is given: local servers (vLLM, llama.cpp, Ollama) need none, but
 #: the SDK refuses to start without one.
@@ -37,8 +37,7 @@ PLACEHOLDER_KEY = "not-needed"
 _RESERVED = ("messages", "stream")  # set by the agent itself
 
 
-def to_chat_messages(history: Iterable[Message], agent_name: str,
-                     system: str | None = None) -> list[dict[str, str]]:
+def to_chat_messages(history: Iterable[Message], agent_name: str, system: str | None = None) -> list[dict[str, str]]:
     """The branch as chat-completions messages (see the module docstring for the mapping)."""
     out: list[dict[str, str]] = []
     if system:
@@ -99,8 +98,18 @@ class OpenAIModel:
     never closed.
     """
 
-    def __init__(self, *, model: str, system: str | None, base_url: str | None, api_key: str | None,
-                 defaults: dict[str, Any], client: Any, client_options: dict[str, Any], fingerprint: str) -> None:
+    def __init__(
+        self,
+        *,
+        model: str,
+        system: str | None,
+        base_url: str | None,
+        api_key: str | None,
+        defaults: dict[str, Any],
+        client: Any,
+        client_options: dict[str, Any],
+        fingerprint: str,
+    ) -> None:
         self.model = model
         self.system = system
         self.base_url = base_url
@@ -124,8 +133,9 @@ class OpenAIModel:
         chosen_system = params.pop("system", self.system)
         messages = to_chat_messages(request.history, request.agent, chosen_system)
         # errors before the first token (HTTP 4xx/5xx, connection refused) raise here: an error message
-        stream = await self.client().chat.completions.create(messages=messages, model=chosen_model, stream=True,
-                                                             **params)
+        stream = await self.client().chat.completions.create(
+            messages=messages, model=chosen_model, stream=True, **params
+        )
         return _Tokens(stream)
 
     def client(self) -> Any:
@@ -185,13 +195,26 @@ class LLMAgent(ModelAgent):
 
     def __repr__(self) -> str:
         where = f" base_url={self.base_url!r}" if self.base_url else ""
-        return (f"<LLMAgent {self.name!r} model={self.model!r}{where} version={self.version!r}"
-                f"{'' if self.cache else ' cache=False'}>")
+        return (
+            f"<LLMAgent {self.name!r} model={self.model!r}{where} version={self.version!r}"
+            f"{'' if self.cache else ' cache=False'}>"
+        )
 
 
-def llm(name: str = "assistant", *, model: str | None = None, system: str | None = None,
-        base_url: str | None = None, api_key: str | None = None, cache: bool = True, version: str | None = None,
-        client: Any = None, max_retries: int = 2, timeout: float | None = 120.0, **defaults: Any) -> LLMAgent:
+def llm(
+    name: str = "assistant",
+    *,
+    model: str | None = None,
+    system: str | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    cache: bool = True,
+    version: str | None = None,
+    client: Any = None,
+    max_retries: int = 2,
+    timeout: float | None = 120.0,
+    **defaults: Any,
+) -> LLMAgent:
     """An agent that answers with an OpenAI-compatible chat model, streaming its tokens.
 
     ``model`` defaults to ``$AGENTFORUM_MODEL``, then ``$OPENAI_MODEL``; ``base_url`` to ``$OPENAI_BASE_URL``;
@@ -214,8 +237,10 @@ def llm(name: str = "assistant", *, model: str | None = None, system: str | None
     base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
     api_key = api_key or os.environ.get("OPENAI_API_KEY") or (PLACEHOLDER_KEY if base_url else None)
     if client is None and api_key is None:
-        raise UsageError("af.llm needs an API key (api_key= or $OPENAI_API_KEY) or the base_url of a local server "
-                         "(base_url= or $OPENAI_BASE_URL)")
+        raise UsageError(
+            "af.llm needs an API key (api_key= or $OPENAI_API_KEY) or the base_url of a local server "
+            "(base_url= or $OPENAI_BASE_URL)"
+        )
     for key in _RESERVED:
         if key in defaults:
             raise UsageError(f"af.llm sets {key}= itself; remove it")
@@ -227,7 +252,14 @@ def llm(name: str = "assistant", *, model: str | None = None, system: str | None
         raise UsageError(f"af.llm options must be JSON values (they are part of its cache version): {exc}") from None
     # canonical (RFC 8785) JSON of what shapes the answers
     fingerprint = "llm:" + hashlib.sha256(metadata_json(frozen, fast).encode("utf-8")).hexdigest()[:16]
-    backend = OpenAIModel(model=model, system=system, base_url=base_url, api_key=api_key, defaults=defaults,
-                          client=client, client_options={"max_retries": max_retries, "timeout": timeout},
-                          fingerprint=fingerprint)
+    backend = OpenAIModel(
+        model=model,
+        system=system,
+        base_url=base_url,
+        api_key=api_key,
+        defaults=defaults,
+        client=client,
+        client_options={"max_retries": max_retries, "timeout": timeout},
+        fingerprint=fingerprint,
+    )
     return LLMAgent(backend, name=name, cache=cache, version=version)

@@ -38,8 +38,9 @@ class ScriptedModel:
             raise UsageError("ScriptedModel needs at least one reply")
         for r in self.replies:
             if not isinstance(r, (str, list, tuple, BaseException)):
-                raise UsageError(f"a scripted reply must be a str, a list of str tokens or an exception, "
-                                 f"not {type(r).__name__}")
+                raise UsageError(
+                    f"a scripted reply must be a str, a list of str tokens or an exception, not {type(r).__name__}"
+                )
         self.delay = delay
         self.cycle = cycle
         self.prompts: list[list[Message]] = []
@@ -56,8 +57,10 @@ class ScriptedModel:
     def next_reply(self) -> Any:
         if self._next >= len(self.replies):
             if not self.cycle:
-                raise UsageError(f"ScriptedModel ran out of replies after {len(self.replies)} call(s); "
-                                 f"give more replies or cycle=True")
+                raise UsageError(
+                    f"ScriptedModel ran out of replies after {len(self.replies)} call(s); "
+                    f"give more replies or cycle=True"
+                )
             self._next = 0
         reply = self.replies[self._next]
         self._next += 1
@@ -82,7 +85,8 @@ class ScriptedModel:
         return ModelAgent(self, name=name, cache=cache, version=version)
 
 
-def scripted_agent(name: str, replies: Iterable[Any], *, delay: float = 0.0, cycle: bool = False,
-                   cache: bool = True) -> ModelAgent:
+def scripted_agent(
+    name: str, replies: Iterable[Any], *, delay: float = 0.0, cycle: bool = False, cache: bool = True
+) -> ModelAgent:
     """One line: an agent that streams the scripted ``replies`` in order (see :class:`ScriptedModel`)."""
     return ScriptedModel(replies, delay=delay, cycle=cycle).agent(name, cache=cache)

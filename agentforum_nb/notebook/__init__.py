@@ -14,4 +14,4 @@ from .tree_view import TreeView
 
 set_display_hook(display_stream)
 
-__all__ = ["TreeView", "ChatView", "StreamView", "display_stream"]
+__all__ = ["ChatView", "StreamView", "TreeView", "display_stream"]

@@ -20,19 +20,35 @@ SNIPPET = 200
 
 
 def node_of(m: Message, full_text: bool = False) -> dict[str, Any]:
-    node = {"id": m.id, "parent": m.parent_id, "sender": m.sender, "colour": sender_colour(m.sender),
-            "kind": m.kind, "status": m.status,
-            "snippet": m.content[:SNIPPET], "n_chars": len(m.content), "reply_to": m.reply_to_id,
-            "original": m.original_id}
+    node = {
+        "id": m.id,
+        "parent": m.parent_id,
+        "sender": m.sender,
+        "colour": sender_colour(m.sender),
+        "kind": m.kind,
+        "status": m.status,
+        "snippet": m.content[:SNIPPET],
+        "n_chars": len(m.content),
+        "reply_to": m.reply_to_id,
+        "original": m.original_id,
+    }
     if full_text:
         node["text"] = m.content
     return node
 
 
 def full_message(m: Message) -> dict[str, Any]:
-    return {"id": m.id, "parent_id": m.parent_id, "reply_to_id": m.reply_to_id, "original_id": m.original_id,
-            "kind": m.kind, "sender": m.sender, "status": m.status, "content": m.content,
-            "metadata": m.fields()["metadata"]}
+    return {
+        "id": m.id,
+        "parent_id": m.parent_id,
+        "reply_to_id": m.reply_to_id,
+        "original_id": m.original_id,
+        "kind": m.kind,
+        "sender": m.sender,
+        "status": m.status,
+        "content": m.content,
+        "metadata": m.fields()["metadata"],
+    }
 
 
 class TreeTracker:
@@ -42,9 +58,15 @@ class TreeTracker:
     are shown when their parent is shown.
     """
 
-    def __init__(self, forum: Forum, include: Callable[[Message], bool] | None = None,
-                 on_change: Callable[[], None] | None = None, *, accept_roots: bool = True,
-                 full_text: bool = False) -> None:
+    def __init__(
+        self,
+        forum: Forum,
+        include: Callable[[Message], bool] | None = None,
+        on_change: Callable[[], None] | None = None,
+        *,
+        accept_roots: bool = True,
+        full_text: bool = False,
+    ) -> None:
         self.forum = forum
         self.full_text = full_text  # nodes carry their whole text (a transcript), not only a snippet
         self.include = include or (lambda m: True)
@@ -77,8 +99,9 @@ class TreeTracker:
             self.pending[h.key] = h
             text = h.promise.text
             self.sent_len[h.key] = len(text)
-            self._new_streams.append({"key": h.key, "parent": h.parent, "sender": h.sender,
-                                      "colour": sender_colour(h.sender), "text": text})
+            self._new_streams.append(
+                {"key": h.key, "parent": h.parent, "sender": h.sender, "colour": sender_colour(h.sender), "text": text}
+            )
         elif ev.kind == "message":
             m = ev.message
             h = ev.stream
@@ -126,8 +149,9 @@ class TreeTracker:
                 continue
             text = h.promise.text
             self.sent_len[key] = len(text)
-            streams.append({"key": key, "parent": h.parent, "sender": h.sender, "colour": sender_colour(h.sender),
-                            "text": text})
+            streams.append(
+                {"key": key, "parent": h.parent, "sender": h.sender, "colour": sender_colour(h.sender), "text": text}
+            )
         self._new_nodes, self._new_streams, self._resolved, self._ended = [], [], [], []
         return {"kind": "snapshot", "nodes": nodes, "streams": streams}
 
@@ -146,8 +170,14 @@ class TreeTracker:
         text = self._text_out_all()
         if not (self._new_nodes or self._new_streams or self._resolved or self._ended or text):
             return None
-        out = {"kind": "delta", "nodes": self._new_nodes, "streams": self._new_streams, "text": text,
-               "resolved": self._resolved, "ended": self._ended}
+        out = {
+            "kind": "delta",
+            "nodes": self._new_nodes,
+            "streams": self._new_streams,
+            "text": text,
+            "resolved": self._resolved,
+            "ended": self._ended,
+        }
         self._new_nodes, self._new_streams, self._resolved, self._ended = [], [], [], []
         return out
 

@@ -15,7 +15,7 @@ from ..forum import Forum
 from ..messages import Message, is_message_id
 from ._tracker import TreeTracker, full_message
 
-__all__ = ["LiveWidget", "esm", "resolve_ref", "STATIC", "FLUSH_INTERVAL", "MAX_TEXT"]
+__all__ = ["FLUSH_INTERVAL", "MAX_TEXT", "STATIC", "LiveWidget", "esm", "resolve_ref"]
 
 log = logging.getLogger("agentforum_nb")
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -125,7 +125,7 @@ class LiveWidget(anywidget.AnyWidget):
             handler(content)
         except AgentForumError as exc:
             self._report(str(exc))
-        except Exception as exc:  # noqa: BLE001 - a widget callback must never break the kernel
+        except Exception as exc:
             log.exception("agentforum_nb widget callback failed")
             self._report(f"{type(exc).__name__}: {exc}")
 
@@ -169,5 +169,3 @@ def resolve_ref(forum: Forum, value: Any) -> str:
     if msg is None:
         raise UsageError(f"head must be a Message, a message id or a finished promise/sequence, not {value!r:.80}")
     return msg.id
-
-

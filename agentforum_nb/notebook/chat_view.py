@@ -33,8 +33,9 @@ class ChatView(LiveWidget):
         super().__init__(head_id=resolve_ref(forum, head))
         self._branch: set[str] = set()
         self._unfollow = forum.subscribe(self._follow)  # before the tracker: it sees the moved head
-        self._start_tracking(forum, TreeTracker(forum, self._include, self._changed, accept_roots=False,
-                                                full_text=True))
+        self._start_tracking(
+            forum, TreeTracker(forum, self._include, self._changed, accept_roots=False, full_text=True)
+        )
         self._reset_branch()
         if self._tree is not None:
             self._tree.observe(self._tree_head_changed, names="head_id")

@@ -76,4 +76,4 @@ def display_stream(obj: MessagePromise | MessageSequence) -> Any:
     return data
 
 
-__all__ = ["ChatView", "StreamView", "display_stream"]
+__all__ = ["StreamView", "display_stream"]

@@ -8,13 +8,13 @@ import traitlets as t
 
 from ..agents import Agent
 from ..calls import running_calls
-from ..forum import default_forum
 from ..errors import UsageError
-from ..forum import Forum, ForumEvent
+from ..forum import Forum, ForumEvent, default_forum
 from ..messages import Message
 from ..streams import MessageSequence
 from ._tracker import TreeTracker
-from ._widget import STATIC, MAX_TEXT, LiveWidget, esm, resolve_ref
+from ._widget import MAX_TEXT, STATIC, LiveWidget, esm, resolve_ref
+
 
 class TreeView(LiveWidget):
     """The forum (or the subtree under ``root``) as a live graph.
@@ -36,8 +36,16 @@ class TreeView(LiveWidget):
     layout = t.Unicode("tidy").tag(sync=True)
     budget = t.Int(2000).tag(sync=True)
 
-    def __init__(self, forum: Forum | None = None, *, agents: Any = (), root: Any = None, head: Any = None,
-                 layout: str = "tidy", budget: int = 2000) -> None:
+    def __init__(
+        self,
+        forum: Forum | None = None,
+        *,
+        agents: Any = (),
+        root: Any = None,
+        head: Any = None,
+        layout: str = "tidy",
+        budget: int = 2000,
+    ) -> None:
         forum = forum if forum is not None else default_forum()
         agent_list = [agents] if isinstance(agents, Agent) else list(agents)
         for a in agent_list:
@@ -46,8 +54,13 @@ class TreeView(LiveWidget):
         if layout not in ("tidy", "graphviz"):
             raise UsageError(f"layout must be 'tidy' or 'graphviz', not {layout!r}")
         root_id = resolve_ref(forum, root)
-        super().__init__(agents=[a.name for a in agent_list], root_id=root_id, layout=layout, budget=budget,
-                         head_id=resolve_ref(forum, head))
+        super().__init__(
+            agents=[a.name for a in agent_list],
+            root_id=root_id,
+            layout=layout,
+            budget=budget,
+            head_id=resolve_ref(forum, head),
+        )
         self._agents: dict[str, Agent] = {a.name: a for a in agent_list}
         self._calls: list[MessageSequence] = []
         self._following = False
@@ -75,8 +88,13 @@ class TreeView(LiveWidget):
     def _follow_head(self, ev: ForumEvent) -> None:
         """After branch/regenerate, the head follows the new answer as it is stored."""
         m = ev.message
-        if self._following and ev.kind == "message" and m is not None and m.parent_id == self.head_id \
-                and m.sender != "user":
+        if (
+            self._following
+            and ev.kind == "message"
+            and m is not None
+            and m.parent_id == self.head_id
+            and m.sender != "user"
+        ):
             self.head_id = m.id
 
     # -- browser messages ---------------------------------------------------------------------------------
@@ -136,8 +154,10 @@ class TreeView(LiveWidget):
             raise UsageError(f"choose an agent: one of {', '.join(sorted(self._agents))}")
         agent = self._agents.get(name)
         if agent is None:
-            raise UsageError(f"no agent named {name!r} is attached to this TreeView "
-                             f"(agents: {', '.join(sorted(self._agents)) or 'none'})")
+            raise UsageError(
+                f"no agent named {name!r} is attached to this TreeView "
+                f"(agents: {', '.join(sorted(self._agents)) or 'none'})"
+            )
         return agent
 
     def branch(self, text: Any, *, agent: str | None = None, parent: Any = None) -> MessageSequence | None:
@@ -168,8 +188,10 @@ class TreeView(LiveWidget):
             raise UsageError("a root message has nothing to regenerate from")
         agent = self._agents.get(msg.sender)
         if agent is None:
-            raise UsageError(f"cannot regenerate: {msg.sender!r} is not one of this TreeView's agents "
-                             f"({', '.join(sorted(self._agents)) or 'none'})")
+            raise UsageError(
+                f"cannot regenerate: {msg.sender!r} is not one of this TreeView's agents "
+                f"({', '.join(sorted(self._agents)) or 'none'})"
+            )
         parent = self.forum.get(msg.parent_id)
         self.head_id = parent.id
         self._following = True  # before the call: an agent that answers at once is followed too
@@ -194,4 +216,3 @@ class TreeView(LiveWidget):
     def _remember(self, seq: MessageSequence) -> None:
         self._calls = [s for s in self._calls if not s.done()]
         self._calls.append(seq)
-

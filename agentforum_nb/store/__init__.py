@@ -9,4 +9,4 @@ from ._base import Store, walk_history
 from .memory import MemoryStore
 from .sqlite import SQLiteStore
 
-__all__ = ["Store", "MemoryStore", "SQLiteStore", "walk_history"]
+__all__ = ["MemoryStore", "SQLiteStore", "Store", "walk_history"]

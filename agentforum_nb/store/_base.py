@@ -95,14 +95,17 @@ def _cycle(message_id: str, path: list[Message]) -> IntegrityError:
     first = {}
     for i, mid in enumerate(ids):
         if mid in first:
-            loop = ids[first[mid]:i]
+            loop = ids[first[mid] : i]
             break
         first[mid] = i
     else:
         loop = ids[-1:]
         nxt = path[-1].parent_id
         if nxt in first:
-            loop = ids[first[nxt]:]
-    return IntegrityError(f"the branch of {message_id} has a parent cycle through {', '.join(loop[:5])}"
-                          f"{' ...' if len(loop) > 5 else ''} (a message cannot be its own ancestor; the stored "
-                          f"messages were tampered with)", expected=message_id)
+            loop = ids[first[nxt] :]
+    return IntegrityError(
+        f"the branch of {message_id} has a parent cycle through {', '.join(loop[:5])}"
+        f"{' ...' if len(loop) > 5 else ''} (a message cannot be its own ancestor; the stored "
+        f"messages were tampered with)",
+        expected=message_id,
+    )

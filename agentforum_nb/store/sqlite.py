@@ -37,7 +37,7 @@ from .._canonical import EMPTY, freeze_trusted
 from ..errors import IntegrityError, InvalidMessageError, UsageError
 from ..messages import Message, rebuild
 
-__all__ = ["SQLiteStore", "SCHEMA_VERSION", "LAYOUT_VERSION", "DEFAULT_CACHE_BYTES"]
+__all__ = ["DEFAULT_CACHE_BYTES", "LAYOUT_VERSION", "SCHEMA_VERSION", "SQLiteStore"]
 
 log = logging.getLogger("agentforum_nb")
 
@@ -85,8 +85,10 @@ END""",
     INSERT OR IGNORE INTO suspect (seq) VALUES (NEW.seq);
 END""",
 }
-_FILL_EDGES = ("INSERT OR REPLACE INTO edges (seq, parent_seq) "
-               "SELECT c.seq, p.seq FROM messages c JOIN messages p ON p.id = c.parent_id")
+_FILL_EDGES = (
+    "INSERT OR REPLACE INTO edges (seq, parent_seq) "
+    "SELECT c.seq, p.seq FROM messages c JOIN messages p ON p.id = c.parent_id"
+)
 _INSERT = f"INSERT OR IGNORE INTO messages ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)"
 _SUSPECT = "EXISTS (SELECT 1 FROM suspect s WHERE s.seq = m.seq)"
 # kind and status as the library's own str objects: validates them and shares one object between messages
@@ -126,8 +128,14 @@ def _utf8_bad(value: object) -> bool:
 class SQLiteStore:
     """Messages and the response cache in one SQLite file."""
 
-    def __init__(self, path: str | os.PathLike, *, synchronous: str = "NORMAL", readonly: bool = False,
-                 cache_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        synchronous: str = "NORMAL",
+        readonly: bool = False,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
+    ) -> None:
         """``synchronous="NORMAL"`` (default) survives process crashes and keeps the file consistent on power
         loss; ``"OFF"`` is about twice as fast to write and still survives process crashes, but a power loss
         or OS crash can corrupt the file (see SQLite's PRAGMA synchronous).
@@ -141,8 +149,7 @@ class SQLiteStore:
         if type(readonly) is not bool:
             raise UsageError(f"readonly must be True or False, not {readonly!r}")
         if type(cache_bytes) is not int or cache_bytes < 0:
-            raise UsageError(f"cache_bytes must be an int >= 0 (bytes of messages kept in memory), "
-                             f"not {cache_bytes!r}")
+            raise UsageError(f"cache_bytes must be an int >= 0 (bytes of messages kept in memory), not {cache_bytes!r}")
         self.synchronous = synchronous
         self.readonly = readonly
         self.cache_bytes = cache_bytes
@@ -169,30 +176,32 @@ class SQLiteStore:
         self._ins = conn.cursor()  # one cursor for every INSERT: saves creating one per post
         susp = _SUSPECT if self._edges else "1"  # without the suspect table every row is re-hashed when read
         self._sel = f"SELECT {_M_COLUMNS}, {susp} FROM messages m"
-        self._sql_batch = (f"SELECT {_M_COLUMNS}, {susp}, m.seq FROM messages m WHERE m.seq > ? AND m.seq <= ? "
-                           f"ORDER BY m.seq LIMIT {_BATCH}")
-        self._sql_chain = (
-            f"""WITH RECURSIVE chain(seq) AS (
+        self._sql_batch = (
+            f"SELECT {_M_COLUMNS}, {susp}, m.seq FROM messages m WHERE m.seq > ? AND m.seq <= ? "
+            f"ORDER BY m.seq LIMIT {_BATCH}"
+        )
+        self._sql_chain = f"""WITH RECURSIVE chain(seq) AS (
                     SELECT seq FROM messages WHERE id = ?
                     UNION ALL
                     SELECT e.parent_seq FROM chain JOIN edges e ON e.seq = chain.seq
                     LIMIT (SELECT max(seq) FROM messages) + 1)
-                SELECT {_M_COLUMNS}, {susp} FROM chain JOIN messages m ON m.seq = chain.seq""")
+                SELECT {_M_COLUMNS}, {susp} FROM chain JOIN messages m ON m.seq = chain.seq"""
         # by text id; UNION (not UNION ALL) ends at a repeated id, so a tampered parent cycle terminates
-        self._sql_chain_text = (
-            f"""WITH RECURSIVE chain(id) AS (
+        self._sql_chain_text = f"""WITH RECURSIVE chain(id) AS (
                     SELECT ?
                     UNION
                     SELECT m.parent_id FROM messages m JOIN chain ON m.id = chain.id
                     WHERE m.parent_id IS NOT NULL)
-                SELECT {_M_COLUMNS}, {susp} FROM chain JOIN messages m ON m.id = chain.id""")
+                SELECT {_M_COLUMNS}, {susp} FROM chain JOIN messages m ON m.id = chain.id"""
 
     # -- opening -------------------------------------------------------------------------------------------
     def _open_readwrite(self) -> sqlite3.Connection:
         p = self.path
         if p.exists() and not os.access(p, os.W_OK):
-            raise UsageError(f"the SQLite forum file {str(p)!r} is read-only (no write permission); open it with "
-                             f"SQLiteStore(path, readonly=True) to read it, or make it writable")
+            raise UsageError(
+                f"the SQLite forum file {str(p)!r} is read-only (no write permission); open it with "
+                f"SQLiteStore(path, readonly=True) to read it, or make it writable"
+            )
         try:
             # timeout= sets SQLite's busy timeout as the connection opens, before any statement runs
             return sqlite3.connect(str(p), isolation_level=None, check_same_thread=False, timeout=_TIMEOUT)
@@ -202,8 +211,10 @@ class SQLiteStore:
     def _open_readonly(self) -> sqlite3.Connection:
         p = self.path
         if not p.exists():
-            raise UsageError(f"cannot open {str(p)!r} read-only: the file does not exist (readonly=True opens an "
-                             f"existing forum file and never creates one)")
+            raise UsageError(
+                f"cannot open {str(p)!r} read-only: the file does not exist (readonly=True opens an "
+                f"existing forum file and never creates one)"
+            )
         if p.is_dir():
             raise UsageError(f"cannot open {str(p)!r}: it is a directory, not a forum file")
         uri = p.absolute().as_uri() + "?mode=ro"
@@ -254,11 +265,15 @@ class SQLiteStore:
             return UsageError(f"cannot open SQLite forum file {p!r} read-only: {exc}")
         reason = self._readonly_reason()
         if reason is None and code == _READONLY:
-            reason = ("SQLite cannot write it or create its -wal/-shm files next to it (a read-only file, "
-                      "directory or filesystem)")
+            reason = (
+                "SQLite cannot write it or create its -wal/-shm files next to it (a read-only file, "
+                "directory or filesystem)"
+            )
         if reason is not None:
-            return UsageError(f"cannot open SQLite forum file {p!r} for writing: {reason}; open it with "
-                              f"SQLiteStore(path, readonly=True) to read it")
+            return UsageError(
+                f"cannot open SQLite forum file {p!r} for writing: {reason}; open it with "
+                f"SQLiteStore(path, readonly=True) to read it"
+            )
         if not self.path.parent.is_dir():
             return UsageError(f"cannot open SQLite forum file {p!r}: its directory does not exist")
         return UsageError(f"cannot open SQLite forum file {p!r}: {exc}")
@@ -289,8 +304,10 @@ class SQLiteStore:
         if not tables:
             return False
         if "meta" not in tables:
-            raise IntegrityError(f"{str(self.path)!r} is a SQLite database but not an agentforum_nb forum "
-                                 f"(it has tables {sorted(tables)}); open a new file instead")
+            raise IntegrityError(
+                f"{str(self.path)!r} is a SQLite database but not an agentforum_nb forum "
+                f"(it has tables {sorted(tables)}); open a new file instead"
+            )
         row = dict(c.execute("SELECT key, value FROM meta").fetchall())
         if not row:
             return False
@@ -298,8 +315,10 @@ class SQLiteStore:
             raise IntegrityError(f"{str(self.path)!r} is not an agentforum_nb forum file")
         version = row.get("schema_version")
         if version != str(SCHEMA_VERSION):
-            raise IntegrityError(f"{str(self.path)!r} has schema version {version}; this agentforum_nb "
-                                 f"reads version {SCHEMA_VERSION} (upgrade agentforum_nb to open it)")
+            raise IntegrityError(
+                f"{str(self.path)!r} has schema version {version}; this agentforum_nb "
+                f"reads version {SCHEMA_VERSION} (upgrade agentforum_nb to open it)"
+            )
         return True
 
     @staticmethod
@@ -310,8 +329,10 @@ class SQLiteStore:
     def _init_readonly(self, c: sqlite3.Connection) -> None:
         tables, triggers = self._objects(c)
         if not self._check_meta(c, tables) or "messages" not in tables:
-            raise UsageError(f"cannot open {str(self.path)!r} read-only: it is not an initialized forum file "
-                             f"(open it for writing once to create the forum)")
+            raise UsageError(
+                f"cannot open {str(self.path)!r} read-only: it is not an initialized forum file "
+                f"(open it for writing once to create the forum)"
+            )
         version = c.execute("PRAGMA user_version").fetchone()[0]
         self._edges = version >= LAYOUT_VERSION and set(_SIDE) <= tables | triggers
 
@@ -329,8 +350,10 @@ class SQLiteStore:
             for stmt in _TABLES:
                 c.execute(stmt)
             if not self._check_meta(c, {"meta"}):
-                c.execute("INSERT INTO meta VALUES ('application', ?), ('schema_version', ?), ('message_format', ?)",
-                          (_APP_ID, str(SCHEMA_VERSION), "agentforum-message 1"))
+                c.execute(
+                    "INSERT INTO meta VALUES ('application', ?), ('schema_version', ?), ('message_format', ?)",
+                    (_APP_ID, str(SCHEMA_VERSION), "agentforum-message 1"),
+                )
             tables, triggers = self._objects(c)
             version = c.execute("PRAGMA user_version").fetchone()[0]
             if version < LAYOUT_VERSION or not set(_SIDE) <= tables | triggers:
@@ -369,7 +392,7 @@ class SQLiteStore:
                 self._remember_many(ids[:half], msgs[:half], nbytes * half // len(msgs) - _PER_MESSAGE * half)
             return
         with self._lock:
-            self._local.update(zip(ids, msgs))
+            self._local.update(zip(ids, msgs, strict=True))
             self._order.append((ids, nbytes))
             self._cached_bytes += nbytes
             if self._cached_bytes > self.cache_bytes:
@@ -430,36 +453,61 @@ class SQLiteStore:
         mid, kind, content, sender, parent_id, reply_to_id, original_id, status, meta, suspect = row[:10]
         name = mid if type(mid) is str else repr(mid)
         if type(suspect) is str:  # from _rows: text that is not UTF-8
-            raise IntegrityError(f"stored message {name} is corrupt: its {suspect[6:]} is not valid UTF-8 text",
-                                 expected=name)
+            raise IntegrityError(
+                f"stored message {name} is corrupt: its {suspect[6:]} is not valid UTF-8 text", expected=name
+            )
         k = _KIND.get(kind) if type(kind) is str else None
         st = _STATUS.get(status) if type(status) is str else None
         if meta == "{}":
             metadata = EMPTY
         elif type(meta) is not str:
-            raise IntegrityError(f"stored message {name} has corrupt metadata (not JSON text: {meta!r:.60})",
-                                 expected=name)
+            raise IntegrityError(
+                f"stored message {name} has corrupt metadata (not JSON text: {meta!r:.60})", expected=name
+            )
         else:
             try:
                 value = _META_DECODER.decode(meta)
             except ValueError as exc:
                 raise IntegrityError(f"stored message {name} has corrupt metadata ({exc})", expected=name) from None
             if type(value) is not dict:
-                raise IntegrityError(f"stored message {name} has corrupt metadata (a JSON {type(value).__name__}, "
-                                     f"not an object)", expected=name)
+                raise IntegrityError(
+                    f"stored message {name} has corrupt metadata (a JSON {type(value).__name__}, not an object)",
+                    expected=name,
+                )
             metadata = freeze_trusted(value)
-        if not suspect and k is not None and st is not None and type(content) is str and type(sender) is str \
-                and sender:
-            return rebuild(mid, k, content, sender, parent_id, reply_to_id, original_id, st, metadata,
-                           True if metadata is EMPTY else None)
+        if not suspect and k is not None and st is not None and type(content) is str and type(sender) is str and sender:
+            return rebuild(
+                mid,
+                k,
+                content,
+                sender,
+                parent_id,
+                reply_to_id,
+                original_id,
+                st,
+                metadata,
+                True if metadata is EMPTY else None,
+            )
         try:
-            fresh = Message(content, kind=kind, sender=sender, parent_id=parent_id, reply_to_id=reply_to_id,
-                            original_id=original_id, status=status, metadata=metadata)
+            fresh = Message(
+                content,
+                kind=kind,
+                sender=sender,
+                parent_id=parent_id,
+                reply_to_id=reply_to_id,
+                original_id=original_id,
+                status=status,
+                metadata=metadata,
+            )
         except (InvalidMessageError, TypeError) as exc:
             raise IntegrityError(f"stored message {name} has invalid fields: {exc}", expected=name) from None
         if fresh.id != mid:
-            raise IntegrityError(f"stored message {name} does not match its id: its fields hash to {fresh.id} "
-                                 f"(the row was changed after it was stored)", expected=name, actual=fresh.id)
+            raise IntegrityError(
+                f"stored message {name} does not match its id: its fields hash to {fresh.id} "
+                f"(the row was changed after it was stored)",
+                expected=name,
+                actual=fresh.id,
+            )
         return fresh
 
     def _decode(self, row, lenient: bool = False) -> Message:
@@ -472,8 +520,17 @@ class SQLiteStore:
             except IntegrityError as exc:
                 if not lenient or exc.actual is None or type(row[0]) is not str:
                     raise
-                return rebuild(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
-                               EMPTY if row[8] == "{}" else freeze_trusted(_META_DECODER.decode(row[8])))
+                return rebuild(
+                    row[0],
+                    row[1],
+                    row[2],
+                    row[3],
+                    row[4],
+                    row[5],
+                    row[6],
+                    row[7],
+                    EMPTY if row[8] == "{}" else freeze_trusted(_META_DECODER.decode(row[8])),
+                )
             self._remember(msg, len(msg.content) + len(row[8]))
         return msg
 
@@ -492,8 +549,15 @@ class SQLiteStore:
             if m is None:
                 k = kinds(kind)
                 st = statuses(status)
-                if suspect or meta != "{}" or k is None or st is None or type(content) is not str \
-                        or type(sender) is not str or not sender:
+                if (
+                    suspect
+                    or meta != "{}"
+                    or k is None
+                    or st is None
+                    or type(content) is not str
+                    or type(sender) is not str
+                    or not sender
+                ):
                     m = self._build(r)
                     nbytes += len(meta)
                 else:
@@ -523,7 +587,7 @@ class SQLiteStore:
             else:
                 missing.append(mid)
         for i in range(0, len(missing), 500):
-            chunk = missing[i:i + 500]
+            chunk = missing[i : i + 500]
             rows = self._rows(f"{self._sel} WHERE m.id IN ({','.join('?' * len(chunk))})", chunk)
             for r in rows:
                 out[r[0]] = self._decode(r)
@@ -580,8 +644,7 @@ class SQLiteStore:
                 yield mid, cached
 
     def children(self, message_id: str) -> list[Message]:
-        return [self._decode(r) for r in
-                self._rows(f"{self._sel} WHERE m.parent_id = ? ORDER BY m.seq", (message_id,))]
+        return [self._decode(r) for r in self._rows(f"{self._sel} WHERE m.parent_id = ? ORDER BY m.seq", (message_id,))]
 
     def roots(self) -> list[Message]:
         return [self._decode(r) for r in self._rows(f"{self._sel} WHERE m.parent_id IS NULL ORDER BY m.seq")]
@@ -601,8 +664,7 @@ class SQLiteStore:
             if mid is None:
                 break
         else:  # more steps than cached messages: the cached messages' parents form a cycle
-            raise IntegrityError(f"the branch of {message_id} has a parent cycle (through {mid})",
-                                 expected=message_id)
+            raise IntegrityError(f"the branch of {message_id} has a parent cycle (through {mid})", expected=message_id)
         if mid is not None:
             rest = self._chain(mid, message_id)
             if rest is None:
@@ -636,8 +698,11 @@ class SQLiteStore:
                     return None
                 raise KeyError(cur)
             if cur in seen:
-                raise IntegrityError(f"the branch of {start} has a parent cycle: {cur} is its own ancestor (the "
-                                     f"stored rows were changed)", expected=start)
+                raise IntegrityError(
+                    f"the branch of {start} has a parent cycle: {cur} is its own ancestor (the "
+                    f"stored rows were changed)",
+                    expected=start,
+                )
             seen.add(cur)
             chain.append(r)
             cur = r[4]
@@ -646,14 +711,24 @@ class SQLiteStore:
     # -- writing -------------------------------------------------------------------------------------------
     @staticmethod
     def _values(m: Message) -> tuple:
-        return (m.id, m.kind, m.content, m.sender, m.parent_id, m.reply_to_id, m.original_id, m.status,
-                m.metadata_json())
+        return (
+            m.id,
+            m.kind,
+            m.content,
+            m.sender,
+            m.parent_id,
+            m.reply_to_id,
+            m.original_id,
+            m.status,
+            m.metadata_json(),
+        )
 
     def _check_writable(self) -> None:
         self._check_open()
         if self.readonly:
-            raise UsageError(f"the SQLite forum {str(self.path)!r} was opened read-only (readonly=True): "
-                             f"it cannot be written")
+            raise UsageError(
+                f"the SQLite forum {str(self.path)!r} was opened read-only (readonly=True): it cannot be written"
+            )
 
     def add(self, message: Message) -> Message:
         mid = message.id
@@ -661,8 +736,17 @@ class SQLiteStore:
         existing = local.get(mid)
         if existing is not None:
             return existing
-        v = (mid, message.kind, message.content, message.sender, message.parent_id, message.reply_to_id,
-             message.original_id, message.status, message.metadata_json())
+        v = (
+            mid,
+            message.kind,
+            message.content,
+            message.sender,
+            message.parent_id,
+            message.reply_to_id,
+            message.original_id,
+            message.status,
+            message.metadata_json(),
+        )
         with self._lock:
             if self._conn is None or self.readonly:
                 if self._conn is not None:  # read-only: a stored message needs no write
@@ -691,16 +775,34 @@ class SQLiteStore:
             raise IntegrityError(f"message {message.id} was stored and then removed from the file")
         row = rows[0]
         if tuple(row[:9]) == v:  # the row holds exactly this message's fields
-            stored = rebuild(message.id, message.kind, message.content, message.sender, message.parent_id,
-                             message.reply_to_id, message.original_id, message.status, message.metadata)
+            stored = rebuild(
+                message.id,
+                message.kind,
+                message.content,
+                message.sender,
+                message.parent_id,
+                message.reply_to_id,
+                message.original_id,
+                message.status,
+                message.metadata,
+            )
         else:
             # the row was changed behind the store's back; this message (hashed or verified by the forum)
             # is what the id stands for: rewrite the row
             message.verify()
             log.warning("agentforum_nb: stored message %s… did not match its id; repaired", message.id[:12])
             self.repair(message)
-            stored = rebuild(message.id, message.kind, message.content, message.sender, message.parent_id,
-                             message.reply_to_id, message.original_id, message.status, message.metadata)
+            stored = rebuild(
+                message.id,
+                message.kind,
+                message.content,
+                message.sender,
+                message.parent_id,
+                message.reply_to_id,
+                message.original_id,
+                message.status,
+                message.metadata,
+            )
         self._local.pop(message.id, None)
         self._remember(stored, len(v[2]) + len(v[8]))
         return stored
@@ -713,11 +815,17 @@ class SQLiteStore:
             try:
                 c.execute("BEGIN IMMEDIATE")
                 try:
-                    c.execute("UPDATE messages SET kind=?, content=?, sender=?, parent_id=?, reply_to_id=?, "
-                              "original_id=?, status=?, metadata=? WHERE id=?", v[1:] + v[:1])
+                    c.execute(
+                        "UPDATE messages SET kind=?, content=?, sender=?, parent_id=?, reply_to_id=?, "
+                        "original_id=?, status=?, metadata=? WHERE id=?",
+                        v[1:] + v[:1],
+                    )
                     c.execute("DELETE FROM edges WHERE seq IN (SELECT seq FROM messages WHERE id = ?)", v[:1])
-                    c.execute("INSERT OR REPLACE INTO edges (seq, parent_seq) SELECT m.seq, p.seq FROM messages m "
-                              "JOIN messages p ON p.id = m.parent_id WHERE m.id = ?", v[:1])
+                    c.execute(
+                        "INSERT OR REPLACE INTO edges (seq, parent_seq) SELECT m.seq, p.seq FROM messages m "
+                        "JOIN messages p ON p.id = m.parent_id WHERE m.id = ?",
+                        v[:1],
+                    )
                     c.execute("DELETE FROM suspect WHERE seq IN (SELECT seq FROM messages WHERE id = ?)", v[:1])
                     c.execute("COMMIT")
                 except BaseException:
@@ -765,8 +873,10 @@ class SQLiteStore:
         return tuple(ids)
 
     def cache_put(self, key: str, response_ids: Iterable[str], *, agent: str = "") -> None:
-        self._write("INSERT OR REPLACE INTO cache (key, agent, response_ids) VALUES (?, ?, ?)",
-                    (key, agent, json.dumps(list(response_ids))))
+        self._write(
+            "INSERT OR REPLACE INTO cache (key, agent, response_ids) VALUES (?, ?, ?)",
+            (key, agent, json.dumps(list(response_ids))),
+        )
 
     def cache_delete(self, key: str) -> None:
         self._write("DELETE FROM cache WHERE key = ?", (key,))
