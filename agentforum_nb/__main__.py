@@ -14,6 +14,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import TextIO
 
 import agentforum_nb as af
 
@@ -47,7 +48,7 @@ async def panel(ctx: af.Context) -> None:
     ctx.respond(critic.quick_call(answer))
 
 
-async def stream_to_terminal(seq: af.MessageSequence, out) -> tuple[af.Message, ...]:
+async def stream_to_terminal(seq: af.MessageSequence, out: TextIO) -> tuple[af.Message, ...]:
     async for promise in seq:
         who = promise.author if promise.author == promise.sender else f"{promise.author} via {promise.sender}"
         out.write(f"\n{who:>20} │ ")
@@ -59,7 +60,7 @@ async def stream_to_terminal(seq: af.MessageSequence, out) -> tuple[af.Message, 
     return await seq
 
 
-async def demo(db: str | None, out_dir: Path, fast: bool, out=sys.stdout) -> int:
+async def demo(db: str | None, out_dir: Path, fast: bool, out: TextIO = sys.stdout) -> int:
     if fast:
         RESEARCHER.delay = CRITIC.delay = 0.0
     async with af.Forum(db) as forum:

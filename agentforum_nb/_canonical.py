@@ -23,7 +23,7 @@ import hashlib
 import json
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import rfc8785
 
@@ -56,29 +56,30 @@ _dumps_fast = json.JSONEncoder(
 ).encode
 
 
-def _readonly(self, *args, **kwargs):
+def _readonly(self: object, *args: Any, **kwargs: Any) -> NoReturn:
     raise TypeError("message metadata is read-only: build a new dict (dict(msg.metadata)) and post a new message")
 
 
-class FrozenDict(dict):
+class FrozenDict(dict[str, Any]):
     """A read-only ``dict``: JSON objects in message metadata. Mutating methods raise ``TypeError``."""
 
     __slots__ = ()
-    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _readonly  # type: ignore
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _readonly
 
-    def __hash__(self) -> int:  # frozen, so hashable like a tuple of items
+    # dict declares __hash__ = None (unhashable); a frozen dict is hashable, which no dict subtype can express
+    def __hash__(self) -> int:  # type: ignore[override]  # frozen, so hashable like a tuple of items
         return hash(tuple(sorted(self.items(), key=lambda kv: kv[0])))
 
     def __repr__(self) -> str:
         return f"FrozenDict({dict.__repr__(self)})"
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[FrozenDict], tuple[dict[str, Any]]]:
         return (FrozenDict, (dict(self),))
 
     def __copy__(self) -> FrozenDict:
         return self
 
-    def __deepcopy__(self, memo) -> FrozenDict:
+    def __deepcopy__(self, memo: dict[int, Any]) -> FrozenDict:
         return self
 
 
@@ -127,8 +128,8 @@ class _Walk:
             f"{path}: {type(v).__name__} is not a JSON value (use str, int, float, bool, None, list or dict)", key=path
         )
 
-    def mapping(self, m: Mapping, path: str, depth: int) -> FrozenDict:
-        out = {}
+    def mapping(self, m: Mapping[Any, Any], path: str, depth: int) -> FrozenDict:
+        out: dict[str, Any] = {}
         for k, v in m.items():
             if type(k) is not str:
                 raise InvalidMessageError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import warnings
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from .calls import AgentCall
 from .errors import UsageError
@@ -83,9 +83,17 @@ class Agent:
         return f"<Agent {self.name!r} version={self.version!r}{'' if self.cache else ' cache=False'}>"
 
 
+@overload
+def agent(
+    fn: Callable[..., Any], *, name: str | None = None, cache: bool = True, version: str | None = None
+) -> Agent: ...
+@overload
+def agent(
+    fn: None = None, *, name: str | None = None, cache: bool = True, version: str | None = None
+) -> Callable[[Callable[..., Any]], Agent]: ...
 def agent(
     fn: Callable[..., Any] | None = None, *, name: str | None = None, cache: bool = True, version: str | None = None
-) -> Any:
+) -> Agent | Callable[[Callable[..., Any]], Agent]:
     """Decorator: ``@af.agent`` or ``@af.agent(name=..., cache=..., version=...)``."""
     if fn is None:
         return lambda f: Agent(f, name=name, cache=cache, version=version)

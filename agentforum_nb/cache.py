@@ -24,7 +24,7 @@ from .store import Store
 __all__ = ["CHUNK_BYTES", "ResponseCache", "cache_key"]
 
 log = logging.getLogger("agentforum_nb")
-_encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_encode_str = json.encoder.encode_basestring
 #: at most this many bytes of token chunks are kept for in-process replay (oldest dropped first)
 CHUNK_BYTES = 32 * 1024 * 1024
 

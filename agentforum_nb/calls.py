@@ -215,6 +215,16 @@ _NEW, _STARTED = 0, 1
 class AgentCall:
     """A call to an agent: send requests, finish, read the responses. Returned by ``agent.call()``."""
 
+    agent: Agent
+    forum: Forum
+    kwargs: FrozenDict
+    sender: str
+    cache: bool
+    parent: _Run | None
+    scope: Scope
+    placement: Placement
+    responses: MessageSequence
+
     __slots__ = (
         "agent",
         "forum",

@@ -32,7 +32,7 @@ from typing import Any, Protocol
 from ._canonical import FrozenDict
 from .errors import AgentError, AgentForumError, CallCancelled
 from .forum import Forum, ForumEvent
-from .messages import Message
+from .messages import Kind, Message, Status
 from .placement import MESSAGE, PROMISE, SEQUENCE, TEXT, UNSET, classify
 from .streams import (
     CANCELLED,
@@ -170,6 +170,7 @@ class Chain:
         "cancelled",
         "failure",
         "finished",
+        "ending",
         "_busy",
         "_again",
     )
@@ -187,17 +188,14 @@ class Chain:
         self.cancelled = False
         self.failure: Failure | None = None
         self.finished = False
+        self.ending = False  # failing or cancelled: nothing new is added
         self._busy = False
         self._again = False
-
-    @property
-    def ending(self) -> bool:
-        return self.cancelled or self.failure is not None
 
     # -- adding ---------------------------------------------------------------------------------------------------
     def respond(self, item: Any, reply_to: Any, metadata: FrozenDict | None) -> None:
         """Add the response(s) ``item`` (already checked: see :func:`classify`)."""
-        if self.cancelled or self.failure is not None:
+        if self.ending:
             return  # the run is over; its function is being cancelled
         name = self.name
         entries = self.entries
@@ -302,6 +300,7 @@ class Chain:
     def fail_with(self, failure: Failure) -> None:
         if self.ending:
             return
+        self.ending = True
         self.failure = failure
         self.entries.clear()  # responses not exposed yet are dropped
         self._stop_streams()
@@ -313,6 +312,7 @@ class Chain:
         """The run is cancelled: stop everything; what is exposed is stored as it is (open streams cancelled)."""
         if self.finished or self.ending:
             return
+        self.ending = True
         self.cancelled = True
         self.entries.clear()
         self._stop_streams()
@@ -500,7 +500,7 @@ class Chain:
                         self.fail_with(f)
                     self._drop(slot, f)
                 continue
-            self._store_slot(slot, *fields)  # type: ignore[misc]
+            self._store_slot(slot, *fields)
 
     def _drop(self, slot: _Slot, failure: Failure) -> None:
         """Settle an exposed response that will not be stored."""
@@ -543,7 +543,13 @@ class Chain:
         )
 
     def _store_slot(
-        self, slot: _Slot, kind: str, content: str, status: str, original: Message | None, cause: BaseException | None
+        self,
+        slot: _Slot,
+        kind: Kind,
+        content: str,
+        status: Status,
+        original: Message | None,
+        cause: BaseException | None,
     ) -> None:
         forum = self.forum
         promise = slot.promise
@@ -559,14 +565,14 @@ class Chain:
                     content,
                     kind=kind,
                     sender=self.name,
-                    parent_id=self.parent,  # type: ignore[arg-type]
+                    parent_id=self.parent,
                     reply_to_id=None if reply_msg is None else reply_msg.id,
                     original_id=None if original is None else original.id,
                     status=status,
                     metadata=slot.metadata,
                 ),
                 slot.handle,
-            )  # type: ignore[arg-type]
+            )
         except AgentForumError as exc:  # it cannot be stored here (a lone surrogate, a foreign parent ...)
             text = f"{self.name}: a response could not be stored: {error_text_of(exc)}"
             failure = Failure(AgentError, text, None, exc, error_type_of(exc))

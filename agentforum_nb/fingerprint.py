@@ -153,7 +153,7 @@ def _scalar(h: Any, obj: Any, t: type) -> bool:
     return True
 
 
-class _Sink(list):
+class _Sink(list[bytes]):
     """Collects an item's encoding (for sorting); ``key()``: the bytes, or a digest of long ones."""
 
     update = list.append
@@ -165,7 +165,7 @@ class _Sink(list):
         return b"\1" + hashlib.sha256(b).digest()
 
 
-def _isoformat(x: Any) -> str:
+def _isoformat(x: datetime.date | datetime.time) -> str:
     return x.isoformat()
 
 
@@ -528,16 +528,26 @@ def _variables(fn: Any) -> list[tuple[str, str, Callable[[], Any]]]:
         params = code.co_varnames[: code.co_argcount]
         names = params[len(params) - len(defaults) :] if len(defaults) <= len(params) else ()
         for i, v in enumerate(defaults):
-            out.append(("d", str(names[i]) if names else f"#{i}", lambda v=v: v))
+            out.append(("d", str(names[i]) if names else f"#{i}", _constant(v)))
     kw = getattr(fn, "__kwdefaults__", None)
     if type(kw) is dict:
         for k, v in sorted(kw.items(), key=lambda kv: str(kv[0])):
-            out.append(("k", str(k), lambda v=v: v))
+            out.append(("k", str(k), _constant(v)))
     closure = getattr(fn, "__closure__", None)
     if type(closure) is tuple:
         for name, cell in zip(code.co_freevars, closure, strict=True):
-            out.append(("c", str(name), lambda cell=cell: cell.cell_contents))
+            out.append(("c", str(name), _cell_reader(cell)))
     return out
+
+
+def _constant(v: Any) -> Callable[[], Any]:
+    """A getter of ``v`` (binds the current value, unlike a lambda closing over a loop variable)."""
+    return lambda: v
+
+
+def _cell_reader(cell: Any) -> Callable[[], Any]:
+    """A getter of a closure cell's contents (read lazily: an empty cell raises ValueError when read)."""
+    return lambda: cell.cell_contents
 
 
 def _describe(kind: str, name: str) -> str:
@@ -572,7 +582,8 @@ def _format_path(root: str, path: Any) -> str:
 
 def _user_stacklevel() -> int:
     """The stacklevel of the first caller outside agentforum_nb, for the caller of this function."""
-    level, f = 1, sys._getframe(1)
+    level = 1
+    f: types.FrameType | None = sys._getframe(1)
     while f is not None and str(f.f_globals.get("__name__", "")).split(".")[0] == "agentforum_nb":
         f, level = f.f_back, level + 1
     return level
@@ -586,9 +597,9 @@ def _top(enc: _Encoder, h: Any, fn: Any) -> None:
     elif isinstance(fn, functools.partial):
         h.update(b"P")
         for i, a in enumerate(fn.args):
-            enc.top_variable(h, "a", f"args[{i}]", lambda a=a: a)
+            enc.top_variable(h, "a", f"args[{i}]", _constant(a))
         for k, v in sorted(fn.keywords.items()):
-            enc.top_variable(h, "w", str(k), lambda v=v: v)
+            enc.top_variable(h, "w", str(k), _constant(v))
         _top(enc, h, fn.func)
     elif isinstance(getattr(fn, "__code__", None), types.CodeType):
         enc.active[id(fn)] = len(enc.active)

@@ -118,8 +118,6 @@ class Forum:
         if self._closed:
             raise UsageError("this forum is closed (aclose() was called); open a new Forum to go on")
 
-    _check_open = check_open
-
     def service(self, kind: type[S], factory: Callable[[Forum], S]) -> S:
         """The per-forum state of a higher layer, made by ``factory(forum)`` on first use (the runtime keeps its
         running calls here). ``aclose()`` awaits each service's ``aclose()``, newest first."""
@@ -139,7 +137,7 @@ class Forum:
         self._store.close()
 
     async def __aenter__(self) -> Forum:
-        self._check_open()
+        self.check_open()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -182,24 +180,24 @@ class Forum:
     # -- reading ------------------------------------------------------------------------------------------
     def get(self, message_id: str) -> Message:
         """The message with this id; :class:`MessageNotFound` (a ``KeyError``) when unknown."""
-        self._check_open()
+        self.check_open()
         msg = self._store.get(message_id) if type(message_id) is str else None
         if msg is None:
             raise MessageNotFound(message_id)
         return msg
 
     def __contains__(self, item: object) -> bool:
-        self._check_open()
+        self.check_open()
         if isinstance(item, Message):
             item = item.id
         return type(item) is str and item in self._store
 
     def __len__(self) -> int:
-        self._check_open()
+        self.check_open()
         return len(self._store)
 
     def __iter__(self) -> Iterator[Message]:
-        self._check_open()
+        self.check_open()
         return iter(self._store)
 
     def history(self, message: MessageRef) -> list[Message]:
@@ -222,7 +220,7 @@ class Forum:
 
     def roots(self) -> list[Message]:
         """Messages with no parent, in the order they were first stored."""
-        self._check_open()
+        self.check_open()
         return self._store.roots()
 
     # -- writing ------------------------------------------------------------------------------------------
@@ -239,14 +237,15 @@ class Forum:
 
         ``sender=None`` means the agent running this code, or ``"user"`` at top level.
         """
-        self._check_open()
-        if not isinstance(content, str):
-            if isinstance(content, Message):
+        self.check_open()
+        given: object = content  # checked at run time: callers are not always type-checked
+        if not isinstance(given, str):
+            if isinstance(given, Message):
                 raise UsageError(
                     "post() takes text; to put an existing message on another branch use "
                     "forum.forward(message, to=parent)"
                 )
-            raise InvalidMessageError(f"content must be a str, not {type(content).__name__}", key="content")
+            raise InvalidMessageError(f"content must be a str, not {type(given).__name__}", key="content")
         pending: list[Message] = []  # foreign messages to adopt, stored only once the new message is valid
         parent_id = self._ref(parent, "parent", pending)
         reply_to_id = self._ref(reply_to, "reply_to", pending)
@@ -263,7 +262,7 @@ class Forum:
 
     def forward(self, message: MessageRef, *, to: MessageRef) -> Message:
         """Record ``message`` as a ``kind="forward"`` child of ``to`` (``None``: a new root)."""
-        self._check_open()
+        self.check_open()
         pending: list[Message] = []
         original = self._resolve(message, "message", pending)
         parent_id = self._ref(to, "to", pending)
@@ -284,7 +283,7 @@ class Forum:
 
         Its parent, reply target and original must be here already (else :class:`MessageNotFound`).
         """
-        self._check_open()
+        self.check_open()
         if not isinstance(message, Message):
             raise UsageError(f"add() takes a Message, not {type(message).__name__}; use post() for text")
         return self._adopt(message)
@@ -341,7 +340,7 @@ class Forum:
         return self._resolve(ref, what)
 
     def _id_of(self, ref: MessageRef, what: str) -> str:
-        self._check_open()
+        self.check_open()
         if isinstance(ref, Message):
             return ref.id
         if type(ref) is str:
@@ -380,7 +379,7 @@ class Forum:
 
         Raises :class:`IntegrityError` listing every problem (its ``problems`` attribute) if any is found.
         """
-        self._check_open()
+        self.check_open()
         problems = []
         n = 0
         scan = getattr(self._store, "scan", None)  # (id, message or the problem with its row), every row
@@ -406,12 +405,12 @@ class Forum:
         return n
 
     # -- export / import ----------------------------------------------------------------------------------
-    def export_jsonl(self, path: str | os.PathLike, *, root: MessageRef = None) -> int:
+    def export_jsonl(self, path: str | os.PathLike[str], *, root: MessageRef = None) -> int:
         """Write every message (or the subtree under ``root``) as JSON lines; returns the count.
 
         Parents, reply targets and originals come before the messages that refer to them.
         """
-        self._check_open()
+        self.check_open()
         messages = self._ordered(self._subtree(root) if root is not None else list(self._store))
         tmp = Path(str(path) + ".tmp")
         with open(tmp, "w", encoding="utf-8", newline="\n") as f:
@@ -440,13 +439,13 @@ class Forum:
             pending = deferred
         return out
 
-    def import_jsonl(self, path: str | os.PathLike) -> int:
+    def import_jsonl(self, path: str | os.PathLike[str]) -> int:
         """Import messages written by :meth:`export_jsonl`; returns how many were new.
 
         Every line is checked first (JSON, fields, id, references resolve in the file or the forum); on any bad
         line :class:`IntegrityError` names the line number and nothing from the file is stored.
         """
-        self._check_open()
+        self.check_open()
         parsed: list[tuple[int, Message]] = []
         by_id: dict[str, Message] = {}
         with open(path, "rb") as f:
@@ -509,7 +508,7 @@ class Forum:
     # -- drawing ------------------------------------------------------------------------------------------
     def tree_text(self, root: MessageRef = None, *, max_chars: int = 60) -> str:
         """The tree (or the subtree under ``root``) as indented text, one message a line."""
-        self._check_open()
+        self.check_open()
         tops = [self._resolve(root, "root")] if root is not None else self._store.roots()
         lines: list[str] = []
         stack: list[tuple[Message, str, bool, bool]] = [
@@ -531,7 +530,7 @@ class Forum:
 
     def to_graphviz(self, root: MessageRef = None, *, max_chars: int = 40) -> graphviz.Digraph:
         """The tree (or the subtree under ``root``) as a ``graphviz.Digraph`` (no Graphviz binary needed)."""
-        self._check_open()
+        self.check_open()
         from ._graphviz import build_digraph
 
         messages = self._subtree(root) if root is not None else list(self._store)

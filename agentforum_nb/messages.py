@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal, TypeGuard
 
 from ._canonical import (
     EMPTY,
@@ -32,11 +33,11 @@ STATUSES = frozenset(("complete", "cancelled", "failed"))
 _HEX = frozenset("0123456789abcdef")
 _HEADER = HEADER
 _sha256 = hashlib.sha256
-_encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_encode_str = json.encoder.encode_basestring
 _FIELD_NAMES = ("kind", "content", "sender", "parent_id", "reply_to_id", "original_id", "status", "metadata")
 
 
-def is_message_id(value: object) -> bool:
+def is_message_id(value: object) -> TypeGuard[str]:
     """True when ``value`` has the form of a message id (64 lowercase hex characters)."""
     return type(value) is str and len(value) == 64 and _HEX.issuperset(value)
 
@@ -119,6 +120,7 @@ class Message:
     original_id: str | None
     status: Status
     metadata: FrozenDict
+    _fast: bool | None  # the fast serializer applies to metadata (None: not known yet)
 
     def __new__(
         cls,
@@ -329,13 +331,13 @@ class Message:
         extra += "" if self.status == "complete" else f" {self.status}"
         return f"<Message {self.id[:8]} {self.sender}{extra}: {snippet!r}>"
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Callable[[Any], Message], tuple[dict[str, Any]]]:
         return (Message.from_dict, (self.to_dict(),))
 
     def __copy__(self) -> Message:
         return self
 
-    def __deepcopy__(self, memo) -> Message:
+    def __deepcopy__(self, memo: dict[int, Any]) -> Message:
         return self
 
 

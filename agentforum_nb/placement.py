@@ -135,7 +135,7 @@ class Placement:
         if self.last_request is not None:
             return self.last_request
         tip = self.tip
-        return None if tip is UNSET else tip  # type: ignore[no-any-return]
+        return None if tip is UNSET else tip
 
     def start(self, tip: Message | None) -> None:
         self.tip = tip
@@ -193,7 +193,7 @@ class Placement:
 
     def _tip_id(self) -> str | None:
         tip = self.tip
-        return None if tip is None or tip is UNSET else tip.id  # type: ignore[no-any-return]
+        return None if tip is None or tip is UNSET else tip.id
 
     def _placed(self, msg: Message, move: bool) -> None:
         self.requests.append(MessagePromise.resolved(msg))

@@ -109,7 +109,7 @@ def start_task(
     ``register(task)`` is called once the task exists and before its first step, so that its owner can cancel
     it from inside that step."""
     global _depth
-    if not EAGER or _depth >= _MAX_EAGER_DEPTH or loop is not _running_loop():
+    if not EAGER or _depth >= _MAX_EAGER_DEPTH:  # (``loop`` is the running loop: spawn() checked)
         task = loop.create_task(coro, context=context)
         if register is not None:
             register(task)

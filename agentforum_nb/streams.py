@@ -214,29 +214,42 @@ class MessagePromise(Signal):
     ``kind`` is ``"message"`` or ``"forward"``.
     """
 
-    __slots__ = ("sender", "kind", "author", "stream", "_message", "_failure", "__weakref__")
+    __slots__ = ("sender", "kind", "author", "_stream", "_chunks", "_message", "_failure", "__weakref__")
 
-    def __init__(self, stream: TokenStream, sender: str, kind: str = "message", author: str | None = None) -> None:
+    def __init__(
+        self, stream: TokenStream | None, sender: str, kind: str = "message", author: str | None = None
+    ) -> None:
         self._futures = self._listeners = None  # Signal's fields, set here: one call less on a hot path
         self.sender = sender
         self.kind = kind
         self.author = sender if author is None else author
-        self.stream = stream
+        self._stream = stream
+        self._chunks: tuple[str, ...] = ()  # the whole text, when there is no stream object yet
         self._message: Message | None = None
         self._failure: Failure | None = None
 
     @classmethod
     def resolved(cls, message: Message, chunks: tuple[str, ...] | None = None) -> MessagePromise:
         """A promise that is already settled with a stored message (replaying ``chunks`` when given)."""
-        stream = TokenStream(chunks if chunks else ((message.content,) if message.content else ()), DONE)
-        p = cls(stream, message.sender, message.kind)
+        p = cls(None, message.sender, message.kind)
+        p._chunks = chunks if chunks else ((message.content,) if message.content else ())
         p._message = message
         return p
 
     @classmethod
     def complete(cls, text: str, sender: str) -> MessagePromise:
         """A promise of a message whose text is all there (stored later)."""
-        return cls(TokenStream((text,) if text else (), DONE), sender)
+        p = cls(None, sender)
+        p._chunks = (text,) if text else ()
+        return p
+
+    @property
+    def stream(self) -> TokenStream:
+        """The token stream (shared by forwards of this message), made on first use for a text known whole."""
+        s = self._stream
+        if s is None:
+            s = self._stream = TokenStream(self._chunks, DONE)
+        return s
 
     def done(self) -> bool:
         """True once the message is stored (or the run failed or was cancelled)."""
@@ -261,11 +274,13 @@ class MessagePromise(Signal):
     @property
     def text(self) -> str:
         """The text streamed so far."""
-        return self.stream.text()
+        s = self._stream
+        return "".join(self._chunks) if s is None else s.text()
 
     @property
     def streaming(self) -> bool:
-        return self.stream.state is OPEN
+        s = self._stream
+        return s is not None and s.state is OPEN
 
     def result(self) -> Message:
         """The stored message now; raises if it failed, :class:`UsageError` if it is not done yet."""
@@ -292,7 +307,7 @@ class MessagePromise(Signal):
         if self._message is not None:
             return f"<MessagePromise {self._message!r}>"
         state = "failed" if self._failure is not None else "streaming"
-        text = self.stream.text()
+        text = self.text
         snippet = text if len(text) <= 30 else text[:27] + "..."
         return f"<MessagePromise {state} {self.sender}: {snippet!r}>"
 
@@ -301,8 +316,9 @@ class MessagePromise(Signal):
 
 
 def _ready(value: T) -> Generator[Any, None, T]:
+    """An awaitable's iterator that returns ``value`` at once (no coroutine object for a settled promise)."""
+    yield from ()
     return value
-    yield  # pragma: no cover - makes this a generator that returns at once
 
 
 class _TokenReader(_ChunkReader):
@@ -531,7 +547,7 @@ class _SequenceReader:
 def check_chunk(chunk: Any, what: str) -> str:
     """A streamed chunk must be a ``str`` (one rule for requests and responses: otherwise the content is invalid)."""
     if type(chunk) is str:
-        return chunk  # type: ignore[no-any-return]
+        return chunk
     if isinstance(chunk, str):
         return str.__str__(chunk)
     raise InvalidMessageError(f"{what} must yield str chunks, got {type(chunk).__name__}", key="content")

@@ -1,14 +1,16 @@
-"""Runtime benchmarks W1-W3 (issue 3), each against a raw-asyncio baseline measured in the same run.
+"""Runtime benchmarks W1-W3, each next to floors measured in the same run (not a test).
 
 W1  an innermost agent streams 20,000 tokens through D pass-through agents (D = 0, 1, 4, 16); the top-level
-    consumer iterates the tokens. Reports tokens/s and the time to first token. Targets: >= 120,000 tokens/s at
-    every D, time to first token <= 0.3 ms at D = 16.
-W2  10,000 concurrent quick_calls of an agent that responds with one short message, all gathered.
-    Targets: <= 0.35 s and <= 100 MB peak RSS for the process.
-W3  an agent responds with 10,000 messages (a chain); the caller consumes them. Target >= 50,000 messages/s,
-    and linear: 100,000 messages take no more than ~10x the time of 10,000.
+    consumer iterates the tokens. Tokens/s against a raw asyncio queue (target >= 0.9x at every D). Time to first
+    token: best of 20 fresh calls, against a raw chain of D + 1 nested tasks each awaiting the next (the hops an
+    unoptimized runtime would cost). Target at D = 16: <= 0.3 ms.
+W2  10,000 concurrent quick_calls of an agent that answers each request with one short message, all gathered.
+    Targets: <= 0.35 s, <= 100 MB peak RSS. Floors: raw asyncio (10,000 tasks gathered), and the work no
+    implementation can skip: per call two messages hashed and stored, one cache key hashed, one task.
+W3  an agent responds with N messages (a chain); the caller consumes them. Target >= 100,000 messages/s, and
+    100,000 messages <= 10x the time of 10,000. Floor: N messages hashed and stored in a chain.
 
-Every workload runs in its own subprocess so peak RSS is its own. Usage:
+Every workload runs in its own subprocess (best of --repeat), so peak RSS is its own. Usage:
     python benchmarks/bench_runtime.py            # markdown table
     python benchmarks/bench_runtime.py --json
 """
@@ -25,6 +27,7 @@ import sys
 import time
 
 import agentforum_nb as af
+from agentforum_nb.cache import cache_key
 
 TOKENS = 20_000
 
@@ -39,30 +42,7 @@ async def token_source(n: int):
         yield "tok "
 
 
-async def w1_baseline(n: int = TOKENS) -> dict:
-    q: asyncio.Queue = asyncio.Queue()
-
-    async def produce():
-        async for t in token_source(n):
-            q.put_nowait(t)
-        q.put_nowait(None)
-
-    t0 = time.perf_counter()
-    task = asyncio.create_task(produce())
-    first = None
-    count = 0
-    while await q.get() is not None:
-        if first is None:
-            first = time.perf_counter() - t0
-        count += 1
-    dt = time.perf_counter() - t0
-    await task
-    return {"tokens_per_s": count / dt, "ttft_ms": first * 1000}
-
-
-async def w1(depth: int, n: int = TOKENS) -> dict:
-    forum = af.Forum(cache=False)
-
+def pass_through_chain(depth: int, n: int) -> af.Agent:
     @af.agent
     async def innermost(ctx):
         ctx.respond(token_source(n))
@@ -77,28 +57,97 @@ async def w1(depth: int, n: int = TOKENS) -> dict:
             return passthrough
 
         chain = af.Agent(make(chain), name=f"pass{d}")
+    return chain
+
+
+async def w1_baseline(n: int = TOKENS) -> dict:
+    q: asyncio.Queue = asyncio.Queue()
+
+    async def produce():
+        async for t in token_source(n):
+            q.put_nowait(t)
+        q.put_nowait(None)
+
+    t0 = time.perf_counter()
+    task = asyncio.create_task(produce())
+    count = 0
+    while await q.get() is not None:
+        count += 1
+    dt = time.perf_counter() - t0
+    await task
+    return {"tokens_per_s": count / dt}
+
+
+async def ttft_raw(depth: int, reps: int = 20) -> float:
+    """A raw chain of depth + 1 tasks, each starting the next and passing its first token up (ms, best of reps)."""
+
+    async def level(d: int) -> str:
+        if d == 0:
+            async for tok in token_source(1):
+                return tok
+        return await asyncio.create_task(level(d - 1))
+
+    best = float("inf")
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        await asyncio.create_task(level(depth))
+        best = min(best, time.perf_counter() - t0)
+    return best * 1000
+
+
+async def w1(depth: int, n: int = TOKENS) -> dict:
+    chain = pass_through_chain(depth, n)
+    forum = af.Forum(cache=False)
     t0 = time.perf_counter()
     seq = chain.quick_call("go", forum=forum)
-    first = None
     count = 0
     text = []
     async for p in seq:
         async for tok in p:
-            if first is None:
-                first = time.perf_counter() - t0
             count += 1
             text.append(tok)
         await p
     dt = time.perf_counter() - t0
     assert count == n and "".join(text) == "tok " * n
+    # time to first token: fresh calls (a new forum each), best of 20
+    short = pass_through_chain(depth, 1)
+    best = float("inf")
+    for _ in range(20):
+        f = af.Forum(cache=False)
+        t0 = time.perf_counter()
+        s = short.quick_call("go", forum=f)
+        async for p in s:
+            async for _tok in p:
+                best = min(best, time.perf_counter() - t0)
+                break
+            break
+        await s
+        await f.aclose()
     await forum.aclose()
-    return {"tokens_per_s": count / dt, "ttft_ms": first * 1000}
+    return {"tokens_per_s": count / dt, "ttft_ms": best * 1000, "ttft_raw_ms": await ttft_raw(depth)}
 
 
 async def w2_baseline(n: int = 10_000) -> dict:
     async def one(i):
         return f"answer {i}"
 
+    t0 = time.perf_counter()
+    res = await asyncio.gather(*(asyncio.create_task(one(i)) for i in range(n)))
+    dt = time.perf_counter() - t0
+    assert len(res) == n
+    return {"seconds": dt}
+
+
+async def w2_floor(n: int = 10_000) -> dict:
+    """Per call: the request and the answer hashed and stored, the cache key hashed, one task, gathered."""
+    forum = af.Forum()
+
+    async def one(i):
+        q = forum.post(f"q{i}")
+        cache_key("answer", "code:0123456789abcdef", q.id, None)
+        return forum.post(f"answer to q{i}", parent=q, sender="answer")
+
+    gc.collect()
     t0 = time.perf_counter()
     res = await asyncio.gather(*(asyncio.create_task(one(i)) for i in range(n)))
     dt = time.perf_counter() - t0
@@ -142,6 +191,18 @@ async def w3_baseline(n: int = 10_000) -> dict:
     return {"messages_per_s": count / dt}
 
 
+async def w3_floor(n: int) -> dict:
+    """N messages hashed and stored in a chain (what any implementation of W3 must do)."""
+    forum = af.Forum()
+    gc.collect()
+    t0 = time.perf_counter()
+    parent = forum.post("go")
+    for i in range(n):
+        parent = forum.post(f"message {i}", parent=parent, sender="chatty")
+    dt = time.perf_counter() - t0
+    return {"messages_per_s": n / dt, "seconds": dt}
+
+
 async def w3(n: int = 10_000) -> dict:
     forum = af.Forum()
 
@@ -150,6 +211,7 @@ async def w3(n: int = 10_000) -> dict:
         for i in range(n):
             ctx.respond(f"message {i}")
 
+    gc.collect()
     t0 = time.perf_counter()
     count = 0
     async for p in chatty.quick_call("go", forum=forum, n=n):
@@ -165,8 +227,11 @@ WORKLOADS = {
     "w1_base": lambda: w1_baseline(),
     **{f"w1_d{d}": (lambda d=d: w1(d)) for d in (0, 1, 4, 16)},
     "w2_base": lambda: w2_baseline(),
+    "w2_floor": lambda: w2_floor(),
     "w2": lambda: w2(),
     "w3_base": lambda: w3_baseline(),
+    "w3_floor_10k": lambda: w3_floor(10_000),
+    "w3_floor_100k": lambda: w3_floor(100_000),
     "w3_10k": lambda: w3(10_000),
     "w3_100k": lambda: w3(100_000),
 }
@@ -174,6 +239,10 @@ WORKLOADS = {
 
 def run_one(name: str) -> dict:
     return asyncio.run(WORKLOADS[name]())
+
+
+def better(key: str, a: float, b: float) -> bool:
+    return a < b if key in ("seconds", "ttft_ms") else a > b
 
 
 def main() -> None:
@@ -185,45 +254,48 @@ def main() -> None:
     if args.one:
         print(json.dumps(run_one(args.one)))
         return
-    results = {}
+    results: dict[str, dict] = {}
     for name in WORKLOADS:
-        best = None
+        best: dict = {}
         for _ in range(args.repeat):
             out = subprocess.run([sys.executable, __file__, "--one", name], capture_output=True, text=True, check=True)
-            r = json.loads(out.stdout)
-            key = (
-                "seconds" if name.startswith("w2") else ("tokens_per_s" if name.startswith("w1") else "messages_per_s")
-            )
-            better = (lambda a, b: a < b) if key == "seconds" else (lambda a, b: a > b)
-            if best is None or better(r[key], best[key]):
-                best = r
+            for key, value in json.loads(out.stdout).items():
+                if key not in best or better(key, value, best[key]):
+                    best[key] = value  # best of each figure (noisy VM)
         results[name] = best
     if args.json:
         print(json.dumps(results, indent=2))
         return
-    b1, b2, b3 = results["w1_base"], results["w2_base"], results["w3_base"]
-    print("| workload | result | raw asyncio | ratio | target |")
+    b1, b2, f2, b3 = results["w1_base"], results["w2_base"], results["w2_floor"], results["w3_base"]
+    print(f"Python {sys.version.split()[0]}, {__import__('os').cpu_count()} CPUs; best of {args.repeat} runs\n")
+    print("| workload | result | floor (same run) | ratio | target |")
     print("|---|---|---|---|---|")
     for d in (0, 1, 4, 16):
         r = results[f"w1_d{d}"]
         print(
-            f"| W1 D={d} | {r['tokens_per_s']:,.0f} tokens/s, first token {r['ttft_ms']:.2f} ms | "
-            f"{b1['tokens_per_s']:,.0f} tokens/s | {r['tokens_per_s'] / b1['tokens_per_s']:.2f} | "
-            f">= 120,000 tokens/s{', TTFT <= 0.3 ms' if d == 16 else ''} |"
+            f"| W1 D={d} tokens | {r['tokens_per_s']:,.0f} tokens/s | raw asyncio queue {b1['tokens_per_s']:,.0f} "
+            f"tokens/s | {r['tokens_per_s'] / b1['tokens_per_s']:.2f}x | >= 0.9x |"
+        )
+        print(
+            f"| W1 D={d} first token | {r['ttft_ms']:.3f} ms | raw chain of {d + 1} tasks {r['ttft_raw_ms']:.3f} ms "
+            f"| {r['ttft_ms'] / r['ttft_raw_ms']:.1f}x | {'<= 0.3 ms' if d == 16 else ''} |"
         )
     r = results["w2"]
     print(
-        f"| W2 10,000 calls | {r['seconds']:.3f} s, peak RSS {r['rss_mb']:.0f} MB | {b2['seconds']:.3f} s | "
-        f"{r['seconds'] / b2['seconds']:.1f}x | <= 0.35 s, <= 100 MB |"
+        f"| W2 10,000 calls | {r['seconds']:.3f} s, peak RSS {r['rss_mb']:.0f} MB | raw asyncio {b2['seconds']:.3f} s; "
+        f"hashing + storing + one task per call {f2['seconds']:.3f} s | {r['seconds'] / b2['seconds']:.1f}x raw, "
+        f"{r['seconds'] / f2['seconds']:.1f}x the work floor | <= 0.35 s, <= 100 MB |"
     )
     r10, r100 = results["w3_10k"], results["w3_100k"]
+    fl10, fl100 = results["w3_floor_10k"], results["w3_floor_100k"]
     print(
-        f"| W3 10,000 messages | {r10['messages_per_s']:,.0f} messages/s | {b3['messages_per_s']:,.0f} /s | "
-        f"{r10['messages_per_s'] / b3['messages_per_s']:.2f} | >= 50,000 messages/s |"
+        f"| W3 10,000 messages | {r10['messages_per_s']:,.0f} messages/s | hashing + storing {fl10['messages_per_s']:,.0f}"
+        f" /s; raw queue {b3['messages_per_s']:,.0f} /s | {r10['messages_per_s'] / fl10['messages_per_s']:.2f}x the "
+        f"work floor | >= 100,000 messages/s |"
     )
     print(
-        f"| W3 100,000 messages | {r100['seconds']:.2f} s ({r100['seconds'] / r10['seconds']:.1f}x the 10k time) "
-        f"| | | <= ~10x |"
+        f"| W3 100,000 messages | {r100['seconds']:.2f} s = {r100['seconds'] / r10['seconds']:.1f}x the 10k time | "
+        f"hashing + storing: {fl100['seconds'] / fl10['seconds']:.1f}x | | <= 10x |"
     )
 
 

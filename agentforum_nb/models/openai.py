@@ -74,7 +74,8 @@ class _Tokens:
                 chunk = await self._chunks.__anext__()
                 # chunks without choices (usage reports) or without text (role, finish_reason) carry no tokens
                 if chunk.choices and chunk.choices[0].delta.content:
-                    return chunk.choices[0].delta.content
+                    text: str = chunk.choices[0].delta.content  # the openai client is untyped (no stubs)
+                    return text
         except StopAsyncIteration:
             await self.aclose()
             raise

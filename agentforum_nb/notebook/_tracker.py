@@ -104,6 +104,7 @@ class TreeTracker:
             )
         elif ev.kind == "message":
             m = ev.message
+            assert m is not None, "a 'message' event carries the stored message"
             h = ev.stream
             if h is not None and h.key in self.pending:
                 self._flush_text_of(h.key)

@@ -152,8 +152,9 @@ class LiveWidget(anywidget.AnyWidget):
         tracker = getattr(self, "_tracker", None)
         if tracker is not None:
             tracker.close()
-        if getattr(self, "_flush_handle", None) is not None:
-            self._flush_handle.cancel()
+        handle = getattr(self, "_flush_handle", None)
+        if handle is not None:
+            handle.cancel()
             self._flush_handle = None
         super().close()
 
@@ -165,7 +166,7 @@ def resolve_ref(forum: Forum, value: Any) -> str:
         return forum.resolve(value, "head").id
     if isinstance(value, str):
         return forum.get(value).id
-    msg = value.settled_message() if hasattr(value, "settled_message") else None
+    msg: Message | None = value.settled_message() if hasattr(value, "settled_message") else None
     if msg is None:
         raise UsageError(f"head must be a Message, a message id or a finished promise/sequence, not {value!r:.80}")
     return msg.id

@@ -72,8 +72,9 @@ class ChatView(LiveWidget):
         return [(m.sender, m.content) for m in (self.forum.history(self.head_id) if self.head_id else [])]
 
     def close(self) -> None:
-        if not getattr(self, "_af_closed", False) and getattr(self, "_tree", None) is not None:
-            self._tree.unobserve(self._tree_head_changed, names="head_id")
+        tree: TreeView | None = getattr(self, "_tree", None)  # None also when __init__ failed before setting it
+        if not getattr(self, "_af_closed", False) and tree is not None:
+            tree.unobserve(self._tree_head_changed, names="head_id")
         super().close()
 
 

@@ -38,6 +38,7 @@ class StreamView(anywidget.AnyWidget):
         self._handle = None
         items = []
         for p in self._promises():
+            status: str  # a message's status, or "streaming" while its promise is pending
             if p.done():
                 m = p.settled_message()
                 status = m.status if m is not None else "cancelled"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
 from ..errors import IntegrityError
@@ -52,7 +52,9 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-def walk_history(get, message_id: str, limit: int | None = None) -> list[Message] | None:
+def walk_history(
+    get: Callable[[str], Message | None], message_id: str, limit: int | None = None
+) -> list[Message] | None:
     """Root-to-message path by following ``parent_id`` iteratively (no recursion limit).
 
     ``None`` for an unknown ``message_id``; ``KeyError(missing_id)`` for a broken chain; IntegrityError for a
@@ -92,7 +94,7 @@ def walk_history(get, message_id: str, limit: int | None = None) -> list[Message
 
 def _cycle(message_id: str, path: list[Message]) -> IntegrityError:
     ids = [m.id for m in path]
-    first = {}
+    first: dict[str, int] = {}
     for i, mid in enumerate(ids):
         if mid in first:
             loop = ids[first[mid] : i]

@@ -30,8 +30,9 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any, NoReturn, TypeVar
 
 from .._canonical import EMPTY, freeze_trusted
 from ..errors import IntegrityError, InvalidMessageError, UsageError
@@ -102,13 +103,20 @@ _CANTOPEN = 14
 _NOTADB = 26
 _CORRUPT = 11
 
+_T = TypeVar("_T")
+# a row of `_sel`/`_sql_batch`/`_sql_chain`: the nine columns of _COLUMNS, the suspect flag (or the names of the
+# columns that are not UTF-8, from _rows), and for _sql_batch the seq; values as SQLite returns them (untrusted)
+_Row = tuple[Any, ...]
+# a message's nine columns, in the order of _COLUMNS
+_Values = tuple[str, str, str, str, str | None, str | None, str | None, str, str]
+
 
 def _code(exc: BaseException) -> int | None:
     code = getattr(exc, "sqlite_errorcode", None)
     return None if code is None else code & 0xFF
 
 
-def _reject_constant(name: str):
+def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a JSON number")
 
 
@@ -130,7 +138,7 @@ class SQLiteStore:
 
     def __init__(
         self,
-        path: str | os.PathLike,
+        path: str | os.PathLike[str],
         *,
         synchronous: str = "NORMAL",
         readonly: bool = False,
@@ -156,7 +164,7 @@ class SQLiteStore:
         self.path = Path(path)
         self._lock = threading.RLock()
         self._local: dict[str, Message] = {}
-        self._order: deque = deque()  # (id or list of ids, bytes), oldest first
+        self._order: deque[tuple[str | list[str], int]] = deque()  # (id or list of ids, bytes), oldest first
         self._cached_bytes = 0
         self._edges = False  # the side tables exist (always once opened for writing)
         self._conn: sqlite3.Connection | None = None
@@ -285,7 +293,7 @@ class SQLiteStore:
         return exc
 
     @staticmethod
-    def _retry_busy(fn):
+    def _retry_busy(fn: Callable[[], _T]) -> _T:
         """Run ``fn``, retrying while another process holds a lock SQLite does not wait for by itself
         (switching the journal mode to WAL takes an exclusive lock without calling the busy handler)."""
         deadline = time.monotonic() + _TIMEOUT
@@ -415,39 +423,40 @@ class SQLiteStore:
             return {"messages": len(self._local), "bytes": self._cached_bytes, "limit": self.cache_bytes}
 
     # -- reading -------------------------------------------------------------------------------------------
-    def _rows(self, sql: str, args=()) -> list:
+    def _rows(self, sql: str, args: Sequence[object] = ()) -> list[_Row]:
         with self._lock:
-            self._check_open()
+            conn = self._check_open()
             try:
-                return self._conn.execute(sql, args).fetchall()
+                return conn.execute(sql, args).fetchall()
             except sqlite3.OperationalError as exc:
                 if "decode" not in str(exc):
                     raise
                 # a tampered row holds bytes that are not UTF-8: read again, and mark such rows so that building
                 # them raises an IntegrityError naming the row
-                conn = self._conn
                 conn.text_factory = lambda b: b.decode("utf-8", "surrogateescape")
                 try:
                     rows = conn.execute(sql, args).fetchall()
                 finally:
                     conn.text_factory = str
         names = [c.strip() for c in _COLUMNS.split(",")]
-        out = []
+        out: list[_Row] = []
         for r in rows:
             bad = [names[i] for i in range(9) if _utf8_bad(r[i])]
             out.append(r if not bad else (*r[:9], "utf-8:" + ",".join(bad), *r[10:]))
         return out
 
-    def _query(self, sql: str, args=()) -> list:
+    def _query(self, sql: str, args: Sequence[object] = ()) -> list[_Row]:
         with self._lock:
-            self._check_open()
-            return self._conn.execute(sql, args).fetchall()
+            return self._check_open().execute(sql, args).fetchall()
 
-    def _check_open(self) -> None:
-        if self._conn is None:
+    def _check_open(self) -> sqlite3.Connection:
+        """The open connection; UsageError once the store is closed."""
+        conn = self._conn
+        if conn is None:
             raise UsageError("this SQLite store is closed")
+        return conn
 
-    def _build(self, row) -> Message:
+    def _build(self, row: _Row) -> Message:
         """A message from a row; IntegrityError naming the row when it cannot be one. A row marked as changed
         after it was stored is re-hashed: IntegrityError (with ``actual``) when its fields hash to another id."""
         mid, kind, content, sender, parent_id, reply_to_id, original_id, status, meta, suspect = row[:10]
@@ -510,7 +519,7 @@ class SQLiteStore:
             )
         return fresh
 
-    def _decode(self, row, lenient: bool = False) -> Message:
+    def _decode(self, row: _Row, lenient: bool = False) -> Message:
         """``_build`` through the cache. ``lenient``: a row whose fields are valid but hash to another id is
         returned as stored (not cached), for a caller that re-hashes what it reads (``forum.verify()``)."""
         msg = self._local.get(row[0])
@@ -534,7 +543,7 @@ class SQLiteStore:
             self._remember(msg, len(msg.content) + len(row[8]))
         return msg
 
-    def _decode_many(self, rows) -> list[Message]:
+    def _decode_many(self, rows: Iterable[_Row]) -> list[Message]:
         """Messages from rows (the hot path of history(): no method call per row for ordinary rows)."""
         get = self._local.get
         kinds = _KIND.get
@@ -601,15 +610,16 @@ class SQLiteStore:
         return bool(self._query("SELECT 1 FROM messages WHERE id = ?", (message_id,)))
 
     def __len__(self) -> int:
-        return self._query("SELECT COUNT(*) FROM messages")[0][0]
+        n: int = self._query("SELECT COUNT(*) FROM messages")[0][0]
+        return n
 
-    def _batches(self) -> Iterator[list]:
+    def _batches(self) -> Iterator[list[_Row]]:
         """Every row stored when the iteration started, in first-stored order, ``_BATCH`` rows per query (no
         query stays open between batches, so the caller may read and write the store meanwhile)."""
         top = self._query("SELECT max(seq) FROM messages")[0][0]
         return self._batches_up_to(top or 0)
 
-    def _batches_up_to(self, top: int) -> Iterator[list]:
+    def _batches_up_to(self, top: int) -> Iterator[list[_Row]]:
         last = 0
         while last < top:
             rows = self._rows(self._sql_batch, (last, top))
@@ -650,8 +660,9 @@ class SQLiteStore:
         return [self._decode(r) for r in self._rows(f"{self._sel} WHERE m.parent_id IS NULL ORDER BY m.seq")]
 
     def history(self, message_id: str) -> list[Message] | None:
-        out = []
-        mid: str | None = message_id
+        out: list[Message] = []
+        mid: str | None
+        mid = message_id  # assigned apart from the declaration, so mypy sees a str at the loop's first get()
         local = self._local
         get = local.get
         append = out.append
@@ -688,8 +699,8 @@ class SQLiteStore:
             # the edges disagree with the parent_id column (rows changed or deleted by hand): follow the text ids
         rows = self._rows(self._sql_chain_text, (mid,))
         by_id = {r[0]: r for r in rows}
-        chain = []
-        seen = set()
+        chain: list[_Row] = []
+        seen: set[str] = set()
         cur: str | None = mid
         while cur is not None:
             r = by_id.get(cur)
@@ -710,7 +721,7 @@ class SQLiteStore:
 
     # -- writing -------------------------------------------------------------------------------------------
     @staticmethod
-    def _values(m: Message) -> tuple:
+    def _values(m: Message) -> _Values:
         return (
             m.id,
             m.kind,
@@ -723,12 +734,14 @@ class SQLiteStore:
             m.metadata_json(),
         )
 
-    def _check_writable(self) -> None:
-        self._check_open()
+    def _check_writable(self) -> sqlite3.Connection:
+        """The open connection, when the store may be written; UsageError otherwise."""
+        conn = self._check_open()
         if self.readonly:
             raise UsageError(
                 f"the SQLite forum {str(self.path)!r} was opened read-only (readonly=True): it cannot be written"
             )
+        return conn
 
     def add(self, message: Message) -> Message:
         mid = message.id
@@ -736,7 +749,7 @@ class SQLiteStore:
         existing = local.get(mid)
         if existing is not None:
             return existing
-        v = (
+        v: _Values = (
             mid,
             message.kind,
             message.content,
@@ -769,7 +782,7 @@ class SQLiteStore:
                     self._evict()
         return message
 
-    def _add_existing(self, message: Message, v: tuple) -> Message:
+    def _add_existing(self, message: Message, v: _Values) -> Message:
         rows = self._rows(f"{self._sel} WHERE m.id = ?", (message.id,))
         if not rows:  # pragma: no cover - deleted by hand between the INSERT and this read
             raise IntegrityError(f"message {message.id} was stored and then removed from the file")
@@ -809,8 +822,7 @@ class SQLiteStore:
 
     def repair(self, message: Message) -> None:
         with self._lock:
-            self._check_writable()
-            c = self._conn
+            c = self._check_writable()
             v = self._values(message)
             try:
                 c.execute("BEGIN IMMEDIATE")
@@ -838,8 +850,7 @@ class SQLiteStore:
 
     def add_many(self, messages: Sequence[Message]) -> None:
         with self._lock:
-            self._check_writable()
-            c = self._conn
+            c = self._check_writable()
             try:
                 c.execute("BEGIN IMMEDIATE")
                 try:
@@ -851,11 +862,11 @@ class SQLiteStore:
             except sqlite3.OperationalError as exc:
                 raise self._write_error(exc) from exc
 
-    def _write(self, sql: str, args=()) -> sqlite3.Cursor:
+    def _write(self, sql: str, args: Sequence[object] = ()) -> sqlite3.Cursor:
         with self._lock:
-            self._check_writable()
+            conn = self._check_writable()
             try:
-                return self._conn.execute(sql, args)
+                return conn.execute(sql, args)
             except sqlite3.OperationalError as exc:
                 raise self._write_error(exc) from exc
 
