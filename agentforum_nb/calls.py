@@ -21,7 +21,7 @@ from ._canonical import EMPTY, ENCODE_ERRORS, FrozenDict, freeze_metadata, metad
 from .cache import cache_key
 from .chain import Chain, error_text_of, error_type_of, safe_text
 from .errors import AgentError, CallCancelled, InvalidMessageError, UsageError
-from .forum import SENDER, Forum, default_forum
+from .forum import SENDER, Forum, ForumEvent, default_forum
 from .messages import Message
 from .placement import SEQUENCE, TEXT, UNSET, Item, Placement, at_hand, classify
 from .scope import Host, Scope
@@ -512,6 +512,9 @@ class AgentCall:
         if hit is not None:
             self.cache_hit = True
             bind(self.responses, Feed.of([MessagePromise.resolved(m, chunks) for m, chunks in hit]))
+            if self.forum.has_listeners:
+                for m, _ in hit:
+                    self.forum.emit(ForumEvent("cached", m))
             self.scope.done_working()
             return
         run = self._new_run(key)

@@ -53,6 +53,7 @@ __all__ = ["Chain", "ChainOwner", "StreamHandle", "error_text_of", "error_type_o
 
 log = logging.getLogger("agentforum_nb")
 _handle_keys = itertools.count(1)
+_run_keys = itertools.count(1)
 
 
 def error_type_of(exc: BaseException | type[BaseException]) -> str:
@@ -83,16 +84,18 @@ class StreamHandle:
     """A response that is streaming and has no id yet, as forum listeners (widgets) see it.
 
     ``key`` is a temporary name (``"~12"``); ``parent`` is the id or key of the message it will follow;
-    ``promise`` gives its text so far (``promise.text``) and its message once stored.
+    ``promise`` gives its text so far (``promise.text``) and its message once stored; ``run`` names the agent
+    run it belongs to (``"r7"``, the same for every response of one run).
     """
 
-    __slots__ = ("key", "promise", "sender", "parent")
+    __slots__ = ("key", "promise", "sender", "parent", "run")
 
-    def __init__(self, promise: MessagePromise, sender: str, parent: str | None) -> None:
+    def __init__(self, promise: MessagePromise, sender: str, parent: str | None, run: str = "") -> None:
         self.key = f"~{next(_handle_keys)}"
         self.promise = promise
         self.sender = sender
         self.parent = parent
+        self.run = run
 
     def __repr__(self) -> str:
         return f"<StreamHandle {self.key} {self.sender} parent={self.parent}>"
@@ -171,6 +174,7 @@ class Chain:
         "failure",
         "finished",
         "ending",
+        "run_key",
         "_busy",
         "_again",
     )
@@ -189,6 +193,7 @@ class Chain:
         self.failure: Failure | None = None
         self.finished = False
         self.ending = False  # failing or cancelled: nothing new is added
+        self.run_key = ""  # named when a listener first needs it (widgets group a run's messages)
         self._busy = False
         self._again = False
 
@@ -448,7 +453,9 @@ class Chain:
             parent = self.parent
         else:
             parent = None
-        slot.handle = StreamHandle(slot.promise, self.name, parent)
+        if not self.run_key:
+            self.run_key = f"r{next(_run_keys)}"
+        slot.handle = StreamHandle(slot.promise, self.name, parent, self.run_key)
         self.forum.emit(ForumEvent("stream-start", None, slot.handle))
 
     def _end_stream(self, slot: _Slot) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import re
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -29,6 +30,7 @@ __all__ = ["SENDER", "Forum", "ForumEvent", "MessageRef", "current_sender", "def
 log = logging.getLogger("agentforum_nb")
 MessageRef = Any  # Message | str (an id) | MessagePromise | MessageSequence (anything with settled_message())
 S = TypeVar("S")
+_PREFIX = re.compile("[0-9a-f]{6,64}")  # an id, or a prefix of one that is long enough to look it up
 
 #: who is sending: the name of the agent whose code runs in this context (set by the runtime), else "user"
 SENDER: contextvars.ContextVar[str] = contextvars.ContextVar("agentforum_nb.sender", default="user")
@@ -56,7 +58,8 @@ def default_forum() -> Forum:
 
 class ForumEvent:
     """Something happened in a forum: ``kind`` is ``"message"`` (a message was stored), ``"stream-start"``
-    (a response started streaming: ``stream`` is its live handle) or ``"stream-end"``."""
+    (a response started streaming: ``stream`` is its live handle), ``"stream-end"`` (it ended unstored) or
+    ``"cached"`` (a call was answered from the cache with ``message``, already stored)."""
 
     __slots__ = ("kind", "message", "stream")
 
@@ -179,12 +182,32 @@ class Forum:
 
     # -- reading ------------------------------------------------------------------------------------------
     def get(self, message_id: str) -> Message:
-        """The message with this id; :class:`MessageNotFound` (a ``KeyError``) when unknown."""
+        """The message with this id, or with this unique prefix of at least 6 hex characters (as in git);
+        :class:`MessageNotFound` (a ``KeyError``) when unknown or when a prefix is ambiguous (naming the matches)."""
         self.check_open()
         msg = self._store.get(message_id) if type(message_id) is str else None
         if msg is None:
+            if type(message_id) is str and _PREFIX.fullmatch(message_id):
+                return self._by_prefix(message_id, "message_id")
             raise MessageNotFound(message_id)
         return msg
+
+    def _by_prefix(self, prefix: str, what: str) -> Message:
+        """The one message whose id starts with ``prefix`` (6 to 63 lowercase hex characters)."""
+        find = getattr(self._store, "ids_with_prefix", None)
+        ids = find(prefix, 11) if find is not None else [m.id for m in self._store if m.id.startswith(prefix)][:11]
+        if len(ids) == 1:
+            msg = self._store.get(ids[0])
+            if msg is not None:
+                return msg
+        if not ids:
+            raise MessageNotFound(prefix, f"given as {what}: no message id starts with it")
+        shown = ", ".join(i[:12] for i in ids[:10]) + (", ..." if len(ids) > 10 else "")
+        raise MessageNotFound(
+            prefix,
+            f"given as {what}: ambiguous, {len(ids) if len(ids) <= 10 else 'over 10'} "
+            f"ids start with it ({shown}); give more characters",
+        )
 
     def __contains__(self, item: object) -> bool:
         self.check_open()
@@ -344,6 +367,8 @@ class Forum:
         if isinstance(ref, Message):
             return ref.id
         if type(ref) is str:
+            if len(ref) != 64 and _PREFIX.fullmatch(ref):
+                return self._by_prefix(ref, what).id
             return ref
         msg = _settled_message(ref)
         if msg is not None:
@@ -357,6 +382,8 @@ class Forum:
         if type(ref) is str:
             msg = self._store.get(ref)
             if msg is None:
+                if len(ref) != 64 and _PREFIX.fullmatch(ref):
+                    return self._by_prefix(ref, what)
                 raise MessageNotFound(ref, f"given as {what}")
             return msg
         msg = _settled_message(ref)
@@ -495,6 +522,10 @@ class Forum:
             for m in new:
                 self.emit(ForumEvent("message", m))
         return len(new)
+
+    def subtree(self, root: MessageRef) -> list[Message]:
+        """``root`` and every message below it (breadth first, children in first-stored order)."""
+        return self._subtree(root)
 
     def _subtree(self, root: MessageRef) -> list[Message]:
         top = self._resolve(root, "root")

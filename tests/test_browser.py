@@ -132,7 +132,7 @@ def drive_tree_view(app: str, shot: str) -> None:
                     )
                     assert kernel_eval(connection, "print(tv.head_id)").strip() == question_id
                     # the Graphviz layout: its 1.5 MB engine is sent by the kernel only when asked for
-                    kernel_eval(connection, "tv.layout = 'graphviz'")
+                    kernel_eval(connection, "tv.mode = 'graphviz'")
                     page.wait_for_function(
                         "() => !!document.querySelector('.af-tree svg[data-layout=graphviz]')", timeout=60_000
                     )

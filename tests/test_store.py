@@ -539,3 +539,30 @@ def test_two_forums_on_one_file_see_each_other(tmp_path):
     assert one.verify() == two.verify() == 3
     close(one)
     close(two)
+
+
+def test_ids_accept_a_unique_prefix_of_six_hex_characters(f):
+    a = f.post("first")
+    b = f.post("reply", parent=a.id[:8])  # the short ids printed everywhere work as input
+    assert b.parent_id == a.id and f.get(a.id[:6]) == a and f.get(a.id[:8]) == a
+    assert f.history(b.id[:10])[0] == a and f.children(a.id[:7]) == [b]
+    with pytest.raises(af.MessageNotFound):
+        f.get(a.id[:5])  # too short to be a prefix
+    with pytest.raises(af.MessageNotFound, match="no message id starts"):
+        f.get("ffffff" if not a.id.startswith("ffffff") and not b.id.startswith("ffffff") else "000000")
+    # an ambiguous prefix names the matches: find two ids sharing their first 6 characters
+    seen: dict[str, af.Message] = {}
+    for i in range(20000):
+        m = af.Message(f"m{i}")
+        other = seen.get(m.id[:6])
+        if other is not None:
+            f.add(m)
+            f.add(other)
+            with pytest.raises(af.MessageNotFound, match="ambiguous") as ei:
+                f.get(m.id[:6])
+            assert m.id[:12] in str(ei.value) and other.id[:12] in str(ei.value)
+            assert f.get(m.id[:12]) == m
+            break
+        seen[m.id[:6]] = m
+    else:
+        pytest.fail("no two ids shared a 6-character prefix")

@@ -243,14 +243,20 @@ def test_notebook_layer_is_separate():
 
 
 async def test_graphviz_engine_is_sent_only_on_request(forum):
-    w = TreeView(forum, layout="graphviz")
+    w = TreeView(forum, mode="graphviz")
     sent = record(w)
     frontend(w, {"kind": "ready"})
     assert all(m["kind"] != "graphviz-code" for m in sent)
     frontend(w, {"kind": "load-graphviz"})
     assert sent[-1]["kind"] == "graphviz-code" and len(sent[-1]["code"]) > 100_000
-    with pytest.raises(af.UsageError, match="layout"):
-        TreeView(forum, layout="circular")
+    with pytest.raises(af.UsageError, match="mode"):
+        TreeView(forum, mode="circular")
+    with pytest.raises(af.UsageError, match="mode='graphviz'"):
+        TreeView(forum, layout="graphviz")  # the old name of the option: now the widget's size
+    sized = TreeView(forum, layout={"height": "600px"})
+    assert sized.layout.height == "600px"
+    sized.layout.height = "300px"  # settable the ipywidgets way
+    assert sized.layout.height == "300px"
     w.close()
 
 

@@ -19,8 +19,9 @@ from ..palette import sender_colour
 SNIPPET = 200
 
 
-def node_of(m: Message, full_text: bool = False) -> dict[str, Any]:
-    node = {
+def node_of(m: Message, full_text: bool = False, author: str | None = None) -> dict[str, Any]:
+    """A stored message as the widgets draw it (``author``: for a forward, who wrote the original)."""
+    node: dict[str, Any] = {
         "id": m.id,
         "parent": m.parent_id,
         "sender": m.sender,
@@ -32,9 +33,24 @@ def node_of(m: Message, full_text: bool = False) -> dict[str, Any]:
         "reply_to": m.reply_to_id,
         "original": m.original_id,
     }
+    if author is not None:
+        node["author"] = author
     if full_text:
         node["text"] = m.content
     return node
+
+
+def stream_of(h: Any, text: str) -> dict[str, Any]:
+    """A pending (streaming) response as the widgets draw it."""
+    return {
+        "key": h.key,
+        "parent": h.parent,
+        "sender": h.sender,
+        "colour": sender_colour(h.sender),
+        "author": h.promise.author,
+        "run": h.run,
+        "text": text,
+    }
 
 
 def full_message(m: Message) -> dict[str, Any]:
@@ -80,6 +96,8 @@ class TreeTracker:
         self._new_streams: list[dict[str, Any]] = []
         self._resolved: list[dict[str, str]] = []
         self._ended: list[str] = []
+        self.runs: dict[str, str] = {}  # message id -> the run that stored it (seen live by this tracker)
+        self.cached: set[str] = set()  # ids served from the cache while this tracker listened
         self._unsubscribe = forum.subscribe(self._on_event)
 
     def close(self) -> None:
@@ -99,9 +117,7 @@ class TreeTracker:
             self.pending[h.key] = h
             text = h.promise.text
             self.sent_len[h.key] = len(text)
-            self._new_streams.append(
-                {"key": h.key, "parent": h.parent, "sender": h.sender, "colour": sender_colour(h.sender), "text": text}
-            )
+            self._new_streams.append(stream_of(h, text))
         elif ev.kind == "message":
             m = ev.message
             assert m is not None, "a 'message' event carries the stored message"
@@ -110,14 +126,25 @@ class TreeTracker:
                 self._flush_text_of(h.key)
                 del self.pending[h.key]
                 self.sent_len.pop(h.key, None)
+                if h.run:
+                    self.runs[m.id] = h.run
                 if m.id not in self.known:
                     self.known.add(m.id)
-                    self._new_nodes.append(node_of(m, self.full_text))
+                    self._new_nodes.append(self._node(m))
                 self._resolved.append({"key": h.key, "id": m.id})
                 self._repoint(h.key, m.id)
             elif m.id not in self.known and self.include(m):
                 self.known.add(m.id)
-                self._new_nodes.append(node_of(m, self.full_text))
+                self._new_nodes.append(self._node(m))
+        elif ev.kind == "cached":
+            m = ev.message
+            assert m is not None, "a 'cached' event carries the message served"
+            self.cached.add(m.id)
+            if m.id in self.known:  # drawn already: send it again, now marked
+                self._new_nodes.append(self._node(m))
+            elif self.include(m) and self._visible_parent(m.parent_id):
+                self.known.add(m.id)
+                self._new_nodes.append(self._node(m))
         elif ev.kind == "stream-end":
             h = ev.stream
             if h.key in self.pending:
@@ -130,9 +157,27 @@ class TreeTracker:
             self.on_change()
 
     def _repoint(self, key: str, new_id: str) -> None:
+        """Streams that follow a stream just stored now follow its message, also those the browser has not
+        been told about yet (so a stream and its parent's message may arrive in the same delta in any order)."""
         for h in self.pending.values():
             if h.parent == key:
                 h.parent = new_id
+        for s in self._new_streams:
+            if s["parent"] == key:
+                s["parent"] = new_id
+
+    def _node(self, m: Message) -> dict[str, Any]:
+        author = None
+        if m.kind == "forward" and m.original_id is not None:
+            original = self.forum.store.get(m.original_id)
+            author = original.sender if original is not None else None
+        node = node_of(m, self.full_text, author)
+        run = self.runs.get(m.id)
+        if run:
+            node["run"] = run
+        if m.id in self.cached:
+            node["cached"] = True
+        return node
 
     # -- output -------------------------------------------------------------------------------------------
     def snapshot(self, messages: Iterable[Message]) -> dict[str, Any]:
@@ -142,7 +187,7 @@ class TreeTracker:
         for m in messages:
             if self.include(m):
                 self.known.add(m.id)
-                nodes.append(node_of(m, self.full_text))
+                nodes.append(self._node(m))
         streams = []
         for key, h in list(self.pending.items()):
             if h.promise.done():
@@ -150,9 +195,7 @@ class TreeTracker:
                 continue
             text = h.promise.text
             self.sent_len[key] = len(text)
-            streams.append(
-                {"key": key, "parent": h.parent, "sender": h.sender, "colour": sender_colour(h.sender), "text": text}
-            )
+            streams.append(stream_of(h, text))
         self._new_nodes, self._new_streams, self._resolved, self._ended = [], [], [], []
         return {"kind": "snapshot", "nodes": nodes, "streams": streams}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +141,34 @@ class LiveWidget(anywidget.AnyWidget):
 
     def _on_get_message(self, content: dict[str, Any]) -> None:
         msg = self._message_arg(content)
-        self._emit_custom({"kind": "message", "request_id": content.get("request_id"), "message": full_message(msg)})
+        reply: dict[str, Any] = {
+            "kind": "message",
+            "request_id": content.get("request_id"),
+            "message": full_message(msg),
+        }
+        if msg.kind == "error":
+            tb = self._traceback_of(msg)
+            if tb:
+                reply["traceback"] = tb
+        self._emit_custom(reply)
+
+    def _traceback_of(self, error: Message) -> str:
+        """The formatted exception behind an error message, while it is alive in this kernel (calls this widget
+        started), else ``""``."""
+        for seq in self._live_calls():
+            failure = seq.failure
+            if (
+                failure is not None
+                and failure.cause is not None
+                and failure.message is not None
+                and failure.message.id == error.id
+            ):
+                return "".join(traceback.format_exception(failure.cause))
+        return ""
+
+    def _live_calls(self) -> list[Any]:
+        """The sequences of the calls this widget started (a subclass keeps them)."""
+        return []
 
     def close(self) -> None:
         if getattr(self, "_af_closed", False):

@@ -15,6 +15,8 @@ from ..streams import MessageSequence
 from ._tracker import TreeTracker
 from ._widget import MAX_TEXT, STATIC, LiveWidget, esm, resolve_ref
 
+RECENT_CALLS = 50  # calls started from a view that are kept (failed ones: for the traceback in the details pane)
+
 
 class TreeView(LiveWidget):
     """The forum (or the subtree under ``root``) as a live graph.
@@ -28,12 +30,15 @@ class TreeView(LiveWidget):
 
     _esm = esm("tree.js")
     _browser_ids = ("selected_id", "head_id")
-    _browser_readonly = frozenset({"agents", "root_id", "budget"})
+    _browser_readonly = frozenset({"agents", "root_id", "budget", "notice"})
     selected_id = t.Unicode("").tag(sync=True)
     head_id = t.Unicode("").tag(sync=True)
     agents = t.List(t.Unicode()).tag(sync=True)
     root_id = t.Unicode("").tag(sync=True)
-    layout = t.Unicode("tidy").tag(sync=True)
+    # the layout engine; the widget's size is ipywidgets' own `layout` (e.g. view.layout.height = "600px")
+    mode = t.Unicode("tidy").tag(sync=True)
+    # a passing remark shown in the widget (not an error), e.g. "the same message again"
+    notice = t.Unicode("").tag(sync=True)
     budget = t.Int(2000).tag(sync=True)
 
     def __init__(
@@ -43,30 +48,39 @@ class TreeView(LiveWidget):
         agents: Any = (),
         root: Any = None,
         head: Any = None,
-        layout: str = "tidy",
+        mode: str = "tidy",
         budget: int = 2000,
+        layout: Any = None,
     ) -> None:
         forum = forum if forum is not None else default_forum()
         agent_list = [agents] if isinstance(agents, Agent) else list(agents)
         for a in agent_list:
             if not isinstance(a, Agent):
                 raise UsageError(f"agents must be af.Agent objects, not {type(a).__name__}")
-        if layout not in ("tidy", "graphviz"):
-            raise UsageError(f"layout must be 'tidy' or 'graphviz', not {layout!r}")
+        if mode not in ("tidy", "graphviz"):
+            raise UsageError(f"mode must be 'tidy' or 'graphviz', not {mode!r}")
+        if isinstance(layout, str):
+            raise UsageError(
+                f"layout is the widget's size (an ipywidgets Layout, e.g. layout={{'height': '600px'}});"
+                f" the layout engine is mode='tidy' or mode='graphviz', not layout={layout!r}"
+            )
+        size = {} if layout is None else {"layout": layout}
         root_id = resolve_ref(forum, root)
         super().__init__(
             agents=[a.name for a in agent_list],
             root_id=root_id,
-            layout=layout,
+            mode=mode,
             budget=budget,
             head_id=resolve_ref(forum, head),
+            **size,
         )
         self._agents: dict[str, Agent] = {a.name: a for a in agent_list}
         self._calls: list[MessageSequence] = []
         self._following = False
+        self._regenerating = ""  # the message a running regenerate was asked to replace
         self._subtree: set[str] | None = None
         if root_id:
-            self._subtree = {m.id for m in forum._subtree(root_id)}
+            self._subtree = {m.id for m in forum.subtree(root_id)}
         self._start_tracking(forum, TreeTracker(forum, self._include, self._changed, accept_roots=not root_id))
         self._unfollow = forum.subscribe(self._follow_head)
 
@@ -82,7 +96,7 @@ class TreeView(LiveWidget):
 
     def _messages(self) -> list[Message]:
         if self.root_id:
-            return self.forum._subtree(self.root_id)
+            return self.forum.subtree(self.root_id)
         return list(self.forum)
 
     def _follow_head(self, ev: ForumEvent) -> None:
@@ -95,6 +109,12 @@ class TreeView(LiveWidget):
             and m.parent_id == self.head_id
             and m.sender != "user"
         ):
+            if m.id == self._regenerating:
+                self.notice = (
+                    f"{m.sender} gave the same answer again: it is the same message ({m.id[:8]}), "
+                    f"as a deterministic agent does"
+                )
+            self._regenerating = ""
             self.head_id = m.id
 
     # -- browser messages ---------------------------------------------------------------------------------
@@ -195,7 +215,8 @@ class TreeView(LiveWidget):
         parent = self.forum.get(msg.parent_id)
         self.head_id = parent.id
         self._following = True  # before the call: an agent that answers at once is followed too
-        self.error = ""
+        self._regenerating = msg.id
+        self.error = self.notice = ""
         seq = agent.quick_call(parent, forum=self.forum, cache=False)
         self._remember(seq)
         return seq
@@ -207,12 +228,15 @@ class TreeView(LiveWidget):
             if not seq.done():
                 seq.cancel()
                 n += 1
-        self._calls = []
         for call in running_calls(self.forum):
             call.cancel()
             n += 1
         return n
 
+    def _live_calls(self) -> list[MessageSequence]:
+        return list(self._calls)
+
     def _remember(self, seq: MessageSequence) -> None:
-        self._calls = [s for s in self._calls if not s.done()]
+        """Keep the calls started from this view: running ones for "stop", recent ones for their tracebacks."""
+        self._calls = [s for s in self._calls[-RECENT_CALLS:] if not s.done() or s.failure is not None]
         self._calls.append(seq)

@@ -19,6 +19,8 @@ class Store(Protocol):
     * ``children`` returns direct children in the order they were first stored; ``roots`` likewise.
     * ``repair`` overwrites the stored fields of ``message.id`` with a message that verifies (a corrupted row).
     * ``get`` of an unknown id returns ``None``; a store may serve messages that another process stored.
+    * ``ids_with_prefix(prefix, limit)`` (optional): up to ``limit`` stored ids starting with ``prefix``, for ids
+      given by a unique prefix (a forum scans ``iter(store)`` when a store has no such method).
     * The cache maps a key (str) to a tuple of response ids; the messages themselves live once in the store.
     * ``history`` of a stored chain whose parent references form a cycle (a tampered file) raises
       :class:`~agentforum_nb.errors.IntegrityError` mentioning "cycle"; it never loops.

@@ -51,6 +51,16 @@ class MemoryStore:
         for m in messages:  # cannot fail part-way: the forum validated them all first
             self.add(m)
 
+    def ids_with_prefix(self, prefix: str, limit: int) -> list[str]:
+        """Up to ``limit`` stored ids that start with ``prefix``."""
+        out = []
+        for mid in self._messages:
+            if mid.startswith(prefix):
+                out.append(mid)
+                if len(out) >= limit:
+                    break
+        return out
+
     def children(self, message_id: str) -> list[Message]:
         return list(self._children.get(message_id, ()))
 

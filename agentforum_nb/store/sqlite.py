@@ -653,6 +653,14 @@ class SQLiteStore:
                     cached = msg
                 yield mid, cached
 
+    def ids_with_prefix(self, prefix: str, limit: int) -> list[str]:
+        """Up to ``limit`` stored ids that start with ``prefix`` (a range scan of the id index)."""
+        upper = prefix + "g"  # just above every hex continuation of the prefix
+        rows = self._query(
+            "SELECT id FROM messages WHERE id >= ? AND id < ? ORDER BY id LIMIT ?", (prefix, upper, limit)
+        )
+        return [str(r[0]) for r in rows]
+
     def children(self, message_id: str) -> list[Message]:
         return [self._decode(r) for r in self._rows(f"{self._sel} WHERE m.parent_id = ? ORDER BY m.seq", (message_id,))]
 

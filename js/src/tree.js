@@ -52,7 +52,7 @@ function render({ model, el: host }) {
     const head = model.get("head_id") || null;
     layout = layoutTree(state, { collapsed, headKey: head, budget: model.get("budget") || 2000 });
     layout.engine = "tidy";
-    if (model.get("layout") === "graphviz") {
+    if (model.get("mode") === "graphviz") {
       const note = graphviz.apply(layout);
       if (note) dom.statusLine.textContent = note;
     }
@@ -134,7 +134,7 @@ function render({ model, el: host }) {
     "change:head_id": onHead,
     "change:selected_id": restyle,
     "change:budget": () => relayout(),
-    "change:layout": onLayout,
+    "change:mode": onLayout,
   });
   viewport.apply();
   actions.ready();
