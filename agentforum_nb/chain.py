@@ -27,6 +27,7 @@ import collections
 import itertools
 import logging
 from collections.abc import AsyncIterator, Coroutine
+from time import perf_counter
 from typing import Any, Protocol
 
 from ._canonical import FrozenDict
@@ -121,17 +122,20 @@ _ENDED: Any = object()
 class _Slot:
     """One response message: its promise, where its content comes from, and what it replies to."""
 
-    __slots__ = ("how", "promise", "source", "reply_to", "metadata", "handle")
+    __slots__ = ("how", "promise", "source", "reply_to", "metadata", "handle", "at")
 
     def __init__(
         self, how: int, promise: MessagePromise, source: Any, reply_to: Any, metadata: FrozenDict | None
     ) -> None:
         self.how = how
         self.promise = promise
-        self.source = source  # _OWN: None; _FORWARD_MESSAGE: the Message; _FORWARD_PROMISE: the MessagePromise
+        # _OWN: None, or the async iterator streamed into it; _FORWARD_MESSAGE: the Message; _FORWARD_PROMISE:
+        # the MessagePromise
+        self.source = source
         self.reply_to = reply_to  # None, a Message, or a MessagePromise (its id is known once it settles)
         self.metadata = metadata
         self.handle: StreamHandle | None = None
+        self.at = perf_counter()  # when it was responded with (its ttft_s and duration_s count from here)
 
 
 class _Nested:
@@ -233,7 +237,7 @@ class Chain:
                 entries.append(_Nested(value, reply_to, metadata))
             else:  # STREAM
                 stream = TokenStream()
-                entries.append(_Slot(_OWN, MessagePromise(stream, name), None, reply_to, metadata))
+                entries.append(_Slot(_OWN, MessagePromise(stream, name), value, reply_to, metadata))
                 self.owner.spawn(self._pump(stream, value))
         self.advance()
 
@@ -260,8 +264,13 @@ class Chain:
         promise = MessagePromise.complete(text, self.name)
         self.feed.append(promise)
         self.last_exposed = None
+        notes: dict[str, Any] = (
+            {"agent": self.name, "ttft_s": 0.0, "duration_s": 0.0, "tokens": 1}
+            if text
+            else {"agent": self.name, "duration_s": 0.0, "tokens": 0}
+        )
         try:
-            stored = self.forum.record(msg)
+            stored = self.forum.record(msg, None, notes)
         except AgentForumError as exc:
             failure = Failure(
                 AgentError,
@@ -579,6 +588,7 @@ class Chain:
                     metadata=slot.metadata,
                 ),
                 slot.handle,
+                self._annotations_of(slot),
             )
         except AgentForumError as exc:  # it cannot be stored here (a lone surrogate, a foreign parent ...)
             text = f"{self.name}: a response could not be stored: {error_text_of(exc)}"
@@ -614,6 +624,28 @@ class Chain:
             )
         reject(promise, Failure(AgentError, text, msg, cause))
 
+    def _annotations_of(self, slot: _Slot) -> dict[str, Any]:
+        """What the run knows about a response it stores: its agent, time to first token, duration, token count
+        (and what a model agent's stream reports about itself)."""
+        n, first, closed = slot.promise.timing()
+        at = slot.at
+        notes: dict[str, Any] = {"agent": self.name}
+        if n:
+            notes["ttft_s"] = round(max(0.0, first - at), 6) if first else 0.0
+        notes["duration_s"] = round(max(0.0, closed - at), 6) if closed else 0.0
+        notes["tokens"] = n
+        if slot.how is _OWN and slot.source is not None:
+            report = getattr(slot.source, "stream_annotations", None)
+            if report is not None:
+                try:
+                    extra = report()
+                except Exception:
+                    log.exception("agentforum_nb: %s's stream could not report its annotations", self.name)
+                else:
+                    if extra:
+                        notes.update(extra)
+        return notes
+
     def _passed_on_failed(self, failure: Failure) -> None:
         """A sequence this run passed on ended without completing: so does this run, in the same way."""
         if failure.cancelled:
@@ -645,7 +677,9 @@ class Chain:
                         sender=self.name,
                         parent_id=self.parent,
                         metadata={"error_type": f.error_type or error_type_of(AgentError)},
-                    )
+                    ),
+                    None,
+                    {"agent": self.name},
                 )
                 self.parent = err.id
             except AgentForumError:

@@ -10,27 +10,95 @@ from __future__ import annotations
 
 import contextvars
 import json
-import re
 import logging
 import os
-from collections.abc import Callable, Iterator
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from ._canonical import ENCODE_ERRORS, freeze_metadata, freeze_trusted, metadata_json, thaw
 from .cache import ResponseCache
 from .errors import AgentForumError, IntegrityError, InvalidMessageError, MessageNotFound, UsageError
 from .messages import Message
-from .store import MemoryStore, SQLiteStore, Store
+from .store import MemoryStore, SQLiteStore, Store, merge_annotations
 
 if TYPE_CHECKING:  # pragma: no cover
     import graphviz
 
-__all__ = ["SENDER", "Forum", "ForumEvent", "MessageRef", "current_sender", "default_forum"]
+__all__ = [
+    "RESERVED_ANNOTATIONS",
+    "SENDER",
+    "Forum",
+    "ForumEvent",
+    "MessageRef",
+    "current_sender",
+    "default_forum",
+    "json_equal",
+    "utc_now",
+]
 
 log = logging.getLogger("agentforum_nb")
 MessageRef = Any  # Message | str (an id) | MessagePromise | MessageSequence (anything with settled_message())
 S = TypeVar("S")
 _PREFIX = re.compile("[0-9a-f]{6,64}")  # an id, or a prefix of one that is long enough to look it up
+
+#: annotation names the library writes (API.md section 8, and the features that add to it)
+RESERVED_ANNOTATIONS = frozenset(
+    {
+        "created_at",
+        "agent",
+        "ttft_s",
+        "duration_s",
+        "tokens",
+        "model",
+        "usage",
+        "finish_reason",
+        "sample",
+        "edited_from",
+        "awaiting",
+    }
+)
+_second: list[Any] = [-1, ""]
+
+
+def utc_now() -> str:
+    """Now as UTC ISO 8601 with milliseconds, ``"2026-12-01T21:30:43.123Z"`` (the seconds formatted once a second)."""
+    now = time.time()
+    sec = int(now)
+    if sec != _second[0]:
+        _second[0], _second[1] = sec, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))
+    return f"{_second[1]}.{int((now - sec) * 1000):03d}Z"
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """Equality of JSON values (``True`` is not ``1``; ``1`` is ``1.0``; lists and tuples alike)."""
+    if type(a) is bool or type(b) is bool:
+        return type(a) is type(b) and a == b
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    return bool(a == b)
+
+
+def _check_annotations(values: Mapping[str, Any]) -> dict[str, Any]:
+    """JSON-checked, plain (thawed) annotation values; ``None`` kept (it removes a key)."""
+    present = {k: v for k, v in values.items() if v is not None}
+    try:
+        frozen, fast = freeze_metadata(present)
+        metadata_json(frozen, fast).encode("utf-8")
+    except InvalidMessageError as exc:
+        raise InvalidMessageError(
+            str(exc).replace("metadata", "annotations"), key=(exc.key or "").replace("metadata", "annotations")
+        ) from None
+    except ENCODE_ERRORS:
+        raise InvalidMessageError(
+            "annotations: a string contains a lone surrogate and cannot be encoded as UTF-8", key="annotations"
+        ) from None
+    return {k: None if v is None else thaw(frozen[k]) for k, v in values.items()}
+
 
 #: who is sending: the name of the agent whose code runs in this context (set by the runtime), else "user"
 SENDER: contextvars.ContextVar[str] = contextvars.ContextVar("agentforum_nb.sender", default="user")
@@ -58,15 +126,17 @@ def default_forum() -> Forum:
 
 class ForumEvent:
     """Something happened in a forum: ``kind`` is ``"message"`` (a message was stored), ``"stream-start"``
-    (a response started streaming: ``stream`` is its live handle), ``"stream-end"`` (it ended unstored) or
-    ``"cached"`` (a call was answered from the cache with ``message``, already stored)."""
+    (a response started streaming: ``stream`` is its live handle), ``"stream-end"`` (it ended unstored),
+    ``"cached"`` (a call was answered from the cache with ``message``, already stored) or ``"annotated"``
+    (``message``'s annotations changed: ``annotations`` holds them)."""
 
-    __slots__ = ("kind", "message", "stream")
+    __slots__ = ("kind", "message", "stream", "annotations")
 
-    def __init__(self, kind: str, message: Message | None = None, stream: Any = None) -> None:
+    def __init__(self, kind: str, message: Message | None = None, stream: Any = None, annotations: Any = None) -> None:
         self.kind = kind
         self.message = message
         self.stream = stream
+        self.annotations = annotations  # "message" and "annotated": the message's annotations, when known
 
     def __repr__(self) -> str:
         return f"ForumEvent({self.kind!r}, message={self.message!r})"
@@ -311,10 +381,17 @@ class Forum:
             raise UsageError(f"add() takes a Message, not {type(message).__name__}; use post() for text")
         return self._adopt(message)
 
-    def record(self, msg: Message, stream: Any = None) -> Message:
+    def record(self, msg: Message, stream: Any = None, annotations: dict[str, Any] | None = None) -> Message:
         """Store a message whose references are here (the runtime's responses) and emit its ``message`` event,
-        with ``stream`` = the handle it streamed under; an identical stored message is returned instead."""
-        stored = self._store.add(msg)
+        with ``stream`` = the handle it streamed under; an identical stored message is returned instead.
+
+        The message is annotated ``created_at`` (now) and with ``annotations`` (the runtime's: agent, timing),
+        in the same write as the message itself."""
+        if annotations is None:
+            annotations = {"created_at": utc_now()}
+        else:
+            annotations["created_at"] = utc_now()
+        stored = self._store.add(msg, annotations)
         if stored is not msg:  # already stored: same id
             if (
                 stored.content != msg.content
@@ -330,8 +407,101 @@ class Forum:
             if stream is None:
                 return stored
         if self._listeners:
-            self.emit(ForumEvent("message", stored, stream))
+            self.emit(ForumEvent("message", stored, stream, annotations))
         return stored
+
+    # -- annotations ----------------------------------------------------------------------------------------
+    def annotations(self, message: MessageRef) -> Mapping[str, Any]:
+        """What is known about a message, outside its id (read-only; ``{}`` when nothing): ``created_at``, the
+        runtime's timing of responses, the user's labels. See :meth:`annotate`."""
+        mid = self._known_id(message)
+        return freeze_trusted(self._store.annotations(mid))  # type: ignore[no-any-return]
+
+    def annotate(self, message: MessageRef, **values: Any) -> Mapping[str, Any]:
+        """Merge ``values`` (JSON values; ``None`` removes a key) into a message's annotations and return them.
+
+        Annotating changes no id, no message and no cache key. The names the library writes are reserved:
+        ``created_at``, ``agent``, ``ttft_s``, ``duration_s``, ``tokens``, ``model``, ``usage``, ``finish_reason``
+        (and, for the features that write them, ``sample``, ``edited_from``, ``awaiting``)."""
+        reserved = sorted(RESERVED_ANNOTATIONS & set(values))
+        if reserved:
+            raise UsageError(
+                f"annotation {reserved[0]!r} is written by the library; use another name "
+                f"(reserved: {', '.join(sorted(RESERVED_ANNOTATIONS))})"
+            )
+        return self.write_annotations(message, values)
+
+    def write_annotations(self, message: MessageRef, values: Mapping[str, Any]) -> Mapping[str, Any]:
+        """:meth:`annotate` without the reserved-name check: the library's internal API for its own names."""
+        mid = self._known_id(message)
+        changes = _check_annotations(values)
+        merged = self._store.annotate(mid, changes)
+        if self._listeners:
+            self.emit(ForumEvent("annotated", self._store.get(mid), None, merged))
+        return freeze_trusted(merged)  # type: ignore[no-any-return]
+
+    def _known_id(self, message: MessageRef) -> str:
+        mid = self._id_of(message, "message")
+        if mid not in self._store:
+            raise MessageNotFound(mid)
+        return mid
+
+    # -- finding and comparing -------------------------------------------------------------------------------
+    def search(
+        self,
+        text: str = "",
+        *,
+        sender: str | None = None,
+        kind: str | None = None,
+        status: str | None = None,
+        annotations: Mapping[str, Any] | None = None,
+        limit: int | None = None,
+    ) -> list[Message]:
+        """Messages whose content contains ``text`` (case-insensitive: both case-folded; ``""`` matches every
+        message), whose fields equal the given ones and whose annotations hold every key/value of
+        ``annotations``; in first-stored order, at most ``limit``."""
+        self.check_open()
+        if not isinstance(text, str):
+            raise UsageError(f"search text must be a str, not {type(text).__name__}")
+        if limit is not None and (type(limit) is not int or limit < 0):
+            raise UsageError(f"limit must be an int >= 0 or None, not {limit!r}")
+        wanted = dict(annotations) if annotations else {}
+        out: list[Message] = []
+        if limit == 0:
+            return out
+
+        def take(batch: list[Message]) -> bool:
+            notes = self._store.annotations_many(m.id for m in batch) if wanted else {}
+            for m in batch:
+                if wanted:
+                    have = notes.get(m.id, {})
+                    if not all(k in have and json_equal(have[k], v) for k, v in wanted.items()):
+                        continue
+                out.append(m)
+                if limit is not None and len(out) >= limit:
+                    return True
+            return False
+
+        batch: list[Message] = []
+        for m in self._store.search(text, sender=sender, kind=kind, status=status):
+            batch.append(m)
+            if len(batch) >= 500:
+                if take(batch):
+                    return out
+                batch = []
+        take(batch)
+        return out
+
+    def common_ancestor(self, a: MessageRef, b: MessageRef) -> Message | None:
+        """The last message on both branches (``a`` itself when ``b`` descends from it); ``None`` when they share
+        no root."""
+        ha, hb = self.history(a), self.history(b)
+        last = None
+        for x, y in zip(ha, hb, strict=False):
+            if x.id != y.id:
+                break
+            last = x
+        return last
 
     def _adopt(self, msg: Message, pending: list[Message] | None = None) -> Message:
         """Use a message value here: stored as it is when its references are here, else MessageNotFound.
@@ -439,10 +609,15 @@ class Forum:
         """
         self.check_open()
         messages = self._ordered(self._subtree(root) if root is not None else list(self._store))
+        notes = self._store.annotations_many([m.id for m in messages])
         tmp = Path(str(path) + ".tmp")
         with open(tmp, "w", encoding="utf-8", newline="\n") as f:
             for m in messages:
-                f.write(json.dumps(m.to_dict(), ensure_ascii=False, separators=(",", ":")))
+                line = m.to_dict()
+                extra = notes.get(m.id)
+                if extra:
+                    line["annotations"] = extra  # outside the id: left out when empty
+                f.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
                 f.write("\n")
         os.replace(tmp, path)
         return len(messages)
@@ -469,12 +644,15 @@ class Forum:
     def import_jsonl(self, path: str | os.PathLike[str]) -> int:
         """Import messages written by :meth:`export_jsonl`; returns how many were new.
 
-        Every line is checked first (JSON, fields, id, references resolve in the file or the forum); on any bad
-        line :class:`IntegrityError` names the line number and nothing from the file is stored.
+        Every line is checked first (JSON, fields, id, references resolve in the file or the forum, an
+        ``"annotations"`` object of JSON values); on any bad line :class:`IntegrityError` names the line number
+        and nothing from the file is stored. Annotations are merged: keys from the file set or replace the forum's,
+        except ``created_at``, which keeps the earlier time.
         """
         self.check_open()
         parsed: list[tuple[int, Message]] = []
         by_id: dict[str, Message] = {}
+        notes: dict[str, dict[str, Any]] = {}
         with open(path, "rb") as f:
             for lineno, raw in enumerate(f, 1):
                 try:
@@ -499,8 +677,17 @@ class Forum:
                         f"line {lineno} of {str(path)!r} is not a message object with an id; nothing was imported",
                         line=lineno,
                     )
+                extra = data.pop("annotations", None)
                 try:
                     msg = Message.from_dict(data)
+                    if extra is not None:
+                        if not isinstance(extra, dict):
+                            raise InvalidMessageError(
+                                f"annotations must be a JSON object, not {type(extra).__name__}", key="annotations"
+                            )
+                        checked = {k: v for k, v in _check_annotations(extra).items() if v is not None}
+                        if checked:
+                            notes[msg.id] = merge_annotations(notes.get(msg.id), checked)
                 except (InvalidMessageError, IntegrityError) as exc:
                     raise IntegrityError(
                         f"line {lineno} of {str(path)!r}: {exc}; nothing was imported", line=lineno
@@ -517,7 +704,12 @@ class Forum:
                         line=lineno,
                     )
         new = [m for m in self._ordered([m for _, m in parsed]) if m.id not in self._store]
-        self._store.add_many(new)
+        now = utc_now()
+        for m in new:  # first stored now, unless the file says when
+            notes.setdefault(m.id, {}).setdefault("created_at", now)
+        new_ids = {m.id for m in new}
+        known = [by_id[mid] for mid in notes if mid not in new_ids]  # annotations of stored messages: merged
+        self._store.add_many(new + known, notes)
         if self._listeners:
             for m in new:
                 self.emit(ForumEvent("message", m))

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncIterator, Callable, Generator, Mapping
+from time import perf_counter
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from .errors import AgentError, CallCancelled, InvalidMessageError, UsageError
@@ -143,15 +144,17 @@ class Failure:
 
 
 class TokenStream(Signal):
-    """Chunks of text with one writer and many replaying readers. ``push`` appends, ``close`` ends it once."""
+    """Chunks of text with one writer and many replaying readers. ``push`` appends, ``close`` ends it once.
+    ``first_at`` / ``closed_at``: ``time.perf_counter()`` of the first chunk and of the end (0.0 until then)."""
 
-    __slots__ = ("chunks", "state", "error")
+    __slots__ = ("chunks", "state", "error", "first_at", "closed_at")
 
     def __init__(self, chunks: tuple[str, ...] | list[str] | None = None, state: str = OPEN) -> None:
         self._futures = self._listeners = None  # Signal's fields, set here: one call less on a hot path
         self.chunks: list[str] | tuple[str, ...] = [] if chunks is None else chunks
         self.state = state
         self.error: BaseException | None = None
+        self.first_at = self.closed_at = 0.0
 
     @classmethod
     def complete(cls, text: str) -> TokenStream:
@@ -163,6 +166,8 @@ class TokenStream(Signal):
     def push(self, chunk: str) -> None:
         if self.state is not OPEN:
             return  # closed (e.g. cancelled): late chunks are not part of the message
+        if not self.chunks:
+            self.first_at = perf_counter()
         self.chunks.append(chunk)  # type: ignore[union-attr]
         if self._futures is not None:
             self.notify()
@@ -172,6 +177,7 @@ class TokenStream(Signal):
             return
         self.state = state
         self.error = error
+        self.closed_at = perf_counter()
         self.chunks = tuple(self.chunks)  # final: a tuple of str is not tracked by the garbage collector
         if self._futures is not None or self._listeners:
             self.notify()
@@ -270,6 +276,13 @@ class MessagePromise(Signal):
         if self._message is not None:
             return self._message
         return None if self._failure is None else self._failure.message
+
+    def timing(self) -> tuple[int, float, float]:
+        """``(chunks, first_at, closed_at)`` of the text (``perf_counter`` times; 0.0 for a text given whole)."""
+        s = self._stream
+        if s is None:
+            return len(self._chunks), 0.0, 0.0
+        return len(s.chunks), s.first_at, s.closed_at
 
     @property
     def text(self) -> str:
@@ -392,6 +405,13 @@ class Feed(Signal):
         self.sealed = True
         if self._futures is not None or self._listeners:
             self.notify()
+
+
+class AnnotatingStream(Protocol):
+    """A streamed response that can say something about itself once it has ended (a model agent's token stream:
+    its model, usage, finish reason): the chain stores ``stream_annotations()`` with the message."""
+
+    def stream_annotations(self) -> Mapping[str, Any]: ...
 
 
 class SequenceSource(Protocol):

@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import platform
+import random
 import resource
 import sqlite3
 import statistics
@@ -80,7 +81,18 @@ def chain_rows(n: int = N) -> list[tuple]:
     for i in range(n):
         m = af.Message(f"message {i}", parent_id=parent)
         out.append(
-            (m.id, m.kind, m.content, m.sender, m.parent_id, m.reply_to_id, m.original_id, m.status, m.metadata_json())
+            (
+                m.id,
+                m.kind,
+                m.content,
+                m.sender,
+                m.parent_id,
+                m.reply_to_id,
+                m.original_id,
+                m.status,
+                m.metadata_json(),
+                '{"created_at":"2026-12-01T21:30:43.123Z"}',  # as the store writes them, in the same INSERT
+            )
         )
         parent = m.id
     return out
@@ -92,13 +104,30 @@ def floor_inserts(path: Path, rows: list[tuple], sync: str) -> float:
     con = sqlite3.connect(str(path), isolation_level=None, timeout=30.0)
     con.execute("PRAGMA busy_timeout = 30000")
     con.execute(f"PRAGMA synchronous={sync}")
-    sql = f"INSERT OR IGNORE INTO messages ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)"
+    sql = f"INSERT OR IGNORE INTO messages ({COLUMNS}, annotations) VALUES (?,?,?,?,?,?,?,?,?,?)"
     t0 = time.perf_counter()
     for row in rows:
         con.execute(sql, row)  # autocommit: each row its own committed transaction
     dt = time.perf_counter() - t0
     con.close()
     return dt
+
+
+SEARCH_N = 100_000
+SEARCH_NEEDLES = [("word", "quorlimba"), ("phrase", "vesta nuro"), ("two_chars", "qz")]
+
+
+def search_corpus(n: int) -> list[af.Message]:
+    """n messages of 8 to 20 words from a vocabulary of 4,000 made-up words (a few accented)."""
+    rnd = random.Random(7)
+    syllables = ["ve", "sta", "nu", "ro", "qua", "lim", "ba", "tor", "mi", "zé", "ka", "do", "ri", "fan", "ël", "po"]
+    vocab = sorted({"".join(rnd.choice(syllables) for _ in range(rnd.randint(2, 4))) for _ in range(6000)})[:4000]
+    vocab += ["quorlimba", "vesta", "nuro"]
+    out = []
+    for i in range(n):
+        words = [rnd.choice(vocab) for _ in range(rnd.randint(8, 20))]
+        out.append(af.Message(" ".join(words).capitalize() + f" ({i})", sender=rnd.choice(["user", "bot", "critic"])))
+    return out
 
 
 def run(repeat: int) -> dict:
@@ -174,6 +203,26 @@ def run(repeat: int) -> dict:
         r["sqlite_history_reopen_floor_ms"] = statistics.median(floor) * 1000
         r["sqlite_history_v1_query_ms"] = statistics.median(v1) * 1000
 
+        # -- search over 100,000 messages ------------------------------------------------------------------------
+        corpus = search_corpus(SEARCH_N)
+        mem = af.Forum()
+        for m in corpus:
+            mem.store.add(m)
+        spath = Path(d) / "search.sqlite"
+        lite = af.Forum(spath)
+        lite.store.add_many(corpus)
+        t0 = time.perf_counter()
+        lite.search("warm up the index", limit=1)
+        r["search_index_build_s"] = time.perf_counter() - t0
+        for label, needle in SEARCH_NEEDLES:
+            for name, f in (("memory", mem), ("sqlite", lite)):
+                hits = len(f.search(needle))
+                r[f"search_{name}_{label}_ms"] = (
+                    statistics.median(timed(lambda f=f, n=needle: f.search(n), repeat)) * 1000
+                )
+                r[f"search_{label}_hits"] = hits
+        lite.store.close()
+
     r["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     r["env"] = {
         "python": platform.python_version(),
@@ -192,6 +241,8 @@ TARGETS = {
     "memory_history_ms": 10,
     "sqlite_history_warm_ms": 10,
     "sqlite_history_reopen_ms": 10,
+    "search_sqlite_word_ms": 50,
+    "search_sqlite_phrase_ms": 50,
 }
 
 
@@ -274,6 +325,21 @@ def table(r: dict) -> str:
             "",
             "",
         ),
+        (
+            f"search over {SEARCH_N:,} messages: first search (indexes them), SQLite",
+            f"{r['search_index_build_s']:.2f} s",
+            "",
+            "",
+        ),
+        *[
+            (
+                f"search {label} ({r[f'search_{label}_hits']:,} hits), memory / SQLite",
+                f"{r[f'search_memory_{label}_ms']:.1f} / {r[f'search_sqlite_{label}_ms']:.1f} ms",
+                "<= 50 ms" if f"search_sqlite_{label}_ms" in TARGETS else "(a scan: under 3 characters)",
+                mark(f"search_sqlite_{label}_ms") if f"search_sqlite_{label}_ms" in TARGETS else "",
+            )
+            for label, _ in SEARCH_NEEDLES
+        ],
         ("peak RSS of the benchmark process", f"{r['peak_rss_mb']:.0f} MB", "", ""),
     ]
     env = r["env"]

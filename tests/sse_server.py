@@ -46,6 +46,7 @@ class Reply:
     error: str | None = None
     drop: bool = False
     finish_reason: str = "stop"
+    usage: bool = True  # send the usage chunk when the request asks for it (stream_options.include_usage)
 
 
 _REASONS = {
@@ -169,6 +170,15 @@ class SSEServer:
             await self._send_event(writer, {"error": {"message": reply.error, "type": "server_error"}})
         else:
             await self._send_event(writer, self._chunk(request, {}, reply.finish_reason))
+            if reply.usage and (request.get("stream_options") or {}).get("include_usage"):
+                # as OpenAI sends it: a last chunk with no choices and the counts
+                prompt = sum(len(str(m.get("content", "")).split()) for m in request.get("messages", []))
+                usage = {
+                    "prompt_tokens": prompt,
+                    "completion_tokens": len(reply.tokens),
+                    "total_tokens": prompt + len(reply.tokens),
+                }
+                await self._send_event(writer, {**self._chunk(request, {}, None), "choices": [], "usage": usage})
             await self._send_event(writer, "[DONE]")
         writer.write(b"0\r\n\r\n")
         await self._drain(writer)

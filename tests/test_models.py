@@ -79,3 +79,17 @@ async def test_function_model_bad_return(forum):
     bot = af.function_agent("bad", lambda messages: 42)
     with pytest.raises(af.AgentError, match="must return or yield str"):
         await bot.quick_call("x", forum=forum)
+
+
+async def test_model_agents_annotate_model_usage_and_finish_reason(forum):
+    bot = af.scripted_agent("bot", ["three word answer"])
+    (m,) = await bot.quick_call("two words", forum=forum)
+    notes = forum.annotations(m)
+    assert notes["model"] == "scripted" and notes["finish_reason"] == "stop"
+    assert notes["usage"] == {"input_tokens": 2, "output_tokens": 3} and notes["tokens"] == 3
+
+    def reply(messages):
+        return "fine"
+
+    (m2,) = await af.function_agent("fn", reply).quick_call("q", forum=forum)
+    assert forum.annotations(m2)["model"].startswith("function:") and "usage" not in forum.annotations(m2)

@@ -379,3 +379,21 @@ def test_importing_the_package_does_not_import_openai():
     missing, imported = out.stdout.strip().splitlines()
     assert "pip install 'agentforum_nb[openai]'" in missing
     assert imported == "True"
+
+
+# -- annotations ----------------------------------------------------------------------------------------------
+async def test_usage_model_and_finish_reason_are_annotated(forum, bots):
+    async with SSEServer([Reply(["one ", "two ", "three"], finish_reason="length")]) as server:
+        (m,) = await bots(server).quick_call("count to three", forum=forum)
+        assert server.requests[-1]["stream_options"] == {"include_usage": True}  # asked for the usage
+    notes = forum.annotations(m)
+    assert notes["model"] == MODEL and notes["finish_reason"] == "length"
+    assert notes["usage"] == {"input_tokens": 3, "output_tokens": 3}
+    assert notes["agent"] == "assistant" and notes["tokens"] == 3 and notes["ttft_s"] <= notes["duration_s"]
+
+
+async def test_usage_is_not_asked_for_when_stream_options_is_empty(forum, bots):
+    async with SSEServer([Reply(["ok"])]) as server:
+        (m,) = await bots(server, stream_options={}).quick_call("q", forum=forum)
+        assert "stream_options" not in server.requests[-1]
+    assert "usage" not in forum.annotations(m) and forum.annotations(m)["finish_reason"] == "stop"

@@ -313,7 +313,18 @@ def test_jsonl_round_trip(f, tmp_path, target):
     assert raw.endswith(b"\n") and raw.count(b"\n") == 8
     lines = [json.loads(line) for line in raw.decode("utf-8").splitlines()]
     assert [list(d) for d in lines] == [
-        ["id", "kind", "content", "sender", "parent_id", "reply_to_id", "original_id", "status", "metadata"]
+        [
+            "id",
+            "kind",
+            "content",
+            "sender",
+            "parent_id",
+            "reply_to_id",
+            "original_id",
+            "status",
+            "metadata",
+            "annotations",
+        ]  # the annotations (here: created_at) follow the canonical fields
     ] * 8
     seen: set[str] = set()
     for d in lines:  # parents and originals come first
@@ -490,7 +501,7 @@ def test_sqlite_file_has_the_documented_schema(tmp_path):
     close(f)
     con = sqlite3.connect(path)
     meta = dict(con.execute("SELECT key, value FROM meta"))
-    assert meta == {"application": "agentforum_nb", "schema_version": "1", "message_format": "agentforum-message 1"}
+    assert meta == {"application": "agentforum_nb", "schema_version": "2", "message_format": "agentforum-message 1"}
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"meta", "messages", "cache"} <= tables
     cols = [r[1] for r in con.execute("PRAGMA table_info(messages)")]
@@ -505,9 +516,11 @@ def test_sqlite_file_has_the_documented_schema(tmp_path):
         "original_id",
         "status",
         "metadata",
+        "annotations",
     ]
-    row = con.execute("SELECT id, content, metadata FROM messages").fetchone()
-    assert row == (m.id, "x", '{"a":[0.5],"b":1}')  # metadata as its canonical JSON
+    row = con.execute("SELECT id, content, metadata, annotations FROM messages").fetchone()
+    assert row[:3] == (m.id, "x", '{"a":[0.5],"b":1}')  # metadata as its canonical JSON
+    assert list(json.loads(row[3])) == ["created_at"]  # annotations, outside the id: when it was stored
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     con.close()
 

@@ -631,7 +631,7 @@ def test_v1_file_is_upgraded_in_place(tmp_path):
     assert objects(path)[0] == 0 and "edges" not in objects(path)[1]
     store = SQLiteStore(path)
     version, names = objects(path)
-    assert version == 1 and {"edges", "suspect", "messages_edges", "messages_suspect"} <= names
+    assert version == 2 and {"edges", "suspect", "messages_edges", "messages_suspect", "search_text"} <= names
     con = sqlite3.connect(path)
     assert con.execute("SELECT count(*) FROM edges").fetchone()[0] == 30  # every message with a parent
     cols = [r[1] for r in con.execute("PRAGMA table_info(messages)")]
@@ -648,8 +648,9 @@ def test_v1_file_is_upgraded_in_place(tmp_path):
         "original_id",
         "status",
         "metadata",
+        "annotations",  # schema version 2
     ]
-    assert meta == {"application": "agentforum_nb", "schema_version": "1", "message_format": "agentforum-message 1"}
+    assert meta == {"application": "agentforum_nb", "schema_version": "2", "message_format": "agentforum-message 1"}
     assert store.history(msgs[-1].id) == msgs and store.cache_get("c" * 64) == (side.id,)
     store.close()
     forum = af.Forum(path)
@@ -665,7 +666,7 @@ def test_v1_file_is_upgraded_in_place(tmp_path):
         store.history(msgs[-1].id)
     store.close()
     SQLiteStore(path).close()  # opening again changes nothing
-    assert objects(path)[0] == 1
+    assert objects(path)[0] == 2
 
 
 def test_v1_file_opened_read_only_is_not_upgraded_and_still_checked(tmp_path):

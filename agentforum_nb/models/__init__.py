@@ -5,7 +5,7 @@ for OpenAI-compatible servers."""
 
 from __future__ import annotations
 
-from .base import Model, ModelAgent, ModelRequest
+from .base import Model, ModelAgent, ModelRequest, ModelStream
 from .function import FunctionModel, function_agent
 from .scripted import ScriptedModel, scripted_agent, split_tokens
 
@@ -14,6 +14,7 @@ __all__ = [
     "Model",
     "ModelAgent",
     "ModelRequest",
+    "ModelStream",
     "ScriptedModel",
     "function_agent",
     "scripted_agent",

@@ -18,7 +18,7 @@ from ..calls import Context
 from ..errors import UsageError
 from ..messages import Message
 
-__all__ = ["Model", "ModelAgent", "ModelRequest"]
+__all__ = ["Model", "ModelAgent", "ModelRequest", "ModelStream"]
 
 
 @dataclass(frozen=True)
@@ -66,3 +66,28 @@ class ModelAgent(Agent):
             f"<ModelAgent {self.name!r} {type(self.backend).__name__} version={self.version!r}"
             f"{'' if self.cache else ' cache=False'}>"
         )
+
+
+class ModelStream:
+    """A model's token stream that also says what is known about the answer once it has ended (``model``,
+    ``usage``, ``finish_reason``): the runtime stores ``stream_annotations()`` with the message."""
+
+    __slots__ = ("_chunks", "annotations")
+
+    def __init__(self, chunks: AsyncIterator[str], annotations: dict[str, Any]) -> None:
+        self._chunks = chunks
+        self.annotations = annotations  # may be filled while streaming
+
+    def __aiter__(self) -> ModelStream:
+        return self
+
+    def __anext__(self) -> Any:
+        return self._chunks.__anext__()
+
+    async def aclose(self) -> None:
+        aclose = getattr(self._chunks, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+    def stream_annotations(self) -> dict[str, Any]:
+        return dict(self.annotations)

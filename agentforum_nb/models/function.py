@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import UsageError
 from ..fingerprint import code_fingerprint
 from ..messages import Message
-from .base import ModelAgent, ModelRequest
+from .base import ModelAgent, ModelRequest, ModelStream
 
 __all__ = ["FunctionModel", "function_agent"]
 
@@ -34,7 +34,8 @@ class FunctionModel:
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[str]:
         self.prompts.append(request.history)
-        return self._run(request.history, request.params)
+        name = getattr(self.fn, "__qualname__", None) or type(self.fn).__name__
+        return ModelStream(self._run(request.history, request.params), {"model": f"function:{name}"})
 
     async def _run(self, messages: list[Message], params: dict[str, Any]) -> AsyncIterator[str]:
         result = self.fn(messages, **params)

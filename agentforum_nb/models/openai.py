@@ -61,9 +61,10 @@ class _Tokens:
     cancelled or fails) closes the HTTP response even if iteration never started.
     """
 
-    def __init__(self, stream: Any) -> None:
+    def __init__(self, stream: Any, model: str) -> None:
         self._stream = stream
         self._chunks = stream.__aiter__()
+        self._notes: dict[str, Any] = {"model": model}
 
     def __aiter__(self) -> _Tokens:
         return self
@@ -72,6 +73,7 @@ class _Tokens:
         try:
             while True:
                 chunk = await self._chunks.__anext__()
+                self._note(chunk)
                 # chunks without choices (usage reports) or without text (role, finish_reason) carry no tokens
                 if chunk.choices and chunk.choices[0].delta.content:
                     text: str = chunk.choices[0].delta.content  # the openai client is untyped (no stubs)
@@ -79,6 +81,25 @@ class _Tokens:
         except StopAsyncIteration:
             await self.aclose()
             raise
+
+    def _note(self, chunk: Any) -> None:
+        """What the stream says about itself: the model that answered, the finish reason, the usage."""
+        model = getattr(chunk, "model", None)
+        if isinstance(model, str) and model:
+            self._notes["model"] = model
+        if chunk.choices:
+            reason = getattr(chunk.choices[0], "finish_reason", None)
+            if isinstance(reason, str):
+                self._notes["finish_reason"] = reason
+        usage = getattr(chunk, "usage", None)
+        if usage is not None:
+            prompt, completion = getattr(usage, "prompt_tokens", None), getattr(usage, "completion_tokens", None)
+            if type(prompt) is int and type(completion) is int:
+                self._notes["usage"] = {"input_tokens": prompt, "output_tokens": completion}
+
+    def stream_annotations(self) -> dict[str, Any]:
+        """``model``, and when the server reported them, ``finish_reason`` and ``usage`` (input/output tokens)."""
+        return dict(self._notes)
 
     async def aclose(self) -> None:
         try:
@@ -133,11 +154,16 @@ class OpenAIModel:
         chosen_model = params.pop("model", None) or self.model
         chosen_system = params.pop("system", self.system)
         messages = to_chat_messages(request.history, request.agent, chosen_system)
+        # ask for the usage at the end of the stream (OpenAI, vLLM, llama.cpp, Ollama report it when asked);
+        # stream_options={} (per agent or per call) does not ask
+        params.setdefault("stream_options", {"include_usage": True})
+        if not params["stream_options"]:
+            del params["stream_options"]
         # errors before the first token (HTTP 4xx/5xx, connection refused) raise here: an error message
         stream = await self.client().chat.completions.create(
             messages=messages, model=chosen_model, stream=True, **params
         )
-        return _Tokens(stream)
+        return _Tokens(stream, chosen_model)
 
     def client(self) -> Any:
         """The ``openai.AsyncOpenAI`` client for the running event loop (created on first use)."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..messages import Message
-from .base import ModelAgent, ModelRequest
+from .base import ModelAgent, ModelRequest, ModelStream
 
 __all__ = ["ScriptedModel", "scripted_agent", "split_tokens"]
 
@@ -72,7 +72,13 @@ class ScriptedModel:
         if isinstance(reply, BaseException):
             raise reply
         tokens = list(reply) if isinstance(reply, (list, tuple)) else split_tokens(reply)
-        return self._tokens(tokens)
+        prompt = sum(len(split_tokens(m.content)) for m in request.history)
+        notes = {
+            "model": "scripted",
+            "usage": {"input_tokens": prompt, "output_tokens": len(tokens)},
+            "finish_reason": "stop",
+        }
+        return ModelStream(self._tokens(tokens), notes)
 
     async def _tokens(self, tokens: list[str]) -> AsyncIterator[str]:
         for tok in tokens:

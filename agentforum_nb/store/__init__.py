@@ -5,8 +5,8 @@ with the same methods can back a forum (``af.Forum(store=my_store)``). Stores ho
 nothing of agents or event loops.
 """
 
-from ._base import Store, walk_history
+from ._base import Store, merge_annotations, walk_history
 from .memory import MemoryStore
 from .sqlite import SQLiteStore
 
-__all__ = ["MemoryStore", "SQLiteStore", "Store", "walk_history"]
+__all__ = ["MemoryStore", "SQLiteStore", "Store", "merge_annotations", "walk_history"]

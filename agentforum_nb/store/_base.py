@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 from ..errors import IntegrityError
 from ..messages import Message
@@ -24,6 +24,13 @@ class Store(Protocol):
     * The cache maps a key (str) to a tuple of response ids; the messages themselves live once in the store.
     * ``history`` of a stored chain whose parent references form a cycle (a tampered file) raises
       :class:`~agentforum_nb.errors.IntegrityError` mentioning "cycle"; it never loops.
+    * Annotations: a mutable dict of JSON values per message, outside its id. ``add(message, annotations)``
+      stores them with a new message in the same write; for a message that is already stored they are merged
+      (:func:`merge_annotations`). ``annotate(id, changes)`` merges changes (``None`` removes a key) and returns
+      the new dict; ``annotations(id)`` and ``annotations_many(ids)`` return copies (``{}`` / absent when none).
+    * ``search(text, sender=, kind=, status=)`` yields the messages whose case-folded content contains
+      ``text.casefold()`` and whose fields equal the given ones, in first-stored order (the forum filters by
+      annotations itself).
 
     Optional methods (a forum uses them when present, so they are not part of the runtime check):
 
@@ -38,12 +45,21 @@ class Store(Protocol):
     def __contains__(self, message_id: object) -> bool: ...
     def __len__(self) -> int: ...
     def __iter__(self) -> Iterator[Message]: ...
-    def add(self, message: Message) -> Message: ...
-    def add_many(self, messages: Sequence[Message]) -> None: ...
+    def add(self, message: Message, annotations: Mapping[str, Any] | None = None) -> Message: ...
+    def add_many(
+        self, messages: Sequence[Message], annotations: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> None: ...
     def repair(self, message: Message) -> None: ...
     def children(self, message_id: str) -> list[Message]: ...
     def roots(self) -> list[Message]: ...
     def history(self, message_id: str) -> list[Message] | None: ...
+
+    def annotations(self, message_id: str) -> dict[str, Any]: ...
+    def annotations_many(self, message_ids: Iterable[str]) -> dict[str, dict[str, Any]]: ...
+    def annotate(self, message_id: str, changes: Mapping[str, Any]) -> dict[str, Any]: ...
+    def search(
+        self, text: str = "", *, sender: str | None = None, kind: str | None = None, status: str | None = None
+    ) -> Iterator[Message]: ...
 
     def cache_get(self, key: str) -> tuple[str, ...] | None: ...
     def cache_put(self, key: str, response_ids: Iterable[str], *, agent: str = "") -> None: ...
@@ -52,6 +68,20 @@ class Store(Protocol):
     def cache_entries(self) -> list[tuple[str, str, tuple[str, ...]]]: ...
 
     def close(self) -> None: ...
+
+
+def merge_annotations(current: Mapping[str, Any] | None, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``current`` updated by ``changes``: a value ``None`` removes its key; ``created_at`` keeps the earlier time
+    (ISO 8601 UTC strings of one format order as the times do)."""
+    out = dict(current) if current else {}
+    for key, value in changes.items():
+        if value is None:
+            out.pop(key, None)
+        elif key == "created_at" and key in out and isinstance(out[key], str) and isinstance(value, str):
+            out[key] = min(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 def walk_history(

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from ..errors import IntegrityError
 from ..messages import Message
-from ._base import walk_history
+from ._base import merge_annotations, walk_history
 
 
 class MemoryStore:
@@ -14,6 +15,8 @@ class MemoryStore:
         self._messages: dict[str, Message] = {}
         self._children: dict[str | None, list[Message]] = {None: []}
         self._cache: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self._annotations: dict[str, dict[str, Any]] = {}
+        self._folded: list[tuple[Message, str]] = []  # every message with its case-folded text, for search
 
     def get(self, message_id: str) -> Message | None:
         return self._messages.get(message_id)
@@ -27,17 +30,54 @@ class MemoryStore:
     def __iter__(self) -> Iterator[Message]:
         return iter(list(self._messages.values()))
 
-    def add(self, message: Message) -> Message:
-        existing = self._messages.get(message.id)
+    def add(self, message: Message, annotations: Mapping[str, Any] | None = None) -> Message:
+        mid = message.id
+        existing = self._messages.get(mid)
         if existing is not None:
+            if annotations and (len(annotations) > 1 or "created_at" not in annotations):
+                self._annotations[mid] = merge_annotations(self._annotations.get(mid), annotations)
             return existing
-        self._messages[message.id] = message
+        self._messages[mid] = message
+        if annotations:
+            self._annotations[mid] = dict(annotations)
         siblings = self._children.get(message.parent_id)
         if siblings is None:
             self._children[message.parent_id] = [message]
         else:
             siblings.append(message)
+        self._folded.append((message, message.content.casefold()))
         return message
+
+    # -- annotations -----------------------------------------------------------------------------------------
+    def annotations(self, message_id: str) -> dict[str, Any]:
+        return dict(self._annotations.get(message_id, ()))
+
+    def annotations_many(self, message_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        table = self._annotations
+        return {mid: dict(table[mid]) for mid in message_ids if mid in table}
+
+    def annotate(self, message_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+        merged = merge_annotations(self._annotations.get(message_id), changes)
+        if merged:
+            self._annotations[message_id] = merged
+        else:
+            self._annotations.pop(message_id, None)
+        return dict(merged)
+
+    def search(
+        self, text: str = "", *, sender: str | None = None, kind: str | None = None, status: str | None = None
+    ) -> Iterator[Message]:
+        """Messages whose case-folded content contains ``text`` case-folded, with the given fields, in
+        first-stored order."""
+        needle = text.casefold()
+        for m, folded in list(self._folded):
+            if (
+                needle in folded
+                and (sender is None or m.sender == sender)
+                and (kind is None or m.kind == kind)
+                and (status is None or m.status == status)
+            ):
+                yield m
 
     def repair(self, message: Message) -> None:
         old = self._messages.get(message.id)
@@ -47,9 +87,9 @@ class MemoryStore:
             if m is old:
                 siblings[i] = message
 
-    def add_many(self, messages: Sequence[Message]) -> None:
+    def add_many(self, messages: Sequence[Message], annotations: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         for m in messages:  # cannot fail part-way: the forum validated them all first
-            self.add(m)
+            self.add(m, None if annotations is None else annotations.get(m.id))
 
     def ids_with_prefix(self, prefix: str, limit: int) -> list[str]:
         """Up to ``limit`` stored ids that start with ``prefix``."""

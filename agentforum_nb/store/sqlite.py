@@ -30,20 +30,21 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 from .._canonical import EMPTY, freeze_trusted
 from ..errors import IntegrityError, InvalidMessageError, UsageError
 from ..messages import Message, rebuild
+from ._base import merge_annotations
 
 __all__ = ["DEFAULT_CACHE_BYTES", "LAYOUT_VERSION", "SCHEMA_VERSION", "SQLiteStore"]
 
 log = logging.getLogger("agentforum_nb")
 
-SCHEMA_VERSION = 1
-LAYOUT_VERSION = 1  # PRAGMA user_version: 0 = version-1 tables only (earlier files), 1 = with edges and suspect
+SCHEMA_VERSION = 2  # 2: messages.annotations and the search index (files of version 1 are upgraded in place)
+LAYOUT_VERSION = 2  # PRAGMA user_version: 0 = version-1 tables only, 1 = with edges and suspect, 2 = schema 2
 DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
 _APP_ID = "agentforum_nb"
 _TIMEOUT = 30.0  # seconds a connection waits for another process's lock (busy timeout, and the WAL switch)
@@ -61,7 +62,8 @@ _TABLES = (
     reply_to_id TEXT,
     original_id TEXT,
     status TEXT NOT NULL,
-    metadata TEXT NOT NULL
+    metadata TEXT NOT NULL,
+    annotations TEXT
 )""",
     "CREATE INDEX IF NOT EXISTS messages_by_parent ON messages (parent_id, seq)",
     """CREATE TABLE IF NOT EXISTS cache (
@@ -82,15 +84,22 @@ _SIDE = {
     INSERT OR REPLACE INTO edges (seq, parent_seq) SELECT NEW.seq, p.seq FROM messages p WHERE p.id = NEW.parent_id;
     INSERT OR REPLACE INTO edges (seq, parent_seq) SELECT c.seq, NEW.seq FROM messages c WHERE c.parent_id = NEW.id;
 END""",
-    "messages_suspect": """CREATE TRIGGER IF NOT EXISTS messages_suspect AFTER UPDATE ON messages BEGIN
+    # an UPDATE of a canonical field (not of the annotations, which are outside the id) marks the row
+    "messages_suspect": """CREATE TRIGGER IF NOT EXISTS messages_suspect
+    AFTER UPDATE OF id, kind, content, sender, parent_id, reply_to_id, original_id, status, metadata ON messages BEGIN
     INSERT OR IGNORE INTO suspect (seq) VALUES (NEW.seq);
 END""",
+    # case-folded text for substring search, filled lazily by search() (rowid = messages.seq); its trigram index
+    # makes a search for 3 or more characters a lookup
+    "search_text": (
+        "CREATE VIRTUAL TABLE IF NOT EXISTS search_text USING fts5(folded, tokenize='trigram case_sensitive 1')"
+    ),
 }
 _FILL_EDGES = (
     "INSERT OR REPLACE INTO edges (seq, parent_seq) "
     "SELECT c.seq, p.seq FROM messages c JOIN messages p ON p.id = c.parent_id"
 )
-_INSERT = f"INSERT OR IGNORE INTO messages ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)"
+_INSERT = f"INSERT OR IGNORE INTO messages ({_COLUMNS}, annotations) VALUES (?,?,?,?,?,?,?,?,?,?)"
 _SUSPECT = "EXISTS (SELECT 1 FROM suspect s WHERE s.seq = m.seq)"
 # kind and status as the library's own str objects: validates them and shares one object between messages
 _KIND = {k: k for k in ("message", "forward", "error")}
@@ -107,8 +116,24 @@ _T = TypeVar("_T")
 # a row of `_sel`/`_sql_batch`/`_sql_chain`: the nine columns of _COLUMNS, the suspect flag (or the names of the
 # columns that are not UTF-8, from _rows), and for _sql_batch the seq; values as SQLite returns them (untrusted)
 _Row = tuple[Any, ...]
-# a message's nine columns, in the order of _COLUMNS
-_Values = tuple[str, str, str, str, str | None, str | None, str | None, str, str]
+# a message's nine columns, in the order of _COLUMNS, and its annotations
+_Values = tuple[str, str, str, str, str | None, str | None, str | None, str, str, str | None]
+
+
+def _more_than_created_at(annotations: Mapping[str, Any]) -> bool:
+    """A message stored again keeps its first ``created_at``: only other annotations are worth a write."""
+    return len(annotations) > 1 or "created_at" not in annotations
+
+
+def _dump(annotations: Mapping[str, Any] | None) -> str | None:
+    """Annotations as stored: compact JSON, or NULL when there are none."""
+    if not annotations:
+        return None
+    if len(annotations) == 1:
+        stamp = annotations.get("created_at")
+        if type(stamp) is str:  # the annotation of every post: written without the json module
+            return '{"created_at":"' + stamp + '"}'
+    return json.dumps(annotations, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def _code(exc: BaseException) -> int | None:
@@ -167,6 +192,8 @@ class SQLiteStore:
         self._order: deque[tuple[str | list[str], int]] = deque()  # (id or list of ids, bytes), oldest first
         self._cached_bytes = 0
         self._edges = False  # the side tables exist (always once opened for writing)
+        self._schema = SCHEMA_VERSION  # the file's schema version (a new file gets the current one)
+        self._annotated = False  # the file has the annotations column and the search index
         self._conn: sqlite3.Connection | None = None
         conn = self._open_readonly() if readonly else self._open_readwrite()
         try:
@@ -182,7 +209,7 @@ class SQLiteStore:
             raise
         self._conn = conn
         self._ins = conn.cursor()  # one cursor for every INSERT: saves creating one per post
-        susp = _SUSPECT if self._edges else "1"  # without the suspect table every row is re-hashed when read
+        susp = self._susp = _SUSPECT if self._edges else "1"  # without the suspect table: re-hash every row
         self._sel = f"SELECT {_M_COLUMNS}, {susp} FROM messages m"
         self._sql_batch = (
             f"SELECT {_M_COLUMNS}, {susp}, m.seq FROM messages m WHERE m.seq > ? AND m.seq <= ? "
@@ -322,11 +349,12 @@ class SQLiteStore:
         if row.get("application") != _APP_ID:
             raise IntegrityError(f"{str(self.path)!r} is not an agentforum_nb forum file")
         version = row.get("schema_version")
-        if version != str(SCHEMA_VERSION):
+        if version not in ("1", str(SCHEMA_VERSION)):  # version 1 files are upgraded when opened for writing
             raise IntegrityError(
                 f"{str(self.path)!r} has schema version {version}; this agentforum_nb "
-                f"reads version {SCHEMA_VERSION} (upgrade agentforum_nb to open it)"
+                f"reads versions 1 and {SCHEMA_VERSION} (upgrade agentforum_nb to open it)"
             )
+        self._schema = int(version)
         return True
 
     @staticmethod
@@ -335,14 +363,15 @@ class SQLiteStore:
         return {n for t, n in rows if t == "table"}, {n for t, n in rows if t == "trigger"}
 
     def _init_readonly(self, c: sqlite3.Connection) -> None:
-        tables, triggers = self._objects(c)
+        tables, _ = self._objects(c)
         if not self._check_meta(c, tables) or "messages" not in tables:
             raise UsageError(
                 f"cannot open {str(self.path)!r} read-only: it is not an initialized forum file "
                 f"(open it for writing once to create the forum)"
             )
         version = c.execute("PRAGMA user_version").fetchone()[0]
-        self._edges = version >= LAYOUT_VERSION and set(_SIDE) <= tables | triggers
+        self._edges = version >= 1 and {"edges", "suspect"} <= tables
+        self._annotated = self._schema >= 2  # a version 1 file read-only: no annotations, search by scanning
 
     def _init_schema(self, c: sqlite3.Connection) -> None:
         c.execute(f"PRAGMA busy_timeout = {int(_TIMEOUT * 1000)}")
@@ -364,19 +393,28 @@ class SQLiteStore:
                 )
             tables, triggers = self._objects(c)
             version = c.execute("PRAGMA user_version").fetchone()[0]
+            columns = {r[1] for r in c.execute("PRAGMA table_info(messages)")}
+            if "annotations" not in columns:  # a version 1 file: annotations live in a column of their own
+                c.execute("ALTER TABLE messages ADD COLUMN annotations TEXT")
+            if self._schema < SCHEMA_VERSION:
+                c.execute("DROP TRIGGER IF EXISTS messages_suspect")  # version 1's fired on any update
+                c.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+                triggers.discard("messages_suspect")
+                self._schema = SCHEMA_VERSION
             if version < LAYOUT_VERSION or not set(_SIDE) <= tables | triggers:
-                # a new file, or one written before the side tables existed: add them and fill edges (one
+                # a new file, or one written by an earlier version: add what is missing and fill edges (one
                 # transaction: another process sees the file before or after, never half upgraded)
                 for stmt in _SIDE.values():
                     c.execute(stmt)
-                c.execute(_FILL_EDGES)
-                if version < LAYOUT_VERSION:
-                    c.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
+                if version < 1 or "edges" not in tables:
+                    c.execute(_FILL_EDGES)
+                c.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
             c.execute("COMMIT")
         except BaseException:
             c.execute("ROLLBACK")
             raise
         self._edges = True
+        self._annotated = True
 
     # -- the message cache ---------------------------------------------------------------------------------
     def _remember(self, msg: Message, nbytes: int) -> None:
@@ -729,7 +767,7 @@ class SQLiteStore:
 
     # -- writing -------------------------------------------------------------------------------------------
     @staticmethod
-    def _values(m: Message) -> _Values:
+    def _values(m: Message, annotations: Mapping[str, Any] | None = None) -> _Values:
         return (
             m.id,
             m.kind,
@@ -740,6 +778,7 @@ class SQLiteStore:
             m.original_id,
             m.status,
             m.metadata_json(),
+            _dump(annotations),
         )
 
     def _check_writable(self) -> sqlite3.Connection:
@@ -751,11 +790,13 @@ class SQLiteStore:
             )
         return conn
 
-    def add(self, message: Message) -> Message:
+    def add(self, message: Message, annotations: Mapping[str, Any] | None = None) -> Message:
         mid = message.id
         local = self._local
         existing = local.get(mid)
         if existing is not None:
+            if annotations and _more_than_created_at(annotations):
+                self._merge_annotations(mid, annotations)
             return existing
         v: _Values = (
             mid,
@@ -767,6 +808,7 @@ class SQLiteStore:
             message.original_id,
             message.status,
             message.metadata_json(),
+            _dump(annotations),
         )
         with self._lock:
             if self._conn is None or self.readonly:
@@ -780,7 +822,10 @@ class SQLiteStore:
             except sqlite3.OperationalError as exc:
                 raise self._write_error(exc) from exc
             if cur.rowcount == 0:  # stored before (perhaps by another process): return the stored value
-                return self._add_existing(message, v)
+                stored = self._add_existing(message, v)
+                if annotations and _more_than_created_at(annotations):
+                    self._merge_annotations(mid, annotations)
+                return stored
             nbytes = len(v[2]) + len(v[8]) + _PER_MESSAGE  # _remember, inlined: this is the path of every post
             if nbytes <= self.cache_bytes:
                 local[mid] = message
@@ -795,7 +840,7 @@ class SQLiteStore:
         if not rows:  # pragma: no cover - deleted by hand between the INSERT and this read
             raise IntegrityError(f"message {message.id} was stored and then removed from the file")
         row = rows[0]
-        if tuple(row[:9]) == v:  # the row holds exactly this message's fields
+        if tuple(row[:9]) == v[:9]:  # the row holds exactly this message's fields
             stored = rebuild(
                 message.id,
                 message.kind,
@@ -838,7 +883,7 @@ class SQLiteStore:
                     c.execute(
                         "UPDATE messages SET kind=?, content=?, sender=?, parent_id=?, reply_to_id=?, "
                         "original_id=?, status=?, metadata=? WHERE id=?",
-                        v[1:] + v[:1],
+                        v[1:9] + v[:1],
                     )
                     c.execute("DELETE FROM edges WHERE seq IN (SELECT seq FROM messages WHERE id = ?)", v[:1])
                     c.execute(
@@ -856,13 +901,157 @@ class SQLiteStore:
             self._local.pop(message.id, None)
             self._remember(message, len(v[2]) + len(v[8]))
 
-    def add_many(self, messages: Sequence[Message]) -> None:
+    def add_many(self, messages: Sequence[Message], annotations: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        notes = annotations or {}
         with self._lock:
             c = self._check_writable()
             try:
                 c.execute("BEGIN IMMEDIATE")
                 try:
-                    c.executemany(_INSERT, [self._values(m) for m in messages])
+                    c.executemany(_INSERT, [self._values(m, notes.get(m.id)) for m in messages])
+                    for m in messages:  # messages stored before: their annotations are merged
+                        extra = notes.get(m.id)
+                        if extra:
+                            row = c.execute("SELECT annotations FROM messages WHERE id = ?", (m.id,)).fetchone()
+                            if row is not None and row[0] != _dump(extra):
+                                merged = merge_annotations(self._parse_annotations(m.id, row[0]), extra)
+                                c.execute("UPDATE messages SET annotations = ? WHERE id = ?", (_dump(merged), m.id))
+                    c.execute("COMMIT")
+                except BaseException:
+                    c.execute("ROLLBACK")
+                    raise
+            except sqlite3.OperationalError as exc:
+                raise self._write_error(exc) from exc
+
+    # -- annotations -----------------------------------------------------------------------------------------
+    def _parse_annotations(self, message_id: str, raw: object) -> dict[str, Any]:
+        if raw is None:
+            return {}
+        try:
+            value = json.loads(raw) if isinstance(raw, str) else None
+        except ValueError:
+            value = None
+        if not isinstance(value, dict):
+            raise IntegrityError(
+                f"the annotations of stored message {message_id} are not a JSON object (the row was changed by hand)",
+                expected=message_id,
+            )
+        return value
+
+    def annotations(self, message_id: str) -> dict[str, Any]:
+        if not self._annotated:
+            return {}
+        rows = self._query("SELECT annotations FROM messages WHERE id = ?", (message_id,))
+        return self._parse_annotations(message_id, rows[0][0]) if rows else {}
+
+    def annotations_many(self, message_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        if not self._annotated:
+            return {}
+        ids = list(message_ids)
+        out: dict[str, dict[str, Any]] = {}
+        for i in range(0, len(ids), _BATCH):
+            chunk = ids[i : i + _BATCH]
+            rows = self._query(
+                f"SELECT id, annotations FROM messages WHERE annotations IS NOT NULL AND id IN "
+                f"({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            for mid, raw in rows:
+                out[mid] = self._parse_annotations(mid, raw)
+        return out
+
+    def all_annotations(self) -> dict[str, dict[str, Any]]:
+        """Every message's annotations (the non-empty ones), by id."""
+        if not self._annotated:
+            return {}
+        rows = self._query("SELECT id, annotations FROM messages WHERE annotations IS NOT NULL ORDER BY seq")
+        return {mid: self._parse_annotations(mid, raw) for mid, raw in rows}
+
+    def annotate(self, message_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+        return self._merge_annotations(message_id, changes)
+
+    def _merge_annotations(self, message_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Read, merge and write a message's annotations in one transaction (other processes may annotate too)."""
+        with self._lock:
+            c = self._check_writable()
+            if not self._annotated:  # pragma: no cover - a file opened for writing is always upgraded
+                raise UsageError(f"{str(self.path)!r} has no annotations (schema version {self._schema})")
+            try:
+                c.execute("BEGIN IMMEDIATE")
+                try:
+                    row = c.execute("SELECT annotations FROM messages WHERE id = ?", (message_id,)).fetchone()
+                    if row is None:
+                        raise KeyError(message_id)
+                    current = self._parse_annotations(message_id, row[0])
+                    merged = merge_annotations(current, changes)
+                    if merged != current:
+                        c.execute("UPDATE messages SET annotations = ? WHERE id = ?", (_dump(merged), message_id))
+                    c.execute("COMMIT")
+                except BaseException:
+                    c.execute("ROLLBACK")
+                    raise
+            except sqlite3.OperationalError as exc:
+                raise self._write_error(exc) from exc
+            return merged
+
+    # -- search --------------------------------------------------------------------------------------------
+    def search(
+        self, text: str = "", *, sender: str | None = None, kind: str | None = None, status: str | None = None
+    ) -> Iterator[Message]:
+        """Messages whose case-folded content contains ``text.casefold()`` with the given fields, in first-stored
+        order. Three or more characters are looked up in the trigram index (brought up to date first: rows
+        stored since the last search, by any process, are indexed then); shorter text scans the folded texts."""
+        needle = text.casefold()
+        where, args = [], []
+        for column, value in (("sender", sender), ("kind", kind), ("status", status)):
+            if value is not None:
+                where.append(f"m.{column} = ?")
+                args.append(value)
+        if needle and (self.readonly or not self._annotated):  # no index to keep: scan and fold here
+            for m in self._decode_many(
+                self._rows(f"{self._sel}{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY m.seq", args)
+            ):
+                if needle in m.content.casefold():
+                    yield m
+            return
+        if needle:
+            self._index_search()
+            if len(needle) >= 3:
+                where.insert(0, "s.folded MATCH ?")
+                args.insert(0, '"' + needle.replace('"', '""') + '"')
+            else:
+                where.insert(0, "instr(s.folded, ?) > 0")
+                args.insert(0, needle)
+            sql = (
+                f"SELECT {_M_COLUMNS}, {self._susp} FROM search_text s JOIN messages m ON m.seq = s.rowid "
+                f"WHERE {' AND '.join(where)} ORDER BY m.seq"
+            )
+        else:
+            sql = f"{self._sel}{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY m.seq"
+        for m in self._decode_many(self._rows(sql, args)):
+            if needle in m.content.casefold():  # the index only narrows the candidates; this decides
+                yield m
+
+    def _index_search(self) -> None:
+        """Add the rows stored since the last search to the search index (one transaction)."""
+        with self._lock:
+            c = self._check_writable()
+            done = c.execute("SELECT value FROM meta WHERE key = 'search_seq'").fetchone()
+            last = int(done[0]) if done else 0
+            top = c.execute("SELECT max(seq) FROM messages").fetchone()[0] or 0
+            if top <= last:
+                return
+            try:
+                c.execute("BEGIN IMMEDIATE")
+                try:
+                    done = c.execute("SELECT value FROM meta WHERE key = 'search_seq'").fetchone()
+                    last = int(done[0]) if done else 0  # another process may have indexed meanwhile
+                    rows = c.execute("SELECT seq, content FROM messages WHERE seq > ? AND seq <= ?", (last, top))
+                    c.executemany(
+                        "INSERT INTO search_text (rowid, folded) VALUES (?, ?)",
+                        ((seq, str(content).casefold()) for seq, content in rows.fetchall()),
+                    )
+                    c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('search_seq', ?)", (str(top),))
                     c.execute("COMMIT")
                 except BaseException:
                     c.execute("ROLLBACK")
