@@ -63,19 +63,62 @@ class Agent:
         self.__wrapped__ = fn
 
     def call(
-        self, *, forum: Forum | None = None, branch: Any = None, cache: bool | None = None, **kwargs: Any
+        self,
+        *,
+        forum: Forum | None = None,
+        branch: Any = None,
+        cache: bool | None = None,
+        sample: int = 0,
+        **kwargs: Any,
     ) -> AgentCall:
-        """Start a call; send requests with ``.send(...)`` and close it with ``.finish()``."""
-        return AgentCall(self, forum=forum, branch=branch, cache=cache, kwargs=kwargs)
+        """Start a call; send requests with ``.send(...)`` and close it with ``.finish()``.
+
+        ``sample`` (reserved, not passed to the function; the agent reads ``ctx.sample``) asks for another answer
+        to the same branch: each sample is a cache entry of its own, sample 0 keyed exactly as a call without it.
+        """
+        return AgentCall(self, forum=forum, branch=branch, cache=cache, kwargs=kwargs, sample=sample)
 
     def quick_call(
-        self, *requests: Any, forum: Forum | None = None, branch: Any = None, cache: bool | None = None, **kwargs: Any
+        self,
+        *requests: Any,
+        forum: Forum | None = None,
+        branch: Any = None,
+        cache: bool | None = None,
+        sample: int = 0,
+        **kwargs: Any,
     ) -> MessageSequence:
         """``call(...).send(*requests).finish()``: the responses, as a :class:`MessageSequence`."""
-        call = AgentCall(self, forum=forum, branch=branch, cache=cache, kwargs=kwargs, _autostart=False)
+        call = AgentCall(self, forum=forum, branch=branch, cache=cache, kwargs=kwargs, sample=sample, _autostart=False)
         seq = call.send(*requests).finish()
         call.start()
         return seq
+
+    def samples(
+        self,
+        *requests: Any,
+        n: int,
+        forum: Forum | None = None,
+        branch: Any = None,
+        cache: bool | None = None,
+        **kwargs: Any,
+    ) -> list[MessageSequence]:
+        """``n`` calls with samples ``0 .. n-1``, all started at once: they stream concurrently. The requests are
+        placed once, by the usual rules, and shared (every sample answers the same branch)."""
+        if type(n) is not int or n < 1:
+            raise UsageError(f"samples() needs n, a number of samples >= 1, not {n!r}")
+        first = AgentCall(self, forum=forum, branch=branch, cache=cache, kwargs=kwargs, sample=0, _autostart=False)
+        first.send(*requests).finish()
+        placed = first.placed_requests()  # what the first call places, as it places it
+        out = [first.responses]
+        first.start()
+        for k in range(1, n):
+            call = AgentCall(
+                self, forum=first.forum, branch=branch, cache=cache, kwargs=kwargs, sample=k, _autostart=False
+            )
+            call.send(placed).finish()
+            call.start()
+            out.append(call.responses)
+        return out
 
     __call__ = quick_call
 

@@ -29,9 +29,10 @@ _encode_str = json.encoder.encode_basestring
 CHUNK_BYTES = 32 * 1024 * 1024
 
 
-def cache_key(agent_name: str, version: str, last_id: str | None, kwargs: FrozenDict | None) -> str:
+def cache_key(agent_name: str, version: str, last_id: str | None, kwargs: FrozenDict | None, sample: int = 0) -> str:
     """The cache key of a call: ``sha256("agentforum-cache 1\\n" + JSON [agent, version, last id, kwargs])``
-    with the kwargs in the canonical (RFC 8785) form of message metadata."""
+    with the kwargs in the canonical (RFC 8785) form of message metadata; a sample other than 0 is a fifth member
+    (so sample 0 keys exactly as calls did before samples existed)."""
     if kwargs:
         kw = metadata_json(kwargs, freeze_metadata(kwargs)[1])
     else:
@@ -46,7 +47,7 @@ def cache_key(agent_name: str, version: str, last_id: str | None, kwargs: Frozen
             "null" if last_id is None else '"' + last_id + '"',
             ",",
             kw,
-            "]",
+            "]" if not sample else f",{sample}]",
         )
     )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()

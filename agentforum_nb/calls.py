@@ -60,7 +60,7 @@ class Context:
     """What an agent function receives as ``ctx``: ``requests`` (a :class:`MessageSequence`), ``forum``, ``agent``
     and ``kwargs``; :meth:`respond` and :meth:`history`."""
 
-    __slots__ = ("_run", "_requests", "forum", "agent", "kwargs")
+    __slots__ = ("_run", "_requests", "forum", "agent", "kwargs", "sample")
 
     def __init__(self, run: _Run) -> None:
         call = run.call
@@ -69,6 +69,7 @@ class Context:
         self.forum = call.forum
         self.agent = call.agent
         self.kwargs = call.kwargs
+        self.sample: int = call.sample  # which answer this call is (0, or the sample= it was asked for)
 
     @property
     def requests(self) -> MessageSequence:
@@ -91,6 +92,32 @@ class Context:
         else:
             run.respond(item, reply_to, metadata)
 
+    async def ask(self, question: str, *, choices: list[str] | None = None) -> Message:
+        """Ask the user: ``question`` is recorded as this agent's next response (``metadata["choices"]`` when
+        given), then this waits for the answer, a message with sender ``"user"`` stored as a child of the question
+        (``forum.post(text, parent=question)``, or a widget's input box), and returns it. Later responses go under
+        the answer. A question that already has user answers (a re-run asks the same question: it is the same
+        message) returns the latest at once. While waiting the question is annotated ``awaiting: "user"`` and
+        listed by ``forum.questions()``. A run that asked is not cached."""
+        if not isinstance(question, str):
+            raise UsageError(f"ask() needs the question as a str, not {type(question).__name__}")
+        if choices is not None and (
+            not isinstance(choices, (list, tuple)) or not all(isinstance(c, str) for c in choices)
+        ):
+            raise UsageError(f"choices must be a list of str, not {choices!r:.80}")
+        run = self._run
+        run.asked = True
+        metadata = freeze_metadata({"choices": list(choices)})[0] if choices else None
+        promise = run.chain.respond_text(question, metadata)
+        if promise is None:
+            raise asyncio.CancelledError  # the run is over: this function is being cancelled
+        asked = await promise
+        answer = _latest_answer(self.forum, asked)
+        if answer is None:
+            answer = await _wait_for_answer(self.forum, asked)
+        run.chain.continue_from(answer)
+        return answer
+
     async def history(self) -> list[Message]:
         """The branch up to and including the last request (waits until the requests are placed)."""
         placement = self._run.call.placement
@@ -101,6 +128,41 @@ class Context:
 
     def __repr__(self) -> str:
         return f"<Context of {self.agent.name!r}>"
+
+
+def _latest_answer(forum: Forum, question: Message) -> Message | None:
+    answers = [m for m in forum.children(question) if m.sender == "user"]
+    return answers[-1] if answers else None
+
+
+async def _wait_for_answer(forum: Forum, question: Message) -> Message:
+    """Wait for a user's message under ``question`` (posted here, or seen by ``forum.refresh()``)."""
+    loop = asyncio.get_running_loop()
+    answered: asyncio.Future[Message] = loop.create_future()
+
+    def listen(ev: ForumEvent) -> None:
+        m = ev.message
+        if (
+            ev.kind == "message"
+            and m is not None
+            and m.parent_id == question.id
+            and m.sender == "user"
+            and not answered.done()
+        ):
+            answered.set_result(m)
+
+    unsubscribe = forum.subscribe(listen)
+    host = forum.service(Host, Host)
+    host.questions[question.id] = question
+    try:
+        forum.write_annotations(question, {"awaiting": "user"})
+        late = _latest_answer(forum, question)  # answered between the check and the subscription
+        return late if late is not None else await answered
+    finally:
+        unsubscribe()
+        host.questions.pop(question.id, None)
+        if not forum.closed:
+            forum.write_annotations(question, {"awaiting": None})
 
 
 def _enter_run(run: _Run) -> None:
@@ -116,15 +178,17 @@ class _Run:
     """One execution of an agent function: its task and its response chain. Callers sharing it (identical calls
     made while it runs) are ``sharers``; it is cancelled when the last of them cancels."""
 
-    __slots__ = ("call", "chain", "key", "sharers", "context", "ended")
+    __slots__ = ("call", "chain", "key", "sharers", "context", "ended", "asked")
 
     def __init__(self, call: AgentCall, key: str | None) -> None:
         self.call = call
         self.chain = Chain(call.forum, call.agent.name, self)
+        self.chain.sample = call.sample
         self.key = key
         self.sharers = 1
         self.context: contextvars.Context | None = None
         self.ended = False
+        self.asked = False  # the function asked the user: its answers come from the user, so it is not cached
 
     def start(self) -> None:
         """Start the agent function (its first step runs now)."""
@@ -186,7 +250,7 @@ class _Run:
         key = self.key
         if key is not None:
             try:
-                if chain.feed.state == "done" and not call.forum.closed:
+                if chain.feed.state == "done" and not call.forum.closed and not self.asked:
                     cache.put(key, call.agent.name, *chain.stored())
             finally:
                 cache.end(key, self)
@@ -224,6 +288,7 @@ class AgentCall:
     scope: Scope
     placement: Placement
     responses: MessageSequence
+    sample: int
 
     __slots__ = (
         "agent",
@@ -244,6 +309,7 @@ class AgentCall:
         "_state",
         "_cancelled",
         "cache_hit",
+        "sample",
         "__weakref__",
     )
 
@@ -255,9 +321,12 @@ class AgentCall:
         branch: Any,
         cache: bool | None,
         kwargs: dict[str, Any],
+        sample: int = 0,
         _autostart: bool = True,
     ) -> None:
         parent = _RUN.get()
+        if type(sample) is not int or sample < 0:
+            raise UsageError(f"sample must be an int >= 0 (0: the first answer), not {sample!r}")
         if forum is None:
             forum = parent.call.forum if parent is not None else default_forum()
         elif not isinstance(forum, Forum):
@@ -270,6 +339,7 @@ class AgentCall:
         self.kwargs = _check_kwargs(kwargs) if kwargs else EMPTY
         self.sender = SENDER.get()
         self.cache = forum.response_cache.enabled and (agent.cache if cache is None else cache)
+        self.sample = sample
         self.parent = parent
         if branch is not None and type(branch) is not MessagePromise and type(branch) is not MessageSequence:
             branch = forum.resolve(branch, "branch")  # an unknown id: MessageNotFound now, not later
@@ -394,6 +464,11 @@ class AgentCall:
         """Where the responses go: the last request, or the tip when there are none (None: new roots)."""
         return self.placement.anchor
 
+    def placed_requests(self) -> MessageSequence:
+        """The requests as this call places them (a sequence that completes once they are all placed): other
+        calls can be sent these to answer the very same branch (``agent.samples()`` does)."""
+        return MessageSequence(self.placement.requests)
+
     def __repr__(self) -> str:
         state = "done" if self.done() else "running"
         return f"<AgentCall {self.agent.name!r} {state}>"
@@ -499,7 +574,7 @@ class AgentCall:
         anchor = self.placement.anchor
         anchor_id = None if anchor is None else anchor.id
         agent = self.agent
-        key = cache_key(agent.name, agent.version, anchor_id, self.kwargs)
+        key = cache_key(agent.name, agent.version, anchor_id, self.kwargs, self.sample)
         cache = self.forum.response_cache
         live: _Run | None = cache.running(key)
         if live is not None and not live.ended and not live.chain.ending:

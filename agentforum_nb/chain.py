@@ -179,6 +179,7 @@ class Chain:
         "finished",
         "ending",
         "run_key",
+        "sample",
         "_busy",
         "_again",
     )
@@ -198,6 +199,7 @@ class Chain:
         self.finished = False
         self.ending = False  # failing or cancelled: nothing new is added
         self.run_key = ""  # named when a listener first needs it (widgets group a run's messages)
+        self.sample = 0  # the call's sample (annotated on its responses when not 0)
         self._busy = False
         self._again = False
 
@@ -269,6 +271,8 @@ class Chain:
             if text
             else {"agent": self.name, "duration_s": 0.0, "tokens": 0}
         )
+        if self.sample:
+            notes["sample"] = self.sample
         try:
             stored = self.forum.record(msg, None, notes)
         except AgentForumError as exc:
@@ -284,6 +288,19 @@ class Chain:
             return
         self.parent = stored.id
         resolve(promise, stored)
+
+    def respond_text(self, text: str, metadata: FrozenDict | None) -> MessagePromise | None:
+        """One text response; returns its promise (``None`` when the run is over). Used by ``ctx.ask``."""
+        if self.ending:
+            return None
+        self.respond(text, None, metadata)
+        return self.feed.promises[-1] if self.feed.promises else None
+
+    def continue_from(self, message: Message) -> None:
+        """The next responses go under ``message`` (a user's answer to this run's question) instead of the last
+        response: the branch reads request, question, answer, the rest."""
+        if not self.entries and not self.slots and self.parent is not UNSET:
+            self.parent = message.id
 
     def set_parent(self, parent: Message | None) -> None:
         """The responses go under ``parent`` (the last request; ``None``: they are new roots)."""
@@ -630,6 +647,8 @@ class Chain:
         n, first, closed = slot.promise.timing()
         at = slot.at
         notes: dict[str, Any] = {"agent": self.name}
+        if self.sample:
+            notes["sample"] = self.sample
         if n:
             notes["ttft_s"] = round(max(0.0, first - at), 6) if first else 0.0
         notes["duration_s"] = round(max(0.0, closed - at), 6) if closed else 0.0

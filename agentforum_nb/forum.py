@@ -492,6 +492,37 @@ class Forum:
         take(batch)
         return out
 
+    def questions(self) -> list[Message]:
+        """The questions (``ctx.ask``) that running calls are waiting on, oldest first."""
+        self.check_open()
+        out: list[Message] = []
+        for svc in self._services.values():
+            waiting = getattr(svc, "waiting_questions", None)
+            if waiting is not None:
+                out.extend(waiting())
+        return out
+
+    def edit(self, message: MessageRef, content: str) -> Message:
+        """A ``kind="message"`` sibling of ``message`` with ``content`` instead of its text (same parent, sender,
+        reply target and metadata), annotated ``edited_from`` = the original's id; the same content returns
+        ``message`` itself."""
+        original = self.resolve(message, "message")
+        given: object = content
+        if not isinstance(given, str):
+            raise InvalidMessageError(f"content must be a str, not {type(given).__name__}", key="content")
+        if content == original.content and original.kind == "message":
+            return original
+        edited = Message(
+            content,
+            sender=original.sender,
+            parent_id=original.parent_id,
+            reply_to_id=original.reply_to_id,
+            metadata=original.metadata,
+        )
+        if edited.id == original.id:
+            return original
+        return self.record(edited, None, {"edited_from": original.id})
+
     def common_ancestor(self, a: MessageRef, b: MessageRef) -> Message | None:
         """The last message on both branches (``a`` itself when ``b`` descends from it); ``None`` when they share
         no root."""

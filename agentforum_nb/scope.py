@@ -269,12 +269,16 @@ class Host(Scope):
     call and waits until every task of the running loop has finished; a top-level call made while it closes is
     refused (``closing``)."""
 
-    __slots__ = ("closing",)
+    __slots__ = ("closing", "questions")
 
     def __init__(self, forum: Any = None) -> None:
         Scope.__init__(self, None)
         self.closing = False
+        self.questions: dict[str, Any] = {}  # questions running calls are waiting on (ctx.ask), by id
         self.work_done = True  # a host has no work of its own
+
+    def waiting_questions(self) -> list[Any]:
+        return list(self.questions.values())
 
     async def aclose(self) -> None:
         self.closing = True

@@ -146,8 +146,8 @@ async def test_stop_cancels_running_calls(forum, gate):
     w.close()
 
 
-async def test_regenerate_makes_a_sibling_bypassing_cache(forum):
-    bot = af.scripted_agent("bot", ["first answer", "second answer"])
+async def test_regenerate_asks_for_the_next_unused_sample_and_is_cached(forum):
+    bot = af.scripted_agent("bot", ["first answer", "second answer", "third", "fourth"])
     q = forum.post("question")
     (first,) = await bot.quick_call(q, forum=forum)
     w = TreeView(forum, agents=[bot])
@@ -155,7 +155,65 @@ async def test_regenerate_makes_a_sibling_bypassing_cache(forum):
     frontend(w, {"kind": "regenerate", "id": first.id})
     await settle(w._calls[-1])
     assert [m.content for m in forum.children(q)] == ["first answer", "second answer"]
+    second = forum.children(q)[1]
+    assert forum.annotations(second)["sample"] == 1 and w.head_id == second.id
+    frontend(w, {"kind": "regenerate", "id": second.id, "n": 2})  # the count: two more samples at once
+    for seq in w._calls[-2:]:
+        await settle(seq)
+    assert [forum.annotations(m)["sample"] for m in forum.children(q)] == [0, 1, 2, 3]
+    again = await bot.quick_call(q, forum=forum, sample=2)  # a re-run is served from the cache
+    assert again[0] == forum.children(q)[2] and forum.cache_info()["hits"] >= 1
+    frontend(w, {"kind": "regenerate", "id": first.id, "n": "many"})
+    assert "n must be" in w.error
     w.close()
+
+
+async def test_regenerate_of_a_deterministic_agent_says_it_is_the_same_message(forum):
+    @af.agent
+    async def same(ctx):
+        ctx.respond("always this")
+
+    q = forum.post("question")
+    (first,) = await same.quick_call(q, forum=forum)
+    w = TreeView(forum, agents=[same])
+    record(w)
+    frontend(w, {"kind": "regenerate", "id": first.id})
+    await settle(w._calls[-1])
+    assert forum.children(q) == [first] and w.head_id == first.id
+    assert "same message" in w.notice and first.id[:8] in w.notice
+
+
+async def test_edit_from_the_widget_asks_the_agent_again(forum):
+    bot = af.scripted_agent("bot", ["answer to the original", "answer to the edit"])
+    q = forum.post("summarise the report")
+    await bot.quick_call(q, forum=forum)
+    w = TreeView(forum, agents=[bot])
+    record(w)
+    frontend(w, {"kind": "edit", "id": q.id, "text": "summarise the report in one line"})
+    edited = w.selected
+    assert edited.content == "summarise the report in one line" and forum.annotations(edited)["edited_from"] == q.id
+    await settle(w._calls[-1])
+    assert [m.content for m in forum.children(edited)] == ["answer to the edit"]
+    assert w.head.content == "answer to the edit"  # the head follows the new answer
+    frontend(w, {"kind": "edit", "id": q.id, "text": "   "})
+    assert "some text" in w.error
+
+
+async def test_answering_a_waiting_question_from_the_widget(forum):
+    @af.agent
+    async def planner(ctx):
+        answer = await ctx.ask("Go ahead?", choices=["yes", "no"])
+        ctx.respond(f"ok: {answer.content}")
+
+    w = TreeView(forum, agents=[planner])
+    record(w)
+    seq = planner.quick_call("plan", forum=forum)
+    question = await (await anext(aiter(seq)))
+    assert forum.questions() == [question]
+    frontend(w, {"kind": "answer", "id": question.id, "text": "yes"})
+    assert (await seq)[-1].content == "ok: yes"
+    frontend(w, {"kind": "answer", "id": question.id, "text": ""})
+    assert "answer" in w.error
 
 
 async def test_subtree_root(forum):

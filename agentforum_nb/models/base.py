@@ -30,6 +30,7 @@ class ModelRequest:
     history: list[Message]
     agent: str
     params: dict[str, Any] = field(default_factory=dict)
+    sample: int = 0  # which answer is asked for (API.md section 10): models make samples differ where they can
 
 
 @runtime_checkable
@@ -55,8 +56,8 @@ class ModelAgent(Agent):
         agent_name = name
 
         async def answer(ctx: Context, **kwargs: Any) -> None:
-            request = ModelRequest(await ctx.history(), agent_name, kwargs)
-            ctx.respond(await model.stream(request))
+            request = ModelRequest(await ctx.history(), agent_name, kwargs, ctx.sample)
+            ctx.respond(ModelStream(await model.stream(request), {"sample": ctx.sample}))
 
         answer.__qualname__ = f"ModelAgent({type(model).__name__}).answer"
         super().__init__(answer, name=name, cache=cache, version=version or model.fingerprint)
@@ -76,7 +77,7 @@ class ModelStream:
 
     def __init__(self, chunks: AsyncIterator[str], annotations: dict[str, Any]) -> None:
         self._chunks = chunks
-        self.annotations = annotations  # may be filled while streaming
+        self.annotations = annotations  # may be filled while streaming; what ``chunks`` reports is added
 
     def __aiter__(self) -> ModelStream:
         return self
@@ -90,4 +91,5 @@ class ModelStream:
             await aclose()
 
     def stream_annotations(self) -> dict[str, Any]:
-        return dict(self.annotations)
+        inner = getattr(self._chunks, "stream_annotations", None)
+        return {**(inner() if inner is not None else {}), **self.annotations}

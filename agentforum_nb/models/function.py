@@ -27,6 +27,10 @@ class FunctionModel:
             raise UsageError(f"FunctionModel needs a callable, not {type(fn).__name__}")
         self.fn = fn
         self.prompts: list[list[Message]] = []
+        try:  # a function with a `sample` parameter is told which sample it answers
+            self._takes_sample = "sample" in inspect.signature(fn).parameters
+        except (TypeError, ValueError):
+            self._takes_sample = False
 
     @property
     def fingerprint(self) -> str:
@@ -35,7 +39,10 @@ class FunctionModel:
     async def stream(self, request: ModelRequest) -> AsyncIterator[str]:
         self.prompts.append(request.history)
         name = getattr(self.fn, "__qualname__", None) or type(self.fn).__name__
-        return ModelStream(self._run(request.history, request.params), {"model": f"function:{name}"})
+        params = request.params
+        if self._takes_sample:
+            params = {**params, "sample": request.sample}
+        return ModelStream(self._run(request.history, params), {"model": f"function:{name}"})
 
     async def _run(self, messages: list[Message], params: dict[str, Any]) -> AsyncIterator[str]:
         result = self.fn(messages, **params)

@@ -153,6 +153,9 @@ class OpenAIModel:
                 raise UsageError(f"{request.agent}: {key}= is set by af.llm itself; remove it from the call")
         chosen_model = params.pop("model", None) or self.model
         chosen_system = params.pop("system", self.system)
+        if request.sample:  # another answer: another seed (the provider's way to vary samples reproducibly)
+            seed = params.get("seed")
+            params["seed"] = (seed if type(seed) is int else 0) + request.sample
         messages = to_chat_messages(request.history, request.agent, chosen_system)
         # ask for the usage at the end of the stream (OpenAI, vLLM, llama.cpp, Ollama report it when asked);
         # stream_options={} (per agent or per call) does not ask

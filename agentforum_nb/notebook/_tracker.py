@@ -9,9 +9,10 @@ See ``docs/widget_protocol.md``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from .._canonical import thaw
 from ..forum import Forum, ForumEvent
 from ..messages import Message
 from ..palette import sender_colour
@@ -35,9 +36,35 @@ def node_of(m: Message, full_text: bool = False, author: str | None = None) -> d
     }
     if author is not None:
         node["author"] = author
+    choices = m.metadata.get("choices")
+    if isinstance(choices, tuple) and all(isinstance(c, str) for c in choices):
+        node["choices"] = list(choices)  # a question asked with choices (ctx.ask)
     if full_text:
         node["text"] = m.content
     return node
+
+
+#: the annotations a node carries to the browser (badges, the details pane's editable fields, questions)
+SHOWN_NOTES = (
+    "duration_s",
+    "ttft_s",
+    "tokens",
+    "model",
+    "usage",
+    "sample",
+    "label",
+    "bookmark",
+    "note",
+    "score",
+    "awaiting",
+    "edited_from",
+    "created_at",
+)
+
+
+def notes_of(annotations: Mapping[str, Any]) -> dict[str, Any]:
+    """What of a message's annotations the widgets show (plain JSON values)."""
+    return {k: thaw(annotations[k]) for k in SHOWN_NOTES if k in annotations}
 
 
 def stream_of(h: Any, text: str) -> dict[str, Any]:
@@ -130,12 +157,16 @@ class TreeTracker:
                     self.runs[m.id] = h.run
                 if m.id not in self.known:
                     self.known.add(m.id)
-                    self._new_nodes.append(self._node(m))
+                    self._new_nodes.append(self._node(m, ev.annotations))
                 self._resolved.append({"key": h.key, "id": m.id})
                 self._repoint(h.key, m.id)
             elif m.id not in self.known and self.include(m):
                 self.known.add(m.id)
-                self._new_nodes.append(self._node(m))
+                self._new_nodes.append(self._node(m, ev.annotations))
+        elif ev.kind == "annotated":
+            m = ev.message
+            if m is not None and m.id in self.known:  # badges, labels, a question that is waiting
+                self._new_nodes.append(self._node(m, ev.annotations or {}))
         elif ev.kind == "cached":
             m = ev.message
             assert m is not None, "a 'cached' event carries the message served"
@@ -166,7 +197,8 @@ class TreeTracker:
             if s["parent"] == key:
                 s["parent"] = new_id
 
-    def _node(self, m: Message) -> dict[str, Any]:
+    def _node(self, m: Message, annotations: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The node of a stored message; ``annotations`` when known (else read from the store)."""
         author = None
         if m.kind == "forward" and m.original_id is not None:
             original = self.forum.store.get(m.original_id)
@@ -177,6 +209,10 @@ class TreeTracker:
             node["run"] = run
         if m.id in self.cached:
             node["cached"] = True
+        notes = self.forum.store.annotations(m.id) if annotations is None else annotations
+        shown = notes_of(notes)
+        if shown:
+            node["notes"] = shown
         return node
 
     # -- output -------------------------------------------------------------------------------------------
@@ -184,10 +220,11 @@ class TreeTracker:
         """The whole view; resets the delta state."""
         self.known = set()
         nodes = []
-        for m in messages:
-            if self.include(m):
-                self.known.add(m.id)
-                nodes.append(self._node(m))
+        chosen = [m for m in messages if self.include(m)]
+        all_notes = self.forum.store.annotations_many(m.id for m in chosen)
+        for m in chosen:
+            self.known.add(m.id)
+            nodes.append(self._node(m, all_notes.get(m.id, {})))
         streams = []
         for key, h in list(self.pending.items()):
             if h.promise.done():

@@ -15,6 +15,7 @@ from ..streams import MessageSequence
 from ._tracker import TreeTracker
 from ._widget import MAX_TEXT, STATIC, LiveWidget, esm, resolve_ref
 
+MAX_SAMPLES = 8  # samples one "regenerate" may ask for at once
 RECENT_CALLS = 50  # calls started from a view that are kept (failed ones: for the traceback in the details pane)
 
 
@@ -136,7 +137,16 @@ class TreeView(LiveWidget):
         self.branch(text, agent=agent, parent=parent)
 
     def _on_regenerate(self, content: dict[str, Any]) -> None:
-        self.regenerate(self._message_arg(content))
+        n = content.get("n", 1)
+        if type(n) is not int:
+            raise UsageError(f"n must be a number of samples, not {n!r:.40}")
+        self.regenerate_many(self._message_arg(content), n)
+
+    def _on_edit(self, content: dict[str, Any]) -> None:
+        self.edit(self._message_arg(content), content.get("text"))  # type: ignore[arg-type]
+
+    def _on_answer(self, content: dict[str, Any]) -> None:
+        self.answer(self._message_arg(content), content.get("text"))  # type: ignore[arg-type]
 
     def _on_stop(self, content: dict[str, Any]) -> None:
         self.stop()
@@ -202,7 +212,15 @@ class TreeView(LiveWidget):
         return seq
 
     def regenerate(self, message: Any) -> MessageSequence:
-        """Ask the agent that wrote ``message`` again, on the same input, bypassing the cache: a new sibling."""
+        """Ask the agent that wrote ``message`` for the next unused sample of the same request: a new sibling
+        answer, cached like any call (a re-run shows it again). A deterministic agent gives the same message:
+        the view says so (``notice``)."""
+        return self.regenerate_many(message, 1)[0]
+
+    def regenerate_many(self, message: Any, n: int) -> list[MessageSequence]:
+        """:meth:`regenerate` for the next ``n`` unused samples at once: they stream side by side."""
+        if type(n) is not int or not 1 <= n <= MAX_SAMPLES:
+            raise UsageError(f"regenerate asks for 1 to {MAX_SAMPLES} samples, not {n!r}")
         msg = self.forum.resolve(message, "message")
         if msg.parent_id is None:
             raise UsageError("a root message has nothing to regenerate from")
@@ -212,14 +230,64 @@ class TreeView(LiveWidget):
                 f"cannot regenerate: {msg.sender!r} is not one of this TreeView's agents "
                 f"({', '.join(sorted(self._agents)) or 'none'})"
             )
-        parent = self.forum.get(msg.parent_id)
-        self.head_id = parent.id
+        request = self._request_of(msg)
+        first = self._next_sample(request, agent.name)
+        self.head_id = request.id
         self._following = True  # before the call: an agent that answers at once is followed too
-        self._regenerating = msg.id
+        self._regenerating = msg.id if n == 1 else ""
         self.error = self.notice = ""
-        seq = agent.quick_call(parent, forum=self.forum, cache=False)
-        self._remember(seq)
-        return seq
+        seqs = [agent.quick_call(request, forum=self.forum, sample=k) for k in range(first, first + n)]
+        for seq in seqs:
+            self._remember(seq)
+        return seqs
+
+    def _request_of(self, msg: Message) -> Message:
+        """The request ``msg`` answers: up its response chain (messages of its sender) to the first other one."""
+        m = msg
+        while m.parent_id is not None:
+            parent = self.forum.get(m.parent_id)
+            if parent.sender != msg.sender:
+                return parent
+            m = parent
+        return m
+
+    def _next_sample(self, request: Message, agent: str) -> int:
+        """The smallest sample the agent has not answered ``request`` with yet (its answers without a recorded
+        sample count as sample 0)."""
+        answers = [m for m in self.forum.children(request) if m.sender == agent]
+        notes = self.forum.store.annotations_many(m.id for m in answers)
+        used = {notes.get(m.id, {}).get("sample", 0) for m in answers}
+        k = 0
+        while k in used:
+            k += 1
+        return k
+
+    def edit(self, message: Any, content: str) -> Message:
+        """A sibling of ``message`` with ``content`` (``forum.edit``), selected and made the head; when one of this
+        view's agents answered the original (the sender of its first child), it is asked again on the edit."""
+        if not isinstance(content, str) or not content.strip():
+            raise UsageError("edit needs some text")
+        if len(content) > MAX_TEXT:
+            raise UsageError(f"the message is too long ({len(content)} characters; at most {MAX_TEXT})")
+        original = self.forum.resolve(message, "message")
+        edited = self.forum.edit(original, content)
+        self.selected_id = self.head_id = edited.id
+        self.error = self.notice = ""
+        kids = self.forum.children(original)
+        agent = self._agents.get(kids[0].sender) if kids else None
+        if agent is not None and edited != original:
+            self._following = True
+            self._remember(agent.quick_call(edited, forum=self.forum))
+        return edited
+
+    def answer(self, question: Any, text: str) -> Message:
+        """Answer a waiting question (``ctx.ask``): a user message under it; the agent goes on."""
+        if not isinstance(text, str) or not text.strip():
+            raise UsageError("type an answer first")
+        q = self.forum.resolve(question, "question")
+        msg = self.forum.post(text, parent=q, sender="user")
+        self.error = ""
+        return msg
 
     def stop(self) -> int:
         """Cancel the calls started from this view and every top-level call running in the forum."""
