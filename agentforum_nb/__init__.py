@@ -25,7 +25,7 @@ from .errors import (
 )
 from .forum import Forum, ForumEvent, default_forum
 from .messages import Message
-from .models import FunctionModel, ScriptedModel, function_agent, scripted_agent
+from .models import FunctionModel, ScriptedModel, ToolCall, function_agent, scripted_agent
 from .runner import run_sync
 from .streams import MessagePromise, MessageSequence
 from .streams import set_display_hook as _set_display_hook
@@ -62,6 +62,7 @@ __all__ = [
     "MessagePromise",
     "MessageSequence",
     "ScriptedModel",
+    "ToolCall",
     "TreeView",
     "UsageError",
     "agent",

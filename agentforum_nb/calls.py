@@ -118,13 +118,28 @@ class Context:
         run.chain.continue_from(answer)
         return answer
 
-    async def history(self) -> list[Message]:
-        """The branch up to and including the last request (waits until the requests are placed)."""
+    async def history(self, *, responses: bool = False) -> list[Message]:
+        """The branch up to and including the last request (waits until the requests are placed); with
+        ``responses=True``, then this run's responses so far too (waits until they are stored)."""
         placement = self._run.call.placement
         while not placement.complete:
             await placement.requests.changed()
+        if responses:
+            chain = self._run.chain
+            promises = chain.feed.promises
+            if promises:
+                await promises[-1]  # stored in order: the last one stored means every one is
+            if chain.parent is not UNSET and chain.parent is not None:
+                return self.forum.history(chain.parent)
         anchor = placement.anchor
         return [] if anchor is None else self.forum.history(anchor.id)
+
+    def respond_as(self, sender: str, item: Any, *, metadata: Any = None) -> None:
+        """Respond with ``item`` on behalf of ``sender`` (a tool's result: the library's model agents record tool
+        results this way); otherwise as :meth:`respond`."""
+        if not isinstance(sender, str) or not sender or sender == "user":
+            raise UsageError(f"respond_as needs a sender name other than 'user', not {sender!r}")
+        self._run.respond(item, None, metadata, sender)
 
     def __repr__(self) -> str:
         return f"<Context of {self.agent.name!r}>"
@@ -220,7 +235,7 @@ class _Run:
         finally:
             chain.function_returned()
 
-    def respond(self, item: Any, reply_to: Any, metadata: Any) -> None:
+    def respond(self, item: Any, reply_to: Any, metadata: Any, sender: str | None = None) -> None:
         chain = self.chain
         if chain.function_done:
             raise UsageError(
@@ -232,7 +247,7 @@ class _Run:
             frozen = freeze_metadata(metadata)[0]
         if reply_to is not None and type(reply_to) is not MessagePromise:
             reply_to = self.call.forum.resolve(reply_to, "reply_to")
-        chain.respond(item, reply_to, frozen)
+        chain.respond(item, reply_to, frozen, sender)
 
     # -- ChainOwner -----------------------------------------------------------------------------------------------
     def spawn(self, coro: Any) -> None:

@@ -30,7 +30,7 @@ from collections.abc import AsyncIterator, Coroutine
 from time import perf_counter
 from typing import Any, Protocol
 
-from ._canonical import FrozenDict
+from ._canonical import FrozenDict, freeze_metadata
 from .errors import AgentError, AgentForumError, CallCancelled
 from .forum import Forum, ForumEvent
 from .messages import Kind, Message, Status
@@ -204,11 +204,12 @@ class Chain:
         self._again = False
 
     # -- adding ---------------------------------------------------------------------------------------------------
-    def respond(self, item: Any, reply_to: Any, metadata: FrozenDict | None) -> None:
-        """Add the response(s) ``item`` (already checked: see :func:`classify`)."""
+    def respond(self, item: Any, reply_to: Any, metadata: FrozenDict | None, sender: str | None = None) -> None:
+        """Add the response(s) ``item`` (already checked: see :func:`classify`), sent by the run's agent (or by
+        ``sender``: a tool's result)."""
         if self.ending:
             return  # the run is over; its function is being cancelled
-        name = self.name
+        name = self.name if sender is None else sender
         entries = self.entries
         if type(item) is str:  # the common case, without classifying
             if (
@@ -219,7 +220,7 @@ class Chain:
                 and type(reply_to) is not MessagePromise
                 and not self.forum.has_listeners
             ):
-                self._store_text_now(item, reply_to, metadata)
+                self._store_text_now(item, reply_to, metadata, name)
                 return
             entries.append(_Slot(_OWN, MessagePromise.complete(item, name), None, reply_to, metadata))
             self.advance()
@@ -249,21 +250,21 @@ class Chain:
         finally:
             self.advance()
 
-    def _store_text_now(self, text: str, reply_to: Message | None, metadata: FrozenDict | None) -> None:
+    def _store_text_now(self, text: str, reply_to: Message | None, metadata: FrozenDict | None, sender: str) -> None:
         """A text response with nothing before it to wait for: exposed and stored at once (the hot path)."""
         try:
             msg = Message(
                 text,
-                sender=self.name,
+                sender=sender,
                 parent_id=self.parent,
                 reply_to_id=None if reply_to is None else reply_to.id,
                 metadata=metadata,
             )
         except AgentForumError:  # e.g. a lone surrogate: the general path turns it into the run's failure
-            self.entries.append(_Slot(_OWN, MessagePromise.complete(text, self.name), None, reply_to, metadata))
+            self.entries.append(_Slot(_OWN, MessagePromise.complete(text, sender), None, reply_to, metadata))
             self.advance()
             return
-        promise = MessagePromise.complete(text, self.name)
+        promise = MessagePromise.complete(text, sender)
         self.feed.append(promise)
         self.last_exposed = None
         notes: dict[str, Any] = (
@@ -481,7 +482,7 @@ class Chain:
             parent = None
         if not self.run_key:
             self.run_key = f"r{next(_run_keys)}"
-        slot.handle = StreamHandle(slot.promise, self.name, parent, self.run_key)
+        slot.handle = StreamHandle(slot.promise, slot.promise.sender, parent, self.run_key)
         self.forum.emit(ForumEvent("stream-start", None, slot.handle))
 
     def _end_stream(self, slot: _Slot) -> None:
@@ -597,12 +598,12 @@ class Chain:
                 Message(
                     content,
                     kind=kind,
-                    sender=self.name,
+                    sender=promise.sender,
                     parent_id=self.parent,
                     reply_to_id=None if reply_msg is None else reply_msg.id,
                     original_id=None if original is None else original.id,
                     status=status,
-                    metadata=slot.metadata,
+                    metadata=self._metadata_of(slot),
                 ),
                 slot.handle,
                 self._annotations_of(slot),
@@ -615,6 +616,8 @@ class Chain:
             self._drop(slot, failure if not self.cancelled else Failure(CallCancelled, text, None, exc))
             return
         self.parent = msg.id
+        if slot.how is _OWN:
+            slot.source = None  # the iterator it streamed from is done with: let it (an HTTP stream) go now
         if status == "complete":
             resolve(promise, msg)
             return
@@ -640,6 +643,18 @@ class Chain:
                 )
             )
         reject(promise, Failure(AgentError, text, msg, cause))
+
+    @staticmethod
+    def _metadata_of(slot: _Slot) -> FrozenDict | None:
+        """The response's metadata: what it was responded with, and what its stream reports once it has ended
+        (a model's tool calls)."""
+        if slot.how is _OWN and slot.source is not None:
+            report = getattr(slot.source, "stream_metadata", None)
+            if report is not None:
+                extra = report()
+                if extra:
+                    return freeze_metadata({**(slot.metadata or {}), **extra})[0]
+        return slot.metadata
 
     def _annotations_of(self, slot: _Slot) -> dict[str, Any]:
         """What the run knows about a response it stores: its agent, time to first token, duration, token count

@@ -316,6 +316,15 @@ class MessagePromise(Signal):
     def __aiter__(self) -> AsyncIterator[str]:
         return _TokenReader(self)
 
+    async def parse(self, type_: type[T] | Any) -> T:
+        """The message's content as JSON validated for ``type_`` (any type pydantic validates); pydantic's
+        ``ValidationError`` when it is not."""
+        import pydantic
+
+        message = await self
+        result: T = pydantic.TypeAdapter(type_).validate_json(message.content)
+        return result
+
     def __repr__(self) -> str:
         if self._message is not None:
             return f"<MessagePromise {self._message!r}>"
@@ -492,6 +501,13 @@ class MessageSequence(Signal):
     async def text(self) -> str:
         """The contents of all messages joined with blank lines."""
         return "\n\n".join(m.content for m in await self)
+
+    async def parse(self, type_: type[T] | Any) -> T:
+        """The last message's content as JSON validated for ``type_`` (see :meth:`MessagePromise.parse`)."""
+        import pydantic
+
+        result: T = pydantic.TypeAdapter(type_).validate_json((await self.last()).content)
+        return result
 
     async def last(self) -> Message:
         """The last message (raises :class:`UsageError` for an empty sequence)."""

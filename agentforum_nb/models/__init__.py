@@ -8,14 +8,20 @@ from __future__ import annotations
 from .base import Model, ModelAgent, ModelRequest, ModelStream
 from .function import FunctionModel, function_agent
 from .scripted import ScriptedModel, scripted_agent, split_tokens
+from .tools import AgentTool, FunctionTool, Tool, ToolCall, ToolResult
 
 __all__ = [
+    "AgentTool",
     "FunctionModel",
+    "FunctionTool",
     "Model",
     "ModelAgent",
     "ModelRequest",
     "ModelStream",
     "ScriptedModel",
+    "Tool",
+    "ToolCall",
+    "ToolResult",
     "function_agent",
     "scripted_agent",
     "split_tokens",

@@ -1,89 +1,222 @@
 """The one protocol behind every shipped model, and the one agent wrapper around it.
 
-A :class:`Model` answers a :class:`ModelRequest` (the branch, who is answering, the call's settings) with a
-stream of text: ``await model.stream(request)`` does whatever must happen before the first token (an HTTP
-request; an exception there becomes the run's error message), and iterating the result yields the chunks.
-:class:`ModelAgent` turns any model into an agent. It is the single place where what every model agent does is
-written once (the later tool loop, structured output and usage reports belong here).
+A :class:`Model` answers a :class:`ModelRequest` (the branch, who is answering, the call's settings, the tools it
+may call, the schema its answer must follow) with a stream: ``await model.stream(request)`` does whatever must
+happen before the first token (an HTTP request; an exception there becomes the run's error message), and
+iterating the result yields text chunks and :class:`~agentforum_nb.ToolCall` objects.
+
+:class:`ModelAgent` turns any model into an agent, and is the single place where what every model agent does is
+written once: the tool loop (run the calls a model asks for, concurrently, record each result as the run's next
+response, ask the model again, at most ``max_tool_rounds`` rounds), structured output (``output_type``: the last
+answer must validate, else the error goes back to the model, at most ``output_retries`` times), and what is
+known about each answer (model, usage, finish reason, sample) as annotations.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import hashlib
+import json
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from ..agents import Agent
 from ..calls import Context
-from ..errors import UsageError
+from ..errors import AgentError, UsageError
 from ..messages import Message
+from .tools import Tool, ToolCall, ToolResult, as_tools
 
-__all__ = ["Model", "ModelAgent", "ModelRequest", "ModelStream"]
+__all__ = ["VALIDATION_SENDER", "Model", "ModelAgent", "ModelRequest", "ModelStream"]
+
+#: the sender of the message that tells a model its answer did not validate (a user turn for the model)
+VALIDATION_SENDER = "validation"
 
 
 @dataclass(frozen=True)
 class ModelRequest:
-    """What a model is asked: ``history`` (the branch, root .. last request), ``agent`` (the name of the agent
-    answering: its own messages in the history are the model's earlier turns) and ``params`` (the call's kwargs:
-    model settings such as ``temperature``)."""
+    """What a model is asked: ``history`` (the branch: root .. last request, then this run's responses so far:
+    its own earlier messages and tool results), ``agent`` (the name of the agent answering: its messages in the
+    history are the model's earlier turns), ``params`` (the call's kwargs: model settings such as
+    ``temperature``), ``sample`` (which answer is asked for: models make samples differ where they can),
+    ``tools`` (``[{"name", "description", "parameters"}]``) and ``output_schema`` (JSON Schema the answer must
+    follow, named ``output_name``), both empty when not used."""
 
     history: list[Message]
     agent: str
     params: dict[str, Any] = field(default_factory=dict)
-    sample: int = 0  # which answer is asked for (API.md section 10): models make samples differ where they can
+    sample: int = 0
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    output_schema: dict[str, Any] | None = None
+    output_name: str = "output"
 
 
 @runtime_checkable
 class Model(Protocol):
-    """A source of answers. ``fingerprint`` names what shapes them (the default version of its agents)."""
+    """A source of answers. ``fingerprint`` names what shapes them (part of the default version of its agents)."""
 
     @property
     def fingerprint(self) -> str: ...
 
-    async def stream(self, request: ModelRequest) -> AsyncIterator[str]:
-        """Start answering ``request``; iterate the result for the text chunks."""
+    async def stream(self, request: ModelRequest) -> AsyncIterator[Any]:
+        """Start answering ``request``; iterate the result for text chunks (``str``) and ``ToolCall`` objects."""
         ...
 
 
 class ModelAgent(Agent):
-    """An agent that answers each call with its model: the branch goes to ``model.stream``, the text streams
-    back as one response. ``agent.backend`` is the model; ``version`` defaults to ``model.fingerprint``."""
+    """An agent that answers each call with its model (see the module docstring). ``agent.backend`` is the model,
+    ``agent.tools`` its tools; ``version`` defaults to a digest of the model's fingerprint, the tools' and the
+    output type's schema, so changing any of them misses the cache."""
 
-    def __init__(self, model: Model, *, name: str, cache: bool = True, version: str | None = None) -> None:
+    def __init__(
+        self,
+        model: Model,
+        *,
+        name: str,
+        cache: bool = True,
+        version: str | None = None,
+        tools: Iterable[Any] = (),
+        max_tool_rounds: int = 10,
+        output_type: Any = None,
+        output_retries: int = 2,
+    ) -> None:
         if not isinstance(model, Model):
             raise UsageError(f"ModelAgent needs a model (with fingerprint and stream()), not {type(model).__name__}")
+        if type(max_tool_rounds) is not int or max_tool_rounds < 0:
+            raise UsageError(f"max_tool_rounds must be an int >= 0, not {max_tool_rounds!r}")
+        if type(output_retries) is not int or output_retries < 0:
+            raise UsageError(f"output_retries must be an int >= 0, not {output_retries!r}")
         self.backend = model
+        self.tools = as_tools(tools)
+        self.max_tool_rounds = max_tool_rounds
+        self.output_type = output_type
+        self.output_retries = output_retries
+        adapter, schema, output_name = _output(output_type)
+        by_name = {t.name: t for t in self.tools}
+        specs = [t.spec() for t in self.tools]
         agent_name = name
 
         async def answer(ctx: Context, **kwargs: Any) -> None:
-            request = ModelRequest(await ctx.history(), agent_name, kwargs, ctx.sample)
-            ctx.respond(ModelStream(await model.stream(request), {"sample": ctx.sample}))
+            rounds = retries = 0
+            while True:
+                history = await ctx.history(responses=True)
+                request = ModelRequest(history, agent_name, kwargs, ctx.sample, specs, schema, output_name)
+                tokens = await model.stream(request)
+                stream = tokens if isinstance(tokens, ModelStream) else ModelStream(tokens, {})
+                stream.annotations.setdefault("sample", ctx.sample)
+                ctx.respond(stream)
+                message = (await ctx.history(responses=True))[-1]  # the model's message, stored
+                if stream.tool_calls:
+                    if rounds >= max_tool_rounds:
+                        raise AgentError(
+                            f"{agent_name} asked for tools again after {max_tool_rounds} round(s) of tool calls "
+                            f"(max_tool_rounds={max_tool_rounds})"
+                        )
+                    rounds += 1
+                    results = await _run_tools(ctx, stream.tool_calls, by_name)
+                    for call, result in zip(stream.tool_calls, results, strict=True):
+                        metadata: dict[str, Any] = {"tool_call_id": call.id}
+                        if result.error_type is not None:
+                            metadata["tool_error"] = result.error_type
+                        ctx.respond_as(call.name, result.content, metadata=metadata)
+                    continue
+                if adapter is None:
+                    return
+                try:
+                    adapter.validate_json(message.content)
+                    return
+                except Exception as exc:  # pydantic's ValidationError: goes back to the model
+                    if retries >= output_retries:
+                        raise AgentError(
+                            f"{agent_name}'s answer is not a valid {output_name} after {output_retries} "
+                            f"retr{'y' if output_retries == 1 else 'ies'}: {exc}"
+                        ) from exc
+                    retries += 1
+                    ctx.respond_as(
+                        VALIDATION_SENDER,
+                        f"Your answer is not a valid {output_name}: {exc}\n"
+                        f"Answer again with JSON that follows this schema: {json.dumps(schema)}",
+                        metadata={"validation_error": True},
+                    )
 
         answer.__qualname__ = f"ModelAgent({type(model).__name__}).answer"
-        super().__init__(answer, name=name, cache=cache, version=version or model.fingerprint)
+        if version is None:
+            parts = [model.fingerprint, *[t.fingerprint for t in self.tools]]
+            if schema is not None or max_tool_rounds != 10 or output_retries != 2:
+                parts.append(json.dumps([schema, max_tool_rounds, output_retries], sort_keys=True))
+            version = (
+                parts[0]
+                if len(parts) == 1
+                else ("model:" + hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:16])
+            )
+        super().__init__(answer, name=name, cache=cache, version=version)
 
     def __repr__(self) -> str:
+        tools = f" tools={[t.name for t in self.tools]}" if self.tools else ""
         return (
-            f"<ModelAgent {self.name!r} {type(self.backend).__name__} version={self.version!r}"
+            f"<ModelAgent {self.name!r} {type(self.backend).__name__}{tools} version={self.version!r}"
             f"{'' if self.cache else ' cache=False'}>"
         )
 
 
+def _output(output_type: Any) -> tuple[Any, dict[str, Any] | None, str]:
+    """(pydantic TypeAdapter, JSON Schema, name) of an output type, or (None, None, "output")."""
+    if output_type is None:
+        return None, None, "output"
+    import pydantic
+
+    try:
+        adapter = pydantic.TypeAdapter(output_type)
+        schema = adapter.json_schema()
+    except Exception as exc:  # pydantic's error for a type it cannot validate
+        raise UsageError(f"output_type {output_type!r} is not a type pydantic can validate ({exc})") from exc
+    name = getattr(output_type, "__name__", None) or str(output_type)
+    return adapter, schema, name
+
+
+async def _run_tools(ctx: Context, calls: list[ToolCall], tools: dict[str, Tool]) -> list[ToolResult]:
+    """Run the calls concurrently (owned by a TaskGroup inside the agent's task: cancelling the run cancels
+    them, and nothing of them is stored); results in the order of the calls."""
+
+    async def one(call: ToolCall) -> ToolResult:
+        tool = tools.get(call.name)
+        if tool is None:
+            known = ", ".join(sorted(tools)) or "none"
+            return ToolResult(f"KeyError: no tool named {call.name!r} (tools: {known})", "builtins.KeyError")
+        return await tool.run(ctx, call)
+
+    if len(calls) == 1:
+        return [await one(calls[0])]
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(one(c)) for c in calls]
+    return [t.result() for t in tasks]
+
+
 class ModelStream:
-    """A model's token stream that also says what is known about the answer once it has ended (``model``,
-    ``usage``, ``finish_reason``): the runtime stores ``stream_annotations()`` with the message."""
+    """A model's stream as the runtime sees it: text chunks pass through, ``ToolCall`` objects are kept
+    (``tool_calls``, each with an id) and stored with the message (``metadata["tool_calls"]``); what the model
+    reports about the answer once it has ended (``model``, ``usage``, ``finish_reason``) and ``annotations``
+    are stored as the message's annotations."""
 
-    __slots__ = ("_chunks", "annotations")
+    __slots__ = ("_chunks", "annotations", "tool_calls")
 
-    def __init__(self, chunks: AsyncIterator[str], annotations: dict[str, Any]) -> None:
+    def __init__(self, chunks: AsyncIterator[Any], annotations: dict[str, Any]) -> None:
         self._chunks = chunks
-        self.annotations = annotations  # may be filled while streaming; what ``chunks`` reports is added
+        self.annotations = annotations
+        self.tool_calls: list[ToolCall] = []
 
     def __aiter__(self) -> ModelStream:
         return self
 
-    def __anext__(self) -> Any:
-        return self._chunks.__anext__()
+    async def __anext__(self) -> Any:
+        while True:
+            item = await self._chunks.__anext__()
+            if isinstance(item, ToolCall):
+                if item.id is None:
+                    item = ToolCall(item.name, item.arguments, f"call_{len(self.tool_calls) + 1}")
+                self.tool_calls.append(item)
+                continue
+            return item
 
     async def aclose(self) -> None:
         aclose = getattr(self._chunks, "aclose", None)
@@ -93,3 +226,7 @@ class ModelStream:
     def stream_annotations(self) -> dict[str, Any]:
         inner = getattr(self._chunks, "stream_annotations", None)
         return {**(inner() if inner is not None else {}), **self.annotations}
+
+    def stream_metadata(self) -> dict[str, Any]:
+        """The message's metadata that is known only once the stream ended: the tool calls it asked for."""
+        return {"tool_calls": [c.to_json() for c in self.tool_calls]} if self.tool_calls else {}

@@ -10,6 +10,7 @@ from ..errors import UsageError
 from ..fingerprint import code_fingerprint
 from ..messages import Message
 from .base import ModelAgent, ModelRequest, ModelStream
+from .tools import ToolCall
 
 __all__ = ["FunctionModel", "function_agent"]
 
@@ -44,11 +45,11 @@ class FunctionModel:
             params = {**params, "sample": request.sample}
         return ModelStream(self._run(request.history, params), {"model": f"function:{name}"})
 
-    async def _run(self, messages: list[Message], params: dict[str, Any]) -> AsyncIterator[str]:
+    async def _run(self, messages: list[Message], params: dict[str, Any]) -> AsyncIterator[str | ToolCall]:
         result = self.fn(messages, **params)
         if inspect.isawaitable(result):
             result = await result
-        if isinstance(result, str):
+        if isinstance(result, (str, ToolCall)):
             yield result
         elif hasattr(result, "__aiter__"):
             async for tok in result:
@@ -57,12 +58,52 @@ class FunctionModel:
             for tok in result:
                 yield tok
         else:
-            raise UsageError(f"a FunctionModel function must return or yield str, not {type(result).__name__}")
+            raise UsageError(
+                f"a FunctionModel function must return or yield str (or ToolCall), not {type(result).__name__}"
+            )
 
-    def agent(self, name: str, *, cache: bool = True, version: str | None = None) -> ModelAgent:
-        return ModelAgent(self, name=name, cache=cache, version=version)
+    def agent(
+        self,
+        name: str,
+        *,
+        cache: bool = True,
+        version: str | None = None,
+        tools: Iterable[Any] = (),
+        max_tool_rounds: int = 10,
+        output_type: Any = None,
+        output_retries: int = 2,
+    ) -> ModelAgent:
+        return ModelAgent(
+            self,
+            name=name,
+            cache=cache,
+            version=version,
+            tools=tools,
+            max_tool_rounds=max_tool_rounds,
+            output_type=output_type,
+            output_retries=output_retries,
+        )
 
 
-def function_agent(name: str, fn: Callable[..., Any], *, cache: bool = True, version: str | None = None) -> ModelAgent:
-    """One line: an agent whose replies come from ``fn(messages, **kwargs)`` (see :class:`FunctionModel`)."""
-    return FunctionModel(fn).agent(name, cache=cache, version=version)
+def function_agent(
+    name: str,
+    fn: Callable[..., Any],
+    *,
+    cache: bool = True,
+    version: str | None = None,
+    tools: Iterable[Any] = (),
+    max_tool_rounds: int = 10,
+    output_type: Any = None,
+    output_retries: int = 2,
+) -> ModelAgent:
+    """One line: an agent whose replies come from ``fn(messages, **kwargs)`` (see :class:`FunctionModel`): a str,
+    tokens, or :class:`~agentforum_nb.ToolCall` objects (returned or yielded) to call its tools."""
+    return FunctionModel(fn).agent(
+        name,
+        cache=cache,
+        version=version,
+        tools=tools,
+        max_tool_rounds=max_tool_rounds,
+        output_type=output_type,
+        output_retries=output_retries,
+    )

@@ -12,6 +12,7 @@ from typing import Any
 from ..errors import UsageError
 from ..messages import Message
 from .base import ModelAgent, ModelRequest, ModelStream
+from .tools import ToolCall
 
 __all__ = ["ScriptedModel", "scripted_agent", "split_tokens"]
 
@@ -26,10 +27,11 @@ def split_tokens(text: str) -> list[str]:
 class ScriptedModel:
     """Replays ``replies`` in order, one per call, streamed token by token.
 
-    A reply is a str (split into word tokens), a list of str (the exact tokens) or an exception instance
-    (raised, to script failures). ``delay`` sleeps between tokens so demos look like real streaming.
-    ``cycle=True`` starts over when the replies run out (else ``UsageError``). ``prompts`` records the branch
-    (list of messages) each call received.
+    A reply is a str (split into word tokens), a list of str (the exact tokens), an exception instance (raised,
+    to script failures), or a :class:`~agentforum_nb.ToolCall` or a list of them (the model asks for those
+    tools; a tool loop of a model agent runs them and asks again with their results in the branch). ``delay``
+    sleeps between tokens so demos look like real streaming. ``cycle=True`` starts over when the replies run
+    out (else ``UsageError``). ``prompts`` records the branch (list of messages) each call received.
     """
 
     def __init__(self, replies: Iterable[Any], *, delay: float = 0.0, cycle: bool = False) -> None:
@@ -37,9 +39,13 @@ class ScriptedModel:
         if not self.replies:
             raise UsageError("ScriptedModel needs at least one reply")
         for r in self.replies:
-            if not isinstance(r, (str, list, tuple, BaseException)):
+            items = r if isinstance(r, (list, tuple)) else [r]
+            if isinstance(r, BaseException):
+                continue
+            if not items or not (all(isinstance(x, str) for x in items) or all(isinstance(x, ToolCall) for x in items)):
                 raise UsageError(
-                    f"a scripted reply must be a str, a list of str tokens or an exception, not {type(r).__name__}"
+                    f"a scripted reply must be a str, a list of str tokens, an exception, or a ToolCall or a list "
+                    f"of them, not {r!r:.80}"
                 )
         self.delay = delay
         self.cycle = cycle
@@ -49,7 +55,13 @@ class ScriptedModel:
     @property
     def fingerprint(self) -> str:
         def enc(r: Any) -> Any:
-            return {"raise": f"{type(r).__qualname__}: {r}"} if isinstance(r, BaseException) else r
+            if isinstance(r, BaseException):
+                return {"raise": f"{type(r).__qualname__}: {r}"}
+            if isinstance(r, ToolCall):
+                return {"tool_call": r.to_json()}
+            if isinstance(r, (list, tuple)):
+                return [enc(x) for x in r]
+            return r
 
         body = json.dumps([enc(r) for r in self.replies], ensure_ascii=False)
         return "scripted:" + hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()[:16]
@@ -71,28 +83,67 @@ class ScriptedModel:
         reply = self.next_reply()
         if isinstance(reply, BaseException):
             raise reply
+        if isinstance(reply, ToolCall):
+            reply = [reply]
         tokens = list(reply) if isinstance(reply, (list, tuple)) else split_tokens(reply)
         prompt = sum(len(split_tokens(m.content)) for m in request.history)
+        texts = [t for t in tokens if isinstance(t, str)]
         notes = {
             "model": "scripted",
-            "usage": {"input_tokens": prompt, "output_tokens": len(tokens)},
-            "finish_reason": "stop",
+            "usage": {"input_tokens": prompt, "output_tokens": len(texts)},
+            "finish_reason": "stop" if len(texts) == len(tokens) else "tool_calls",
         }
         return ModelStream(self._tokens(tokens), notes)
 
-    async def _tokens(self, tokens: list[str]) -> AsyncIterator[str]:
+    async def _tokens(self, tokens: list[Any]) -> AsyncIterator[Any]:
         for tok in tokens:
             if self.delay:
                 await asyncio.sleep(self.delay)
             yield tok
 
-    def agent(self, name: str, *, cache: bool = True, version: str | None = None) -> ModelAgent:
-        """An agent that answers each call with the next scripted reply, streamed."""
-        return ModelAgent(self, name=name, cache=cache, version=version)
+    def agent(
+        self,
+        name: str,
+        *,
+        cache: bool = True,
+        version: str | None = None,
+        tools: Iterable[Any] = (),
+        max_tool_rounds: int = 10,
+        output_type: Any = None,
+        output_retries: int = 2,
+    ) -> ModelAgent:
+        """An agent that answers each call with the next scripted reply, streamed (with tools and structured
+        output as :class:`~agentforum_nb.models.ModelAgent` has them)."""
+        return ModelAgent(
+            self,
+            name=name,
+            cache=cache,
+            version=version,
+            tools=tools,
+            max_tool_rounds=max_tool_rounds,
+            output_type=output_type,
+            output_retries=output_retries,
+        )
 
 
 def scripted_agent(
-    name: str, replies: Iterable[Any], *, delay: float = 0.0, cycle: bool = False, cache: bool = True
+    name: str,
+    replies: Iterable[Any],
+    *,
+    delay: float = 0.0,
+    cycle: bool = False,
+    cache: bool = True,
+    tools: Iterable[Any] = (),
+    max_tool_rounds: int = 10,
+    output_type: Any = None,
+    output_retries: int = 2,
 ) -> ModelAgent:
     """One line: an agent that streams the scripted ``replies`` in order (see :class:`ScriptedModel`)."""
-    return ScriptedModel(replies, delay=delay, cycle=cycle).agent(name, cache=cache)
+    return ScriptedModel(replies, delay=delay, cycle=cycle).agent(
+        name,
+        cache=cache,
+        tools=tools,
+        max_tool_rounds=max_tool_rounds,
+        output_type=output_type,
+        output_retries=output_retries,
+    )
