@@ -2,18 +2,27 @@
 
 It listens on 127.0.0.1 (a free port) with asyncio streams and a minimal HTTP/1.1 parser, so the real ``openai``
 SDK talks to it over real sockets. ``POST /v1/chat/completions`` with ``"stream": true`` answers
-``text/event-stream`` (chunked), one ``data: {chunk}`` event per token, a final chunk with ``finish_reason`` and
+``text/event-stream`` (chunked) as OpenAI sends it: a role chunk, one ``data: {chunk}`` event per token, the tool
+calls' deltas, a final chunk with ``finish_reason``, the usage chunk (when the request asks for it) and
 ``data: [DONE]``; without ``stream`` it answers one JSON ``chat.completion``. Each response closes its connection.
 
 Each request takes the next scripted reply: a list of tokens, a :class:`Reply`, or a callable
 ``fn(body) -> reply`` (sync or async; ``body`` is the parsed request JSON) that decides per request. When the
 script runs out the server answers HTTP 500. A :class:`Reply` can
 
+- ``tool_calls=[Call(name, pieces, id)]``: after the tokens, ask for tools: each call's first delta carries its
+  ``index``, ``id``, ``type`` and ``function.name`` (arguments ``""``), then one delta per piece of its JSON
+  arguments (``Call.arguments``: the pieces, or one string); ``interleave=True`` sends the calls' pieces round
+  robin (each delta names its call by ``index``), else one call after the other as OpenAI does; the finish reason
+  is then ``"tool_calls"``;
 - ``status=500`` (any status): an HTTP error before streaming, with an OpenAI-style error body;
 - ``pause_after=n``: stream ``n`` tokens, set ``server.paused`` and wait for ``server.release`` (or for the client
   to hang up) before the rest; ``hold_headers=True`` pauses before the response headers instead;
-- ``error="..."``: after the tokens, send an error event (``data: {"error": {...}}``) and end the response;
-- ``drop=True``: after the tokens, close the connection abruptly (no terminating chunk, no ``[DONE]``).
+- ``error="..."``: after the tokens (and tool calls), send an error event (``data: {"error": {...}}``) and end
+  the response;
+- ``drop=True``: after the tokens (and tool calls), close the connection abruptly (no terminating chunk, no
+  ``[DONE]``);
+- ``finish_reason``, ``model`` (the model the chunks name; default: the request's), ``usage=False``.
 
 ``server.requests`` records every request body (parsed JSON), ``server.headers`` their headers (lower-case
 names). ``server.client_closed`` is set when a client hangs up in the middle of a response.
@@ -21,6 +30,9 @@ names). ``server.client_closed`` is set when a client hangs up in the middle of 
 Use it in the test's own loop (``async with SSEServer([...]) as server``) or, for code that runs several event
 loops, in a thread of its own (``with SSEServer([...]).in_thread() as server``; its events then belong to the
 server's loop, so pausing is for the first form).
+
+:class:`SSEServer` is also the base of ``tests/anthropic_server.py`` (the same HTTP layer and scripting, another
+wire format): a subclass sets ``route`` and overrides ``_stream``, ``_send_error`` and ``_send_completion``.
 """
 
 from __future__ import annotations
@@ -34,29 +46,49 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Reply", "SSEServer"]
+__all__ = ["Call", "Reply", "SSEServer"]
+
+
+@dataclass
+class Call:
+    """A tool call a scripted reply asks for; ``arguments``: the pieces of its JSON arguments as streamed (a
+    list), or the whole JSON text (one piece)."""
+
+    name: str
+    arguments: list[str] | str = "{}"
+    id: str | None = None
+
+    @property
+    def pieces(self) -> list[str]:
+        return [self.arguments] if isinstance(self.arguments, str) else list(self.arguments)
 
 
 @dataclass
 class Reply:
     tokens: list[str] = field(default_factory=list)
+    tool_calls: list[Call] = field(default_factory=list)
+    interleave: bool = False
     status: int = 200
     pause_after: int | None = None
     hold_headers: bool = False
     error: str | None = None
     drop: bool = False
-    finish_reason: str = "stop"
+    finish_reason: str | None = None  # default: the provider's ("stop" / "tool_calls"; "end_turn" / "tool_use")
     usage: bool = True  # send the usage chunk when the request asks for it (stream_options.include_usage)
+    model: str | None = None  # the model the response names (default: the request's)
 
 
 _REASONS = {
     200: "OK",
     400: "Bad Request",
     401: "Unauthorized",
+    403: "Forbidden",
     404: "Not Found",
+    413: "Payload Too Large",
     429: "Too Many Requests",
     500: "Internal Server Error",
     503: "Service Unavailable",
+    529: "Site Overloaded",
 }
 
 
@@ -65,10 +97,13 @@ class _ClientGone(Exception):
 
 
 class SSEServer:
+    route = "/chat/completions"  # requests to a path ending with it are served
+
     def __init__(self, replies: list[Any] = ()) -> None:
         self.replies: list[Any] = list(replies)
         self.requests: list[dict] = []
         self.headers: list[dict[str, str]] = []
+        self.paths: list[str] = []
         self.paused = asyncio.Event()
         self.release = asyncio.Event()
         self.client_closed = asyncio.Event()
@@ -110,9 +145,12 @@ class SSEServer:
         await self.__aenter__()
 
     @property
+    def port(self) -> int:
+        return self._server.sockets[0].getsockname()[1]
+
+    @property
     def base_url(self) -> str:
-        port = self._server.sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}/v1"
+        return f"http://127.0.0.1:{self.port}/v1"
 
     # -- HTTP -----------------------------------------------------------------------------------------------
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -138,12 +176,13 @@ class SSEServer:
                 k, v = line.split(":", 1)
                 headers[k.strip().lower()] = v.strip()
         body = await reader.readexactly(int(headers.get("content-length", "0")))
-        if method != "POST" or not path.rstrip("/").endswith("/chat/completions"):
+        if method != "POST" or not path.split("?")[0].rstrip("/").endswith(self.route):
             await self._send_error(writer, 404, f"no route for {method} {path}")
             return
         request = json.loads(body)
         self.requests.append(request)
         self.headers.append(headers)
+        self.paths.append(path)
         reply = await self._next_reply(request)
         if reply.status != 200:
             await self._send_error(writer, reply.status, "scripted failure")
@@ -153,35 +192,73 @@ class SSEServer:
             return
         if reply.hold_headers:
             await self._pause(reader)
+        await self._stream(reader, writer, request, reply)
+
+    async def _stream(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: dict, reply: Reply
+    ) -> None:
+        """The streamed response, in OpenAI's wire format."""
         writer.write(
             b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n"
             b"transfer-encoding: chunked\r\nconnection: close\r\n\r\n"
         )
-        for i, tok in enumerate(reply.tokens):
-            if reply.pause_after is not None and i == reply.pause_after:
-                await self._pause(reader)
-            await self._send_event(writer, self._chunk(request, {"content": tok}, None))
-        if reply.pause_after is not None and reply.pause_after >= len(reply.tokens):
-            await self._pause(reader)
+        usage_asked = reply.usage and (request.get("stream_options") or {}).get("include_usage")
+
+        def chunk(delta: dict, finish_reason: str | None = None) -> dict:
+            c = self._chunk(request, reply, delta, finish_reason)
+            if usage_asked:
+                c["usage"] = None  # as OpenAI sends it: every chunk says "no usage yet" until the last one
+            return c
+
+        await self._send_event(writer, chunk({"role": "assistant", "content": "" if reply.tokens else None}))
+        await self._stream_tokens(reader, writer, reply, lambda tok: chunk({"content": tok}))
+        for delta in self._tool_call_deltas(reply):
+            await self._send_event(writer, chunk({"tool_calls": [delta]}))
         if reply.drop:
             writer.transport.abort()  # no terminating chunk: the client sees a truncated body
             return
         if reply.error is not None:
             await self._send_event(writer, {"error": {"message": reply.error, "type": "server_error"}})
         else:
-            await self._send_event(writer, self._chunk(request, {}, reply.finish_reason))
-            if reply.usage and (request.get("stream_options") or {}).get("include_usage"):
+            reason = reply.finish_reason or ("tool_calls" if reply.tool_calls else "stop")
+            await self._send_event(writer, chunk({}, reason))
+            if usage_asked:
                 # as OpenAI sends it: a last chunk with no choices and the counts
-                prompt = sum(len(str(m.get("content", "")).split()) for m in request.get("messages", []))
-                usage = {
-                    "prompt_tokens": prompt,
-                    "completion_tokens": len(reply.tokens),
-                    "total_tokens": prompt + len(reply.tokens),
-                }
-                await self._send_event(writer, {**self._chunk(request, {}, None), "choices": [], "usage": usage})
+                prompt = sum(len(str(m.get("content") or "").split()) for m in request.get("messages", []))
+                completion = len(reply.tokens) + sum(len(c.pieces) for c in reply.tool_calls)
+                usage = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+                await self._send_event(writer, {**self._chunk(request, reply, {}, None), "choices": [], "usage": usage})
             await self._send_event(writer, "[DONE]")
         writer.write(b"0\r\n\r\n")
         await self._drain(writer)
+
+    async def _stream_tokens(self, reader, writer, reply: Reply, event_of) -> None:
+        """Send one event per token, pausing where the reply says."""
+        for i, tok in enumerate(reply.tokens):
+            if reply.pause_after is not None and i == reply.pause_after:
+                await self._pause(reader)
+            await self._send_event(writer, event_of(tok))
+        if reply.pause_after is not None and reply.pause_after >= len(reply.tokens):
+            await self._pause(reader)
+
+    @staticmethod
+    def _tool_call_deltas(reply: Reply) -> list[dict]:
+        """The ``tool_calls`` deltas of a reply: per call, the head (index, id, type, name) then its pieces."""
+        per_call = []
+        for i, call in enumerate(reply.tool_calls):
+            head = {
+                "index": i,
+                "id": call.id or f"call_{i}",
+                "type": "function",
+                "function": {"name": call.name, "arguments": ""},
+            }
+            per_call.append([head] + [{"index": i, "function": {"arguments": p}} for p in call.pieces])
+        if not reply.interleave:
+            return [d for deltas in per_call for d in deltas]
+        out = []
+        for step in range(max((len(d) for d in per_call), default=0)):
+            out.extend(deltas[step] for deltas in per_call if step < len(deltas))
+        return out
 
     async def _next_reply(self, request: dict) -> Reply:
         if not self.replies:
@@ -212,17 +289,21 @@ class SSEServer:
             raise _ClientGone
 
     @staticmethod
-    def _chunk(request: dict, delta: dict, finish_reason: str | None) -> dict:
+    def _chunk(request: dict, reply: Reply, delta: dict, finish_reason: str | None) -> dict:
         return {
             "id": "chatcmpl-scripted",
             "object": "chat.completion.chunk",
             "created": 0,
-            "model": request.get("model", "scripted"),
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+            "model": reply.model or request.get("model", "scripted"),
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}],
         }
 
     async def _send_event(self, writer: asyncio.StreamWriter, data: Any) -> None:
         payload = f"data: {data if isinstance(data, str) else json.dumps(data)}\n\n".encode()
+        await self._send_chunk(writer, payload)
+
+    async def _send_chunk(self, writer: asyncio.StreamWriter, payload: bytes) -> None:
+        """One HTTP chunk (transfer-encoding: chunked)."""
         writer.write(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")
         await self._drain(writer)
 
@@ -233,11 +314,11 @@ class SSEServer:
         except ConnectionError as exc:
             raise _ClientGone from exc
 
-    async def _send_json(self, writer: asyncio.StreamWriter, status: int, obj: Any) -> None:
+    async def _send_json(self, writer: asyncio.StreamWriter, status: int, obj: Any, extra_headers: str = "") -> None:
         payload = json.dumps(obj).encode()
         writer.write(
             f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}\r\ncontent-type: application/json\r\n"
-            f"content-length: {len(payload)}\r\nconnection: close\r\n\r\n".encode()
+            f"{extra_headers}content-length: {len(payload)}\r\nconnection: close\r\n\r\n".encode()
             + payload
         )
         await self._drain(writer)
@@ -253,12 +334,12 @@ class SSEServer:
                 "id": "chatcmpl-scripted",
                 "object": "chat.completion",
                 "created": 0,
-                "model": request.get("model", "scripted"),
+                "model": reply.model or request.get("model", "scripted"),
                 "choices": [
                     {
                         "index": 0,
                         "message": {"role": "assistant", "content": "".join(reply.tokens)},
-                        "finish_reason": reply.finish_reason,
+                        "finish_reason": reply.finish_reason or "stop",
                     }
                 ],
             },

@@ -7,12 +7,14 @@ import asyncio
 import subprocess
 import sys
 
+import pydantic
 import pytest
 
 import agentforum_nb as af
-from agentforum_nb.models.openai import to_chat_messages
+from agentforum_nb.models import FunctionTool
+from agentforum_nb.models.openai import NO_RESULT, schema_name, to_chat_messages
 
-from .sse_server import Reply, SSEServer
+from .sse_server import Call, Reply, SSEServer
 
 openai = pytest.importorskip("openai")
 
@@ -397,3 +399,210 @@ async def test_usage_is_not_asked_for_when_stream_options_is_empty(forum, bots):
         (m,) = await bots(server, stream_options={}).quick_call("q", forum=forum)
         assert "stream_options" not in server.requests[-1]
     assert "usage" not in forum.annotations(m) and forum.annotations(m)["finish_reason"] == "stop"
+
+
+# -- tools and structured output ------------------------------------------------------------------------------
+def get_weather(city: str, unit: str = "C") -> str:
+    """The weather in a city.
+
+    Not part of the description."""
+    return f"sunny in {city}, 21{unit}"
+
+
+def broken(x: int) -> str:
+    """Always fails."""
+    raise RuntimeError(f"broken on {x}")
+
+
+class Forecast(pydantic.BaseModel):
+    city: str
+    high: float
+
+
+async def test_tool_loop_assembles_split_deltas_and_maps_the_results(forum, bots):
+    asks = Reply(
+        ["Let me ", "check."],
+        tool_calls=[
+            Call("get_weather", ['{"ci', 'ty": "Pa', 'ris", ', '"unit"', ': "F"}'], id="call_a"),
+            Call("broken", ["{", '"x"', ": 3}"], id="call_b"),
+        ],
+        interleave=True,  # the calls' pieces alternate: only the index tells them apart
+    )
+    async with SSEServer([asks, ["Paris: sunny."]]) as server:
+        bot = bots(server, tools=[get_weather, broken])
+        asking, weather, failed, final = await bot.quick_call("Weather in Paris?", forum=forum)
+        first, second = server.requests
+    assert first["tools"] == [
+        {
+            "type": "function",
+            "function": {
+                "name": "get_weather",
+                "description": "The weather in a city.",
+                "parameters": FunctionTool(get_weather).parameters,
+            },
+        },
+        {"type": "function", "function": {"name": "broken", "description": "Always fails.", "parameters": ANY_DICT}},
+    ]
+    assert asking.sender == "assistant" and asking.content == "Let me check."
+    assert asking.metadata["tool_calls"] == (
+        {"id": "call_a", "name": "get_weather", "arguments": {"city": "Paris", "unit": "F"}},
+        {"id": "call_b", "name": "broken", "arguments": {"x": 3}},
+    )
+    assert (weather.sender, weather.content, weather.metadata["tool_call_id"]) == (
+        "get_weather",
+        "sunny in Paris, 21F",
+        "call_a",
+    )
+    assert failed.metadata["tool_error"] == "builtins.RuntimeError" and failed.content == "RuntimeError: broken on 3"
+    assert final.content == "Paris: sunny." and final.parent_id == failed.id
+    # the second request: the model's tool calls as an assistant turn, each result as a tool message
+    assert second["messages"] == [
+        {"role": "user", "content": "Weather in Paris?"},
+        {
+            "role": "assistant",
+            "content": "Let me check.",
+            "tool_calls": [
+                {
+                    "id": "call_a",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"city": "Paris", "unit": "F"}'},
+                },
+                {"id": "call_b", "type": "function", "function": {"name": "broken", "arguments": '{"x": 3}'}},
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_a", "content": "sunny in Paris, 21F"},
+        {"role": "tool", "tool_call_id": "call_b", "content": "RuntimeError: broken on 3"},
+    ]
+    notes = forum.annotations(asking)
+    assert notes["finish_reason"] == "tool_calls" and notes["usage"]["output_tokens"] == 2 + 5 + 3
+    assert forum.annotations(final)["finish_reason"] == "stop"
+
+
+class _AnyDict:
+    def __eq__(self, other):
+        return isinstance(other, dict)
+
+
+ANY_DICT = _AnyDict()
+
+
+async def test_tool_calls_without_text_and_with_whole_arguments(forum, bots):
+    # one delta per call with the whole arguments (as some local servers send them), no text
+    asks = Reply(tool_calls=[Call("get_weather", '{"city": "Rome"}', id="c1"), Call("get_weather", "", id="c2")])
+    async with SSEServer([asks, ["done"]]) as server:
+        msgs = await bots(server, tools=[get_weather]).quick_call("go", forum=forum)
+        assistant = server.requests[1]["messages"][1]
+    assert msgs[0].content == "" and [c["arguments"] for c in msgs[0].metadata["tool_calls"]] == [{"city": "Rome"}, {}]
+    assert msgs[2].metadata["tool_error"].startswith("pydantic")  # no city: the validation error goes back
+    assert assistant["content"] is None and [c["function"]["arguments"] for c in assistant["tool_calls"]] == [
+        '{"city": "Rome"}',
+        "{}",
+    ]
+
+
+@pytest.mark.parametrize("pieces", [['{"city": "Pa'], ["[1, 2]"]], ids=["cut-off", "not-an-object"])
+async def test_tool_arguments_that_are_not_a_json_object_fail_the_run(forum, bots, pieces):
+    async with SSEServer([Reply(["Checking"], tool_calls=[Call("get_weather", pieces)], finish_reason="length")]) as s:
+        with pytest.raises(af.AgentError) as ei:
+            await bots(s, tools=[get_weather]).quick_call("q", forum=forum)
+        assert len(s.requests) == 1  # no tool ran, the model was not asked again
+    error = ei.value.message
+    assert error.metadata["error_type"] == "agentforum_nb.models.openai.ToolArgumentsError"
+    assert "get_weather" in error.content and repr("".join(pieces)) in error.content
+    failed = forum.get(error.parent_id)
+    assert failed.status == "failed" and failed.content == "Checking" and "tool_calls" not in failed.metadata
+
+
+async def test_error_event_after_tool_call_deltas_runs_no_tool(forum, bots):
+    ran = []
+
+    def record(q: str) -> str:
+        """Records."""
+        ran.append(q)
+        return q
+
+    async with SSEServer([Reply(tool_calls=[Call("record", '{"q": "x"}')], error="overloaded")]) as server:
+        with pytest.raises(af.AgentError) as ei:
+            await bots(server, tools=[record]).quick_call("q", forum=forum)
+    assert ei.value.message.metadata["error_type"] == "openai.APIError" and ran == []
+
+
+async def test_structured_output_asks_for_the_schema_and_retries(forum, bots):
+    async with SSEServer([['{"city": ', '"Paris"}'], ['{"city": "Paris", ', '"high": 21.5}']]) as server:
+        bot = bots(server, output_type=Forecast)
+        seq = bot.quick_call("Forecast for Paris?", forum=forum)
+        bad, feedback, good = await seq
+        first, second = server.requests
+    assert first["response_format"] == {
+        "type": "json_schema",
+        "json_schema": {"name": "Forecast", "schema": Forecast.model_json_schema()},
+    }
+    assert feedback.sender == "validation" and bad.content == '{"city": "Paris"}'
+    assert second["messages"][:2] == [
+        {"role": "user", "content": "Forecast for Paris?"},
+        {"role": "assistant", "content": '{"city": "Paris"}'},
+    ]
+    assert second["messages"][2]["role"] == "user"
+    assert second["messages"][2]["content"].startswith("validation: Your answer is not a valid Forecast")
+    assert await seq.parse(Forecast) == Forecast(city="Paris", high=21.5)
+    assert good.content == '{"city": "Paris", "high": 21.5}'
+
+
+async def test_response_format_of_the_call_wins_and_schema_names_are_cleaned(forum, bots):
+    async with SSEServer([["[1, 2]"], ["[3]"]]) as server:
+        await bots(server, output_type=list[int]).quick_call("numbers?", forum=forum)
+        own = {"type": "json_object"}
+        await bots(server, output_type=list[int]).quick_call("more?", forum=forum, response_format=own)
+        first, second = server.requests
+    assert first["response_format"]["json_schema"] == {
+        "name": "list",
+        "schema": {"items": {"type": "integer"}, "type": "array"},
+    }
+    assert second["response_format"] == own
+    assert (
+        schema_name("list[int]") == "list_int"
+        and schema_name("Ünïcode name!") == "n_code_name"
+        and schema_name("[]") == "output"
+    )
+
+
+def test_to_chat_messages_maps_tool_calls_and_results():
+    root = af.Message("q")
+    asking = af.Message(
+        "", sender="bot", parent_id=root.id, metadata={"tool_calls": [{"id": "c1", "name": "t", "arguments": {"a": 1}}]}
+    )
+    history = [
+        root,
+        asking,
+        af.Message(
+            "streaming through", sender="bot", kind="forward", original_id="ab" * 32, metadata={"tool_call_id": "c1"}
+        ),
+        af.Message("r1", sender="t", metadata={"tool_call_id": "c1"}),
+        af.Message("", sender="other", metadata={"tool_calls": [{"id": "x", "name": "t", "arguments": {}}]}),
+        af.Message("theirs", sender="t", metadata={"tool_call_id": "x"}),  # another agent's call: a user turn
+        af.Message("", sender="bot", metadata={"tool_calls": [{"id": "c2", "name": "t", "arguments": {}}]}),
+        af.Message("go on"),  # the run was cancelled while c2 ran: it gets a placeholder result
+    ]
+    call = {"id": "c1", "type": "function", "function": {"name": "t", "arguments": '{"a": 1}'}}
+    assert to_chat_messages(history, "bot") == [
+        {"role": "user", "content": "q"},
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "c1", "content": "r1"},
+        {"role": "user", "content": "t: theirs"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": "c2", "type": "function", "function": {"name": "t", "arguments": "{}"}}],
+        },
+        {"role": "tool", "tool_call_id": "c2", "content": NO_RESULT},
+        {"role": "user", "content": "go on"},
+    ]
+
+
+async def test_tools_cannot_be_set_per_call_and_providers_are_checked(forum, bots):
+    async with SSEServer([]) as server:
+        with pytest.raises(af.AgentError) as ei:
+            await bots(server).quick_call("q", forum=forum, tools=[])
+        assert ei.value.message.metadata["error_type"] == "agentforum_nb.errors.UsageError" and not server.requests
+    with pytest.raises(af.UsageError, match="unknown provider 'nope'"):
+        af.llm("x", model="m", base_url="http://127.0.0.1:9/v1", provider="nope")
