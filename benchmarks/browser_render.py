@@ -1,7 +1,11 @@
 """Widget benchmarks in headless Chromium (Debian's /usr/bin/chromium via Playwright).
 
-R1  first render of a 1,000- and a 10,000-node tree: from the snapshot message to the nodes painted (a fake
-    anywidget model feeds the built bundle). Target <= 0.7 s for 10,000.
+R1  first render of a 2,000- and a 10,000-node tree: from the snapshot message to the nodes painted (a fake
+    anywidget model feeds the built bundle), all nodes drawable (budget 20,000); and 10,000 nodes under the
+    default budget (2,000 drawn around the head). Target <= 0.5 s for 10,000 all drawable.
+R3  frames per second while the user zooms (wheel, with Ctrl) and pans (drag) a 10,000-node tree, all drawn:
+    one input event per animation frame for 2 s, fitted (far zoom: the canvas) and at zoom 1 around a node in
+    the middle of the tree (near: SVG around the view). Target >= 30.
 R2  a real JupyterLab kernel streams 1,000 tokens/s into a TreeView for 10 s: kernel->browser messages per
     second (target <= 20/s) and whether the final text arrived whole (no dropped text).
 
@@ -11,6 +15,7 @@ Usage: python benchmarks/browser_render.py [--skip-lab] [--json]
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import sys
@@ -44,24 +49,71 @@ async (code) => {
 """
 
 RENDER = """
-async (snapshot) => {
-  const model = window.makeWidget({ agents: ["bot"], error: "", head_id: "", selected_id: "", budget: 20000 });
+async ([snapshot, budget]) => {
+  const model = window.makeWidget({ agents: ["bot"], error: "", notice: "", head_id: "", selected_id: "", budget,
+    mode: "tidy" });
+  window.afModel = model;
   const t0 = performance.now();
   model.emit(snapshot);
   await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-  return { ms: performance.now() - t0, drawn: document.querySelectorAll("g.af-node").length };
+  const ms = performance.now() - t0;
+  const svg = document.querySelector(".af-tree svg");
+  // drawable: laid out and shown when in view (the widget says how many; older builds drew every node as SVG)
+  const drawn = Number(svg.getAttribute("data-drawable") || document.querySelectorAll("g.af-node").length);
+  return { ms, drawn };
 }
 """
+
+# One synthetic input event per animation frame for `seconds`: frames/s is how many frames the page managed.
+FRAMES = """
+async ([kind, near, seconds, target]) => {
+  const canvas = document.querySelector(".af-canvas");
+  const r = canvas.getBoundingClientRect();
+  const cx = r.left + r.width / 2, cy = r.top + r.height / 2;
+  const wheel = (deltaY) => canvas.dispatchEvent(new WheelEvent("wheel", { deltaY, clientX: cx, clientY: cy,
+    ctrlKey: true, bubbles: true, cancelable: true }));
+  const frame = () => new Promise((res) => requestAnimationFrame(res));
+  const jump = document.querySelector(".af-tree input.af-jump");
+  if (near && jump) {  // "jump to" a node in the middle of the tree: centred at zoom 1, among its neighbours
+    jump.value = target.slice(0, 12);
+    jump.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+  } else if (near) {  // older builds: zoom to about 1 around the centre (exp(-deltaY * 0.0015) per event)
+    for (let i = 0; i < 40; i++) { wheel(-100); await frame(); }
+  }
+  await frame(); await frame();
+  let frames = 0, i = 0;
+  const t0 = performance.now();
+  if (kind === "drag") canvas.dispatchEvent(new MouseEvent("mousedown", { button: 0, clientX: cx, clientY: cy,
+    bubbles: true }));
+  while (performance.now() - t0 < seconds * 1000) {
+    i++;
+    if (kind === "wheel") wheel(i % 20 < 10 ? 40 : -40);
+    else window.dispatchEvent(new MouseEvent("mousemove", { clientX: cx + 200 * Math.sin(i / 15),
+      clientY: cy + 120 * Math.cos(i / 15), bubbles: true }));
+    await frame();
+    frames++;
+  }
+  const fps = frames / ((performance.now() - t0) / 1000);
+  if (kind === "drag") window.dispatchEvent(new MouseEvent("mouseup", { bubbles: true }));
+  const svgNodes = document.querySelectorAll("g.af-node").length;
+  return { fps, svgNodes };
+}
+"""
+
+
+def node_id(i: int) -> str:
+    """Ids like the forum's (64 hex digits), distinct in their first characters ("jump to" needs that)."""
+    return hashlib.sha256(f"node {i}".encode()).hexdigest()
 
 
 def snapshot(n: int, seed: int = 1) -> dict:
     rnd = random.Random(seed)
     nodes = []
     for i in range(n):
-        parent = None if i == 0 else f"{rnd.randrange(i):064x}"
+        parent = None if i == 0 else node_id(rnd.randrange(i))
         nodes.append(
             {
-                "id": f"{i:064x}",
+                "id": node_id(i),
                 "parent": parent,
                 "sender": rnd.choice(["user", "alice", "bob", "critic"]),
                 "kind": "message",
@@ -75,27 +127,49 @@ def snapshot(n: int, seed: int = 1) -> dict:
     return {"kind": "snapshot", "nodes": nodes, "streams": []}
 
 
+def _page(p):
+    ctx = p.chromium.launch_persistent_context(
+        tempfile.mkdtemp(),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 1280, "height": 800},
+    )
+    page = ctx.new_page()
+    page.set_content("<html><body></body></html>")
+    page.evaluate(FAKE, (ROOT / "agentforum_nb" / "static" / "tree.js").read_text())
+    return ctx, page
+
+
 def r1(p) -> dict:
     out = {}
-    code = (ROOT / "agentforum_nb" / "static" / "tree.js").read_text()
-    for n in (1000, 10000):
+    for n, budget in ((2000, 20000), (10000, 20000), (10000, 2000)):
         best = None
-        for _ in range(3):
-            ctx = p.chromium.launch_persistent_context(
-                tempfile.mkdtemp(),
-                executable_path=CHROMIUM,
-                headless=True,
-                args=CHROMIUM_ARGS,
-                viewport={"width": 1280, "height": 800},
-            )
-            page = ctx.new_page()
-            page.set_content("<html><body></body></html>")
-            page.evaluate(FAKE, code)
-            r = page.evaluate(RENDER, snapshot(n))
-            assert r["drawn"] == n, r
+        for _ in range(5):  # the best of five: a 2-core machine shared with other work is noisy
+            ctx, page = _page(p)
+            r = page.evaluate(RENDER, [snapshot(n), budget])
+            assert r["drawn"] == min(n, budget), r
             best = r["ms"] if best is None else min(best, r["ms"])
             ctx.close()
-        out[f"render_{n}_ms"] = best
+        out[f"render_{n}_ms" if budget >= n else f"render_{n}_budget_{budget}_ms"] = best
+    return out
+
+
+def r3(p) -> dict:
+    out = {}
+    ctx, page = _page(p)
+    try:
+        r = page.evaluate(RENDER, [snapshot(10000), 20000])
+        assert r["drawn"] == 10000, r
+        for near in (False, True):
+            for kind in ("wheel", "drag"):
+                if near:  # start each near measure from the fitted view
+                    page.evaluate("() => document.querySelector('.af-toolbar button[data-action=fit]').click()")
+                r = page.evaluate(FRAMES, [kind, near, 2, node_id(5000)])
+                out[f"fps_{kind}_{'near' if near else 'far'}"] = r["fps"]
+                out[f"svg_nodes_{kind}_{'near' if near else 'far'}"] = r["svgNodes"]
+    finally:
+        ctx.close()
     return out
 
 
@@ -171,6 +245,7 @@ def main() -> None:
     args = ap.parse_args()
     with sync_playwright() as p:
         res = r1(p)
+        res.update(r3(p))
         if not args.skip_lab:
             res.update(r2(p))
     if args.json:
@@ -178,8 +253,13 @@ def main() -> None:
         return
     print("| measure | result | target |")
     print("|---|---|---|")
-    print(f"| R1 first render, 1,000 nodes | {res['render_1000_ms']:.0f} ms | |")
-    print(f"| R1 first render, 10,000 nodes | {res['render_10000_ms']:.0f} ms | <= 700 ms |")
+    print(f"| R1 first render, 2,000 nodes | {res['render_2000_ms']:.0f} ms | |")
+    print(f"| R1 first render, 10,000 nodes, all drawable | {res['render_10000_ms']:.0f} ms | <= 500 ms |")
+    print(f"| R1 first render, 10,000 nodes, budget 2,000 | {res['render_10000_budget_2000_ms']:.0f} ms | |")
+    for key in ("fps_wheel_far", "fps_drag_far", "fps_wheel_near", "fps_drag_near"):
+        kind, where = key.split("_")[1:]
+        svg = res[key.replace("fps", "svg_nodes")]
+        print(f"| R3 {kind} at {where} zoom, 10,000 drawn ({svg} as SVG) | {res[key]:.0f} frames/s | >= 30 |")
     if "messages" in res:
         print(
             f"| R2 1,000 tokens/s for 10 s into a TreeView | {res['messages_per_s_avg']:.1f} messages/s on average, "

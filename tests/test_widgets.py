@@ -72,6 +72,7 @@ async def test_select_checkout_and_details(forum):
             "content": "a",
             "metadata": {},
         },
+        "annotations": {"created_at": forum.annotations(a)["created_at"]},
     }
     w.close()
 
@@ -353,7 +354,7 @@ async def test_browser_trait_updates_are_validated(forum):
 
 
 def test_one_sender_colour_for_graphviz_and_the_widgets():
-    from agentforum_nb.notebook._tracker import node_of
+    from agentforum_nb.nodes import node_of
     from agentforum_nb.palette import sender_colour
 
     f = af.Forum()
@@ -369,3 +370,24 @@ def test_widget_packages_are_plain_dependencies():
     meta = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())["project"]
     names = {d.split(">")[0].split("=")[0].strip() for d in meta["dependencies"]}
     assert {"anywidget", "ipywidgets", "nest-asyncio"} <= names
+
+
+async def test_stream_view_answers_a_waiting_question(forum):
+    @af.agent
+    async def planner(ctx):
+        answer = await ctx.ask("Book the flight?", choices=["yes", "no"])
+        ctx.respond(f"booking: {answer.content}")
+
+    seq = planner.quick_call("trip", forum=forum)
+    view = StreamView(seq)
+    question = await (await anext(aiter(seq)))
+    view.refresh()
+    (item,) = view.items
+    assert item["awaiting"] and item["id"] == question.id and item["choices"] == ["yes", "no"]
+    frontend(view, {"kind": "answer", "id": question.id, "text": "yes"})
+    assert (await seq)[-1].content == "booking: yes"
+    view.refresh()
+    assert not any(i.get("awaiting") for i in view.items) and view.items[-1]["text"] == "booking: yes"
+    frontend(view, {"kind": "answer", "id": question.id, "text": "again"})
+    assert "not waiting" in view.error
+    view.close()

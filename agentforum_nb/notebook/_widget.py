@@ -14,7 +14,8 @@ import traitlets as t
 from ..errors import AgentForumError, MessageNotFound, UsageError
 from ..forum import Forum
 from ..messages import Message, is_message_id
-from ._tracker import TreeTracker, full_message
+from ..nodes import full_message
+from ._tracker import TreeTracker
 
 __all__ = ["FLUSH_INTERVAL", "MAX_TEXT", "STATIC", "LiveWidget", "esm", "resolve_ref"]
 
@@ -145,6 +146,7 @@ class LiveWidget(anywidget.AnyWidget):
             "kind": "message",
             "request_id": content.get("request_id"),
             "message": full_message(msg),
+            "annotations": self.forum.store.annotations(msg.id),
         }
         if msg.kind == "error":
             tb = self._traceback_of(msg)

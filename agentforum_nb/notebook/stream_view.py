@@ -8,12 +8,16 @@ from typing import Any
 import anywidget
 import traitlets as t
 
-from ..streams import MessagePromise, MessageSequence
-from ._widget import FLUSH_INTERVAL, esm
+from ..errors import AgentForumError, UsageError
+from ..forum import Forum
+from ..streams import MessagePromise, MessageSequence, source_of
+from ._widget import FLUSH_INTERVAL, MAX_TEXT, esm
 
 
 class StreamView(anywidget.AnyWidget):
-    """A promise or sequence shown as a cell's result: its messages' tokens appear live."""
+    """A promise or sequence shown as a cell's result: its messages' tokens appear live. A question its agent is
+    waiting on (``ctx.ask``) shows an input box (and buttons for its choices): answering posts a user message
+    under it and the agent goes on, streaming here."""
 
     _esm = esm("stream.js")  # js/src/stream.js, built into static/
     items = t.List(t.Dict()).tag(sync=True)
@@ -23,7 +27,32 @@ class StreamView(anywidget.AnyWidget):
         super().__init__()
         self._source = source
         self._handle: asyncio.TimerHandle | None = None
+        self._forum: Forum | None = None
+        if isinstance(source, MessageSequence):
+            call = source_of(source)
+            forum = getattr(call, "forum", None)
+            self._forum = forum if isinstance(forum, Forum) else None
         self.updates = 0
+        self.on_msg(self._on_custom)
+        self.refresh()
+
+    def _on_custom(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        try:
+            if not isinstance(content, dict) or content.get("kind") != "answer":
+                raise UsageError(f"unknown message from the browser: {content!r:.120}")
+            text, qid = content.get("text"), content.get("id")
+            if not isinstance(text, str) or not text.strip():
+                raise UsageError("type an answer first")
+            if len(text) > MAX_TEXT:
+                raise UsageError(f"the answer is too long ({len(text)} characters; at most {MAX_TEXT})")
+            forum = self._forum
+            waiting = {q.id: q for q in forum.questions()} if forum is not None and not forum.closed else {}
+            if not isinstance(qid, str) or qid not in waiting:
+                raise UsageError("that question is not waiting for an answer any more")
+            forum.post(text, parent=waiting[qid], sender="user")  # type: ignore[union-attr]
+            self.error = ""
+        except AgentForumError as exc:
+            self.error = str(exc)
         self.refresh()
 
     def _promises(self) -> list[MessagePromise]:
@@ -35,16 +64,27 @@ class StreamView(anywidget.AnyWidget):
 
     def refresh(self) -> None:
         """Re-read the source; while it streams, schedule the next refresh (at most ~20 per second)."""
+        if self._handle is not None:
+            self._handle.cancel()
         self._handle = None
+        forum = self._forum
+        waiting = {q.id for q in forum.questions()} if forum is not None and not forum.closed else set()
         items = []
         for p in self._promises():
             status: str  # a message's status, or "streaming" while its promise is pending
+            m = p.settled_message() if p.done() else None
             if p.done():
-                m = p.settled_message()
                 status = m.status if m is not None else "cancelled"
             else:
                 status = "streaming"
-            items.append({"sender": p.sender, "text": p.text, "status": status})
+            item: dict[str, Any] = {"sender": p.sender, "text": p.text, "status": status}
+            if m is not None and m.id in waiting:
+                item["id"] = m.id
+                item["awaiting"] = True
+                choices = m.metadata.get("choices")
+                if isinstance(choices, tuple):
+                    item["choices"] = [c for c in choices if isinstance(c, str)]
+            items.append(item)
         src = self._source
         finished = src.done()
         if finished and isinstance(src, MessageSequence):

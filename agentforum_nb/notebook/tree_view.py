@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import Any
 
 import traitlets as t
 
 from ..agents import Agent
 from ..calls import running_calls
+from ..compare import Comparison, compare_branches
 from ..errors import UsageError
 from ..forum import Forum, ForumEvent, default_forum
 from ..messages import Message
@@ -17,6 +20,10 @@ from ._widget import MAX_TEXT, STATIC, LiveWidget, esm, resolve_ref
 
 MAX_SAMPLES = 8  # samples one "regenerate" may ask for at once
 RECENT_CALLS = 50  # calls started from a view that are kept (failed ones: for the traceback in the details pane)
+MAX_MATCHES = 10_000  # ids one search reply carries (the count is always the whole number)
+MAX_LABEL = 200
+#: the annotations the details pane edits, and the type each must have (None removes one)
+EDITABLE = {"label": "a str", "bookmark": "true or false", "note": "a str", "score": "a number"}
 
 
 class TreeView(LiveWidget):
@@ -31,7 +38,7 @@ class TreeView(LiveWidget):
 
     _esm = esm("tree.js")
     _browser_ids = ("selected_id", "head_id")
-    _browser_readonly = frozenset({"agents", "root_id", "budget", "notice"})
+    _browser_readonly = frozenset({"agents", "root_id", "budget", "notice", "comparison"})
     selected_id = t.Unicode("").tag(sync=True)
     head_id = t.Unicode("").tag(sync=True)
     agents = t.List(t.Unicode()).tag(sync=True)
@@ -40,7 +47,9 @@ class TreeView(LiveWidget):
     mode = t.Unicode("tidy").tag(sync=True)
     # a passing remark shown in the widget (not an error), e.g. "the same message again"
     notice = t.Unicode("").tag(sync=True)
-    budget = t.Int(2000).tag(sync=True)
+    budget = t.Int(20_000).tag(sync=True)  # drawn nodes; above it only the head's neighbourhood
+    # the two branches shown side by side ({} when none): Comparison.to_json() of compare(a, b)
+    comparison = t.Dict().tag(sync=True)
 
     def __init__(
         self,
@@ -50,7 +59,7 @@ class TreeView(LiveWidget):
         root: Any = None,
         head: Any = None,
         mode: str = "tidy",
-        budget: int = 2000,
+        budget: int = 20_000,
         layout: Any = None,
     ) -> None:
         forum = forum if forum is not None else default_forum()
@@ -77,7 +86,7 @@ class TreeView(LiveWidget):
         )
         self._agents: dict[str, Agent] = {a.name: a for a in agent_list}
         self._calls: list[MessageSequence] = []
-        self._following = False
+        self._following = ""  # the agent whose answers the head follows (after branch, regenerate, edit)
         self._regenerating = ""  # the message a running regenerate was asked to replace
         self._subtree: set[str] | None = None
         if root_id:
@@ -101,14 +110,15 @@ class TreeView(LiveWidget):
         return list(self.forum)
 
     def _follow_head(self, ev: ForumEvent) -> None:
-        """After branch/regenerate, the head follows the new answer as it is stored."""
+        """After branch/regenerate/edit, the head follows the called agent's answers as they are stored (its own
+        messages, forwards included: not those of the agents it calls, which are drawn under them)."""
         m = ev.message
         if (
             self._following
-            and ev.kind == "message"
+            and ev.kind in ("message", "cached")
             and m is not None
             and m.parent_id == self.head_id
-            and m.sender != "user"
+            and self._continues(m)
         ):
             if m.id == self._regenerating:
                 self.notice = (
@@ -117,6 +127,20 @@ class TreeView(LiveWidget):
                 )
             self._regenerating = ""
             self.head_id = m.id
+
+    def _continues(self, m: Message) -> bool:
+        """``m`` (stored under the head) is the followed agent's next step: its own message or forward, a tool's
+        result for a call the head asked for, or the validation note a model agent gets before it retries."""
+        if m.sender == self._following:
+            return True
+        head = self.forum.get(self.head_id)
+        if head.sender != self._following:
+            return False
+        call_id = m.metadata.get("tool_call_id")
+        if isinstance(call_id, str):
+            calls = head.metadata.get("tool_calls") or ()
+            return any(isinstance(c, Mapping) and c.get("id") == call_id for c in calls)
+        return m.metadata.get("validation_error") is True
 
     # -- browser messages ---------------------------------------------------------------------------------
     def _on_ready(self, content: dict[str, Any]) -> None:
@@ -151,6 +175,50 @@ class TreeView(LiveWidget):
     def _on_stop(self, content: dict[str, Any]) -> None:
         self.stop()
 
+    def _on_compare(self, content: dict[str, Any]) -> None:
+        self.compare(self._message_arg(content, "a"), self._message_arg(content, "b"))
+
+    def _on_close_compare(self, content: dict[str, Any]) -> None:
+        self.comparison = {}
+
+    def _on_search(self, content: dict[str, Any]) -> None:
+        text = content.get("text")
+        if not isinstance(text, str) or len(text) > MAX_LABEL:
+            raise UsageError(f"search text must be a str of at most {MAX_LABEL} characters, not {text!r:.60}")
+        ids = [m.id for m in self.search(text)]
+        self._emit_custom(
+            {
+                "kind": "search-result",
+                "request_id": content.get("request_id"),
+                "text": text,
+                "ids": ids[:MAX_MATCHES],
+                "total": len(ids),
+            }
+        )
+
+    def _on_annotate(self, content: dict[str, Any]) -> None:
+        msg = self._message_arg(content)
+        values = content.get("values")
+        if not isinstance(values, dict) or not values:
+            raise UsageError(f"annotate needs values: an object of {', '.join(EDITABLE)}, not {values!r:.60}")
+        for key, value in values.items():
+            if key not in EDITABLE:
+                raise UsageError(f"the details pane edits {', '.join(EDITABLE)}, not {key!r:.40}")
+            if value is None:
+                continue
+            if key in ("label", "note"):
+                ok = isinstance(value, str) and len(value) <= (MAX_LABEL if key == "label" else MAX_TEXT)
+            elif key == "bookmark":
+                ok = isinstance(value, bool)
+            else:
+                ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            if not ok:
+                raise UsageError(f"{key} must be {EDITABLE[key]} (or null to remove it), not {value!r:.60}")
+        # an empty label or note, or bookmark false, removes the annotation
+        cleaned = {k: (None if v in ("", False) and k != "score" else v) for k, v in values.items()}
+        self.forum.annotate(msg, **cleaned)
+        self.error = ""
+
     def _on_load_graphviz(self, content: dict[str, Any]) -> None:
         path = STATIC / "graphviz.js"
         if not path.exists():
@@ -171,7 +239,7 @@ class TreeView(LiveWidget):
 
     def checkout(self, message: Any) -> None:
         """Make ``message`` the head (backtrack to it)."""
-        self._following = False
+        self._following = ""
         self.head_id = resolve_ref(self.forum, message)
         self.error = ""
 
@@ -206,7 +274,7 @@ class TreeView(LiveWidget):
         self.error = ""
         if chosen is None:
             return None
-        self._following = True  # before the call: an agent that answers at once is followed too
+        self._following = chosen.name  # before the call: an agent that answers at once is followed too
         seq = chosen.quick_call(msg, forum=self.forum)
         self._remember(seq)
         return seq
@@ -233,7 +301,7 @@ class TreeView(LiveWidget):
         request = self._request_of(msg)
         first = self._next_sample(request, agent.name)
         self.head_id = request.id
-        self._following = True  # before the call: an agent that answers at once is followed too
+        self._following = agent.name  # before the call: an agent that answers at once is followed too
         self._regenerating = msg.id if n == 1 else ""
         self.error = self.notice = ""
         seqs = [agent.quick_call(request, forum=self.forum, sample=k) for k in range(first, first + n)]
@@ -276,7 +344,7 @@ class TreeView(LiveWidget):
         kids = self.forum.children(original)
         agent = self._agents.get(kids[0].sender) if kids else None
         if agent is not None and edited != original:
-            self._following = True
+            self._following = agent.name
             self._remember(agent.quick_call(edited, forum=self.forum))
         return edited
 
@@ -288,6 +356,23 @@ class TreeView(LiveWidget):
         msg = self.forum.post(text, parent=q, sender="user")
         self.error = ""
         return msg
+
+    def compare(self, a: Any, b: Any) -> Comparison:
+        """Show the branches ending at ``a`` and ``b`` side by side, from their common ancestor, aligned message
+        by message with a word-level diff and each side's totals (also Shift-click on a second node).
+        Returns the :class:`~agentforum_nb.compare.Comparison`."""
+        result = compare_branches(self.forum, a, b)
+        self.comparison = result.to_json()
+        self.error = ""
+        return result
+
+    def search(self, text: str) -> list[Message]:
+        """The messages of this view whose text contains ``text`` (``forum.search``; case-insensitive)."""
+        found = self.forum.search(text)
+        if self.root_id:
+            sub = self._subtree if self._subtree is not None else set()
+            found = [m for m in found if m.id in sub]
+        return found
 
     def stop(self) -> int:
         """Cancel the calls started from this view and every top-level call running in the forum."""

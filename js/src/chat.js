@@ -1,18 +1,16 @@
 // ChatView front end (anywidget): the branch ending at head_id as a transcript, pending answers streaming live.
+// Message text is rendered as markdown through chat/markdown.js (elements built from tokens, never HTML).
+// Each message whose parent has several children shows `‹ 2/3 ›`: an arrow asks the kernel to switch to that
+// sibling's branch ({kind: "switch", id}); "regenerate" asks the linked TreeView's agent again.
 
 import { applyMessage, childrenOf, createState, pathTo } from "./state.js";
-import { el, nodeColour, nodeStatus } from "./render.js";
+import { el } from "./render.js";
 import { listen } from "./widget.js";
+import { applySiblings } from "./chat/branches.js";
+import { CSS } from "./chat/style.js";
+import { buildRow, messageView } from "./chat/view.js";
 
-const CSS = `
-.af-chat { font: 13px var(--jp-ui-font-family, system-ui, sans-serif); border: 1px solid #d5dbe3; border-radius: 6px;
-  padding: 6px; max-height: 480px; overflow: auto; background: #fff; }
-.af-msg { margin: 4px 0; padding: 6px 8px; border-radius: 6px; white-space: pre-wrap; word-break: break-word; }
-.af-msg .af-who { font-weight: 600; font-size: 11px; display: block; color: #323f4b; margin-bottom: 2px; }
-.af-msg.af-pending { border: 1px dashed #2563eb; }
-.af-msg.af-cancelled, .af-msg.af-failed { opacity: 0.7; border: 1px dashed #6b7280; }
-.af-msg.af-error { background: #fee2e2 !important; border: 1px solid #dc2626; }
-`;
+export const HINT = "no branch yet: check out a message in the TreeView, or pass head=";
 
 /** The keys to show: the path to the head, then pending answers that continue it. */
 export function transcriptKeys(state, head) {
@@ -27,39 +25,83 @@ export function transcriptKeys(state, head) {
   return keys;
 }
 
+/** The browser -> kernel message of a clicked button (null for none). */
+export function actionMessage(button) {
+  const action = button.getAttribute("data-action");
+  const row = button.closest("[data-key]");
+  const key = row ? row.getAttribute("data-key") : null;
+  if (action === "prev" || action === "next") {
+    const id = button.getAttribute("data-id");
+    return id ? { kind: "switch", id } : null;
+  }
+  if ((action === "regenerate" || action === "edit") && key && !key.startsWith("~")) return { kind: action, id: key };
+  return null;
+}
+
+const NEAR_BOTTOM = 40; // px: a reader this close to the end keeps following new text
+
 function render({ model, el: host }) {
   const state = createState();
+  const siblings = new Map();
   const root = el("div", { class: "af-chat" });
-  root.append(el("style", {}, CSS));
-  const list = el("div");
-  root.append(list);
+  const style = el("style", {}, CSS);
+  const error = el("div", { class: "af-chat-error" });
+  const hint = el("div", { class: "af-chat-hint" }, HINT);
+  const list = el("div", { class: "af-chat-list" });
+  root.append(style, error, hint, list);
   host.append(root);
+  let rows = new Map(); // key -> {sig, row}: rows whose content did not change are kept (and their scroll)
 
-  function draw() {
-    const rows = transcriptKeys(state, model.get("head_id")).map((key) => {
-      const n = state.nodes.get(key);
-      const status = nodeStatus(n);
-      const cls = status === "complete" ? "af-msg" : `af-msg af-${status}`; // af-pending, af-error, af-failed…
-      const row = el("div", { class: cls, "data-key": key });
-      row.style.background = nodeColour(n);
-      const label = n.kind === "forward" ? `${n.sender} (forwarded)` : n.sender;
-      const badge = !n.pending && n.status !== "complete" ? ` [${n.status}]` : "";
-      // the kernel sends a transcript's nodes with their whole text
-      const text = n.text ?? n.snippet;
-      row.append(el("span", { class: "af-who" }, label + badge), document.createTextNode(text));
+  function draw(jumped = false) {
+    const head = model.get("head_id") || "";
+    const problem = model.get("error") || "";
+    error.textContent = problem;
+    error.hidden = !problem;
+    hint.hidden = Boolean(head);
+    const agents = new Set(model.get("agents") || []);
+    const stick = jumped || list.scrollHeight - list.scrollTop - list.clientHeight < NEAR_BOTTOM;
+    const next = new Map();
+    const wanted = transcriptKeys(state, head).map((key) => {
+      const view = messageView(state.nodes.get(key), siblings, agents);
+      const sig = JSON.stringify({ ...view, text: null }); // the text is compared apart: usually the same string
+      const old = rows.get(key);
+      const row = old && old.sig === sig && old.text === view.text ? old.row : buildRow(view);
+      next.set(key, { sig, text: view.text, row });
       return row;
     });
-    list.replaceChildren(...rows);
-    root.scrollTop = root.scrollHeight;
+    rows = next;
+    wanted.forEach((row, i) => {
+      const at = list.children[i];
+      if (at !== row) list.insertBefore(row, at || null);
+    });
+    while (list.children.length > wanted.length) list.lastChild.remove();
+    list.hidden = wanted.length === 0;
+    if (stick) list.scrollTop = list.scrollHeight;
   }
 
   const onCustom = (msg) => {
-    if (applyMessage(state, msg)) draw();
+    const sib = applySiblings(siblings, msg);
+    const changed = applyMessage(state, msg);
+    if (changed || sib) draw(msg && msg.kind === "snapshot");
   };
-  const unlisten = listen(model, { "msg:custom": onCustom, "change:head_id": draw });
+  const onClick = (event) => {
+    const b = event.target instanceof Element ? event.target.closest("button[data-action]") : null;
+    if (!b || b.disabled || !list.contains(b)) return;
+    const msg = actionMessage(b);
+    if (msg) model.send(msg);
+  };
+  list.addEventListener("click", onClick);
+  const unlisten = listen(model, {
+    "msg:custom": onCustom,
+    "change:head_id": () => draw(true),
+    "change:error": () => draw(),
+    "change:agents": () => draw(),
+  });
+  draw(true);
   model.send({ kind: "ready" });
   return () => {
     unlisten();
+    list.removeEventListener("click", onClick);
     root.remove();
   };
 }

@@ -1,13 +1,15 @@
 // Keyboard navigation over the tree (pure): up = parent, down = the last visited child (else the first),
-// left / right = previous / next sibling. `lastChild` remembers, per node, the child visited last.
+// left / right = previous / next sibling. `lastChild` remembers, per node, the child visited last. `state` is a
+// state or a drawn view of one (view.js: folded forwards move with their original).
+
+import { parentOf } from "./state.js";
 
 export function navigate(state, current, key, lastChild = new Map()) {
   if (current === null || current === undefined || !state.nodes.has(current)) {
     const roots = state.children.get(null) || [];
     return roots.length ? roots[0] : null;
   }
-  const node = state.nodes.get(current);
-  const parentKey = node.parentKey ?? null;
+  const parentKey = parentOf(state, current);
   const siblings = state.children.get(parentKey) || [];
   const i = siblings.indexOf(current);
   switch (key) {
@@ -36,7 +38,7 @@ export function navigate(state, current, key, lastChild = new Map()) {
 export function rememberPath(state, key, lastChild) {
   let k = key;
   while (k !== null && k !== undefined && state.nodes.has(k)) {
-    const p = state.nodes.get(k).parentKey ?? null;
+    const p = parentOf(state, k);
     if (p === null) break;
     lastChild.set(p, k);
     k = p;

@@ -3,9 +3,11 @@
 // and the left-to-right order of everything already drawn never changes.
 
 import { hierarchy, tree } from "d3-hierarchy";
+import { parentOf } from "./state.js";
 
-export const NODE_W = 168;
-export const NODE_H = 46;
+/** A node's box: the sender's line and two lines of text (about 80 characters) at 11 px. */
+export const NODE_W = 260;
+export const NODE_H = 60;
 export const GAP_X = 16;
 export const GAP_Y = 34;
 
@@ -34,20 +36,24 @@ export function descendantCounts(state) {
  * (breadth first) until the budget is used; every cut is reported as an elided count on the node kept.
  */
 export function visibleKeys(state, { collapsed = new Set(), headKey = null, budget = 2000 } = {}) {
-  const counts = descendantCounts(state);
+  let counts = null; // descendant counts: only computed when something is hidden
+  const countsOf = () => counts || (counts = descendantCounts(state));
   const hidden = new Map(); // key -> number of descendants not drawn
   const visible = new Set();
   const stack = [...(state.children.get(null) || [])];
   while (stack.length) {
     const k = stack.pop();
     visible.add(k);
-    if (collapsed.has(k)) {
-      if (counts.get(k)) hidden.set(k, counts.get(k));
+    if (collapsed.size && collapsed.has(k)) {
+      const n = countsOf().get(k);
+      if (n) hidden.set(k, n);
       continue;
     }
-    for (const c of state.children.get(k) || []) stack.push(c);
+    const kids = state.children.get(k);
+    if (kids) for (const c of kids) stack.push(c);
   }
   if (visible.size <= budget) return { visible, hidden, focused: false };
+  countsOf();
 
   // focus on the head's neighbourhood
   const keep = new Set();
@@ -56,7 +62,7 @@ export function visibleKeys(state, { collapsed = new Set(), headKey = null, budg
     let k = headKey;
     while (k !== null && k !== undefined && state.nodes.has(k)) {
       path.push(k);
-      k = state.nodes.get(k).parentKey ?? null;
+      k = parentOf(state, k);
     }
     path.reverse();
   } else {
@@ -66,8 +72,7 @@ export function visibleKeys(state, { collapsed = new Set(), headKey = null, budg
   for (const r of roots.slice(0, Math.max(1, Math.floor(budget / 10)))) keep.add(r);
   for (const k of path) {
     keep.add(k);
-    const node = state.nodes.get(k);
-    for (const s of state.children.get(node.parentKey ?? null) || []) {
+    for (const s of state.children.get(parentOf(state, k)) || []) {
       if (keep.size >= budget) break;
       keep.add(s);
     }
@@ -122,14 +127,21 @@ export function layoutTree(state, options = {}) {
     minX = Math.min(minX, d.x);
     maxX = Math.max(maxX, d.x);
     maxY = Math.max(maxY, y);
-    if (d.parent && d.parent.data !== VIRTUAL) links.push({ source: d.parent.data, target: d.data });
+    if (d.parent && d.parent.data !== VIRTUAL) {
+      // a link through a folded forward (view.js) is drawn in its own style
+      const type = state.edge ? state.edge.get(d.data) : undefined;
+      links.push(type ? { source: d.parent.data, target: d.data, type } : { source: d.parent.data, target: d.data });
+    }
   });
   const extra = [];
+  const drawn = (k) => (state.folded && state.folded.has(k) ? state.folded.get(k) : k);
   for (const item of nodes) {
     const n = state.nodes.get(item.key);
     if (!n) continue;
-    if (n.original && pos.has(n.original)) extra.push({ source: n.original, target: item.key, type: "forward" });
-    if (n.reply_to && pos.has(n.reply_to)) extra.push({ source: item.key, target: n.reply_to, type: "reply" });
+    const original = n.original && drawn(n.original);
+    if (original && original !== item.key && pos.has(original)) extra.push({ source: original, target: item.key, type: "forward" });
+    const reply = n.reply_to && drawn(n.reply_to);
+    if (reply && reply !== item.key && pos.has(reply)) extra.push({ source: item.key, target: reply, type: "reply" });
   }
   if (!nodes.length) minX = maxX = 0;
   return {

@@ -51,7 +51,7 @@ describe("layout", () => {
     applyMessage(s, { kind: "snapshot", nodes, streams: [] });
     expect(descendantCounts(s).get("c0")).toBe(19999);
     expect(layoutTree(s, { budget: 100000 }).nodes.length).toBe(20000);
-  });
+  }, 30_000); // d3-hierarchy's heights are quadratic in a chain's depth: seconds on a busy 2-core machine
 
   it("collapsed subtrees are hidden and counted", () => {
     const s = createState();

@@ -70,3 +70,35 @@ describe("StreamView", () => {
     expect(host.textContent).toBe("bot: abboom");
   });
 });
+
+describe("StreamView questions", () => {
+  const question = { sender: "planner", text: "Go ahead?", status: "complete", awaiting: true, id: "q1",
+    choices: ["yes", "<b>no</b>"] };
+
+  it("shows a waiting question's choices and input box, and sends the answer", () => {
+    const host = document.createElement("div");
+    const sent = [];
+    drawStream(host, [question], "", (m) => sent.push(m));
+    const buttons = [...host.querySelectorAll("button.af-stream-choice")];
+    expect(buttons.map((b) => b.textContent)).toEqual(["yes", "<b>no</b>"]); // text, never HTML
+    expect(host.querySelector("b b")).toBeNull();
+    buttons[0].click();
+    const input = host.querySelector("input.af-stream-input");
+    input.value = "only on Fridays";
+    input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
+    input.value = "   ";
+    host.querySelector("button.af-stream-send").click(); // blank: nothing sent
+    expect(sent).toEqual([{ kind: "answer", id: "q1", text: "yes" }, { kind: "answer", id: "q1", text: "only on Fridays" }]);
+    expect(host.textContent).toContain("between cells");
+  });
+
+  it("keeps the typed answer across redraws and drops the box once answered", () => {
+    const host = document.createElement("div");
+    drawStream(host, [question], "");
+    host.querySelector("input").value = "half typed";
+    drawStream(host, [question, { sender: "bot", text: "streaming...", status: "streaming" }], "");
+    expect(host.querySelector("input").value).toBe("half typed");
+    drawStream(host, [{ ...question, awaiting: false }], "");
+    expect(host.querySelector("input")).toBeNull();
+  });
+});

@@ -27,6 +27,8 @@ export function createActions(model) {
     },
     /** Select a stored node: the `selected_id` trait, and tell the kernel. */
     select(key) {
+      // the trait first: the kernel's `select` then finds it set already and sends no update back (one sent
+      // back could arrive after a newer selection made here, and undo it for a moment)
       model.set("selected_id", key);
       model.save_changes();
       model.send({ kind: "select", id: key });

@@ -1,15 +1,27 @@
-// Drawing a layout: one <g> per node (cloned from a prototype, kept across redraws), two paths for all parent
-// links (on the head's path, and the rest), one path per forward / reply link; classes mark a node's status,
-// the head's path, the head and the selection. Level of detail: zoomed far out, labels are not painted.
+// Drawing a layout. Near (zoom >= FAR_ZOOM): SVG, only for the nodes in and around the view (a window 1.7 times
+// the view each way, redrawn when the view leaves it): one <g> per node (cloned from a prototype), three paths
+// for the parent links (on the head's path, through a folded forward, the rest), one path per forward / reply
+// link, the runs' spans. Far (zoom < FAR_ZOOM): the whole tree on a <canvas> (raster.js), no labels, the head,
+// the selection and errors outlined with strokes and markers of a fixed size on screen.
 // The decisions (classes, labels, paths, level of detail, status line) are pure functions; createDrawing
-// applies them to the SVG layers.
+// applies them.
 
 import { pathTo } from "../state.js";
 import { NODE_H, NODE_W } from "../layout.js";
+import { senderLabel } from "../view.js";
+import { runBox, runLabel } from "../runs.js";
 import { nodeColour, nodeStatus, oneLine, svg } from "../render.js";
+import { createIndex } from "./spatial.js";
+import { containsRect, growRect, visibleRect } from "./viewport.js";
+import { createRaster } from "./raster.js";
 
-/** Below this zoom, labels are unreadable: they are neither laid out nor painted. */
+/** Below this zoom, labels are unreadable: the tree is drawn on a canvas, without them. */
 export const FAR_ZOOM = 0.3;
+/** Characters per text line of a node, and lines. */
+export const LINE_CHARS = 40;
+export const TEXT_LINES = 2;
+/** The SVG window is the view grown by this much of its size on each side. */
+const WINDOW_MARGIN = 0.35;
 
 /** Level of detail (pure): is the zoom `k` too far out for labels? */
 export function isFar(k) {
@@ -24,30 +36,65 @@ export function statusClass(n) {
   return STATUS_CLASS.get(nodeStatus(n)) || "";
 }
 
-/** The keys on the path from a root to `head` (empty without a head). */
-export function headPath(state, head) {
-  return new Set(head ? pathTo(state, head) : []);
+/** The keys on the path from a root to `head` (empty without a head); `tree` is a state or a view. */
+export function headPath(tree, head) {
+  return new Set(head ? pathTo(tree, head) : []);
 }
 
 /** A node's class attribute; `marks` is {head, selected, onHead (a Set of keys)}. */
 export function nodeClass(key, n, marks) {
   const c = ["af-node", statusClass(n)];
+  if (n.cached) c.push("af-cached");
   if (marks.onHead.has(key)) c.push("af-onhead");
   if (key === marks.head) c.push("af-head");
   if (key === marks.selected) c.push("af-selected");
   return c.filter(Boolean).join(" ");
 }
 
-/** What a node's box shows: its fill and the sender, snippet and badge texts (`item`: its layout entry). */
-export function nodeLabels(n, item) {
+/**
+ * `text` on at most `lines` lines of at most `width` characters, broken between words where it can; the last
+ * line ends with "…" when the text does not fit.
+ */
+export function wrapLines(text, width = LINE_CHARS, lines = TEXT_LINES) {
+  const t = String(text ?? "").replace(/\s+/g, " ").trim();
+  const out = [];
+  let rest = t;
+  while (rest && out.length < lines) {
+    if (rest.length <= width) {
+      out.push(rest);
+      rest = "";
+      break;
+    }
+    if (out.length === lines - 1) {
+      out.push(rest.slice(0, width - 1).trimEnd() + "…");
+      rest = "";
+      break;
+    }
+    let cut = rest.lastIndexOf(" ", width);
+    if (cut < width / 2) cut = width; // a long word: cut it
+    out.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).trimStart();
+  }
+  return out;
+}
+
+/**
+ * What a node's box shows: its fill, the sender's line, the text lines and the badge (`item`: its layout
+ * entry; `sender`: the sender's label, see view.js senderLabel).
+ */
+export function nodeLabels(n, item, sender = null) {
   const marks = [];
   if (item && item.hidden) marks.push(`+${item.hidden}`);
+  if (n.cached) marks.push("cached");
   if (!n.pending && n.status !== "complete") marks.push(n.status);
   if (n.pending) marks.push("…");
+  const text = n.pending ? n.text.slice(-LINE_CHARS * TEXT_LINES) : n.snippet;
+  const lines = wrapLines(text);
+  const label = sender ?? (n.kind === "forward" ? "↪ " : "") + n.sender;
   return {
     fill: n.kind === "error" ? "#fee2e2" : nodeColour(n),
-    sender: oneLine((n.kind === "forward" ? "↪ " : "") + n.sender, 24),
-    snippet: oneLine(n.pending ? n.text.slice(-80) : n.snippet, 24),
+    sender: oneLine(label, 40),
+    lines,
     badge: marks.join(" "),
   };
 }
@@ -68,21 +115,28 @@ export function extraPath(a, b) {
   return `M${a.x + NODE_W / 2},${a.y + NODE_H / 2}Q${(a.x + b.x) / 2 + 40},${(a.y + b.y) / 2} ${b.x + NODE_W / 2},${b.y + NODE_H / 2}`;
 }
 
-/** All of a layout's parent links as two path strings: `onPath` (both ends on the head's path) and `plain`. */
-export function linkPaths(layout, onHead) {
+/**
+ * A layout's parent links as path strings: `onPath` (both ends on the head's path), `forwarded` (through a
+ * folded forward) and `plain`; only links with an end in `keep` (a Set of keys) when it is given.
+ */
+export function linkPaths(layout, onHead, keep = null) {
   let plain = "";
   let onPath = "";
-  for (const { source, target } of layout.links) {
+  let forwarded = "";
+  for (const { source, target, type } of layout.links) {
+    if (keep && !keep.has(source) && !keep.has(target)) continue;
     const d = linkPath(layout.pos.get(source), layout.pos.get(target));
     if (onHead.has(source) && onHead.has(target)) onPath += d;
+    else if (type === "forwarded") forwarded += d;
     else plain += d;
   }
-  return { plain, onPath };
+  return { plain, onPath, forwarded };
 }
 
 /** The status line: how many nodes, and how many are drawn when only the head's neighbourhood is. */
-export function statusText(total, layout, budget) {
+export function statusText(total, layout, budget, folded = 0) {
   return `${total} node${total === 1 ? "" : "s"}` +
+    (folded ? ` · ${folded} forward${folded === 1 ? "" : "s"} drawn in ${folded === 1 ? "its original" : "their originals"}` : "") +
     (layout.focused ? ` · showing ${layout.nodes.length} around the head (budget ${budget})` : "");
 }
 
@@ -92,115 +146,193 @@ export function keyOf(ev) {
   return g ? g.getAttribute("data-key") : null;
 }
 
-/** The drawing of `state`'s nodes into the SVG layers of `dom` (see dom.js). */
-export function createDrawing(dom, state) {
-  const { svgRoot, nodeLayer, linkLayer, extraLayer } = dom;
-  const elements = new Map(); // key -> <g>
+/** The drawing of a layout into the layers of `dom` (see dom.js). */
+export function createDrawing(dom) {
+  const { svgRoot, nodeLayer, linkLayer, extraLayer, spanLayer } = dom;
+  const elements = new Map(); // key -> <g> (the nodes in the window)
+  const raster = createRaster(dom.raster);
+  let layout = null;
+  let view = null; // the drawn tree (view.js)
+  let index = null;
+  let marks = { head: null, selected: null, onHead: new Set() };
+  let spans = []; // [{group, box, collapsed}]
+  let win = null; // the drawing rectangle the SVG holds, or null when it must be redrawn
+  let far = null;
+  let last = null; // the last {view, size} drawn
 
-  // one prototype node, cloned: much faster than building five elements per node
+  // one prototype node, cloned: much faster than building six elements per node
   const proto = svg("g", { class: "af-node" });
   proto.append(
     svg("rect", { x: -NODE_W / 2, y: 0, width: NODE_W, height: NODE_H, rx: 6 }),
     svg("text", { class: "af-sender", x: -NODE_W / 2 + 8, y: 16 }),
-    svg("text", { class: "af-snippet", x: -NODE_W / 2 + 8, y: 34 }),
+    svg("text", { class: "af-snippet", x: -NODE_W / 2 + 8, y: 33 }),
+    svg("text", { class: "af-snippet af-line2", x: -NODE_W / 2 + 8, y: 48 }),
     svg("text", { class: "af-badge", x: NODE_W / 2 - 6, y: 16, "text-anchor": "end" }),
   );
 
-  function makeNode(key) {
-    const g = proto.cloneNode(true);
-    g.setAttribute("data-key", key);
-    return g;
+  function labelsOf(key, n, item) {
+    return nodeLabels(n, item, senderLabel(view, key, n));
   }
 
-  function fillNode(g, n, item) {
+  function fillNode(g, key, n, item) {
     const rect = g.firstChild;
     const sender = rect.nextSibling;
-    const snippet = sender.nextSibling;
-    const badge = snippet.nextSibling;
-    const labels = nodeLabels(n, item);
+    const line1 = sender.nextSibling;
+    const line2 = line1.nextSibling;
+    const badge = line2.nextSibling;
+    const labels = labelsOf(key, n, item);
     rect.setAttribute("fill", labels.fill);
     sender.textContent = labels.sender;
-    snippet.textContent = labels.snippet;
+    line1.textContent = labels.lines[0] || "";
+    line2.textContent = labels.lines[1] || "";
     badge.textContent = labels.badge;
   }
 
-  function drawLinks(layout, onHead) {
-    const { plain, onPath } = linkPaths(layout, onHead);
+  function drawLinks(keep) {
+    const { plain, onPath, forwarded } = linkPaths(layout, marks.onHead, keep);
     linkLayer.replaceChildren(svg("path", { class: "af-link", d: plain || "M0,0" }),
+      svg("path", { class: "af-link af-forwarded", d: forwarded || "M0,0" }),
       svg("path", { class: "af-link af-onhead", d: onPath || "M0,0" }));
   }
 
-  // the full snippet as a tooltip, made only when hovered
-  nodeLayer.addEventListener("mouseover", (ev) => {
-    const key = keyOf(ev);
-    const n = key && state.nodes.get(key);
-    if (!n) return;
-    const g = elements.get(key);
-    let title = g.querySelector("title");
-    if (!title) {
-      title = svg("title");
-      g.append(title);
+  /** The SVG for the nodes in the drawing rectangle `rect`. */
+  function drawWindow(rect) {
+    win = rect;
+    const items = index.within(rect);
+    const keep = new Set();
+    const frag = document.createDocumentFragment();
+    for (const item of items) {
+      const n = view.nodes.get(item.key);
+      if (!n) continue;
+      keep.add(item.key);
+      let g = elements.get(item.key);
+      if (!g) {
+        g = proto.cloneNode(true);
+        g.setAttribute("data-key", item.key);
+        elements.set(item.key, g);
+        frag.append(g);
+      }
+      g.setAttribute("transform", `translate(${item.x},${item.y})`);
+      g.setAttribute("class", nodeClass(item.key, n, marks));
+      fillNode(g, item.key, n, item);
     }
-    title.textContent = tooltipText(n);
-  });
-
-  return {
-    elements,
-
-    /** Draw `layout` (nodes, links, extra links); `marks` is {head, selected}. */
-    draw(layout, { head, selected }) {
-      svgRoot.setAttribute("data-layout", layout.engine);
-      const marks = { head, selected, onHead: headPath(state, head) };
-      const seen = new Set();
-      const frag = document.createDocumentFragment();
-      for (const item of layout.nodes) {
-        const n = state.nodes.get(item.key);
-        if (!n) continue;
-        let g = elements.get(item.key);
-        if (!g) {
-          g = makeNode(item.key);
-          elements.set(item.key, g);
-          frag.append(g);
-        }
-        seen.add(item.key);
-        g.setAttribute("transform", `translate(${item.x},${item.y})`);
-        g.setAttribute("class", nodeClass(item.key, n, marks));
-        fillNode(g, n, item);
+    nodeLayer.append(frag);
+    for (const [key, g] of elements) {
+      if (!keep.has(key)) {
+        g.remove();
+        elements.delete(key);
       }
-      nodeLayer.append(frag);
-      for (const [key, g] of elements) {
-        if (!seen.has(key)) {
-          g.remove();
-          elements.delete(key);
-        }
-      }
-      drawLinks(layout, marks.onHead);
-      extraLayer.replaceChildren(...layout.extra.map(({ source, target, type }) =>
+    }
+    drawLinks(keep);
+    extraLayer.replaceChildren(...layout.extra.filter(({ source, target }) => keep.has(source) || keep.has(target))
+      .map(({ source, target, type }) =>
         svg("path", { class: `af-extra af-${type}`, d: extraPath(layout.pos.get(source), layout.pos.get(target)) })));
+    drawSpans(rect);
+  }
+
+  function drawSpans(rect) {
+    const out = [];
+    for (const { group, box, collapsed } of spans) {
+      if (box.x > rect.x1 || box.x + box.width < rect.x0 || box.y > rect.y1 || box.y + box.height < rect.y0) continue;
+      const g = svg("g", { class: `af-span af-level${Math.min(group.level, 3)}${collapsed ? " af-collapsed" : ""}` });
+      g.append(svg("rect", { x: box.x, y: box.y, width: box.width, height: box.height, rx: 8 }),
+        svg("text", { class: "af-span-label", x: box.x + 6, y: box.y + 11, "data-run": group.id },
+          runLabel(group, collapsed)));
+      out.push(g);
+    }
+    spanLayer.replaceChildren(...out);
+  }
+
+  function clearSvg() {
+    for (const g of elements.values()) g.remove();
+    elements.clear();
+    linkLayer.replaceChildren();
+    extraLayer.replaceChildren();
+    spanLayer.replaceChildren();
+    win = null;
+  }
+
+  const drawing = {
+    elements,
+    get index() {
+      return index;
+    },
+    get far() {
+      return far;
+    },
+
+    /** A new layout of the drawn tree `v`; `m` is {head, selected} (drawn keys). `runSpans`: [{group, collapsed}]
+     * to draw as spans (the "runs" mode), or none. Drawn at the next frame(). */
+    setLayout(lay, v, m, runSpans = []) {
+      layout = lay;
+      view = v;
+      index = createIndex(lay, NODE_W, NODE_H);
+      marks = { head: m.head, selected: m.selected, onHead: headPath(v, m.head) };
+      spans = [];
+      for (const { group, collapsed } of runSpans) {
+        const box = runBox(group, lay.pos, NODE_W, NODE_H);
+        if (box) spans.push({ group, box, collapsed });
+      }
+      svgRoot.setAttribute("data-layout", lay.engine);
+      svgRoot.setAttribute("data-drawable", String(lay.nodes.length));
+      win = null;
+      raster.setLayout(lay, v);
+      // drawn by the next frame() (the renderer fits or applies the view right after)
+    },
+
+    /** Draw what the view `vw` ({x, y, k}) of a canvas of `size` shows. */
+    frame(vw, size) {
+      last = { view: vw, size };
+      const isFarNow = isFar(vw.k);
+      if (isFarNow !== far) {
+        far = isFarNow;
+        svgRoot.classList.toggle("af-far", far);
+        if (far) clearSvg();
+      }
+      if (!layout) return;
+      if (far) {
+        raster.draw(vw, size, marks, index);
+        return;
+      }
+      raster.clear();
+      const visible = visibleRect(vw, size);
+      if (!win || !containsRect(win, visible)) drawWindow(growRect(visible, WINDOW_MARGIN));
     },
 
     /** Only streamed text changed: refill the pending nodes' labels. */
-    retext(layout) {
-      for (const [key, n] of state.nodes) {
-        if (!n.pending) continue;
-        const g = elements.get(key);
-        if (g) fillNode(g, n, layout && layout.pos.get(key));
+    retext() {
+      if (!layout) return;
+      for (const [key, g] of elements) {
+        const n = view.nodes.get(key);
+        if (n && n.pending) fillNode(g, key, n, layout.pos.get(key));
       }
     },
 
-    /** Only the head or the selection changed: reclass the nodes, redraw the parent links. */
-    restyle(layout, { head, selected }) {
-      const marks = { head, selected, onHead: headPath(state, head) };
+    /** Only the head or the selection changed (drawn keys): reclass the nodes, redraw the links. */
+    restyle(m) {
+      if (!layout) return;
+      marks = { head: m.head, selected: m.selected, onHead: headPath(view, m.head) };
       for (const [key, g] of elements) {
-        const n = state.nodes.get(key);
+        const n = view.nodes.get(key);
         if (n) g.setAttribute("class", nodeClass(key, n, marks));
       }
-      if (layout) drawLinks(layout, marks.onHead);
+      if (win) drawLinks(new Set(elements.keys()));
+      if (far && last) raster.draw(last.view, last.size, marks, index);
     },
 
-    /** Level of detail for the zoom `k`. */
-    setZoom(k) {
-      svgRoot.classList.toggle("af-far", isFar(k));
+    /** The canvas changed size. */
+    resize(size) {
+      raster.resize(size);
+    },
+
+    labelsOf,
+    /** The runs' spans drawn (with their boxes), for the export. */
+    get spans() {
+      return spans;
+    },
+    get marks() {
+      return marks;
     },
   };
+  return drawing;
 }

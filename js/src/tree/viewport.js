@@ -48,66 +48,198 @@ export function transformOf(view) {
   return `translate(${view.x},${view.y}) scale(${view.k})`;
 }
 
+/** The drawing rectangle {x0, y0, x1, y1} shown by `view` in a canvas of `size`. */
+export function visibleRect(view, size) {
+  return { x0: -view.x / view.k, y0: -view.y / view.k, x1: (size.w - view.x) / view.k, y1: (size.h - view.y) / view.k };
+}
+
+/** `rect` grown by `f` times its size on every side. */
+export function growRect(r, f) {
+  const dx = (r.x1 - r.x0) * f, dy = (r.y1 - r.y0) * f;
+  return { x0: r.x0 - dx, y0: r.y0 - dy, x1: r.x1 + dx, y1: r.y1 + dy };
+}
+
+/** Does rectangle `outer` hold rectangle `inner`? */
+export function containsRect(outer, inner) {
+  return inner.x0 >= outer.x0 && inner.y0 >= outer.y0 && inner.x1 <= outer.x1 && inner.y1 <= outer.y1;
+}
+
+/** Is the box {x, y, width, height} (drawing units) wholly in view, `margin` canvas pixels inside the edges? */
+export function boxInView(view, size, box, margin = 0) {
+  const left = box.x * view.k + view.x, top = box.y * view.k + view.y;
+  return left >= margin && top >= margin && left + box.width * view.k <= size.w - margin &&
+    top + box.height * view.k <= size.h - margin;
+}
+
+/** The view that shows the drawing point `p` in the middle of the canvas, at zoom `k` (default: the view's). */
+export function centreView(view, p, size, k = view.k) {
+  const kk = clampZoom(k);
+  return { k: kk, x: size.w / 2 - p.x * kk, y: size.h / 2 - p.y * kk };
+}
+
+/** The drawing point under the canvas point `c` ({x, y}). */
+export function toDrawing(view, c) {
+  return { x: (c.x - view.x) / view.k, y: (c.y - view.y) / view.k };
+}
+
+/** How long the canvas's place on the page is trusted by the wheel (ms). */
+const RECT_MS = 250;
+
+/** A press that moves less than this (canvas pixels) is a click, not a drag. */
+export const DRAG_THRESHOLD = 4;
+
+/** May the wheel zoom? With Ctrl or ⌘ held, or once the widget has been clicked into (`engaged`); otherwise the
+ * page scrolls past the widget, as map widgets do. */
+export function wheelZooms(ev, engaged) {
+  return !!(ev.ctrlKey || ev.metaKey || engaged);
+}
+
 /**
- * Pan (drag) and zoom (wheel) of `group`, the <g> holding the drawing, inside `canvas`. `onChange(view)` is
- * called whenever the view is applied. `userMoved` tells whether the user panned or zoomed (the widget fits
- * the tree automatically until then).
+ * Pan (drag, also when the press starts on a node) and zoom (wheel, see wheelZooms) of `group`, the <g> holding
+ * the drawing, inside `canvas`. The view is applied at most once per animation frame; `onChange(view, size)` is
+ * called each time (draw what is in view). `userMoved` tells whether the user panned or zoomed (the widget fits
+ * the tree automatically until then). Options: `isEngaged()` (has the widget been clicked into?),
+ * `onEngage()` (a press in the canvas), `onWheelRefused()` (a plain wheel over an idle widget: show the hint),
+ * `onResize(size)`.
  */
-export function createViewport(canvas, group, onChange = () => {}) {
+export function createViewport(canvas, group, onChange = () => {}, options = {}) {
+  const { isEngaged = () => false, onEngage = () => {}, onWheelRefused = () => {}, onResize = () => {} } = options;
+  // where the canvas is on the page: not read per wheel event (reading it right after a drawing forces a layout
+  // of the whole page), at most every RECT_MS, and again whenever anything scrolls or resizes
+  let rect = null;
+  let rectAt = 0;
   let view = { ...INITIAL_VIEW };
   let size = { ...DEFAULT_SIZE };
   let drag = null;
+  let frame = null;
+  let suppressClick = false;
+  const raf = typeof requestAnimationFrame === "function" ? requestAnimationFrame : (f) => setTimeout(f, 16);
+  const caf = typeof cancelAnimationFrame === "function" ? cancelAnimationFrame : clearTimeout;
 
   const vp = {
     userMoved: false,
     get view() {
       return view;
     },
+    get size() {
+      return size;
+    },
+    /** Apply the view now (and draw). */
     apply() {
+      if (frame !== null) {
+        caf(frame);
+        frame = null;
+      }
       group.setAttribute("transform", transformOf(view));
-      onChange(view);
+      onChange(view, size);
+    },
+    /** Apply the view at the next animation frame (many input events, one drawing). */
+    schedule() {
+      if (frame === null) frame = raf(() => {
+        frame = null;
+        vp.apply();
+      });
+    },
+    /** Apply a pending frame now (tests). */
+    flush() {
+      if (frame !== null) vp.apply();
+    },
+    set(next, { user = false } = {}) {
+      view = { x: next.x, y: next.y, k: clampZoom(next.k) };
+      if (user) vp.userMoved = true;
+      vp.apply();
     },
     /** Read the canvas size; only while the DOM is clean, never right after adding thousands of nodes. */
     measure() {
-      size = { w: canvas.clientWidth || size.w, h: canvas.clientHeight || size.h };
+      const next = { w: canvas.clientWidth || size.w, h: canvas.clientHeight || size.h };
+      const changed = next.w !== size.w || next.h !== size.h;
+      size = next;
+      return changed;
     },
     fit(bounds) {
       view = fitView(bounds, size);
       vp.apply();
     },
+    /** Centre the drawing point `p`, at zoom `k` (default: keep the zoom). */
+    centre(p, k) {
+      view = centreView(view, p, size, k);
+      vp.apply();
+    },
     destroy() {
+      document.removeEventListener("scroll", forgetRect, true);
+      window.removeEventListener("resize", forgetRect);
       window.removeEventListener("mousemove", onMove);
       window.removeEventListener("mouseup", onUp);
       if (resizeObserver) resizeObserver.disconnect();
+      if (frame !== null) caf(frame);
     },
   };
 
-  const resizeObserver = typeof ResizeObserver !== "undefined" ? new ResizeObserver(() => vp.measure()) : null;
+  const resizeObserver = typeof ResizeObserver !== "undefined" ? new ResizeObserver(() => {
+    rect = null;
+    if (vp.measure()) {
+      onResize(size);
+      vp.schedule();
+    }
+  }) : null;
   if (resizeObserver) resizeObserver.observe(canvas);
 
   canvas.addEventListener("mousedown", (ev) => {
     if (ev.button !== 0) return;
-    drag = { from: { x: ev.clientX, y: ev.clientY }, start: { x: view.x, y: view.y } };
-    vp.userMoved = true;
-    canvas.classList.add("af-dragging");
+    if (ev.target.closest && ev.target.closest(".af-minimap, .af-span-label")) return;
+    ev.preventDefault(); // a drag that starts on a node pans; it never selects text
+    onEngage();
+    drag = { from: { x: ev.clientX, y: ev.clientY }, start: { x: view.x, y: view.y }, moved: false };
+    suppressClick = false;
   });
   const onMove = (ev) => {
     if (!drag) return;
-    view = dragView({ ...drag.start, k: view.k }, drag.from, { x: ev.clientX, y: ev.clientY }); // a zoom mid-drag stays
-    vp.apply();
+    const to = { x: ev.clientX, y: ev.clientY };
+    if (!drag.moved && Math.hypot(to.x - drag.from.x, to.y - drag.from.y) < DRAG_THRESHOLD) return;
+    if (!drag.moved) {
+      drag.moved = true;
+      vp.userMoved = true;
+      canvas.classList.add("af-dragging");
+    }
+    view = dragView({ ...drag.start, k: view.k }, drag.from, to); // a zoom mid-drag stays
+    vp.schedule();
   };
   const onUp = () => {
+    if (drag && drag.moved) suppressClick = true; // the click that ends a drag selects nothing
     drag = null;
     canvas.classList.remove("af-dragging");
   };
   window.addEventListener("mousemove", onMove);
   window.addEventListener("mouseup", onUp);
+  // capture: runs before the node layer's click handlers
+  for (const type of ["click", "dblclick"]) {
+    canvas.addEventListener(type, (ev) => {
+      if (!suppressClick) return;
+      ev.stopPropagation();
+      ev.preventDefault();
+      if (type === "click") suppressClick = false;
+    }, true);
+  }
+  const forgetRect = () => {
+    rect = null;
+  };
+  document.addEventListener("scroll", forgetRect, true);
+  window.addEventListener("resize", forgetRect);
   canvas.addEventListener("wheel", (ev) => {
+    if (!wheelZooms(ev, isEngaged())) {
+      onWheelRefused();
+      return; // the page scrolls
+    }
     ev.preventDefault();
     vp.userMoved = true;
-    const r = canvas.getBoundingClientRect();
+    const now = typeof performance !== "undefined" ? performance.now() : Date.now();
+    if (!rect || now - rectAt > RECT_MS) {
+      rect = canvas.getBoundingClientRect();
+      rectAt = now;
+    }
+    const r = rect;
     view = zoomAt(view, { x: ev.clientX - r.left, y: ev.clientY - r.top }, wheelFactor(ev.deltaY));
-    vp.apply();
+    vp.schedule();
   }, { passive: false });
 
   return vp;

@@ -1,0 +1,52 @@
+// The ChatView's stylesheet. Every rule is scoped under .af-chat and every class is af-chat-* or af-md-*, so the
+// TreeView's stylesheet (.af-error, .af-body, .af-status…, on the same page) and this one never meet.
+
+export const CSS = `
+.af-chat { font: 13px/1.45 var(--jp-ui-font-family, system-ui, sans-serif); color: #1f2933; border: 1px solid #d5dbe3;
+  border-radius: 6px; background: #fff; display: flex; flex-direction: column; max-height: 520px; min-width: 0; }
+.af-chat .af-chat-error { color: #b91c1c; background: #fef2f2; padding: 4px 8px; white-space: pre-wrap;
+  border-bottom: 1px solid #fecaca; overflow-wrap: anywhere; }
+.af-chat .af-chat-hint { color: #616e7c; font-style: italic; padding: 14px 10px; text-align: center; }
+.af-chat .af-chat-list { overflow: auto; padding: 6px; min-height: 0; }
+.af-chat .af-chat-msg { margin: 6px 0; padding: 6px 10px; border-radius: 6px; border: 1px solid transparent;
+  overflow-wrap: anywhere; word-break: normal; min-width: 0; }
+.af-chat .af-chat-top { display: flex; align-items: center; gap: 6px; margin-bottom: 2px; min-height: 20px; }
+.af-chat .af-chat-who { font-weight: 600; font-size: 11px; color: #323f4b; }
+.af-chat .af-chat-tag { font-size: 10px; padding: 0 6px; border-radius: 8px; background: #e4e7eb; color: #3e4c59; }
+.af-chat .af-chat-spacer { flex: 1; }
+.af-chat .af-chat-top button { font: 11px var(--jp-ui-font-family, system-ui, sans-serif); padding: 0 6px;
+  border: 1px solid #cbd2d9; border-radius: 4px; background: #fff; color: #323f4b; cursor: pointer; line-height: 18px; }
+.af-chat .af-chat-top button:hover:not(:disabled) { background: #f0f4f8; }
+.af-chat .af-chat-top button:disabled { opacity: 0.35; cursor: default; }
+.af-chat .af-chat-branches { display: inline-flex; align-items: center; gap: 2px; font-size: 11px; color: #3e4c59;
+  font-variant-numeric: tabular-nums; }
+.af-chat .af-chat-branches button { border: none; background: transparent; font-size: 14px; padding: 0 4px; }
+.af-chat .af-chat-text > :first-child { margin-top: 0; }
+.af-chat .af-chat-text > :last-child { margin-bottom: 0; }
+.af-chat .af-chat-text p { margin: 0 0 6px; }
+.af-chat .af-chat-text ul, .af-chat .af-chat-text ol { margin: 0 0 6px; padding-left: 22px; }
+.af-chat .af-chat-text blockquote { margin: 0 0 6px; padding-left: 8px; border-left: 3px solid #cbd2d9; color: #3e4c59; }
+.af-chat .af-chat-text h1, .af-chat .af-chat-text h2, .af-chat .af-chat-text h3, .af-chat .af-chat-text h4,
+.af-chat .af-chat-text h5, .af-chat .af-chat-text h6 { margin: 6px 0 4px; line-height: 1.25; }
+.af-chat .af-chat-text h1 { font-size: 1.35em; } .af-chat .af-chat-text h2 { font-size: 1.2em; }
+.af-chat .af-chat-text h3, .af-chat .af-chat-text h4, .af-chat .af-chat-text h5, .af-chat .af-chat-text h6 { font-size: 1.05em; }
+.af-chat .af-chat-text code { font: 12px var(--jp-code-font-family, ui-monospace, monospace); background: rgba(0,0,0,0.06);
+  padding: 0 3px; border-radius: 3px; }
+.af-chat .af-chat-text pre.af-md-code { margin: 0 0 6px; padding: 6px 8px; background: #f5f7fa; border: 1px solid #e4e7eb;
+  border-radius: 4px; overflow-x: auto; white-space: pre; max-width: 100%; }
+.af-chat .af-chat-text pre.af-md-code code { background: none; padding: 0; white-space: pre; overflow-wrap: normal; }
+.af-chat .af-chat-text .af-md-table { overflow-x: auto; margin: 0 0 6px; }
+.af-chat .af-chat-text table { border-collapse: collapse; }
+.af-chat .af-chat-text th, .af-chat .af-chat-text td { border: 1px solid #cbd2d9; padding: 2px 6px; }
+.af-chat .af-chat-text hr { border: none; border-top: 1px solid #cbd2d9; }
+.af-chat .af-chat-text a { color: #1d4ed8; }
+.af-chat .af-chat-msg.af-chat-pending { border: 1px dashed #2563eb; }
+.af-chat .af-chat-msg.af-chat-pending .af-chat-tag { background: #dbeafe; color: #1e40af; }
+.af-chat .af-chat-msg.af-chat-cancelled { border: 1px dashed #6b7280; }
+.af-chat .af-chat-msg.af-chat-cancelled .af-chat-text { opacity: 0.7; }
+.af-chat .af-chat-msg.af-chat-cancelled .af-chat-tag { background: #e5e7eb; color: #374151; }
+.af-chat .af-chat-msg.af-chat-failed { border: 1px solid #ea580c; }
+.af-chat .af-chat-msg.af-chat-failed .af-chat-tag { background: #ffedd5; color: #9a3412; }
+.af-chat .af-chat-msg.af-chat-error { background: #fee2e2 !important; border: 1px solid #dc2626; }
+.af-chat .af-chat-msg.af-chat-error .af-chat-tag { background: #fecaca; color: #991b1b; }
+`;

@@ -1,0 +1,91 @@
+// One transcript row: what it shows (pure: messageView) and its elements (buildRow). Message text goes through
+// the safe markdown renderer; the sender and every label are set as text.
+
+import { nodeColour, nodeStatus } from "../render.js";
+import { arrowLabel, siblingArrows } from "./branches.js";
+import { renderMarkdown } from "./markdown.js";
+
+/**
+ * Which per-message actions are offered. "edit" (a new sibling with changed text) lands with a later issue:
+ * its hook is wired (the button sends {kind: "edit", id}) but the button stays hidden until this flag is on.
+ */
+export const FEATURES = { edit: false, regenerate: true };
+
+const TAGS = { pending: "streaming…", cancelled: "cancelled", failed: "failed", error: "error" };
+
+/** What a row of node `n` shows: plain data, so that an unchanged row is recognised and kept as it is. */
+export function messageView(n, siblings, agents, features = FEATURES) {
+  const status = nodeStatus(n);
+  const tags = [];
+  if (TAGS[status]) tags.push(TAGS[status]);
+  else if (status !== "complete" && typeof status === "string") tags.push(status);
+  if (n.cached) tags.push("cached");
+  const forwarded = n.kind === "forward";
+  const label = forwarded ? `${n.sender} (forwarded${n.author ? ` from ${n.author}` : ""})` : String(n.sender ?? "");
+  const stored = !n.pending && typeof n.id === "string";
+  return {
+    key: n.key,
+    status,
+    label,
+    tags,
+    colour: nodeColour(n),
+    text: String(n.text ?? n.snippet ?? ""), // the kernel sends a transcript's nodes with their whole text
+    arrows: stored ? siblingArrows(siblings, n.id) : null,
+    regenerate: Boolean(features.regenerate && stored && n.parent && agents.has(n.sender)),
+    edit: Boolean(features.edit && stored),
+  };
+}
+
+function button(action, text, title, id) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.setAttribute("data-action", action);
+  if (id) b.setAttribute("data-id", id);
+  b.title = title;
+  b.textContent = text;
+  return b;
+}
+
+/** The elements of a row (see messageView); buttons carry data-action (+ data-id for the arrows). */
+export function buildRow(view) {
+  const row = document.createElement("div");
+  row.className = view.status === "complete" ? "af-chat-msg" : `af-chat-msg af-chat-${view.status}`;
+  row.setAttribute("data-key", view.key);
+  row.style.background = view.colour;
+  const top = document.createElement("div");
+  top.className = "af-chat-top";
+  const who = document.createElement("span");
+  who.className = "af-chat-who";
+  who.textContent = view.label;
+  top.append(who);
+  for (const t of view.tags) {
+    const tag = document.createElement("span");
+    tag.className = "af-chat-tag";
+    tag.textContent = t;
+    top.append(tag);
+  }
+  const spacer = document.createElement("span");
+  spacer.className = "af-chat-spacer";
+  top.append(spacer);
+  if (view.edit) top.append(button("edit", "edit", "edit this message (a new branch)"));
+  if (view.regenerate) top.append(button("regenerate", "regenerate", "ask the same agent again: a sibling answer"));
+  if (view.arrows) {
+    const a = view.arrows;
+    const box = document.createElement("span");
+    box.className = "af-chat-branches";
+    const prev = button("prev", "‹", "previous branch", a.prev);
+    const next = button("next", "›", "next branch", a.next);
+    prev.disabled = !a.prev;
+    next.disabled = !a.next;
+    const pos = document.createElement("span");
+    pos.className = "af-chat-pos";
+    pos.textContent = arrowLabel(a);
+    box.append(prev, pos, next);
+    top.append(box);
+  }
+  const text = document.createElement("div");
+  text.className = "af-chat-text";
+  text.append(renderMarkdown(view.text));
+  row.append(top, text);
+  return row;
+}

@@ -1,0 +1,149 @@
+// The far zoom levels (zoom < FAR_ZOOM): the whole tree drawn on a <canvas>, one frame at a time, only what is in
+// view (a grid index, spatial.js). Boxes are filled by colour in one path each, links are straight lines one
+// pixel wide, those on the head's path thicker; the head, the selection, errors and streaming answers are
+// outlined with strokes of a fixed width on screen, and the head and the selection also get a ring marker, so
+// they stay visible at any zoom.
+
+import { NODE_H, NODE_W } from "../layout.js";
+import { nodeColour, nodeStatus } from "../render.js";
+import { visibleRect } from "./viewport.js";
+
+export const MARK_STYLE = Object.freeze({
+  error: { colour: "#dc2626", width: 2.5 },
+  pending: { colour: "#2563eb", width: 2 },
+  failed: { colour: "#ea580c", width: 2 },
+  onHead: { colour: "#111827", width: 2.5 }, // the links of the head's path
+  head: { colour: "#111827", width: 3, ring: 9 },
+  selected: { colour: "#f59e0b", width: 3, ring: 12 },
+});
+
+/** How the far drawing marks a node (pure): the outline style, or null for none. */
+export function markOf(key, n, marks) {
+  if (key === marks.selected) return MARK_STYLE.selected;
+  if (key === marks.head) return MARK_STYLE.head;
+  const status = nodeStatus(n);
+  if (status === "error") return MARK_STYLE.error;
+  if (status === "pending") return MARK_STYLE.pending;
+  if (status === "failed") return MARK_STYLE.failed;
+  return null; // the head's path is drawn as its links (thicker and dark), not as outlines
+}
+
+export function createRaster(canvas) {
+  const ctx = canvas && canvas.getContext ? safeContext(canvas) : null;
+  let layout = null;
+  let view = null;
+  let size = { w: 0, h: 0 };
+  let dirty = false;
+  const dpr = () => (typeof window !== "undefined" && window.devicePixelRatio) || 1;
+
+  function resize(next) {
+    if (!ctx) return;
+    const r = dpr();
+    size = { w: next.w, h: next.h };
+    canvas.width = Math.max(1, Math.round(next.w * r));
+    canvas.height = Math.max(1, Math.round(next.h * r));
+    canvas.style.width = `${next.w}px`;
+    canvas.style.height = `${next.h}px`;
+  }
+
+  return {
+    setLayout(lay, v) {
+      layout = lay;
+      view = v;
+    },
+    resize,
+    clear() {
+      if (!ctx || !dirty) return;
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, canvas.width, canvas.height);
+      canvas.style.display = "none";
+      dirty = false;
+    },
+    /** Draw the view `vw` of a canvas of `sz`; `marks` {head, selected, onHead}; `index` of the layout. */
+    draw(vw, sz, marks, index) {
+      if (!ctx || !layout) return;
+      if (sz.w !== size.w || sz.h !== size.h) resize(sz);
+      canvas.style.display = "";
+      dirty = true;
+      const r = dpr();
+      const { x, y, k } = vw;
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, canvas.width, canvas.height);
+      const rect = visibleRect(vw, sz);
+      const items = index.within(rect);
+      const inView = new Set();
+      for (const item of items) inView.add(item.key);
+      ctx.setTransform(r * k, 0, 0, r * k, r * x, r * y);
+      // links: straight, one pixel
+      ctx.beginPath();
+      for (const { source, target } of layout.links) {
+        if (!inView.has(source) && !inView.has(target)) continue;
+        const a = layout.pos.get(source), b = layout.pos.get(target);
+        ctx.moveTo(a.x, a.y + NODE_H);
+        ctx.lineTo(b.x, b.y);
+      }
+      ctx.lineWidth = 1 / k;
+      ctx.strokeStyle = "#9aa5b1";
+      ctx.stroke();
+      if (marks.onHead.size > 1) {
+        ctx.beginPath();
+        for (const { source, target } of layout.links) {
+          if (!marks.onHead.has(source) || !marks.onHead.has(target)) continue;
+          if (!inView.has(source) && !inView.has(target)) continue;
+          const a = layout.pos.get(source), b = layout.pos.get(target);
+          ctx.moveTo(a.x, a.y + NODE_H);
+          ctx.lineTo(b.x, b.y);
+        }
+        ctx.lineWidth = MARK_STYLE.onHead.width / k;
+        ctx.strokeStyle = MARK_STYLE.onHead.colour;
+        ctx.stroke();
+      }
+      // boxes, one path per colour
+      const byFill = new Map();
+      const marked = [];
+      for (const item of items) {
+        const n = view.nodes.get(item.key);
+        if (!n) continue;
+        const fill = n.kind === "error" ? "#fee2e2" : nodeColour(n);
+        let list = byFill.get(fill);
+        if (!list) byFill.set(fill, (list = []));
+        list.push(item);
+        const m = markOf(item.key, n, marks);
+        if (m) marked.push([item, m]);
+      }
+      for (const [fill, list] of byFill) {
+        ctx.beginPath();
+        for (const item of list) ctx.rect(item.x - NODE_W / 2, item.y, NODE_W, NODE_H);
+        ctx.fillStyle = fill;
+        ctx.fill();
+        if (k > 0.08) {
+          ctx.lineWidth = 0.75 / k;
+          ctx.strokeStyle = "#7b8794";
+          ctx.stroke();
+        }
+      }
+      // marks: strokes and rings of a fixed size on screen (drawn in canvas pixels)
+      ctx.setTransform(r, 0, 0, r, 0, 0);
+      for (const [item, m] of marked) {
+        const sx = item.x * k + x, sy = item.y * k + y;
+        const w = NODE_W * k, h = NODE_H * k;
+        ctx.lineWidth = m.width;
+        ctx.strokeStyle = m.colour;
+        ctx.strokeRect(sx - w / 2 - m.width / 2, sy - m.width / 2, w + m.width, h + m.width);
+        if (m.ring) {
+          ctx.beginPath();
+          ctx.arc(sx, sy + h / 2, Math.max(m.ring, w / 2 + 4), 0, 2 * Math.PI);
+          ctx.stroke();
+        }
+      }
+    },
+  };
+}
+
+function safeContext(canvas) {
+  try {
+    return canvas.getContext("2d");
+  } catch {
+    return null; // a DOM without canvas (tests)
+  }
+}

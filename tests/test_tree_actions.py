@@ -1,0 +1,162 @@
+"""TreeView actions of API.md sections 8-9 through the widget protocol: the search box, the details pane's
+annotation fields, compare / Shift-click (no browser: the comm is driven as the front end drives it)."""
+
+from __future__ import annotations
+
+from agentforum_nb.notebook import TreeView
+
+from .test_widgets import frontend, record
+
+
+def replies(sent, kind):
+    return [m for m in sent if m.get("kind") == kind]
+
+
+async def test_search_box_gets_the_matching_ids_and_count(forum):
+    a = forum.post("Rain in Spain")
+    b = forum.post("the RAIN falls", parent=a, sender="bot")
+    forum.post("sunshine", parent=a, sender="bot")
+    w = TreeView(forum)
+    sent = record(w)
+    frontend(w, {"kind": "search", "text": "rain", "request_id": 3})
+    (r,) = replies(sent, "search-result")
+    assert r == {"kind": "search-result", "request_id": 3, "text": "rain", "ids": [a.id, b.id], "total": 2}
+    w.close()
+
+
+async def test_search_of_a_subtree_view_finds_only_its_messages(forum):
+    r1 = forum.post("rain one")
+    r2 = forum.post("rain two")
+    kid = forum.post("more rain", parent=r2, sender="bot")
+    w = TreeView(forum, root=r2)
+    assert w.search("rain") == [r2, kid]
+    assert r1 not in w.search("")
+    w.close()
+
+
+async def test_bad_search_is_reported(forum):
+    w = TreeView(forum)
+    frontend(w, {"kind": "search", "text": 5})
+    assert "search text must be a str" in w.error
+    w.close()
+
+
+async def test_details_pane_edits_label_bookmark_note_score(forum):
+    a = forum.post("answer")
+    w = TreeView(forum)
+    sent = record(w)
+    frontend(w, {"kind": "ready"})
+    frontend(w, {"kind": "annotate", "id": a.id, "values": {"label": "best", "bookmark": True, "score": 0.5}})
+    assert w.error == ""
+    notes = forum.annotations(a)
+    assert (notes["label"], notes["bookmark"], notes["score"]) == ("best", True, 0.5)
+    w.flush()
+    (delta,) = replies(sent, "delta")
+    (node,) = delta["nodes"]
+    assert node["id"] == a.id and node["notes"]["label"] == "best" and node["notes"]["bookmark"] is True
+    # empty text and an unticked bookmark remove the annotation; a score of 0 is a score
+    frontend(w, {"kind": "annotate", "id": a.id, "values": {"label": "", "bookmark": False, "score": 0}})
+    notes = forum.annotations(a)
+    assert "label" not in notes and "bookmark" not in notes and notes["score"] == 0
+    frontend(w, {"kind": "annotate", "id": a.id, "values": {"score": None, "note": "check the sources"}})
+    assert "score" not in forum.annotations(a) and forum.annotations(a)["note"] == "check the sources"
+    w.close()
+
+
+async def test_details_pane_refuses_other_names_and_wrong_types(forum):
+    a = forum.post("answer")
+    forum.annotate(a, label="kept")
+    w = TreeView(forum)
+    for values, problem in [
+        ({"duration_s": 1}, "not 'duration_s'"),
+        ({"label": 3}, "label must be a str"),
+        ({"bookmark": "yes"}, "bookmark must be true or false"),
+        ({"score": "high"}, "score must be a number"),
+        ({"score": True}, "score must be a number"),
+        ({"score": float("inf")}, "score must be a number"),
+        ({"label": "x" * 201}, "label must be a str"),
+        ({}, "annotate needs values"),
+        ("label", "annotate needs values"),
+    ]:
+        w.error = ""
+        frontend(w, {"kind": "annotate", "id": a.id, "values": values})
+        assert problem in w.error, (values, w.error)
+    assert dict(forum.annotations(a)).items() >= {"label": "kept"}.items()
+    assert "duration_s" not in forum.annotations(a)
+    w.close()
+
+
+async def test_get_message_carries_all_annotations(forum):
+    a = forum.post("answer")
+    forum.annotate(a, label="L", custom={"x": 1})
+    w = TreeView(forum)
+    sent = record(w)
+    frontend(w, {"kind": "get-message", "id": a.id, "request_id": 1})
+    (r,) = replies(sent, "message")
+    assert r["annotations"]["custom"] == {"x": 1} and r["annotations"]["label"] == "L"
+    assert "created_at" in r["annotations"]
+    w.close()
+
+
+async def test_compare_from_python_and_by_shift_click(forum):
+    q = forum.post("q")
+    a1 = forum.post("the first answer", parent=q, sender="bot")
+    a2 = forum.post("the second answer", parent=q, sender="bot")
+    w = TreeView(forum)
+    c = w.compare(a1, a2)
+    assert c.ancestor == q and w.comparison == c.to_json()
+    assert w.comparison["rows"][0]["diff"] == [["=", "the "], ["-", "first"], ["+", "second"], ["=", " answer"]]
+    frontend(w, {"kind": "close-compare"})
+    assert w.comparison == {}
+    frontend(w, {"kind": "compare", "a": a2.id, "b": a1.id})  # Shift-click: the selection, then the other
+    assert w.comparison["left"]["head"] == a2.id and w.comparison["right"]["head"] == a1.id
+    frontend(w, {"kind": "compare", "a": a2.id, "b": "nope"})
+    assert "'b' from the browser is not a message id" in w.error
+    assert w.comparison["left"]["head"] == a2.id  # kept
+    w.close()
+
+
+async def test_browser_cannot_set_the_comparison(forum):
+    from .test_widgets import browser_update
+
+    w = TreeView(forum)
+    browser_update(w, {"comparison": {"rows": []}})
+    assert w.comparison == {} and "only the kernel sets" in w.error
+    w.close()
+
+
+async def test_head_follows_the_called_agents_own_answers_not_its_sub_agents(forum):
+    import agentforum_nb as af
+
+    researcher = af.scripted_agent("researcher", ["facts"])
+    critic = af.scripted_agent("critic", ["a doubt"])
+
+    @af.agent
+    async def lead(ctx):
+        found = researcher.quick_call(ctx.requests)
+        ctx.respond(found)
+        ctx.respond(critic.quick_call(found))
+
+    w = TreeView(forum, agents=[lead])
+    seq = w.branch("question")
+    msgs = await seq
+    assert [m.sender for m in msgs] == ["lead", "lead"]  # forwards of the sub-agents' answers
+    assert w.head_id == msgs[-1].id
+    # the same branch again is a cache hit: the head follows the cached answers too
+    w.select(None)
+    w.checkout(None)
+    again = await w.branch("question")  # the same root message
+    assert again == msgs and w.head_id == msgs[-1].id
+
+
+async def test_head_follows_a_model_agent_through_its_tool_calls(forum):
+    import agentforum_nb as af
+
+    def add(a: int, b: int) -> int:
+        return a + b
+
+    bot = af.scripted_agent("bot", [af.ToolCall("add", {"a": 2, "b": 3}), "5"], tools=[add])
+    w = TreeView(forum, agents=[bot])
+    msgs = await w.branch("2+3?")
+    assert [m.sender for m in msgs] == ["bot", "add", "bot"]
+    assert w.head_id == msgs[-1].id and msgs[-1].content == "5"
