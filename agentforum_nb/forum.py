@@ -790,6 +790,22 @@ class Forum:
         messages = self._subtree(root) if root is not None else list(self._store)
         return build_digraph(messages, max_chars=max_chars)
 
+    def to_html(self, path: str | os.PathLike[str], *, root: MessageRef = None, title: str | None = None) -> Path:
+        """Write the tree (or the subtree under ``root``) as one self-contained HTML file: the TreeView's front end
+        on embedded data, with no kernel and no network (pan and zoom, click a node to read its text and
+        annotations, search). Message text is only ever set as text. Returns the file's path."""
+        self.check_open()
+        from ._html import render_html
+
+        messages = self._subtree(root) if root is not None else list(self._store)
+        notes = self._store.annotations_many(m.id for m in messages)
+        target = Path(path)
+        page = render_html(messages, notes, title=title or f"agentforum tree ({len(messages)} messages)")
+        tmp = target.with_name(target.name + ".part")
+        tmp.write_text(page, encoding="utf-8")
+        os.replace(tmp, target)
+        return target
+
     # -- caching --------------------------------------------------------------------------------------------
     def cache_clear(self) -> int:
         """Forget every cached response (messages stay in the tree); returns how many entries were removed."""
