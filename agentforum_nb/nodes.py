@@ -3,6 +3,7 @@ shared by the live widgets and the HTML export."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,9 +35,32 @@ def node_of(m: Message, full_text: bool = False, author: str | None = None) -> d
     choices = m.metadata.get("choices")
     if isinstance(choices, tuple) and all(isinstance(c, str) for c in choices):
         node["choices"] = list(choices)  # a question asked with choices (ctx.ask)
+    calls = m.metadata.get("tool_calls")
+    if isinstance(calls, tuple) and calls:  # a model message that asks for tools
+        node["tool_calls"] = [_call_of(c) for c in calls[:MAX_CALLS] if isinstance(c, Mapping)]
+    call_id = m.metadata.get("tool_call_id")
+    if isinstance(call_id, str):  # a tool's result
+        error = m.metadata.get("tool_error")
+        node["tool_result"] = {"call_id": call_id, **({"error": error} if isinstance(error, str) else {})}
     if full_text:
         node["text"] = m.content
     return node
+
+
+MAX_CALLS = 20  # tool calls a node lists
+ARGS_CHARS = 120  # of a tool call's arguments, as JSON, on a node
+
+
+def _call_of(call: Mapping[str, Any]) -> dict[str, Any]:
+    """A tool call as a node shows it: its name and the start of its arguments as compact JSON."""
+    args = call.get("arguments")
+    try:
+        text = json.dumps(thaw(args), ensure_ascii=False, separators=(", ", ": ")) if args is not None else ""
+    except (TypeError, ValueError):
+        text = str(args)
+    if len(text) > ARGS_CHARS:
+        text = text[: ARGS_CHARS - 1] + "…"
+    return {"id": str(call.get("id", "")), "name": str(call.get("name", "")), "arguments": text}
 
 
 #: the annotations a node carries to the browser (badges, the details pane's editable fields, questions)

@@ -160,3 +160,29 @@ async def test_head_follows_a_model_agent_through_its_tool_calls(forum):
     msgs = await w.branch("2+3?")
     assert [m.sender for m in msgs] == ["bot", "add", "bot"]
     assert w.head_id == msgs[-1].id and msgs[-1].content == "5"
+
+
+async def test_nodes_show_tool_calls_and_results(forum):
+    import agentforum_nb as af
+
+    def add(a: int, b: int) -> int:
+        return a + b
+
+    def boom() -> str:
+        raise RuntimeError("no")
+
+    bot = af.scripted_agent(
+        "bot", [[af.ToolCall("add", {"a": 2, "b": 3}, id="c1"), af.ToolCall("boom", {})], "5"], tools=[add, boom]
+    )
+    w = TreeView(forum, agents=[bot])
+    sent = record(w)
+    msgs = await w.branch("2+3?")
+    frontend(w, {"kind": "ready"})
+    nodes = {n["id"]: n for n in replies(sent, "snapshot")[-1]["nodes"]}
+    ask, r1, r2 = (nodes[m.id] for m in msgs[:3])
+    assert ask["tool_calls"][0] == {"id": "c1", "name": "add", "arguments": '{"a": 2, "b": 3}'}
+    assert ask["tool_calls"][1]["name"] == "boom"
+    assert r1["tool_result"] == {"call_id": "c1"}
+    assert r2["tool_result"]["error"] == "builtins.RuntimeError"
+    assert "tool_calls" not in nodes[msgs[-1].id] and "tool_result" not in nodes[msgs[-1].id]
+    w.close()
