@@ -26,3 +26,11 @@ def test_readme_python_examples_run(tmp_path):
 def test_readme_names_the_two_commands():
     text = README.read_text(encoding="utf-8")
     assert "python -m agentforum_nb demo" in text and "bash scripts/test.sh" in text
+
+
+def test_readme_images_and_doc_links_exist():
+    text = README.read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(((?:docs|notebooks)/[^)#]+)\)", text)
+    assert targets
+    missing = [t for t in targets if not (README.parent / t).exists()]
+    assert not missing, f"README links to files that do not exist: {missing}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import traceback
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,10 @@ import anywidget
 import traitlets as t
 
 from ..errors import AgentForumError, MessageNotFound, UsageError
-from ..forum import Forum
+from ..forum import Forum, ForumEvent
 from ..messages import Message, is_message_id
 from ..nodes import full_message
+from ._cells import busy_cell_notice, watch_cells
 from ._tracker import TreeTracker
 
 __all__ = ["FLUSH_INTERVAL", "MAX_TEXT", "STATIC", "LiveWidget", "esm", "resolve_ref"]
@@ -48,6 +50,19 @@ class LiveWidget(anywidget.AnyWidget):
         self._last_flush = 0.0
         self.messages_sent = 0  # kernel -> browser custom messages (for tests and benchmarks)
         self.on_msg(self._on_custom)
+        self._unwatch = forum.subscribe(self._on_question) if watch_cells() else None
+
+    def _on_question(self, ev: ForumEvent) -> None:
+        """A question starts waiting while a cell runs: say that the widget's answer waits for the cell (in the
+        running cell's output, and in the widget when it has a notice area)."""
+        if ev.kind != "annotated" or ev.message is None or (ev.annotations or {}).get("awaiting") != "user":
+            return
+        text = busy_cell_notice(ev.message.id, ev.message.sender, ev.message.content)
+        if text is None:
+            return
+        print(f"agentforum_nb: {text}", file=sys.stderr)
+        if self.has_trait("notice"):
+            self.set_trait("notice", text)
 
     def _changed(self) -> None:
         if self._flush_handle is not None:
@@ -176,9 +191,10 @@ class LiveWidget(anywidget.AnyWidget):
         if getattr(self, "_af_closed", False):
             return
         self._af_closed = True
-        unfollow = getattr(self, "_unfollow", None)  # a subclass's own forum subscription
-        if unfollow is not None:
-            unfollow()
+        for name in ("_unfollow", "_unwatch"):  # a subclass's own forum subscription; the question watch
+            unsubscribe = getattr(self, name, None)
+            if unsubscribe is not None:
+                unsubscribe()
         tracker = getattr(self, "_tracker", None)
         if tracker is not None:
             tracker.close()
