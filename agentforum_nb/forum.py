@@ -146,8 +146,10 @@ class Forum:
     """A conversation tree of immutable messages.
 
     ``Forum()`` keeps everything in memory; ``Forum("chat.sqlite")`` opens (or creates) a persistent SQLite
-    file (``readonly=True``: an existing one, for reading only); any :class:`agentforum_nb.store.Store` can be
-    passed too. ``cache=False`` turns response caching off for every call in this forum.
+    file (``readonly=True``: an existing one, for reading only); ``Forum("postgresql://user@host/db")`` opens
+    (or creates) a forum in a PostgreSQL database that many processes share; any
+    :class:`agentforum_nb.store.Store` can be passed too. ``cache=False`` turns response caching off for every
+    call in this forum.
     """
 
     def __init__(
@@ -157,6 +159,17 @@ class Forum:
             if readonly:
                 raise UsageError("readonly=True opens an existing SQLite forum file: pass its path")
             store = MemoryStore()
+        elif isinstance(store, str) and store.startswith(("postgresql://", "postgres://")):
+            if readonly:
+                raise UsageError(
+                    "readonly=True applies to a SQLite file; to read a PostgreSQL forum without writing, connect "
+                    "as a role that has only SELECT privileges"
+                )
+            try:
+                from .store.postgres import PostgresStore  # imported here: psycopg only for PostgreSQL forums
+            except ImportError as exc:
+                raise UsageError(f"a PostgreSQL forum needs psycopg 3: {exc}") from None
+            store = PostgresStore(store)
         elif isinstance(store, (str, os.PathLike)):
             store = SQLiteStore(store, readonly=readonly)
         elif readonly:
@@ -315,6 +328,22 @@ class Forum:
         """Messages with no parent, in the order they were first stored."""
         self.check_open()
         return self._store.roots()
+
+    def refresh(self) -> list[Message]:
+        """The messages that other processes (or other forum objects) stored in this forum's store since it last
+        looked (since it was opened, the first time), in first-stored order; each is also emitted as a
+        ``message`` :class:`ForumEvent`. Messages this forum stored itself are not returned. ``[]`` for a store
+        that nobody else can write (memory) or that cannot tell (a store without ``poll()``)."""
+        self.check_open()
+        poll = getattr(self._store, "poll", None)
+        if poll is None:
+            return []
+        new: list[Message] = poll()
+        if new and self._listeners:
+            notes = self._store.annotations_many(m.id for m in new)
+            for m in new:
+                self.emit(ForumEvent("message", m, None, notes.get(m.id, {})))
+        return new
 
     # -- writing ------------------------------------------------------------------------------------------
     def post(

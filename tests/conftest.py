@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 import pytest
 
 import agentforum_nb as af
+
+from . import pg_server as _pg
 
 
 @pytest.fixture
@@ -52,3 +55,26 @@ class Gate:
 @pytest.fixture
 def gate():
     return Gate
+
+
+# -- PostgreSQL: one throwaway server per test session (tests/pg_server.py) ------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server for this session, started on first use and stopped at the end. Skips the test when
+    PostgreSQL (or psycopg) is not installed, unless AGENTFORUM_REQUIRE_POSTGRES=1, where it fails instead."""
+    reason = _pg.missing_reason()
+    if reason is not None:
+        if os.environ.get("AGENTFORUM_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"AGENTFORUM_REQUIRE_POSTGRES=1 but {reason}")
+        pytest.skip(reason)
+    server = _pg.PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """The URL of a new, empty database on the session's server."""
+    return pg_server.create_database()

@@ -19,12 +19,14 @@ from .conftest import Gate
 ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 def forum_kind(request, tmp_path):
-    def make():
-        return af.Forum() if request.param == "memory" else af.Forum(tmp_path / "a.sqlite")
-
-    return make
+    """A function that opens the forum under test (memory: a new one each time; SQLite and PostgreSQL: the
+    same file or database again, as another process would)."""
+    if request.param == "memory":
+        return af.Forum
+    where = tmp_path / "a.sqlite" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    return lambda: af.Forum(where)
 
 
 def close(f):
@@ -73,17 +75,17 @@ def test_annotate_refuses_bad_values_and_unknown_messages(forum_kind):
     close(f)
 
 
-def test_a_reopened_forum_and_another_process_read_the_same_annotations(tmp_path):
-    path = tmp_path / "shared.sqlite"
-    one = af.Forum(path)
+@pytest.mark.parametrize("forum_kind", ["sqlite", "postgres"], indirect=True)
+def test_a_reopened_forum_and_another_process_read_the_same_annotations(forum_kind):
+    one = forum_kind()
     m = one.post("shared")
     one.annotate(m, label="from one")
-    two = af.Forum(path)
+    two = forum_kind()
     assert two.annotations(m)["label"] == "from one"
     two.annotate(m, bookmark=True)
     assert dict(one.annotations(m)) == dict(two.annotations(m))
     close(one), close(two)
-    three = af.Forum(path)
+    three = forum_kind()
     assert three.annotations(m)["bookmark"] is True and three.annotations(m)["label"] == "from one"
     close(three)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -30,8 +31,19 @@ TEXTS = [
 ]
 
 
-def both(tmp_path, texts, senders=("user", "bot")):
-    forums = [af.Forum(), af.Forum(tmp_path / "s.sqlite")]
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_kind(request, tmp_path_factory):
+    """Opens a new forum of the store compared with memory: a SQLite file, or a PostgreSQL forum in a schema of
+    its own (one database per test; skipped without a server)."""
+    if request.param == "sqlite":
+        return lambda: af.Forum(tmp_path_factory.mktemp("s") / "s.sqlite")
+    url = request.getfixturevalue("pg_url")
+    return lambda: af.Forum(f"{url}?schema=s_{uuid.uuid4().hex[:12]}")
+
+
+def both(make, texts, senders=("user", "bot")):
+    """A memory forum and one of the store under test, holding the same messages."""
+    forums = [af.Forum(), make()]
     for f in forums:
         parent = None
         for i, t in enumerate(texts):
@@ -78,17 +90,17 @@ def expected(forum, needle, **fields):
         "x" * 51,
     ],
 )
-def test_search_is_case_folded_substring_matching_in_every_store(tmp_path, needle):
-    mem, lite = both(tmp_path, TEXTS)
+def test_search_is_case_folded_substring_matching_in_every_store(store_kind, needle):
+    mem, other = both(store_kind, TEXTS)
     want = expected(mem, needle)
     assert mem.search(needle) == want
-    assert lite.search(needle) == want  # the same, in first-stored order
-    close(mem, lite)
+    assert other.search(needle) == want  # the same, in first-stored order
+    close(mem, other)
 
 
-def test_search_filters_and_limit(tmp_path):
-    mem, lite = both(tmp_path, TEXTS * 2)
-    for f in (mem, lite):
+def test_search_filters_and_limit(store_kind):
+    mem, other = both(store_kind, TEXTS * 2)
+    for f in (mem, other):
         bot_hellos = f.search("hello", sender="bot")
         assert bot_hellos == expected(f, "hello", sender="bot") and bot_hellos
         assert f.search("", kind="message", status="complete", limit=3) == list(f)[:3]
@@ -101,7 +113,7 @@ def test_search_filters_and_limit(tmp_path):
         assert f.search("", annotations={"label": "other"}) == []
         with pytest.raises(af.UsageError):
             f.search(3)  # type: ignore[arg-type]
-    close(mem, lite)
+    close(mem, other)
 
 
 def test_another_process_sees_new_messages_in_search(tmp_path):
@@ -118,20 +130,29 @@ def test_another_process_sees_new_messages_in_search(tmp_path):
     close(ro)
 
 
+def test_another_process_sees_new_messages_in_search_postgres(pg_url):
+    one, two = af.Forum(pg_url), af.Forum(pg_url)
+    one.post("first entry")
+    assert [m.content for m in two.search("entry")] == ["first entry"]
+    one.post("second ENTRY")  # folded and indexed as it is stored, by whichever process stores it
+    assert [m.content for m in two.search("Entry")] == ["first entry", "second ENTRY"]
+    assert [m.content for m in two.search("nd en")] == ["second ENTRY"]
+    close(one, two)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.text(max_size=12), min_size=1, max_size=12), st.data())
-def test_search_equals_plain_substring_matching(tmp_path_factory, texts, data):
-    path = tmp_path_factory.mktemp("fuzz")
+def test_search_equals_plain_substring_matching(store_kind, texts, data):
     texts = [t for t in texts if _encodable(t)]
     if not texts:
         return
     source = data.draw(st.sampled_from(texts))
     start = data.draw(st.integers(0, len(source)))
     needle = data.draw(st.sampled_from([source[start : start + 3], source[start : start + 1], source.upper(), "zz"]))
-    mem, lite = both(path, texts)
+    mem, other = both(store_kind, texts)
     want = expected(mem, needle)
-    assert mem.search(needle) == want and lite.search(needle) == want
-    close(mem, lite)
+    assert mem.search(needle) == want and other.search(needle) == want
+    close(mem, other)
 
 
 def _encodable(s):
@@ -142,8 +163,8 @@ def _encodable(s):
         return False
 
 
-def test_common_ancestor(tmp_path):
-    for f in (af.Forum(), af.Forum(tmp_path / "c.sqlite")):
+def test_common_ancestor(store_kind):
+    for f in (af.Forum(), store_kind()):
         root = f.post("root")
         a = f.post("a", parent=root)
         a1 = f.post("a1", parent=a)

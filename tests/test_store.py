@@ -1,5 +1,6 @@
-"""The forum's tree API: one behaviour suite run over the memory store and the SQLite store, then JSONL
-export/import, graphviz, integrity checks and what only SQLite has (files, reopening, several handles)."""
+"""The forum's tree API: one behaviour suite run over the memory, SQLite and PostgreSQL stores, then JSONL
+export/import, graphviz, integrity checks and what only SQLite has (files, reopening, several handles). The
+PostgreSQL runs skip when no server can be started (tests/pg_server.py), unless AGENTFORUM_REQUIRE_POSTGRES=1."""
 
 from __future__ import annotations
 
@@ -20,9 +21,19 @@ def close(forum: af.Forum) -> None:
         asyncio.run(forum.aclose())
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+def new_forum(kind: str, request, tmp_path, name: str = "f.sqlite") -> af.Forum:
+    """A new empty forum of a kind: memory, a SQLite file, or a new PostgreSQL database (skipped when the tests
+    have no PostgreSQL server)."""
+    if kind == "memory":
+        return af.Forum()
+    if kind == "sqlite":
+        return af.Forum(tmp_path / name)
+    return af.Forum(request.getfixturevalue("pg_server").create_database())
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 def f(request, tmp_path):
-    forum = af.Forum() if request.param == "memory" else af.Forum(tmp_path / "f.sqlite")
+    forum = new_forum(request.param, request, tmp_path)
     yield forum
     close(forum)
 
@@ -32,12 +43,17 @@ def is_sqlite(forum: af.Forum) -> bool:
 
 
 def reopen(forum: af.Forum) -> af.Forum:
-    """The same forum as a new process would see it: a fresh Forum on the file (memory: the forum itself)."""
-    if not is_sqlite(forum):
+    """The same forum as a new process would see it: a fresh Forum on the file or database (memory: the forum
+    itself)."""
+    if is_sqlite(forum):
+        path = forum.store.path
+        close(forum)
+        return af.Forum(path)
+    url = getattr(forum.store, "url", None)
+    if url is None:
         return forum
-    path = forum.store.path
     close(forum)
-    return af.Forum(path)
+    return af.Forum(url)
 
 
 def chain(forum: af.Forum, n: int, parent=None, tag: str = "m") -> list[af.Message]:
@@ -111,12 +127,14 @@ def long_chain() -> list[af.Message]:
     return msgs
 
 
-@pytest.mark.parametrize("kind", ["memory", pytest.param("sqlite", marks=pytest.mark.slow)])
-def test_history_of_a_100k_chain_is_iterative(kind, tmp_path, long_chain):
+@pytest.mark.parametrize(
+    "kind", ["memory", pytest.param("sqlite", marks=pytest.mark.slow), pytest.param("postgres", marks=pytest.mark.slow)]
+)
+def test_history_of_a_100k_chain_is_iterative(kind, request, tmp_path, long_chain):
     # stored in one batch through the store (fast), read through the forum: no recursion limit is hit
-    forum = af.Forum() if kind == "memory" else af.Forum(tmp_path / "deep.sqlite")
+    forum = new_forum(kind, request, tmp_path, "deep.sqlite")
     forum.store.add_many(long_chain)
-    hist = forum.history(long_chain[-1].id)  # SQLite: nothing of it is in the in-process object cache
+    hist = forum.history(long_chain[-1].id)  # SQLite, PostgreSQL: nothing of it is in the in-process object cache
     assert len(hist) == 100_000 and hist[0] == long_chain[0] and hist[-1] == long_chain[-1]
     assert hist[50_000].parent_id == hist[49_999].id
     assert len(forum.history(long_chain[-2])) == 99_999
@@ -304,8 +322,8 @@ def build_tree(forum: af.Forum) -> list[af.Message]:
     return [root, *kids, fwd, rep, err, other]
 
 
-@pytest.mark.parametrize("target", ["memory", "sqlite"])
-def test_jsonl_round_trip(f, tmp_path, target):
+@pytest.mark.parametrize("target", ["memory", "sqlite", "postgres"])
+def test_jsonl_round_trip(f, request, tmp_path, target):
     msgs = build_tree(f)
     path = tmp_path / "export.jsonl"
     assert f.export_jsonl(path) == len(msgs) == 8
@@ -331,7 +349,7 @@ def test_jsonl_round_trip(f, tmp_path, target):
         for key in ("parent_id", "reply_to_id", "original_id"):
             assert d[key] is None or d[key] in seen
         seen.add(d["id"])
-    fresh = af.Forum() if target == "memory" else af.Forum(tmp_path / "fresh.sqlite")
+    fresh = new_forum(target, request, tmp_path, "fresh.sqlite")
     assert fresh.import_jsonl(path) == 8
     assert sorted(ids(fresh)) == sorted(ids(msgs))
     assert ids(fresh.children(msgs[0])) == ids(msgs[1:4])  # same first-stored order

@@ -1,12 +1,28 @@
 """Message stores: where a forum keeps its messages and its response cache.
 
-``MemoryStore`` (the default) and ``SQLiteStore`` (an embedded file) implement :class:`Store`; any object
-with the same methods can back a forum (``af.Forum(store=my_store)``). Stores hold values only: they know
-nothing of agents or event loops.
+``MemoryStore`` (the default), ``SQLiteStore`` (an embedded file) and ``PostgresStore`` (a PostgreSQL database
+that many processes share; needs ``pip install 'agentforum_nb[postgres]'``, imported on first use so that
+importing agentforum_nb never imports psycopg) implement :class:`Store`; any object with the same methods can
+back a forum (``af.Forum(store=my_store)``). Stores hold values only: they know nothing of agents or event loops.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from ._base import Store, merge_annotations, walk_history
 from .memory import MemoryStore
 from .sqlite import SQLiteStore
 
-__all__ = ["MemoryStore", "SQLiteStore", "Store", "merge_annotations", "walk_history"]
+if TYPE_CHECKING:  # pragma: no cover
+    from .postgres import PostgresStore
+
+__all__ = ["MemoryStore", "PostgresStore", "SQLiteStore", "Store", "merge_annotations", "walk_history"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PostgresStore":  # lazily: psycopg is imported only by those who use PostgreSQL
+        from .postgres import PostgresStore
+
+        return PostgresStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -39,6 +39,15 @@ class Store(Protocol):
       each re-checked on its own: ``(id, message)`` when the entry decodes and its fields hash to ``id``, else
       ``(id, IntegrityError)`` naming the id. A bad entry does not stop the scan, so a caller such as
       ``forum.verify()`` can list every problem (references between messages are the caller's to check).
+    * ``poll() -> list[Message]``: the messages that other writers (other processes, other store objects on the
+      same file or database) stored since the last ``poll()`` (the first time: since the store was opened), in
+      first-stored order, each once; never the ones this store object stored itself. ``forum.refresh()`` calls
+      it and emits them as ``message`` events; a store without it (``MemoryStore``: nobody else writes it) makes
+      ``refresh()`` return ``[]``. It must not miss a message that commits late: PostgreSQL draws ``seq`` when
+      an insert starts, so ``PostgresStore`` polls by transaction id, not by ``seq``.
+    * ``has_changes() -> bool``: whether ``poll()`` would find something, in one cheap query, for a view that
+      checks on a timer (it does not consume what it finds; it may answer True when ``poll()`` then returns
+      nothing new, never False when there is something).
     """
 
     def get(self, message_id: str) -> Message | None: ...

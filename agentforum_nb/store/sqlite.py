@@ -228,6 +228,10 @@ class SQLiteStore:
                     SELECT m.parent_id FROM messages m JOIN chain ON m.id = chain.id
                     WHERE m.parent_id IS NOT NULL)
                 SELECT {_M_COLUMNS}, {susp} FROM chain JOIN messages m ON m.id = chain.id"""
+        # poll(): rows above _poll_seq are new; _own holds [first, last] seq ranges this store inserted above it
+        # (writers take SQLite's write lock one at a time, so seq order is commit order: nothing commits below)
+        self._poll_seq: int = self._query("SELECT coalesce(max(seq), 0) FROM messages")[0][0]
+        self._own: list[list[int]] = []
 
     # -- opening -------------------------------------------------------------------------------------------
     def _open_readwrite(self) -> sqlite3.Connection:
@@ -821,6 +825,8 @@ class SQLiteStore:
                 cur = self._ins.execute(_INSERT, v)  # autocommit: its own committed transaction
             except sqlite3.OperationalError as exc:
                 raise self._write_error(exc) from exc
+            if cur.rowcount == 1 and cur.lastrowid is not None:
+                self._note_own(cur.lastrowid, cur.lastrowid)
             if cur.rowcount == 0:  # stored before (perhaps by another process): return the stored value
                 stored = self._add_existing(message, v)
                 if annotations and _more_than_created_at(annotations):
@@ -908,7 +914,9 @@ class SQLiteStore:
             try:
                 c.execute("BEGIN IMMEDIATE")
                 try:
+                    before = c.execute("SELECT coalesce(max(seq), 0) FROM messages").fetchone()[0]
                     c.executemany(_INSERT, [self._values(m, notes.get(m.id)) for m in messages])
+                    after = c.execute("SELECT coalesce(max(seq), 0) FROM messages").fetchone()[0]
                     for m in messages:  # messages stored before: their annotations are merged
                         extra = notes.get(m.id)
                         if extra:
@@ -922,6 +930,45 @@ class SQLiteStore:
                     raise
             except sqlite3.OperationalError as exc:
                 raise self._write_error(exc) from exc
+            if after > before:  # the write lock was held: every row in between is this store's
+                self._note_own(before + 1, after)
+
+    # -- what others stored ----------------------------------------------------------------------------------
+    def _note_own(self, first: int, last: int) -> None:
+        with self._lock:
+            own = self._own
+            if own and own[-1][1] == first - 1:
+                own[-1][1] = last
+            else:
+                own.append([first, last])
+
+    def _is_own(self, seq: int) -> bool:
+        return any(a <= seq <= b for a, b in self._own)
+
+    def poll(self) -> list[Message]:
+        """The messages that other writers (other processes, other store objects) stored since the last
+        ``poll()``, or since this store was opened, in first-stored order; never what this store stored itself."""
+        with self._lock:
+            rows = self._rows(
+                f"SELECT {_M_COLUMNS}, {self._susp}, m.seq FROM messages m WHERE m.seq > ? ORDER BY m.seq",
+                (self._poll_seq,),
+            )
+            fresh = [self._decode(r) for r in rows if not self._is_own(r[10])]
+            if rows:
+                self._poll_seq = rows[-1][10]
+            self._own = [r for r in self._own if r[1] > self._poll_seq]
+            return fresh
+
+    def has_changes(self) -> bool:
+        """Whether ``poll()`` would return something: one read of the largest seq."""
+        top = self._query("SELECT coalesce(max(seq), 0) FROM messages")[0][0]
+        with self._lock:
+            nxt = self._poll_seq + 1
+            for a, b in self._own:  # the seqs after the last poll that this store wrote itself
+                if a > nxt:
+                    break
+                nxt = max(nxt, b + 1)
+            return bool(top >= nxt)
 
     # -- annotations -----------------------------------------------------------------------------------------
     def _parse_annotations(self, message_id: str, raw: object) -> dict[str, Any]:
