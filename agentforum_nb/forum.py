@@ -329,6 +329,18 @@ class Forum:
         self.check_open()
         return self._store.roots()
 
+    @property
+    def shared(self) -> bool:
+        """Whether other processes can store messages here that :meth:`refresh` would find (SQLite, PostgreSQL)."""
+        return getattr(self._store, "poll", None) is not None
+
+    def has_changes(self) -> bool:
+        """Whether :meth:`refresh` would find something, in one cheap query (``False`` when not :attr:`shared`):
+        what a view checks on a timer."""
+        self.check_open()
+        check = getattr(self._store, "has_changes", None)
+        return bool(check()) if check is not None else False
+
     def refresh(self) -> list[Message]:
         """The messages that other processes (or other forum objects) stored in this forum's store since it last
         looked (since it was opened, the first time), in first-stored order; each is also emitted as a

@@ -379,8 +379,7 @@ def test_a_connection_killed_inside_a_transaction_is_retried_whole(pg_url):
                 break
             time.sleep(0.02)
         assert waiting == pid
-        sql(pg_url, "SELECT pg_terminate_backend(%s)", pid[0][0])
-        time.sleep(0.2)
+        sql(pg_url, "SELECT pg_terminate_backend(%s, 10000)", pid[0][0])  # returns once the backend is gone
         blocker.rollback()  # releases the lock: the retried batch goes through
     worker.join(60)
     assert not worker.is_alive()

@@ -17,6 +17,7 @@ from ..forum import Forum, ForumEvent
 from ..messages import Message, is_message_id
 from ..nodes import full_message
 from ._cells import busy_cell_notice, watch_cells
+from ._refresh import Refresher, refresher
 from ._tracker import TreeTracker
 
 __all__ = ["FLUSH_INTERVAL", "MAX_TEXT", "STATIC", "LiveWidget", "esm", "resolve_ref"]
@@ -51,6 +52,15 @@ class LiveWidget(anywidget.AnyWidget):
         self.messages_sent = 0  # kernel -> browser custom messages (for tests and benchmarks)
         self.on_msg(self._on_custom)
         self._unwatch = forum.subscribe(self._on_question) if watch_cells() else None
+        self._refresher: Refresher | None = None
+        if forum.shared:  # other processes may grow it: look for their messages about twice a second
+            self._refresher = refresher(forum)
+            self._refresher.acquire()
+
+    def refresh(self) -> int:
+        """Show what other processes stored in a shared forum since it last looked (``forum.refresh()``; views
+        of SQLite and PostgreSQL forums do this on their own about twice a second). Returns how many."""
+        return len(self.forum.refresh())
 
     def _on_question(self, ev: ForumEvent) -> None:
         """A question starts waiting while a cell runs: say that the widget's answer waits for the cell (in the
@@ -198,6 +208,9 @@ class LiveWidget(anywidget.AnyWidget):
         tracker = getattr(self, "_tracker", None)
         if tracker is not None:
             tracker.close()
+        shared = getattr(self, "_refresher", None)
+        if shared is not None:
+            shared.release()
         handle = getattr(self, "_flush_handle", None)
         if handle is not None:
             handle.cancel()
