@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
 
@@ -87,3 +88,19 @@ def test_members_named_by_the_contract():
     assert all(hasattr(af.MessageSequence, m) for m in ["cancel", "text", "__aiter__", "__await__"])
     assert all(hasattr(af.MessagePromise, m) for m in ["done", "__aiter__", "__await__"])
     assert all(hasattr(af.Message, m) for m in ["verify"])
+
+
+def test_members_named_by_sections_8_to_13():
+    from agentforum_nb.notebook import TreeView
+
+    forum_members = ["annotations", "annotate", "search", "common_ancestor", "to_html", "edit", "questions", "refresh"]
+    missing = [m for m in forum_members if not callable(getattr(af.Forum, m, None))]
+    assert not missing, missing
+    assert callable(af.Agent.samples)
+    assert callable(af.Context.ask) and hasattr(af.Context, "sample")
+    assert callable(af.MessagePromise.parse) and callable(af.MessageSequence.parse)
+    assert callable(TreeView.compare)
+    assert {"tools", "max_tool_rounds", "output_type", "output_retries"} <= set(
+        inspect.signature(af.scripted_agent).parameters
+    )
+    assert "provider" in inspect.signature(af.llm).parameters
