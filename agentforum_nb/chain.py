@@ -302,6 +302,7 @@ class Chain:
         response: the branch reads request, question, answer, the rest."""
         if not self.entries and not self.slots and self.parent is not UNSET:
             self.parent = message.id
+            self.last_exposed = None  # what streams next is announced under the answer, not the question
 
     def set_parent(self, parent: Message | None) -> None:
         """The responses go under ``parent`` (the last request; ``None``: they are new roots)."""

@@ -1,13 +1,16 @@
 """Whether a notebook cell is running right now (IPython's ``pre_run_cell`` / ``post_run_cell`` events).
 
-Jupyter hands widget messages to the kernel only between cells: while a cell runs (for example one that awaits
-a call whose agent asks the user), a click in a widget waits. The widgets use this to say so.
+Unless the front end gives widgets a kernel subshell (JupyterLab 4 with ipykernel 7 does), Jupyter hands widget
+messages to the kernel only between cells: while a cell runs (for example one that awaits a call whose agent asks
+the user), a click in a widget waits. The widgets say so, until a click has come in on a subshell.
 """
 
 from __future__ import annotations
 
 import sys
 from typing import Any
+
+from ._loop import clicks_arrive_while_cells_run
 
 __all__ = ["busy_cell_notice", "cell_running", "watch_cells"]
 
@@ -47,7 +50,7 @@ _told: set[str] = set()
 
 def busy_cell_notice(question_id: str, sender: str, text: str) -> str | None:
     """What to say, once per question, when an agent starts waiting for the user while a cell runs."""
-    if not cell_running() or question_id in _told:
+    if not cell_running() or question_id in _told or clicks_arrive_while_cells_run():
         return None
     _told.add(question_id)
     return (

@@ -17,6 +17,7 @@ from ..forum import Forum, ForumEvent
 from ..messages import Message, is_message_id
 from ..nodes import full_message
 from ._cells import busy_cell_notice, watch_cells
+from ._loop import LoopHandoff
 from ._refresh import Refresher, refresher
 from ._tracker import TreeTracker
 
@@ -50,6 +51,7 @@ class LiveWidget(anywidget.AnyWidget):
         self._flush_handle: asyncio.TimerHandle | None = None
         self._last_flush = 0.0
         self.messages_sent = 0  # kernel -> browser custom messages (for tests and benchmarks)
+        self._handoff = LoopHandoff()  # browser messages are handled on the loop this widget was made on
         self.on_msg(self._on_custom)
         self._unwatch = forum.subscribe(self._on_question) if watch_cells() else None
         self._refresher: Refresher | None = None
@@ -110,7 +112,15 @@ class LiveWidget(anywidget.AnyWidget):
 
     def set_state(self, sync_data: dict[str, Any]) -> None:
         """A trait update from the browser: checked like the custom messages are (an unknown id is refused and
-        reported in the widget, never stored), so the kernel side never holds a state it cannot show."""
+        reported in the widget, never stored), so the kernel side never holds a state it cannot show. Applied
+        on the kernel's event loop, whichever thread delivered it."""
+        handoff: LoopHandoff | None = getattr(self, "_handoff", None)
+        if handoff is None:
+            self._set_state_now(sync_data)
+        else:
+            handoff.run(self._set_state_now, sync_data)
+
+    def _set_state_now(self, sync_data: dict[str, Any]) -> None:
         ok = {}
         for key, value in sync_data.items():
             if key in self._browser_ids:
@@ -143,6 +153,9 @@ class LiveWidget(anywidget.AnyWidget):
         self.error = text
 
     def _on_custom(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        self._handoff.run(self._handle_custom, content)
+
+    def _handle_custom(self, content: Any) -> None:
         try:
             if not isinstance(content, dict) or not isinstance(content.get("kind"), str):
                 raise UsageError(f"malformed message from the browser: {content!r:.200}")

@@ -11,6 +11,7 @@ import traitlets as t
 from ..errors import AgentForumError, UsageError
 from ..forum import Forum
 from ..streams import MessagePromise, MessageSequence, source_of
+from ._loop import LoopHandoff
 from ._widget import FLUSH_INTERVAL, MAX_TEXT, esm
 
 
@@ -33,10 +34,14 @@ class StreamView(anywidget.AnyWidget):
             forum = getattr(call, "forum", None)
             self._forum = forum if isinstance(forum, Forum) else None
         self.updates = 0
+        self._handoff = LoopHandoff()  # browser messages are handled on the loop this view was made on
         self.on_msg(self._on_custom)
         self.refresh()
 
     def _on_custom(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        self._handoff.run(self._answer, content)
+
+    def _answer(self, content: Any) -> None:
         try:
             if not isinstance(content, dict) or content.get("kind") != "answer":
                 raise UsageError(f"unknown message from the browser: {content!r:.120}")
