@@ -5,7 +5,10 @@ branch arrows as a person does (`‹ 3/3 ›` -> 2/3 -> 1/3, which goes down to 
 in the kernel that the chat's and the tree's heads moved (and in the page that the tree highlights the new head);
 a sibling stored from the kernel updates the count live; "regenerate" streams a new sibling in; markdown renders
 (code blocks monospaced with their own horizontal scroll, long text wrapped) and hostile text does nothing; a
-ChatView without a head shows its hint. Screenshots go to $AGENTFORUM_ARTIFACTS (default artifacts/).
+ChatView without a head shows its hint. In JupyterLab also: "edit" on a user message opens an inline editor, Esc
+cancels it, Ctrl+Enter saves the edit as a sibling (`‹ 2/2 ›`, no cell run) and the tree's agent answers it; an
+agent waiting on `ctx.ask` (its sequence shown in a cell, not awaited) gets its answer from the ChatView's choice
+buttons and goes on. Screenshots go to $AGENTFORUM_ARTIFACTS (default artifacts/).
 """
 
 from __future__ import annotations
@@ -220,7 +223,7 @@ def drive_chat_view(app: str, prefix: str) -> None:
                     )
                     assert heads() == (m["regenerated"], m["regenerated"])
                     assert kernel_eval(connection, "print(repr(chat.error), repr(tree.error))").strip() == "'' ''"
-                    assert chat.locator("button[data-action=edit]").count() == 0  # lands with a later issue
+                    assert row(m["regenerated"]).locator("button[data-action=edit]").count() == 1
                     chat.scroll_into_view_if_needed()
                     chat.screenshot(path=str(shots / f"{prefix}-5-regenerated.png"))
                     page.screenshot(path=str(shots / f"{prefix}-page.png"), full_page=True)
@@ -236,3 +239,161 @@ def test_chat_view_in_jupyterlab():
 
 def test_chat_view_in_notebook7():
     drive_chat_view("notebook", "chatview-notebook7")
+
+
+# -- edit and questions (JupyterLab) ------------------------------------------------------------------------------
+
+HELLO = "Hi! I would like to travel."
+WHERE = "Happy to help. When would you like to go?"
+SPRING = "Where should I go in spring?"
+LISBON = "Lisbon: hills, tiles and custard tarts."
+AUTUMN = "Where should I go in autumn? Somewhere with <b>colours</b>."
+KYOTO = "Kyoto in November: maple leaves in every temple garden."
+PLAN = "Plan a weekend for me"
+
+EDIT_CELLS = [
+    "import agentforum_nb as af\n"
+    "forum = af.Forum()\n"
+    f"q = forum.post({HELLO!r})\n"
+    f"a = forum.post({WHERE!r}, parent=q, sender='guide')\n"
+    f"u = forum.post({SPRING!r}, parent=a)\n"
+    f"r = forum.post({LISBON!r}, parent=u, sender='guide')\n"
+    f"guide = af.scripted_agent('guide', [{KYOTO!r}], delay=0.05)\n"
+    "tree = af.TreeView(forum, agents=[guide], head=r)\n"
+    "tree.layout.height = '420px'\n"
+    "tree",
+    "chat = af.ChatView(forum, head=tree)\nchat",
+    "@af.agent\n"
+    "async def planner(ctx):\n"
+    "    city = await ctx.ask('Which city?', choices=['Paris', 'Rome'])\n"
+    "    ctx.respond(f'{city.content} it is: a walk to the Pantheon, then gelato by the Trevi fountain.')\n"
+    "\n"
+    "trips = af.Forum()\n"
+    "tree2 = af.TreeView(trips, agents=[planner])\n"
+    "chat2 = af.ChatView(trips, head=tree2)\n"
+    "display(chat2)\n"
+    f"seq = tree2.branch({PLAN!r})  # shown, not awaited: the widgets' messages reach the kernel between cells\n"
+    "seq",
+]
+
+
+def test_chat_edit_and_answer_in_jupyterlab():
+    from playwright.sync_api import sync_playwright
+
+    q = af.Message(HELLO).id
+    a = af.Message(WHERE, parent_id=q, sender="guide").id
+    u = af.Message(SPRING, parent_id=a).id
+    r = af.Message(LISBON, parent_id=u, sender="guide").id
+    edited = af.Message(AUTUMN, parent_id=a).id
+    shots = artifacts()
+    prefix = "chatview-jupyterlab"
+    with tempfile.TemporaryDirectory() as d:
+        write_notebook(Path(d) / "edit.ipynb", EDIT_CELLS)
+        lab = JupyterLab(Path(d), app="lab")
+        try:
+            with sync_playwright() as p:
+                ctx = p.chromium.launch_persistent_context(
+                    tempfile.mkdtemp(),
+                    executable_path=CHROMIUM,
+                    headless=True,
+                    args=CHROMIUM_ARGS,
+                    viewport={"width": 1100, "height": 1000},
+                )
+                try:
+                    page = ctx.new_page()
+                    open_and_run(page, lab, "edit.ipynb")
+                    chat = page.locator(".af-chat").nth(0)
+                    trips = page.locator(".af-chat").nth(1)
+
+                    def row(view, key: str):
+                        return view.locator(f'.af-chat-msg[data-key="{key}"]')
+
+                    def kernel(code: str) -> str:
+                        return kernel_eval(connection, code).strip()
+
+                    def prompts() -> list[str]:
+                        return page.locator(".jp-InputPrompt").evaluate_all("ps => ps.map(p => p.textContent)")
+
+                    row(chat, r).wait_for(timeout=90_000)
+                    page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+                    connection = lab.kernel_connection_files()[-1]
+
+                    # "edit" then Esc: the editor closes, nothing changes
+                    row(chat, r).locator("button[data-action=edit]").click()
+                    area = row(chat, r).locator("textarea.af-chat-edit-text")
+                    area.wait_for(timeout=30_000)
+                    area.press("Escape")
+                    area.wait_for(state="detached", timeout=30_000)
+                    assert row(chat, r).locator(".af-chat-text").text_content() == LISBON
+
+                    # "edit" on the user's question: the whole text in a textarea, focused
+                    row(chat, u).locator("button[data-action=edit]").click()
+                    area = row(chat, u).locator("textarea.af-chat-edit-text")
+                    area.wait_for(timeout=30_000)
+                    assert area.input_value() == SPRING
+                    assert area.evaluate("e => document.activeElement === e")
+                    area.fill(AUTUMN)
+                    chat.scroll_into_view_if_needed()
+                    chat.screenshot(path=str(shots / f"{prefix}-edit-1-editor.png"))
+                    before = prompts()
+                    area.press("Control+Enter")  # saves; Jupyter must not run a cell
+                    row(chat, edited).wait_for(timeout=30_000)
+                    assert row(chat, edited).locator(".af-chat-pos").text_content() == "2/2"
+                    assert row(chat, u).count() == 0 and chat.locator("textarea").count() == 0
+                    # the tree's agent (guide answered the original) answers the edit, streamed in and followed
+                    answer = chat.locator(".af-chat-msg", has_text="maple leaves")
+                    answer.wait_for(timeout=30_000)
+                    page.wait_for_function(
+                        "() => document.querySelector('.af-chat').querySelector('.af-chat-pending') === null",
+                        timeout=30_000,
+                    )
+                    head = kernel("print(chat.head_id, tree.head_id)").split()
+                    assert head[0] == head[1] and kernel("print(chat.head.content)") == KYOTO
+                    assert kernel("print(forum.get(chat.head.parent_id).id, repr(chat.error))") == f"{edited} ''"
+                    keys = chat.locator(".af-chat-msg").evaluate_all("rows => rows.map(r => r.dataset.key)")
+                    assert keys == [q, a, edited, head[0]]
+                    assert "<b>" in row(chat, edited).text_content()  # text, never HTML
+                    assert chat.locator("b").count() == 0
+                    assert prompts() == before  # no cell ran on Ctrl+Enter
+                    page.wait_for_function(
+                        f"() => !!document.querySelector('g.af-node.af-head[data-key=\"{head[0]}\"]')",
+                        timeout=30_000,
+                    )
+                    chat.scroll_into_view_if_needed()
+                    chat.screenshot(path=str(shots / f"{prefix}-edit-2-edited.png"))
+                    # back to the original through the arrows: the first branch is still there
+                    row(chat, edited).locator("button[data-action=prev]").click()
+                    row(chat, r).wait_for(timeout=30_000)
+                    assert row(chat, u).locator(".af-chat-pos").text_content() == "1/2"
+
+                    # a question: the planner waits on ctx.ask; the ChatView shows the choices under it
+                    box = trips.locator(".af-chat-answer")
+                    box.wait_for(timeout=60_000)
+                    choices = box.locator("button.af-chat-choice")
+                    assert choices.evaluate_all("bs => bs.map(b => b.textContent)") == ["Paris", "Rome"]
+                    question = trips.locator(".af-chat-msg.af-chat-question")
+                    assert "Which city?" in question.text_content()
+                    assert question.locator(".af-chat-waiting").text_content() == "waiting for your answer"
+                    trips.scroll_into_view_if_needed()
+                    trips.screenshot(path=str(shots / f"{prefix}-question-1-waiting.png"))
+                    choices.nth(1).click()  # "Rome"
+                    reply = trips.locator(".af-chat-msg", has_text="Pantheon")
+                    reply.wait_for(timeout=30_000)
+                    box.wait_for(state="detached", timeout=30_000)  # the question stopped waiting
+                    texts = trips.locator(".af-chat-text").evaluate_all("ts => ts.map(t => t.textContent)")
+                    assert texts[-3:] == [
+                        "Which city?",
+                        "Rome",
+                        "Rome it is: a walk to the Pantheon, then gelato by the Trevi fountain.",
+                    ]
+                    assert kernel("print(chat2.head_id == tree2.head_id == seq.promises[-1].settled_message().id)") == (
+                        "True"
+                    )
+                    assert kernel("print(repr(chat2.error), trips.questions())") == "'' []"
+                    trips.scroll_into_view_if_needed()
+                    trips.screenshot(path=str(shots / f"{prefix}-question-2-answered.png"))
+                    page.screenshot(path=str(shots / f"{prefix}-edit-page.png"), full_page=True)
+                finally:
+                    ctx.close()
+        finally:
+            lab.stop()

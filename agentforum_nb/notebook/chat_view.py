@@ -11,7 +11,7 @@ from ..forum import Forum, ForumEvent, default_forum
 from ..messages import Message
 from ..streams import MessageSequence
 from ._tracker import TreeTracker
-from ._widget import LiveWidget, esm, resolve_ref
+from ._widget import MAX_TEXT, LiveWidget, esm, resolve_ref
 from .tree_view import TreeView
 
 
@@ -26,7 +26,9 @@ class ChatView(LiveWidget):
 
     A message whose parent has several children shows ``‹ 2/3 ›`` arrows; an arrow (or :meth:`switch`) shows
     that sibling's branch, down to its most recent message. "regenerate" asks the linked TreeView's agent again
-    (:meth:`regenerate`).
+    (:meth:`regenerate`); "edit" makes an edited sibling of a message and shows its branch (:meth:`edit`); a
+    question an agent is waiting on (``ctx.ask``) has an answer box (:meth:`answer`), and the view follows on to
+    the answer and the agent's next responses.
     """
 
     _esm = esm("chat.js")
@@ -52,6 +54,7 @@ class ChatView(LiveWidget):
         self._sibling_updates: set[str] = set()  # branch messages whose siblings changed since the last flush
         self._live: dict[str, Any] = {}  # key -> StreamHandle: every response streaming in the forum
         self._stepping = ""  # the message an unlinked view is following one step down to
+        self._asker = ""  # linked: the agent whose question this view answered, followed under the answer
         self._unfollow = forum.subscribe(self._follow)  # before the tracker: it sees the moved head
         self._start_tracking(
             forum, TreeTracker(forum, self._include, self._changed, accept_roots=False, full_text=True)
@@ -120,14 +123,20 @@ class ChatView(LiveWidget):
         if shown_sibling is not None:  # another branch grew next to the one shown: its arrows count one more
             self._sibling_updates.add(shown_sibling)
             self._changed()
-        if self._tree is None and self.head_id and m.parent_id == self.head_id:
+        tree = self._tree
+        if tree is not None and not (self._asker and m.sender == self._asker and tree.head_id == self.head_id):
+            return  # linked: the tree decides what to follow (this view follows the agent it answered)
+        if self.head_id and m.parent_id == self.head_id:
             self._branch.add(m.id)
             self._under[self.head_id] = m.id
             self._sibling_updates.add(m.id)
             self._changed()
             self._stepping = m.id
             try:
-                self.head_id = m.id
+                if tree is not None:
+                    tree.head_id = m.id  # its observer moves this view (one step: the delta carries it)
+                else:
+                    self.head_id = m.id
             finally:
                 self._stepping = ""
 
@@ -139,6 +148,8 @@ class ChatView(LiveWidget):
 
     def _head_changed(self, change: dict[str, Any]) -> None:
         new = change["new"]
+        if self._asker and not self._asker_step(change["old"], new):
+            self._asker = ""  # moved elsewhere: stop following the agent answered
         tree = self._tree
         if tree is not None and tree.head_id != new:
             # moved here (an arrow, switch(), head_id set from Python or the browser): the tree moves too, so
@@ -147,6 +158,13 @@ class ChatView(LiveWidget):
         if new and new == self._stepping:
             return  # followed one step: the delta carries the new message
         self._show(new)
+
+    def _asker_step(self, old: str, new: str) -> bool:
+        """The head moved one step down to a message of the agent this view answered."""
+        if not new or new not in self.forum:
+            return False
+        m = self.forum.get(new)
+        return m.parent_id == old and m.sender == self._asker
 
     def flush(self) -> None:
         super().flush()
@@ -171,9 +189,12 @@ class ChatView(LiveWidget):
         self.regenerate(self._message_arg(content))
 
     def _on_edit(self, content: dict[str, Any]) -> None:
-        # the hook of the (hidden) "edit" button: editing a message into a new sibling lands with a later issue
-        self._message_arg(content)
-        raise UsageError("editing a message is not available yet")
+        self.error = ""  # a problem reported again is a change the browser sees (its editor waits for one)
+        self.edit(self._message_arg(content), content.get("text"))
+
+    def _on_answer(self, content: dict[str, Any]) -> None:
+        self.error = ""
+        self.answer(self._message_arg(content), content.get("text"))
 
     # -- actions ------------------------------------------------------------------------------------------
     @property
@@ -208,6 +229,52 @@ class ChatView(LiveWidget):
         self.error = ""
         return self._tree.regenerate(message)
 
+    def edit(self, message: Any, text: Any) -> Message:
+        """A sibling of ``message`` with ``text`` instead of its content (``forum.edit``), and its branch shown.
+
+        Linked to a TreeView, this is the tree's :meth:`TreeView.edit`: the edit is selected and checked out, and
+        when one of the tree's agents answered the original (the sender of its first child), that agent is asked
+        again on the edit; its answer streams in here as the tree's head follows it. Unlinked, the head moves to
+        the edit (and follows what is stored under it). The same text changes nothing: the original is returned
+        and the branch stays as it is."""
+        _check_text(text, "edit needs some text: type the new version of the message")
+        original = self.forum.resolve(message, "message")
+        if original.kind == "message" and text == original.content:
+            self.error = ""
+            return original
+        if self._tree is not None:
+            edited = self._tree.edit(original, text)  # its head moves: this view follows (an observer)
+        else:
+            edited = self.forum.edit(original, text)
+            self.head_id = edited.id
+        self.error = ""
+        return edited
+
+    def answer(self, question: Any, text: Any) -> Message:
+        """Answer a question an agent is waiting on (``ctx.ask``): ``text`` is posted as a user message under it
+        (through the linked TreeView's :meth:`TreeView.answer` when there is one), the view moves to the answer
+        and follows the agent's next responses under it. A question that was answered already and is not waiting
+        any more is refused (post under it with ``forum.post(text, parent=question)`` to add another answer)."""
+        _check_text(text, "type an answer first")
+        q = self.forum.resolve(question, "question")
+        if self.forum.annotations(q).get("awaiting") != "user" and any(
+            c.sender == "user" for c in self.forum.children(q)
+        ):
+            raise UsageError(
+                f"that question ({q.id[:8]}) was answered already and is not waiting any more; to add another "
+                "answer for the next run, post it: forum.post(text, parent=question)"
+            )
+        tree = self._tree
+        if tree is not None:
+            reply = tree.answer(q, text)
+            tree.head_id = reply.id  # this view follows (an observer); the tree keeps following what it followed
+            self._asker = q.sender if q.sender != "user" else ""  # then the agent's next responses, under the answer
+        else:
+            reply = self.forum.post(text, parent=q, sender="user")
+            self.head_id = reply.id  # already there when the head was the question (followed)
+        self.error = ""
+        return reply
+
     @property
     def transcript(self) -> list[tuple[str, str]]:
         """(sender, text) for each message of the branch (stored messages only)."""
@@ -219,6 +286,13 @@ class ChatView(LiveWidget):
             tree.unobserve(self._tree_head_changed, names="head_id")
             tree.unobserve(self._tree_agents_changed, names="agents")
         super().close()
+
+
+def _check_text(text: Any, empty: str) -> None:
+    if not isinstance(text, str) or not text.strip():
+        raise UsageError(empty)
+    if len(text) > MAX_TEXT:
+        raise UsageError(f"the text is too long ({len(text)} characters; at most {MAX_TEXT})")
 
 
 __all__ = ["ChatView"]

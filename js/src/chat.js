@@ -1,14 +1,17 @@
 // ChatView front end (anywidget): the branch ending at head_id as a transcript, pending answers streaming live.
 // Message text is rendered as markdown through chat/markdown.js (elements built from tokens, never HTML).
 // Each message whose parent has several children shows `‹ 2/3 ›`: an arrow asks the kernel to switch to that
-// sibling's branch ({kind: "switch", id}); "regenerate" asks the linked TreeView's agent again.
+// sibling's branch ({kind: "switch", id}); "regenerate" asks the linked TreeView's agent again; "edit" opens the
+// message's text in an inline editor whose save sends {kind: "edit", id, text}; a question an agent waits on
+// (notes.awaiting) gets an answer box under it that sends {kind: "answer", id, text}.
 
 import { applyMessage, childrenOf, createState, pathTo } from "./state.js";
 import { el } from "./render.js";
-import { listen } from "./widget.js";
+import { listen, sendReady } from "./widget.js";
 import { applySiblings } from "./chat/branches.js";
 import { CSS } from "./chat/style.js";
-import { buildRow, messageView } from "./chat/view.js";
+import { answerMessage, createAnswerBox, createEditor, editMessage } from "./chat/inputs.js";
+import { FEATURES, buildRow, messageView } from "./chat/view.js";
 
 export const HINT = "no branch yet: check out a message in the TreeView, or pass head=";
 
@@ -25,7 +28,7 @@ export function transcriptKeys(state, head) {
   return keys;
 }
 
-/** The browser -> kernel message of a clicked button (null for none). */
+/** The browser -> kernel message of a clicked button (null for none; "edit" opens the editor in the browser). */
 export function actionMessage(button) {
   const action = button.getAttribute("data-action");
   const row = button.closest("[data-key]");
@@ -34,11 +37,29 @@ export function actionMessage(button) {
     const id = button.getAttribute("data-id");
     return id ? { kind: "switch", id } : null;
   }
-  if ((action === "regenerate" || action === "edit") && key && !key.startsWith("~")) return { kind: action, id: key };
+  if (action === "regenerate" && key && !key.startsWith("~")) return { kind: action, id: key };
   return null;
 }
 
 const NEAR_BOTTOM = 40; // px: a reader this close to the end keeps following new text
+
+/** The element with the focus and its selection, when it is one of the transcript's inputs. */
+function focusOf(root) {
+  const active = root.ownerDocument.activeElement;
+  if (!active || !root.contains(active) || !("selectionStart" in active)) return null;
+  return { active, start: active.selectionStart, end: active.selectionEnd };
+}
+
+/** Give the focus back to an input that a rebuilt row moved (moving an element takes its focus away). */
+function refocus(saved) {
+  if (!saved || !saved.active.isConnected || saved.active.ownerDocument.activeElement === saved.active) return;
+  saved.active.focus();
+  try {
+    saved.active.setSelectionRange(saved.start, saved.end);
+  } catch {
+    // an input type without a selection
+  }
+}
 
 function render({ model, el: host }) {
   const state = createState();
@@ -51,6 +72,8 @@ function render({ model, el: host }) {
   root.append(style, error, hint, list);
   host.append(root);
   let rows = new Map(); // key -> {sig, row}: rows whose content did not change are kept (and their scroll)
+  let editor = null; // the open editor (one at a time), kept across redraws with what was typed
+  const answers = new Map(); // question id -> its answer box, while the question waits
 
   function draw(jumped = false) {
     const head = model.get("head_id") || "";
@@ -60,15 +83,31 @@ function render({ model, el: host }) {
     hint.hidden = Boolean(head);
     const agents = new Set(model.get("agents") || []);
     const stick = jumped || list.scrollHeight - list.scrollTop - list.clientHeight < NEAR_BOTTOM;
+    const focused = focusOf(list);
+    const keys = transcriptKeys(state, head);
+    if (editor && !keys.includes(editor.id)) editor = null; // its message left the transcript (e.g. saved)
+    const waiting = new Set();
     const next = new Map();
-    const wanted = transcriptKeys(state, head).map((key) => {
-      const view = messageView(state.nodes.get(key), siblings, agents);
+    const wanted = keys.map((key) => {
+      const n = state.nodes.get(key);
+      const view = messageView(n, siblings, agents, FEATURES, editor ? editor.id : null);
+      let answer = null;
+      if (view.question) {
+        waiting.add(n.id);
+        answer = answers.get(n.id);
+        if (!answer) {
+          answer = createAnswerBox(n.id, view.question, { onSend: (text) => model.send(answerMessage(n.id, text)) });
+          answers.set(n.id, answer);
+        }
+      }
       const sig = JSON.stringify({ ...view, text: null }); // the text is compared apart: usually the same string
       const old = rows.get(key);
-      const row = old && old.sig === sig && old.text === view.text ? old.row : buildRow(view);
+      const inputs = { editor: view.editing ? editor.el : null, answer: answer ? answer.el : null };
+      const row = old && old.sig === sig && old.text === view.text ? old.row : buildRow(view, inputs);
       next.set(key, { sig, text: view.text, row });
       return row;
     });
+    for (const id of [...answers.keys()]) if (!waiting.has(id)) answers.delete(id); // answered (here or elsewhere)
     rows = next;
     wanted.forEach((row, i) => {
       const at = list.children[i];
@@ -76,7 +115,23 @@ function render({ model, el: host }) {
     });
     while (list.children.length > wanted.length) list.lastChild.remove();
     list.hidden = wanted.length === 0;
+    refocus(focused);
     if (stick) list.scrollTop = list.scrollHeight;
+  }
+
+  function openEditor(key) {
+    const n = state.nodes.get(key);
+    if (!n || n.pending) return;
+    const id = n.id;
+    editor = createEditor(id, n.text ?? n.snippet ?? "", {
+      onSave: (text) => model.send(editMessage(id, text)),
+      onCancel: () => {
+        if (editor && editor.id === id) editor = null;
+        draw();
+      },
+    });
+    draw();
+    editor.focus();
   }
 
   const onCustom = (msg) => {
@@ -84,9 +139,22 @@ function render({ model, el: host }) {
     const changed = applyMessage(state, msg);
     if (changed || sib) draw(msg && msg.kind === "snapshot");
   };
+  const onError = () => {
+    if (model.get("error")) {
+      // the kernel refused what was sent: the editor and the answer boxes can be used again
+      if (editor && editor.busy) editor.fail();
+      for (const a of answers.values()) if (a.busy) a.fail();
+    }
+    draw();
+  };
   const onClick = (event) => {
     const b = event.target instanceof Element ? event.target.closest("button[data-action]") : null;
     if (!b || b.disabled || !list.contains(b)) return;
+    if (b.getAttribute("data-action") === "edit") {
+      const row = b.closest("[data-key]");
+      if (row) openEditor(row.getAttribute("data-key"));
+      return;
+    }
     const msg = actionMessage(b);
     if (msg) model.send(msg);
   };
@@ -94,13 +162,14 @@ function render({ model, el: host }) {
   const unlisten = listen(model, {
     "msg:custom": onCustom,
     "change:head_id": () => draw(true),
-    "change:error": () => draw(),
+    "change:error": onError,
     "change:agents": () => draw(),
   });
   draw(true);
-  model.send({ kind: "ready" });
+  const unready = sendReady(model, host); // says so when the host never answers (docs/hosts.md)
   return () => {
     unlisten();
+    unready();
     list.removeEventListener("click", onClick);
     root.remove();
   };

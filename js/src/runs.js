@@ -1,8 +1,8 @@
 // The "runs" mode (pure): each agent call's responses as one group, drawn as a collapsible span with the agent's
 // name. A node the kernel saw stored live names its run (`run`, e.g. "r7"); a forward folded into its original
 // (view.js) brings its own run along, so an agent that passes sub-agents' answers on spans them all. Without
-// `run`, consecutive responses of one sender under one request are a group. `duration_s` on a node (when the
-// kernel sends it) is shown with its group.
+// `run`, consecutive responses of one sender under one request are a group. A node's `duration_s` (in its
+// `notes`, the runtime's annotation) is shown with its group.
 
 import { parentOf } from "./state.js";
 import { preorder } from "./view.js";
@@ -20,7 +20,7 @@ export function runGroups(view) {
       groups.set(id, g);
     }
     if (!g.keys.includes(key)) g.keys.push(key);
-    const d = node && node.duration_s;
+    const d = node && (node.notes && typeof node.notes === "object" ? node.notes.duration_s : node.duration_s);
     if (typeof d === "number" && Number.isFinite(d)) g.duration = Math.max(g.duration ?? 0, d);
   };
   const source = view.source || view;

@@ -6,6 +6,9 @@
 import tree from "./tree.js";
 
 const SNIPPET = 200;
+/** Tool calls a node lists, and characters of a call's arguments (agentforum_nb/nodes.py MAX_CALLS, ARGS_CHARS). */
+const MAX_CALLS = 20;
+const ARGS_CHARS = 120;
 /** The names of the notebook traits the front end reads, with a read-only export's values. */
 const TRAITS = {
   selected_id: "",
@@ -71,6 +74,25 @@ const SHOWN_NOTES = [
   "created_at",
 ];
 
+/** JSON as Python's json.dumps(separators=(", ", ": "), ensure_ascii=False) writes it (keys in their order). */
+export function compactJson(v) {
+  if (v === null || v === undefined) return "null";
+  if (Array.isArray(v)) return `[${v.map(compactJson).join(", ")}]`;
+  if (typeof v === "object") {
+    return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${compactJson(x)}`).join(", ")}}`;
+  }
+  return JSON.stringify(v) ?? "null";
+}
+
+/** A tool call as a node shows it: its name and the start of its arguments as compact JSON (nodes.py _call_of). */
+export function callOf(call) {
+  const args = call.arguments;
+  let text = args === null || args === undefined ? "" : compactJson(args);
+  const chars = Array.from(text); // code points, as Python counts
+  if (chars.length > ARGS_CHARS) text = chars.slice(0, ARGS_CHARS - 1).join("") + "…";
+  return { id: String(call.id ?? ""), name: String(call.name ?? ""), arguments: text };
+}
+
 /** A message as the snapshot's node (the same shape agentforum_nb/nodes.py gives the live widget). */
 export function nodeOf(m, byId) {
   const node = {
@@ -88,6 +110,15 @@ export function nodeOf(m, byId) {
   if (m.kind === "forward" && m.original_id && byId.has(m.original_id)) node.author = byId.get(m.original_id).sender;
   const choices = m.metadata.choices;
   if (Array.isArray(choices) && choices.every((c) => typeof c === "string")) node.choices = choices;
+  const calls = m.metadata.tool_calls;
+  if (Array.isArray(calls) && calls.length) { // a model message that asks for tools
+    node.tool_calls = calls.slice(0, MAX_CALLS).filter((c) => c && typeof c === "object" && !Array.isArray(c)).map(callOf);
+  }
+  const callId = m.metadata.tool_call_id;
+  if (typeof callId === "string") { // a tool's result
+    const error = m.metadata.tool_error;
+    node.tool_result = { call_id: callId, ...(typeof error === "string" ? { error } : {}) };
+  }
   const notes = {};
   for (const k of SHOWN_NOTES) if (k in m.annotations) notes[k] = m.annotations[k];
   if (Object.keys(notes).length) node.notes = notes;

@@ -41,9 +41,14 @@ function unlink(state, parent, key) {
   return i;
 }
 
+/** The fields of a node that may go away when it is sent again (an annotation removed, a question answered). */
+const REPLACED = ["notes", "choices", "tool_calls", "tool_result"];
+
 function addStored(state, n) {
   if (state.nodes.has(n.id)) {
-    Object.assign(state.nodes.get(n.id), n, { pending: false });
+    const node = state.nodes.get(n.id);
+    for (const k of REPLACED) if (!(k in n)) delete node[k];
+    Object.assign(node, n, { pending: false });
     return;
   }
   const node = { ...n, key: n.id, pending: false };

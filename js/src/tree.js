@@ -2,16 +2,20 @@
 // This module only wires the parts: state.js (the kernel's tree), view.js (forwards folded, runs collapsed),
 // runs.js (the "runs" mode's groups), layout.js (the tidy tree), tree/dom.js (the elements), tree/draw.js (SVG
 // near, tree/raster.js far), tree/minimap.js, tree/viewport.js (pan, zoom, fit, centre), tree/sizing.js (height,
-// resize handle, full screen), tree/details.js (the message pane), tree/actions.js (messages to the kernel),
-// tree/controls.js (buttons, keys, clicks), tree/spatial.js (what is where; "jump to"), tree/gvmode.js (the
-// Graphviz layout), tree/export.js.
+// resize handle, full screen), tree/details.js (the message pane, with tree/annotate.js: annotations and their
+// form, subtree totals; tree/question.js: the answer box; tree/editor.js: "edit"), tree/badges.js (what a node
+// shows besides its text), tree/search.js (the search box), tree/bookmarks.js (the bookmarks list),
+// tree/compare.js (the comparison panel), tree/actions.js (messages to the kernel), tree/controls.js (buttons,
+// keys, clicks), tree/spatial.js (what is where; "jump to"), tree/gvmode.js (the Graphviz layout),
+// tree/export.js. With the trait `readonly` true (forum.to_html: standalone.js plays the kernel) everything that
+// needs a kernel is hidden and the tree fills its container.
 
 import { applyMessage, createState } from "./state.js";
 import { layoutTree, NODE_H, NODE_W } from "./layout.js";
 import { navigate, rememberPath } from "./keyboard.js";
 import { buildView, drawnKey } from "./view.js";
 import { runGroups } from "./runs.js";
-import { listen } from "./widget.js";
+import { listen, sendReady } from "./widget.js";
 import { buildTree, setPressed, showAgents, showError } from "./tree/dom.js";
 import { createDrawing, FAR_ZOOM, statusText } from "./tree/draw.js";
 import { boxInView, createViewport, toDrawing } from "./tree/viewport.js";
@@ -23,6 +27,11 @@ import { bindControls } from "./tree/controls.js";
 import { findByPrefix } from "./tree/spatial.js";
 import { createGraphvizMode } from "./tree/gvmode.js";
 import { downloadSvg, svgDocument } from "./tree/export.js";
+import { createSearch } from "./tree/search.js";
+import { bookmarkList, createBookmarks } from "./tree/bookmarks.js";
+import { createCompare } from "./tree/compare.js";
+import { subtreeTotals } from "./tree/annotate.js";
+import { oneLine } from "./render.js";
 
 /** How long a notice stays (ms). */
 export const NOTICE_MS = 6000;
@@ -34,6 +43,7 @@ function initialize({ model }) {
 }
 
 function render({ model, el: host }) {
+  const readonly = model.get("readonly") === true; // an exported file: no kernel behind the model
   const state = createState();
   const collapsed = new Set(); // drawn keys whose subtrees are hidden
   const collapsedRuns = new Set(); // ids of the runs drawn as their first response
@@ -48,8 +58,9 @@ function render({ model, el: host }) {
   let engaged = false; // clicked into: the wheel zooms
   let noticeTimer = null;
   let hintTimer = null;
+  let matchIds = []; // the search's matches (ids)
 
-  const dom = buildTree(host);
+  const dom = buildTree(host, { readonly });
   const actions = createActions(model);
   const drawing = createDrawing(dom);
   const minimap = createMinimap(dom.minimap, (p) => {
@@ -77,8 +88,54 @@ function render({ model, el: host }) {
     },
   });
   const sizing = createSizing(dom, () => viewport.schedule());
-  const details = createDetails(dom.details, actions.requestMessage);
+  const details = createDetails(dom.details, {
+    requestMessage: actions.requestMessage,
+    readonly,
+    annotate: actions.annotate,
+    edit: actions.edit,
+    answer: actions.answer,
+    report: actions.report,
+    totals: (key) => (state.nodes.has(key) ? subtreeTotals(state, key) : null),
+  });
   const graphviz = createGraphvizMode(actions.loadGraphviz);
+  /** Select `key` and centre it (zooming in when far out): the search's steps, the bookmarks, the comparison. */
+  const selectAndCentre = (key) => {
+    if (!state.nodes.has(key)) return;
+    select(key);
+    bringIntoView(key, true);
+  };
+  const search = createSearch(dom.search, dom.searchCount, {
+    send: (text, requestId) => actions.search(text, requestId),
+    matches(ids) {
+      matchIds = ids || [];
+      applyMatches();
+      restyle();
+    },
+    step: selectAndCentre,
+    current: () => selectedKey(),
+    known: (id) => state.nodes.has(id),
+  });
+  const bookmarks = createBookmarks(dom.bookmarksButton, dom.bookmarksPanel, {
+    list: () => bookmarkList(state),
+    pick: selectAndCentre,
+  });
+  const comparePanel = createCompare(dom.body, {
+    close: () => actions.closeCompare(),
+    pick: selectAndCentre,
+    describe(id) {
+      const n = state.nodes.get(id);
+      return n ? `${n.sender}: ${oneLine(n.snippet, 80)}` : null;
+    },
+  });
+  /** The matches as drawn keys (a folded forward's match is its original's node). */
+  function applyMatches() {
+    const keys = new Set();
+    if (view) for (const id of matchIds) {
+      const k = drawnKey(view, id);
+      if (k !== null) keys.add(k);
+    }
+    drawing.setMatches(keys);
+  }
 
   // -- what is selected ------------------------------------------------------------------------------------
   /** The selected key: a streaming answer selected here, else the `selected_id` trait. */
@@ -100,7 +157,12 @@ function render({ model, el: host }) {
 
   // -- traits --------------------------------------------------------------------------------------------
   const renderAgents = () => showAgents(dom, model.get("agents") || []);
-  const renderError = () => showError(dom, model.get("error") || "");
+  const renderError = () => {
+    const text = model.get("error") || "";
+    showError(dom, text);
+    if (text) details.unlock(); // what was refused may be sent again
+  };
+  const renderComparison = () => comparePanel.show(model.get("comparison") || {});
   function renderNotice() {
     const text = model.get("notice") || "";
     clearTimeout(noticeTimer);
@@ -117,6 +179,7 @@ function render({ model, el: host }) {
   renderAgents();
   renderError();
   renderNotice();
+  renderComparison(); // a comparison made in Python before the widget was shown
 
   // -- drawing -------------------------------------------------------------------------------------------
   function fit() {
@@ -141,7 +204,10 @@ function render({ model, el: host }) {
       }
     }
     drawing.setLayout(layout, view, m, runSpans);
+    applyMatches();
     minimap.setLayout(layout, view);
+    bookmarks.refresh();
+    details.refreshTotals();
     dom.statusLine.textContent = note || statusText(state.nodes.size, layout, model.get("budget"), view.folded.size);
     if (!viewport.userMoved && layout.nodes.length) fit();
     else viewport.apply();
@@ -241,6 +307,11 @@ function render({ model, el: host }) {
         sizing.setFullscreen(!sizing.fullscreen);
         setPressed(dom.buttons.fullscreen, sizing.fullscreen);
         return;
+      case "edit":
+        if (readonly) return;
+        if (key && details.key !== key) syncDetails();
+        details.openEditor();
+        return;
       default:
         break;
     }
@@ -248,7 +319,10 @@ function render({ model, el: host }) {
     if (n && n.pending && name !== "stop") {
       return actions.report("that answer is still streaming: it can be used once it is stored");
     }
-    if (actions.run(name, key, dom.input.value, dom.agentSelect.value) && name === "branch") dom.input.value = "";
+    if (readonly && (name === "branch" || name === "regenerate" || name === "stop")) return;
+    if (actions.run(name, key, dom.input.value, dom.agentSelect.value, dom.count.value) && name === "branch") {
+      dom.input.value = "";
+    }
   }
 
   function arrow(key) {
@@ -278,8 +352,20 @@ function render({ model, el: host }) {
     return item ? item.key : null;
   }
 
+  /** Shift-click: compare the selection's branch with `key`'s (read-only: a plain click). */
+  function compare(key) {
+    const a = selectedKey();
+    if (readonly || !a || a === key) return select(key);
+    const na = state.nodes.get(a), nb = state.nodes.get(key);
+    if ((na && na.pending) || (nb && nb.pending)) {
+      return actions.report("that answer is still streaming: it can be compared once it is stored");
+    }
+    dismissError();
+    actions.compare(a, key);
+  }
+
   bindControls(dom, {
-    act, select, arrow, jump, hitTest,
+    act, select, compare, arrow, jump, hitTest,
     toggleRun(id) {
       if (!id) return;
       if (collapsedRuns.has(id)) collapsedRuns.delete(id);
@@ -288,6 +374,10 @@ function render({ model, el: host }) {
     },
     dismiss: dismissError,
     escape() {
+      if (comparePanel.shown) {
+        actions.closeCompare();
+        return true;
+      }
       if (!sizing.fullscreen) return false;
       sizing.setFullscreen(false);
       setPressed(dom.buttons.fullscreen, false);
@@ -310,6 +400,10 @@ function render({ model, el: host }) {
       details.receive(msg);
       return;
     }
+    if (msg.kind === "search-result") {
+      search.receive(msg);
+      return;
+    }
     if (msg.kind === "graphviz-code") {
       graphviz.load(msg.code).then(() => relayout())
         .catch((err) => actions.report(`could not load the Graphviz layout: ${err}`));
@@ -319,6 +413,11 @@ function render({ model, el: host }) {
     if (change === "layout") {
       relayout();
       syncDetails();
+      // the shown message was sent again (new notes: an annotation, an answered question): update the pane
+      const shown = details.key;
+      if (shown && msg.kind === "delta" && (msg.nodes || []).some((n) => n && n.id === shown)) {
+        details.refresh(shown, state.nodes.get(shown));
+      }
     } else if (change === "text") {
       drawing.retext();
       const key = selectedKey();
@@ -368,6 +467,7 @@ function render({ model, el: host }) {
     "change:selected_id": onSelected,
     "change:budget": () => relayout(),
     "change:mode": onMode,
+    "change:comparison": renderComparison,
   });
   // for tests and benchmarks: the drawn tree's structure and the view, read from the element
   dom.root.afTree = {
@@ -386,12 +486,15 @@ function render({ model, el: host }) {
     },
   };
   viewport.apply();
-  actions.ready();
+  const unready = sendReady(model, host); // ready; says so when the host never answers (docs/hosts.md)
 
   return () => {
     unlisten();
+    unready();
     viewport.destroy();
     minimap.destroy();
+    search.destroy();
+    bookmarks.destroy();
     sizing.destroy();
     document.removeEventListener("mousedown", onDocDown, true);
     clearTimeout(noticeTimer);

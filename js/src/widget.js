@@ -11,3 +11,62 @@ export function listen(model, handlers) {
     for (const [event, fn] of entries) model.off(event, fn);
   };
 }
+
+/** How long a view waits for the kernel's answer to `{kind: "ready"}` before it says that none came (ms). */
+export const READY_TIMEOUT_MS = 5000;
+
+/** What a view shows when the kernel does not answer (docs/hosts.md). */
+export const NO_KERNEL =
+  "this host does not pass widget messages to the kernel (no answer to the view's first message): " +
+  "the view cannot load the forum, and its buttons do nothing. A static page or a viewer without a live kernel " +
+  "cannot run it; if the kernel is only busy, the view fills in by itself when the running cell ends.";
+
+const NOTICE_STYLE =
+  "margin:0 0 4px;padding:6px 10px;border-left:3px solid #d97706;background:#fffbeb;color:#92400e;" +
+  "font:12px/1.4 system-ui,sans-serif;white-space:normal";
+
+/**
+ * Send the view's `{kind: "ready"}` and watch for the kernel's answer (any custom message). When none comes
+ * within `timeout` ms, or sending fails, a notice (text only) is put first in `host`; it goes away when an
+ * answer arrives after all. Returns the cleanup (stops watching, removes the notice).
+ */
+export function sendReady(model, host, { timeout = READY_TIMEOUT_MS } = {}) {
+  let notice = null;
+  let timer = null;
+  let over = false; // answered, or cleaned up
+
+  function show(text) {
+    if (over) return;
+    if (!notice) {
+      notice = host.ownerDocument.createElement("div");
+      notice.className = "af-host-notice";
+      notice.setAttribute("role", "status");
+      notice.style.cssText = NOTICE_STYLE;
+      host.prepend(notice);
+    }
+    notice.textContent = text;
+  }
+  function stop() {
+    over = true;
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+    model.off("msg:custom", onAnswer);
+    if (notice) notice.remove();
+    notice = null;
+  }
+  const onAnswer = () => stop();
+  const failed = (err) => show(`${NO_KERNEL} (sending failed: ${err && err.message ? err.message : err})`);
+
+  model.on("msg:custom", onAnswer);
+  timer = setTimeout(() => {
+    timer = null;
+    show(NO_KERNEL);
+  }, timeout);
+  try {
+    const sent = model.send({ kind: "ready" });
+    if (sent && typeof sent.then === "function") sent.then(null, failed); // a host whose send is a promise
+  } catch (err) {
+    failed(err);
+  }
+  return stop;
+}

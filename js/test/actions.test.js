@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { actionMessage, createActions } from "../src/tree/actions.js";
+import { actionMessage, createActions, MAX_SAMPLES, sampleCount } from "../src/tree/actions.js";
 import { detailRows } from "../src/tree/details.js";
 import { listen } from "../src/widget.js";
 
@@ -22,7 +22,8 @@ describe("actions", () => {
   it("builds the protocol's messages for the toolbar's actions", () => {
     expect(actionMessage("stop", null)).toEqual({ message: { kind: "stop" } });
     expect(actionMessage("checkout", "k")).toEqual({ message: { kind: "checkout", id: "k" } });
-    expect(actionMessage("regenerate", "k")).toEqual({ message: { kind: "regenerate", id: "k" } });
+    expect(actionMessage("regenerate", "k")).toEqual({ message: { kind: "regenerate", id: "k", n: 1 } });
+    expect(actionMessage("regenerate", "k", "", null, "3")).toEqual({ message: { kind: "regenerate", id: "k", n: 3 } });
     expect(actionMessage("branch", "k", " hi ", "critic"))
       .toEqual({ message: { kind: "branch", id: "k", text: " hi ", agent: "critic" } });
     expect(actionMessage("branch", "k", "hi", "")).toEqual({ message: { kind: "branch", id: "k", text: "hi", agent: null } });
@@ -53,7 +54,29 @@ describe("actions", () => {
     expect(actions.run("collapse", "k1")).toBe(false);
     expect(model.sent).toEqual([{ kind: "ready" }, { kind: "select", id: "k1" },
       { kind: "get-message", id: "k1", request_id: 1 }, { kind: "get-message", id: "k2", request_id: 2 },
-      { kind: "load-graphviz" }, { kind: "regenerate", id: "k1" }]);
+      { kind: "load-graphviz" }, { kind: "regenerate", id: "k1", n: 1 }]);
+  });
+});
+
+describe("regenerate count", () => {
+  it("clamps the box's value to 1..8 and falls back to 1", () => {
+    expect([sampleCount("1"), sampleCount("3"), sampleCount(8), sampleCount("12"), sampleCount("0"), sampleCount(""),
+      sampleCount("abc"), sampleCount("2.6"), sampleCount(-4)]).toEqual([1, 3, 8, MAX_SAMPLES, 1, 1, 1, 3, 1]);
+    expect(MAX_SAMPLES).toBe(8);
+  });
+
+  it("sends the kernel messages of the details pane, the search box and the comparison", () => {
+    const model = fakeModel();
+    const actions = createActions(model);
+    actions.annotate("k", { label: "best" });
+    actions.edit("k", "new text");
+    actions.answer("q", "yes");
+    actions.search("rain", 4);
+    actions.compare("a", "b");
+    actions.closeCompare();
+    expect(model.sent).toEqual([{ kind: "annotate", id: "k", values: { label: "best" } },
+      { kind: "edit", id: "k", text: "new text" }, { kind: "answer", id: "q", text: "yes" },
+      { kind: "search", text: "rain", request_id: 4 }, { kind: "compare", a: "a", b: "b" }, { kind: "close-compare" }]);
   });
 });
 

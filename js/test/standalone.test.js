@@ -1,7 +1,7 @@
 // The exported page's stand-in for the kernel (src/standalone.js): the embedded data read back, the replies it
 // gives the front end, and the actions it refuses.
 import { describe, expect, it } from "vitest";
-import { expand, localModel, nodeOf } from "../src/standalone.js";
+import { callOf, compactJson, expand, localModel, nodeOf } from "../src/standalone.js";
 
 const A = "a".repeat(64);
 const B = "b".repeat(64);
@@ -53,6 +53,26 @@ describe("standalone data", () => {
     expect(c.author).toBe("bot");
     expect(c.choices).toEqual(["yes", "no"]);
     expect(nodeOf(msgs[0], byId).notes).toBeUndefined();
+  });
+
+  it("mirrors the kernel's tool fields: calls with compact JSON arguments (at most 120 characters), results", () => {
+    expect(compactJson({ a: 2, b: [1, "x"], c: { d: null } })).toBe('{"a": 2, "b": [1, "x"], "c": {"d": null}}');
+    expect(compactJson("é\n")).toBe('"é\\n"');
+    const m = (metadata, content = "") => ({ id: A, parent_id: null, reply_to_id: null, original_id: null, sender: "bot",
+      colour: "#fff", kind: "message", status: "complete", content, annotations: {}, metadata });
+    const ask = nodeOf(m({ tool_calls: [{ id: "c1", name: "add", arguments: { a: 2, b: 3 } },
+      { id: "c2", name: "big", arguments: { text: "x".repeat(200) } }, "not a call"] }), new Map());
+    expect(ask.tool_calls[0]).toEqual({ id: "c1", name: "add", arguments: '{"a": 2, "b": 3}' });
+    expect(ask.tool_calls[1].arguments.length).toBe(120);
+    expect(ask.tool_calls[1].arguments.endsWith("…")).toBe(true);
+    expect(ask.tool_calls.length).toBe(2);
+    expect(callOf({ name: "f" })).toEqual({ id: "", name: "f", arguments: "" });
+    expect(nodeOf(m({ tool_call_id: "c1" }, "5"), new Map()).tool_result).toEqual({ call_id: "c1" });
+    expect(nodeOf(m({ tool_call_id: "c2", tool_error: "builtins.RuntimeError" }), new Map()).tool_result)
+      .toEqual({ call_id: "c2", error: "builtins.RuntimeError" });
+    const plain = nodeOf(m({ tool_calls: [] }), new Map());
+    expect(plain.tool_calls).toBeUndefined();
+    expect(plain.tool_result).toBeUndefined();
   });
 
   it("refuses data of another format", () => {

@@ -74,8 +74,8 @@ describe("TreeView", () => {
     const { host, model, q, g, keys } = mount();
     expect(model.sent[0]).toEqual({ kind: "ready" });
     expect([...host.querySelectorAll(".af-toolbar button")].map((b) => b.dataset.action))
-      .toEqual(["branch", "checkout", "regenerate", "stop", "collapse", "fit", "centre-head", "centre-selection",
-        "unfold", "runs", "fullscreen", "export"]);
+      .toEqual(["branch", "checkout", "regenerate", "edit", "stop", undefined, "collapse", "fit", "centre-head",
+        "centre-selection", "unfold", "runs", "fullscreen", "export"]); // undefined: the bookmarks button
     expect(q(".af-toolbar select").options.length).toBe(1);
     expect(q(".af-toolbar input.af-jump")).not.toBe(null);
     expect(keys()).toEqual(["a", "b", "c", "~1"]); // d is drawn in b
@@ -354,7 +354,7 @@ describe("TreeView", () => {
 
   it("cleans up its listeners and elements", () => {
     const { host, model, cleanup } = mount();
-    expect(model.count()).toBe(8);
+    expect(model.count()).toBe(9);
     cleanup();
     expect(model.count()).toBe(0);
     expect(host.children.length).toBe(0);

@@ -49,4 +49,27 @@ export const CSS = `
 .af-chat .af-chat-msg.af-chat-failed .af-chat-tag { background: #ffedd5; color: #9a3412; }
 .af-chat .af-chat-msg.af-chat-error { background: #fee2e2 !important; border: 1px solid #dc2626; }
 .af-chat .af-chat-msg.af-chat-error .af-chat-tag { background: #fecaca; color: #991b1b; }
+.af-chat .af-chat-tag.af-chat-waiting { background: #fef3c7; color: #92400e; }
+.af-chat .af-chat-msg.af-chat-question { border: 1px solid #f59e0b; }
+.af-chat .af-chat-editor, .af-chat .af-chat-answer { margin-top: 4px; display: flex; flex-direction: column; gap: 4px; }
+.af-chat .af-chat-edit-text { font: 13px/1.45 var(--jp-ui-font-family, system-ui, sans-serif); width: 100%;
+  box-sizing: border-box; resize: vertical; padding: 4px 6px; border: 1px solid #9aa5b1; border-radius: 4px;
+  background: #fff; color: #1f2933; }
+.af-chat .af-chat-edit-text:focus, .af-chat .af-chat-answer-text:focus { outline: 2px solid #93c5fd; border-color: #2563eb; }
+.af-chat .af-chat-edit-bar, .af-chat .af-chat-choices, .af-chat .af-chat-answer-line { display: flex; gap: 6px;
+  align-items: center; flex-wrap: wrap; }
+.af-chat .af-chat-edit-note { font-size: 11px; color: #616e7c; }
+.af-chat .af-chat-answer-text { flex: 1; min-width: 12em; font: 13px var(--jp-ui-font-family, system-ui, sans-serif);
+  padding: 3px 6px; border: 1px solid #9aa5b1; border-radius: 4px; background: #fff; color: #1f2933; }
+.af-chat .af-chat-editor button, .af-chat .af-chat-answer button { font: 12px var(--jp-ui-font-family, system-ui, sans-serif);
+  padding: 2px 10px; border: 1px solid #9aa5b1; border-radius: 4px; background: #fff; color: #1f2933; cursor: pointer; }
+.af-chat .af-chat-editor button:hover:not(:disabled), .af-chat .af-chat-answer button:hover:not(:disabled) { background: #f0f4f8; }
+.af-chat .af-chat-editor button.af-chat-save, .af-chat .af-chat-answer button.af-chat-send { background: #2563eb;
+  border-color: #1d4ed8; color: #fff; }
+.af-chat .af-chat-editor button.af-chat-save:hover:not(:disabled), .af-chat .af-chat-answer button.af-chat-send:hover:not(:disabled) {
+  background: #1d4ed8; }
+.af-chat .af-chat-answer button.af-chat-choice { border-color: #f59e0b; background: #fffbeb; color: #78350f; }
+.af-chat .af-chat-answer button.af-chat-choice:hover:not(:disabled) { background: #fef3c7; }
+.af-chat .af-chat-editor button:disabled, .af-chat .af-chat-answer button:disabled { opacity: 0.5; cursor: default; }
+.af-chat .af-chat-busy { opacity: 0.75; }
 `;

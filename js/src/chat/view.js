@@ -3,23 +3,25 @@
 
 import { nodeColour, nodeStatus } from "../render.js";
 import { arrowLabel, siblingArrows } from "./branches.js";
+import { editable, questionOf } from "./inputs.js";
 import { renderMarkdown } from "./markdown.js";
 
-/**
- * Which per-message actions are offered. "edit" (a new sibling with changed text) lands with a later issue:
- * its hook is wired (the button sends {kind: "edit", id}) but the button stays hidden until this flag is on.
- */
-export const FEATURES = { edit: false, regenerate: true };
+/** Which per-message actions are offered: "edit" (an edited sibling, its branch shown) and "regenerate". */
+export const FEATURES = { edit: true, regenerate: true };
 
 const TAGS = { pending: "streaming…", cancelled: "cancelled", failed: "failed", error: "error" };
 
-/** What a row of node `n` shows: plain data, so that an unchanged row is recognised and kept as it is. */
-export function messageView(n, siblings, agents, features = FEATURES) {
+/**
+ * What a row of node `n` shows: plain data, so that an unchanged row is recognised and kept as it is.
+ * `editing`: the id whose editor is open (its row shows the editor instead of its text).
+ */
+export function messageView(n, siblings, agents, features = FEATURES, editing = null) {
   const status = nodeStatus(n);
   const tags = [];
   if (TAGS[status]) tags.push(TAGS[status]);
   else if (status !== "complete" && typeof status === "string") tags.push(status);
   if (n.cached) tags.push("cached");
+  if (n.notes && typeof n.notes.edited_from === "string") tags.push("edited");
   const forwarded = n.kind === "forward";
   const label = forwarded ? `${n.sender} (forwarded${n.author ? ` from ${n.author}` : ""})` : String(n.sender ?? "");
   const stored = !n.pending && typeof n.id === "string";
@@ -32,7 +34,9 @@ export function messageView(n, siblings, agents, features = FEATURES) {
     text: String(n.text ?? n.snippet ?? ""), // the kernel sends a transcript's nodes with their whole text
     arrows: stored ? siblingArrows(siblings, n.id) : null,
     regenerate: Boolean(features.regenerate && stored && n.parent && agents.has(n.sender)),
-    edit: Boolean(features.edit && stored),
+    edit: Boolean(features.edit && editable(n)),
+    editing: Boolean(stored && editing !== null && n.id === editing),
+    question: questionOf(n), // {choices} while an agent waits for the answer: the row gets an answer box
   };
 }
 
@@ -46,10 +50,18 @@ function button(action, text, title, id) {
   return b;
 }
 
-/** The elements of a row (see messageView); buttons carry data-action (+ data-id for the arrows). */
-export function buildRow(view) {
+/**
+ * The elements of a row (see messageView); buttons carry data-action (+ data-id for the arrows). `inputs`: the
+ * elements chat.js keeps for the row, mounted here: `editor` (in place of the text while editing) and `answer`
+ * (under the text of a waiting question).
+ */
+export function buildRow(view, inputs = {}) {
   const row = document.createElement("div");
-  row.className = view.status === "complete" ? "af-chat-msg" : `af-chat-msg af-chat-${view.status}`;
+  const classes = ["af-chat-msg"];
+  if (view.status !== "complete") classes.push(`af-chat-${view.status}`);
+  if (view.editing) classes.push("af-chat-editing");
+  if (view.question) classes.push("af-chat-question");
+  row.className = classes.join(" ");
   row.setAttribute("data-key", view.key);
   row.style.background = view.colour;
   const top = document.createElement("div");
@@ -67,7 +79,13 @@ export function buildRow(view) {
   const spacer = document.createElement("span");
   spacer.className = "af-chat-spacer";
   top.append(spacer);
-  if (view.edit) top.append(button("edit", "edit", "edit this message (a new branch)"));
+  if (view.question) {
+    const tag = document.createElement("span");
+    tag.className = "af-chat-tag af-chat-waiting";
+    tag.textContent = "waiting for your answer";
+    top.append(tag);
+  }
+  if (view.edit && !view.editing) top.append(button("edit", "edit", "edit this message: a new branch from here"));
   if (view.regenerate) top.append(button("regenerate", "regenerate", "ask the same agent again: a sibling answer"));
   if (view.arrows) {
     const a = view.arrows;
@@ -83,9 +101,15 @@ export function buildRow(view) {
     box.append(prev, pos, next);
     top.append(box);
   }
-  const text = document.createElement("div");
-  text.className = "af-chat-text";
-  text.append(renderMarkdown(view.text));
-  row.append(top, text);
+  row.append(top);
+  if (view.editing && inputs.editor) {
+    row.append(inputs.editor);
+  } else {
+    const text = document.createElement("div");
+    text.className = "af-chat-text";
+    text.append(renderMarkdown(view.text));
+    row.append(text);
+  }
+  if (view.question && inputs.answer) row.append(inputs.answer);
   return row;
 }

@@ -1,16 +1,28 @@
 // What the TreeView sends to the kernel (docs/widget_protocol.md, "Browser → kernel"): ready, select, checkout,
-// branch, regenerate, stop, get-message (with a request id), load-graphviz. Python validates all of it.
+// branch, regenerate (with a count), stop, get-message (with a request id), load-graphviz, and for the details pane,
+// the search box and the comparison: annotate, edit, answer, search, compare, close-compare. Python validates
+// all of it.
+
+/** The most samples one "regenerate" asks for (agentforum_nb/notebook/tree_view.py MAX_SAMPLES). */
+export const MAX_SAMPLES = 8;
+
+/** The regenerate count box's value as a count (pure): an integer clamped to 1..MAX_SAMPLES, 1 when not one. */
+export function sampleCount(value) {
+  const n = Math.round(Number(value));
+  if (!Number.isFinite(n) || n < 1) return 1;
+  return Math.min(MAX_SAMPLES, n);
+}
 
 /**
  * The kernel message of a toolbar action (pure): `{message}` to send, `{error}` to show instead, or null when
  * `name` is not an action of the kernel's. `key` is the selected node, `text` the message box, `agent` the
  * chosen agent ("" or null: the kernel's default).
  */
-export function actionMessage(name, key, text = "", agent = null) {
+export function actionMessage(name, key, text = "", agent = null, n = 1) {
   if (name === "stop") return { message: { kind: "stop" } };
   if (!key) return { error: "select a node first" };
   if (name === "checkout") return { message: { kind: "checkout", id: key } };
-  if (name === "regenerate") return { message: { kind: "regenerate", id: key } };
+  if (name === "regenerate") return { message: { kind: "regenerate", id: key, n: sampleCount(n) } };
   if (name === "branch") {
     if (!text.trim()) return { error: "type a message to branch with" };
     return { message: { kind: "branch", id: key, text, agent: agent || null } };
@@ -42,14 +54,33 @@ export function createActions(model) {
     loadGraphviz() {
       model.send({ kind: "load-graphviz" });
     },
+    /** The details pane's form: `values` of label / bookmark / note / score ("" / false / null remove). */
+    annotate(key, values) {
+      model.send({ kind: "annotate", id: key, values });
+    },
+    edit(key, text) {
+      model.send({ kind: "edit", id: key, text });
+    },
+    answer(key, text) {
+      model.send({ kind: "answer", id: key, text });
+    },
+    search(text, requestId) {
+      model.send({ kind: "search", text, request_id: requestId });
+    },
+    compare(a, b) {
+      model.send({ kind: "compare", a, b });
+    },
+    closeCompare() {
+      model.send({ kind: "close-compare" });
+    },
     /** Show a problem in the error line (the `error` trait). */
     report(text) {
       model.set("error", text);
       model.save_changes();
     },
     /** Run a kernel action (see actionMessage); true if it was sent, false if not (an error is shown). */
-    run(name, key, text, agent) {
-      const result = actionMessage(name, key, text, agent);
+    run(name, key, text, agent, n = 1) {
+      const result = actionMessage(name, key, text, agent, n);
       if (!result) return false;
       if (result.error) {
         actions.report(result.error);

@@ -1,14 +1,15 @@
-// User input on the TreeView, turned into intents: toolbar buttons, Enter in the message box and in "jump to",
-// Enter, Escape and the arrows on the tree (the widget keeps its keys from the notebook), clicks and double
-// clicks on nodes (on the SVG near, found through the layout's index on the far canvas), clicks on a run's
-// label, the error's dismiss button. Pan and zoom are in viewport.js. `on` is {act(name), select(key),
-// checkout(key), arrow(key), jump(text), toggleRun(id), dismiss(), escape(), hitTest(ev)}: what an intent does
-// is the renderer's business.
+// User input on the TreeView, turned into intents: toolbar buttons, Enter in the message box, the regenerate
+// count and "jump to", Enter, Escape and the arrows on the tree (the widget keeps its keys from the notebook; keys
+// typed into a text field, e.g. the details pane's, stay there), clicks and double clicks on nodes (on the SVG
+// near, found through the layout's index on the far canvas), Shift-clicks (compare with the selection), clicks
+// on a run's label, the error's dismiss button. Pan and zoom are in viewport.js; the search box, the bookmarks
+// and the details pane bind their own. `on` is {act(name), select(key), compare(key), arrow(key), jump(text),
+// toggleRun(id), dismiss(), escape(), hitTest(ev)}: what an intent does is the renderer's business.
 
 import { keyOf } from "./draw.js";
 
 export function bindControls(dom, on) {
-  const { root, input, agentSelect, jump, buttons, canvas, spanLayer, dismiss } = dom;
+  const { root, input, count, jump, buttons, canvas, spanLayer, dismiss } = dom;
   const nodeAt = (ev) => keyOf(ev) || on.hitTest(ev);
 
   // one set of listeners for all nodes (event delegation on the canvas)
@@ -24,11 +25,12 @@ export function bindControls(dom, on) {
     if (!key) return;
     ev.stopPropagation();
     root.focus({ preventScroll: true });
-    on.select(key);
+    if (ev.shiftKey) on.compare(key);
+    else on.select(key);
   });
   canvas.addEventListener("dblclick", (ev) => {
     const key = nodeAt(ev);
-    if (!key) return;
+    if (!key || ev.shiftKey) return;
     ev.stopPropagation();
     on.select(key);
     on.act("checkout");
@@ -44,6 +46,13 @@ export function bindControls(dom, on) {
       on.act("branch");
     }
   });
+  count.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter") {
+      ev.preventDefault();
+      ev.stopPropagation();
+      on.act("regenerate");
+    }
+  });
   jump.addEventListener("keydown", (ev) => {
     if (ev.key === "Enter") {
       ev.preventDefault();
@@ -53,7 +62,8 @@ export function bindControls(dom, on) {
   });
 
   root.addEventListener("keydown", (ev) => {
-    if (ev.target === input || ev.target === agentSelect || ev.target === jump) return;
+    if (isTextEntry(ev.target)) return; // typing
+    if (isControl(ev.target) && (ev.key === "Enter" || ev.key === " ")) return; // a button's own key
     if (ev.key === "Escape") {
       if (on.escape()) {
         ev.preventDefault();
@@ -72,4 +82,20 @@ export function bindControls(dom, on) {
     ev.stopPropagation();
     on.arrow(ev.key);
   });
+}
+
+/** Is `t` a control that takes typed keys (text inputs, text areas, selects)? */
+export function isTextEntry(t) {
+  if (!t || !t.tagName) return false;
+  const tag = t.tagName.toLowerCase();
+  if (tag === "textarea" || tag === "select") return true;
+  if (tag === "input") return !["checkbox", "radio", "button", "submit", "reset"].includes((t.type || "").toLowerCase());
+  return !!t.isContentEditable;
+}
+
+/** Is `t` a button or a box that Enter and Space act on? */
+function isControl(t) {
+  if (!t || !t.tagName) return false;
+  const tag = t.tagName.toLowerCase();
+  return tag === "button" || tag === "input";
 }

@@ -1,7 +1,10 @@
-// The TreeView's DOM skeleton: toolbar (agent picker, message box, buttons, "jump to"), error line (with a
+// The TreeView's DOM skeleton: toolbar (a first row of kernel actions: agent picker, message box, branch, check
+// out, regenerate and its count, edit, stop; a second row for the view: the search box and its count, the
+// bookmarks button and its dropdown, collapse, fit, centring, toggles, export, "jump to"), error line (with a
 // dismiss button), notice line, the canvas (a <canvas> for far zoom levels under the SVG layers, the minimap,
-// the wheel hint), details pane, status line and the resize handle. Built once per view; nothing here listens to
-// events or draws nodes.
+// the wheel hint), details pane, the comparison panel's place over them, status line and the resize handle.
+// Built once per view; nothing here listens to events or draws nodes. Read-only (an exported file, no kernel):
+// the root has the class af-readonly, which hides the elements marked af-kernel and fills the container.
 
 import { el, svg } from "../render.js";
 import { CSS } from "./style.js";
@@ -11,7 +14,8 @@ import { MINIMAP_SIZE } from "./minimap.js";
 export const TOOLBAR_BUTTONS = [
   ["branch", "branch", "post the text under the selected node and ask the agent"],
   ["checkout", "check out", "make the selected node the head (backtrack)"],
-  ["regenerate", "regenerate", "ask the same agent again for a sibling answer"],
+  ["regenerate", "regenerate", "ask the same agent again for sibling answers (as many as the count next to it)"],
+  ["edit", "edit", "edit the selected message's text: saved as a sibling, and its agent is asked again"],
   ["stop", "stop", "cancel running calls"],
   ["collapse", "collapse", "collapse or expand the selected subtree"],
   ["fit", "fit", "fit the tree in view"],
@@ -23,24 +27,44 @@ export const TOOLBAR_BUTTONS = [
   ["export", "export SVG", "download the whole tree as an SVG file"],
 ];
 export const TOGGLES = ["unfold", "runs", "fullscreen"];
+/** The actions that need the kernel (hidden in a read-only export). */
+export const KERNEL_ACTIONS = ["branch", "regenerate", "edit", "stop"];
+/** The buttons of the toolbar's first row (the rest are in the second). */
+const FIRST_ROW = ["branch", "checkout", "regenerate", "edit", "stop"];
 
-/** Build the widget's elements into `host`; returns them by name. */
-export function buildTree(host) {
+/** Build the widget's elements into `host`; returns them by name. `readonly`: an export without a kernel. */
+export function buildTree(host, { readonly = false } = {}) {
   // keyboard events inside the widget are ours, not the notebook's command-mode shortcuts
-  const root = el("div", { class: "af-tree", tabindex: "0", "data-lm-suppress-shortcuts": "true",
-    "data-p-suppress-shortcuts": "true" });
+  const root = el("div", { class: `af-tree${readonly ? " af-readonly" : ""}`, tabindex: "0",
+    "data-lm-suppress-shortcuts": "true", "data-p-suppress-shortcuts": "true" });
   const style = el("style", {}, CSS);
   const toolbar = el("div", { class: "af-toolbar" });
-  const agentSelect = el("select", { title: "agent to ask" });
-  const input = el("input", { type: "text", class: "af-message", placeholder: "message to branch with…" });
+  const agentSelect = el("select", { title: "agent to ask", class: "af-kernel" });
+  const input = el("input", { type: "text", class: "af-message af-kernel", placeholder: "message to branch with…" });
   const buttons = {};
   for (const [name, label, title] of TOOLBAR_BUTTONS) {
     buttons[name] = el("button", { type: "button", title, "data-action": name }, label);
     if (TOGGLES.includes(name)) buttons[name].setAttribute("aria-pressed", "false");
+    if (KERNEL_ACTIONS.includes(name)) buttons[name].classList.add("af-kernel");
   }
+  const count = el("input", { type: "number", class: "af-count af-kernel", min: "1", max: "8", step: "1", value: "1",
+    title: "how many answers regenerate asks for (1 to 8)", "aria-label": "regenerate count" });
   const jump = el("input", { type: "text", class: "af-jump", placeholder: "jump to id…", spellcheck: "false",
     title: "type 6 or more characters of a message id, then Enter" });
-  toolbar.append(agentSelect, input, ...Object.values(buttons), jump);
+  const search = el("input", { type: "search", class: "af-search", placeholder: "search…", spellcheck: "false",
+    title: "search the messages' text: Enter for the next match, Shift+Enter the previous, Esc clears",
+    "aria-label": "search" });
+  const searchCount = el("span", { class: "af-search-count", role: "status" });
+  const bookmarksButton = el("button", { type: "button", class: "af-bm-button", "aria-haspopup": "true",
+    title: "the bookmarked and labelled messages" }, "★ bookmarks");
+  const bookmarksPanel = el("div", { class: "af-bm-panel", role: "menu" });
+  const bookmarks = el("span", { class: "af-bm" });
+  bookmarks.append(bookmarksButton, bookmarksPanel);
+  const first = FIRST_ROW.map((n) => buttons[n]);
+  first.splice(3, 0, count); // right after "regenerate"
+  const rest = Object.entries(buttons).filter(([n]) => !FIRST_ROW.includes(n)).map(([, b]) => b);
+  const brk = el("div", { class: "af-break af-kernel" });
+  toolbar.append(agentSelect, input, ...first, brk, search, searchCount, bookmarks, ...rest, jump);
   const errorText = el("span", { class: "af-error-text" });
   const dismiss = el("button", { type: "button", class: "af-dismiss", title: "dismiss", "aria-label": "dismiss" }, "×");
   const errorBox = el("div", { class: "af-error", role: "alert" });
@@ -68,9 +92,9 @@ export function buildTree(host) {
   const handle = el("div", { class: "af-resize", title: "drag to resize" });
   root.append(style, toolbar, errorBox, notice, body, statusLine, handle);
   host.append(root);
-  return { host, root, toolbar, agentSelect, input, buttons, jump, errorBox, errorText, dismiss, notice, body, canvas,
-    raster, svgRoot, viewport, spanLayer, linkLayer, extraLayer, nodeLayer, minimap, hint, details, statusLine,
-    handle };
+  return { host, root, toolbar, agentSelect, input, buttons, count, jump, search, searchCount, bookmarksButton,
+    bookmarksPanel, errorBox, errorText, dismiss, notice, body, canvas, raster, svgRoot, viewport, spanLayer,
+    linkLayer, extraLayer, nodeLayer, minimap, hint, details, statusLine, handle, readonly };
 }
 
 /** The agent picker's options (hidden when there are none). */

@@ -1,8 +1,10 @@
 // Drawing a layout. Near (zoom >= FAR_ZOOM): SVG, only for the nodes in and around the view (a window 1.7 times
 // the view each way, redrawn when the view leaves it): one <g> per node (cloned from a prototype), three paths
 // for the parent links (on the head's path, through a folded forward, the rest), one path per forward / reply
-// link, the runs' spans. Far (zoom < FAR_ZOOM): the whole tree on a <canvas> (raster.js), no labels, the head,
-// the selection and errors outlined with strokes and markers of a fixed size on screen.
+// link, the runs' spans; each node's badges (badges.js: duration, tokens, model, label, bookmark, a waiting
+// question) as pills on its edges. Far (zoom < FAR_ZOOM): the whole tree on a <canvas> (raster.js), no labels,
+// the head, the selection, search matches, waiting questions and errors outlined with strokes and markers of a
+// fixed size on screen, bookmarks and labels flagged.
 // The decisions (classes, labels, paths, level of detail, status line) are pure functions; createDrawing
 // applies them.
 
@@ -14,6 +16,8 @@ import { nodeColour, nodeStatus, oneLine, svg } from "../render.js";
 import { createIndex } from "./spatial.js";
 import { containsRect, growRect, visibleRect } from "./viewport.js";
 import { createRaster } from "./raster.js";
+import { isAwaiting, isBookmarked, isToolResult, labelOf, nodeBadges, pillElements, pillsKey, placePills,
+  toolCallsOf, toolCallText, toolError } from "./badges.js";
 
 /** Below this zoom, labels are unreadable: the tree is drawn on a canvas, without them. */
 export const FAR_ZOOM = 0.3;
@@ -41,10 +45,16 @@ export function headPath(tree, head) {
   return new Set(head ? pathTo(tree, head) : []);
 }
 
-/** A node's class attribute; `marks` is {head, selected, onHead (a Set of keys)}. */
+/** A node's class attribute; `marks` is {head, selected, onHead (a Set of keys), matches (a Set, optional)}. */
 export function nodeClass(key, n, marks) {
   const c = ["af-node", statusClass(n)];
   if (n.cached) c.push("af-cached");
+  if (isToolResult(n)) c.push(toolError(n) ? "af-tool af-tool-error" : "af-tool");
+  if (toolCallsOf(n).length) c.push("af-calls");
+  if (isAwaiting(n)) c.push("af-awaiting");
+  if (isBookmarked(n)) c.push("af-bookmarked");
+  if (labelOf(n)) c.push("af-labelled");
+  if (marks.matches && marks.matches.has(key)) c.push("af-match");
   if (marks.onHead.has(key)) c.push("af-onhead");
   if (key === marks.head) c.push("af-head");
   if (key === marks.selected) c.push("af-selected");
@@ -78,30 +88,61 @@ export function wrapLines(text, width = LINE_CHARS, lines = TEXT_LINES) {
   return out;
 }
 
+/** The text lines of a model message asking for tools: its text (if any) on the first, then the calls. */
+export function callLines(text, calls) {
+  const shown = calls.map((c) => oneLine(toolCallText(c), LINE_CHARS));
+  const first = String(text ?? "").trim() ? wrapLines(text, LINE_CHARS, 1) : [];
+  const room = TEXT_LINES - first.length;
+  const lines = shown.slice(0, room);
+  const more = calls.length - lines.length;
+  if (more > 0 && lines.length) {
+    const tail = ` +${more} more`;
+    lines[lines.length - 1] = oneLine(toolCallText(calls[lines.length - 1]), LINE_CHARS - tail.length) + tail;
+  }
+  return { lines: [...first, ...lines], mono: first.length };
+}
+
 /**
- * What a node's box shows: its fill, the sender's line, the text lines and the badge (`item`: its layout
- * entry; `sender`: the sender's label, see view.js senderLabel).
+ * What a node's box shows: its fill, the sender's line, the text lines (`mono`: the index of the first line in a
+ * monospace font, tool calls and results; -1 for none), the status badge (`item`: its layout entry; `sender`:
+ * the sender's label, see view.js senderLabel) and the pills on its edges (badges.js).
  */
 export function nodeLabels(n, item, sender = null) {
   const marks = [];
   if (item && item.hidden) marks.push(`+${item.hidden}`);
   if (n.cached) marks.push("cached");
+  if (isToolResult(n)) marks.push(toolError(n) ? "tool error" : "tool");
   if (!n.pending && n.status !== "complete") marks.push(n.status);
   if (n.pending) marks.push("…");
   const text = n.pending ? n.text.slice(-LINE_CHARS * TEXT_LINES) : n.snippet;
-  const lines = wrapLines(text);
+  const calls = n.pending ? [] : toolCallsOf(n);
+  let lines;
+  let mono = -1;
+  if (calls.length) ({ lines, mono } = callLines(text, calls));
+  else {
+    lines = wrapLines(text);
+    if (isToolResult(n)) mono = 0;
+  }
   const label = sender ?? (n.kind === "forward" ? "↪ " : "") + n.sender;
   return {
-    fill: n.kind === "error" ? "#fee2e2" : nodeColour(n),
+    fill: n.kind === "error" ? "#fee2e2" : toolError(n) ? "#fef2f2" : nodeColour(n),
     sender: oneLine(label, 40),
     lines,
+    mono,
     badge: marks.join(" "),
+    pills: placePills(nodeBadges(n), NODE_W, NODE_H),
   };
 }
 
 /** A node's tooltip: sender, short id and the full snippet (or streamed text). */
 export function tooltipText(n) {
   return `${n.sender}${n.id ? " " + n.id.slice(0, 12) : ""}\n${oneLine(n.pending ? n.text : n.snippet, 300)}`;
+}
+
+/** The class of text line `i` of a node's labels. */
+export function lineClass(labels, i) {
+  const base = i === 0 ? "af-snippet" : "af-snippet af-line2";
+  return labels.mono >= 0 && i >= labels.mono ? `${base} af-mono` : base;
 }
 
 /** A parent link: a vertical S-curve from the bottom of `a` to the top of `b` (x = centre, y = top). */
@@ -154,7 +195,7 @@ export function createDrawing(dom) {
   let layout = null;
   let view = null; // the drawn tree (view.js)
   let index = null;
-  let marks = { head: null, selected: null, onHead: new Set() };
+  let marks = { head: null, selected: null, onHead: new Set(), matches: new Set() };
   let spans = []; // [{group, box, collapsed}]
   let win = null; // the drawing rectangle the SVG holds, or null when it must be redrawn
   let far = null;
@@ -168,6 +209,7 @@ export function createDrawing(dom) {
     svg("text", { class: "af-snippet", x: -NODE_W / 2 + 8, y: 33 }),
     svg("text", { class: "af-snippet af-line2", x: -NODE_W / 2 + 8, y: 48 }),
     svg("text", { class: "af-badge", x: NODE_W / 2 - 6, y: 16, "text-anchor": "end" }),
+    svg("g", { class: "af-pills" }),
   );
 
   function labelsOf(key, n, item) {
@@ -180,12 +222,20 @@ export function createDrawing(dom) {
     const line1 = sender.nextSibling;
     const line2 = line1.nextSibling;
     const badge = line2.nextSibling;
+    const pills = badge.nextSibling;
     const labels = labelsOf(key, n, item);
     rect.setAttribute("fill", labels.fill);
     sender.textContent = labels.sender;
     line1.textContent = labels.lines[0] || "";
     line2.textContent = labels.lines[1] || "";
+    line1.setAttribute("class", lineClass(labels, 0));
+    line2.setAttribute("class", lineClass(labels, 1));
     badge.textContent = labels.badge;
+    const sig = pillsKey(labels.pills);
+    if (pills.getAttribute("data-sig") !== sig) {
+      pills.replaceChildren(...pillElements(labels.pills));
+      pills.setAttribute("data-sig", sig);
+    }
   }
 
   function drawLinks(keep) {
@@ -267,7 +317,7 @@ export function createDrawing(dom) {
       layout = lay;
       view = v;
       index = createIndex(lay, NODE_W, NODE_H);
-      marks = { head: m.head, selected: m.selected, onHead: headPath(v, m.head) };
+      marks = { head: m.head, selected: m.selected, onHead: headPath(v, m.head), matches: marks.matches };
       spans = [];
       for (const { group, collapsed } of runSpans) {
         const box = runBox(group, lay.pos, NODE_W, NODE_H);
@@ -311,13 +361,18 @@ export function createDrawing(dom) {
     /** Only the head or the selection changed (drawn keys): reclass the nodes, redraw the links. */
     restyle(m) {
       if (!layout) return;
-      marks = { head: m.head, selected: m.selected, onHead: headPath(view, m.head) };
+      marks = { head: m.head, selected: m.selected, onHead: headPath(view, m.head), matches: marks.matches };
       for (const [key, g] of elements) {
         const n = view.nodes.get(key);
         if (n) g.setAttribute("class", nodeClass(key, n, marks));
       }
       if (win) drawLinks(new Set(elements.keys()));
       if (far && last) raster.draw(last.view, last.size, marks, index);
+    },
+
+    /** The search's matches (a Set of drawn keys; empty: none), highlighted at the next restyle(). */
+    setMatches(keys) {
+      marks = { ...marks, matches: keys };
     },
 
     /** The canvas changed size. */

@@ -1,26 +1,27 @@
 // "export SVG": the whole drawn tree as a standalone SVG file, whatever the pan and zoom: a viewBox around the
-// tree, a sans-serif font, every node with its full labels (the sender's line and two lines of text), the
+// tree, a sans-serif font, every node with its full labels (the sender's line, two lines of text, its badges), the
 // links and the runs' spans, and a stylesheet of its own. Text is only ever set as text.
 
 import { NODE_H, NODE_W } from "../layout.js";
 import { svg } from "../render.js";
-import { extraPath, linkPaths, nodeClass } from "./draw.js";
+import { extraPath, lineClass, linkPaths, nodeClass } from "./draw.js";
+import { pillElements } from "./badges.js";
 import { runLabel } from "../runs.js";
 
 export const EXPORT_CSS = `
 svg { font-family: "Helvetica Neue", Helvetica, Arial, sans-serif; }
 text { font-family: "Helvetica Neue", Helvetica, Arial, sans-serif; }
-.af-node rect { stroke: #7b8794; stroke-width: 1; }
+.af-node > rect { stroke: #7b8794; stroke-width: 1; }
 .af-sender { font-weight: 600; font-size: 11px; fill: #323f4b; }
 .af-snippet { font-size: 11px; fill: #3e4c59; }
 .af-badge { font-size: 10px; fill: #52606d; }
-.af-streaming rect { stroke: #2563eb; stroke-dasharray: 5 3; }
-.af-cancelled rect { stroke: #6b7280; stroke-dasharray: 3 3; }
-.af-failed rect { stroke: #ea580c; stroke-width: 2; }
-.af-error rect { stroke: #dc2626; stroke-width: 2; fill: #fee2e2; }
-.af-onhead rect { stroke: #111827; stroke-width: 2; }
-.af-head rect { stroke: #111827; stroke-width: 3; }
-.af-selected rect { stroke: #f59e0b; stroke-width: 3; }
+.af-node.af-streaming > rect { stroke: #2563eb; stroke-dasharray: 5 3; }
+.af-node.af-cancelled > rect { stroke: #6b7280; stroke-dasharray: 3 3; }
+.af-node.af-failed > rect { stroke: #ea580c; stroke-width: 2; }
+.af-node.af-error > rect { stroke: #dc2626; stroke-width: 2; fill: #fee2e2; }
+.af-node.af-onhead > rect { stroke: #111827; stroke-width: 2; }
+.af-node.af-head > rect { stroke: #111827; stroke-width: 3; }
+.af-node.af-selected > rect { stroke: #f59e0b; stroke-width: 3; }
 .af-link { fill: none; stroke: #9aa5b1; stroke-width: 1.2; }
 .af-link.af-onhead { stroke: #111827; stroke-width: 2.5; }
 .af-link.af-forwarded { stroke: #7c3aed; stroke-width: 1.6; stroke-dasharray: 6 3; }
@@ -29,6 +30,20 @@ text { font-family: "Helvetica Neue", Helvetica, Arial, sans-serif; }
 .af-extra.af-reply { stroke: #0891b2; }
 .af-span rect { fill: none; stroke: #818cf8; stroke-width: 1; stroke-dasharray: 3 2; }
 .af-span-label { font-size: 10px; fill: #4338ca; font-weight: 600; }
+.af-mono { font-family: Menlo, Consolas, monospace; font-size: 10px; }
+.af-tool-error > rect { stroke: #dc2626; stroke-width: 2; }
+.af-awaiting > rect { stroke: #d97706; stroke-width: 2.5; stroke-dasharray: 6 3; }
+.af-pill text { font-size: 9.5px; font-weight: 600; }
+.af-pill-metric rect { fill: #ffffff; stroke: #9aa5b1; }
+.af-pill-metric text { fill: #3e4c59; }
+.af-pill-model rect { fill: #f1f5f9; stroke: #94a3b8; }
+.af-pill-model text { fill: #334155; }
+.af-pill-label rect { fill: #4f46e5; stroke: #4338ca; }
+.af-pill-label text { fill: #ffffff; }
+.af-pill-bookmark rect { fill: #fef3c7; stroke: #d97706; }
+.af-pill-bookmark text { fill: #b45309; }
+.af-pill-ask rect { fill: #f59e0b; stroke: #b45309; }
+.af-pill-ask text { fill: #ffffff; }
 `;
 
 // characters XML 1.0 does not allow (an SVG file with them does not open)
@@ -74,9 +89,10 @@ export function svgDocument(layout, view, marks, labelsOf, spans = []) {
       "data-key": item.key });
     g.append(svg("rect", { x: -NODE_W / 2, y: 0, width: NODE_W, height: NODE_H, rx: 6, fill: labels.fill }),
       svg("text", { class: "af-sender", x: -NODE_W / 2 + 8, y: 16 }, clean(labels.sender)),
-      svg("text", { class: "af-snippet", x: -NODE_W / 2 + 8, y: 33 }, clean(labels.lines[0] || "")),
-      svg("text", { class: "af-snippet", x: -NODE_W / 2 + 8, y: 48 }, clean(labels.lines[1] || "")),
-      svg("text", { class: "af-badge", x: NODE_W / 2 - 6, y: 16, "text-anchor": "end" }, clean(labels.badge)));
+      svg("text", { class: lineClass(labels, 0), x: -NODE_W / 2 + 8, y: 33 }, clean(labels.lines[0] || "")),
+      svg("text", { class: lineClass(labels, 1), x: -NODE_W / 2 + 8, y: 48 }, clean(labels.lines[1] || "")),
+      svg("text", { class: "af-badge", x: NODE_W / 2 - 6, y: 16, "text-anchor": "end" }, clean(labels.badge)),
+      ...pillElements((labels.pills || []).map((p) => ({ ...p, text: clean(p.text), title: clean(p.title) }))));
     root.append(g);
   }
   return new XMLSerializer().serializeToString(root);

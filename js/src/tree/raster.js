@@ -1,12 +1,14 @@
 // The far zoom levels (zoom < FAR_ZOOM): the whole tree drawn on a <canvas>, one frame at a time, only what is in
 // view (a grid index, spatial.js). Boxes are filled by colour in one path each, links are straight lines one
-// pixel wide, those on the head's path thicker; the head, the selection, errors and streaming answers are
-// outlined with strokes of a fixed width on screen, and the head and the selection also get a ring marker, so
-// they stay visible at any zoom.
+// pixel wide, those on the head's path thicker; the head, the selection, search matches, questions waiting for
+// an answer, errors and streaming answers are outlined with strokes of a fixed width on screen, the head, the
+// selection and the matches also get a ring marker, and bookmarked and labelled nodes a flag (a gold diamond, an
+// indigo dot) at their top-right corner, so they stay visible and distinguishable at any zoom.
 
 import { NODE_H, NODE_W } from "../layout.js";
 import { nodeColour, nodeStatus } from "../render.js";
 import { visibleRect } from "./viewport.js";
+import { farFlags, isAwaiting } from "./badges.js";
 
 export const MARK_STYLE = Object.freeze({
   error: { colour: "#dc2626", width: 2.5 },
@@ -15,12 +17,22 @@ export const MARK_STYLE = Object.freeze({
   onHead: { colour: "#111827", width: 2.5 }, // the links of the head's path
   head: { colour: "#111827", width: 3, ring: 9 },
   selected: { colour: "#f59e0b", width: 3, ring: 12 },
+  awaiting: { colour: "#d97706", width: 3 },
+  match: { colour: "#c026d3", width: 2.5, ring: 7 },
+});
+
+/** The flags of bookmarked and labelled nodes, in screen pixels (`size`: the half-width of the marker). */
+export const FLAG_STYLE = Object.freeze({
+  bookmark: { colour: "#f59e0b", size: 5, shape: "diamond" },
+  label: { colour: "#4f46e5", size: 4, shape: "dot" },
 });
 
 /** How the far drawing marks a node (pure): the outline style, or null for none. */
 export function markOf(key, n, marks) {
   if (key === marks.selected) return MARK_STYLE.selected;
   if (key === marks.head) return MARK_STYLE.head;
+  if (marks.matches && marks.matches.has(key)) return MARK_STYLE.match;
+  if (isAwaiting(n)) return MARK_STYLE.awaiting;
   const status = nodeStatus(n);
   if (status === "error") return MARK_STYLE.error;
   if (status === "pending") return MARK_STYLE.pending;
@@ -101,6 +113,7 @@ export function createRaster(canvas) {
       // boxes, one path per colour
       const byFill = new Map();
       const marked = [];
+      const flagged = [];
       for (const item of items) {
         const n = view.nodes.get(item.key);
         if (!n) continue;
@@ -110,6 +123,8 @@ export function createRaster(canvas) {
         list.push(item);
         const m = markOf(item.key, n, marks);
         if (m) marked.push([item, m]);
+        const f = farFlags(n);
+        if (f.length) flagged.push([item, f]);
       }
       for (const [fill, list] of byFill) {
         ctx.beginPath();
@@ -135,6 +150,29 @@ export function createRaster(canvas) {
           ctx.arc(sx, sy + h / 2, Math.max(m.ring, w / 2 + 4), 0, 2 * Math.PI);
           ctx.stroke();
         }
+      }
+      // flags: at the box's top-right corner, the label's dot left of the bookmark's diamond
+      ctx.lineWidth = 1;
+      ctx.strokeStyle = "#ffffff";
+      for (const [item, flags] of flagged) {
+        const sx = item.x * k + x + (NODE_W * k) / 2, sy = item.y * k + y;
+        flags.forEach((name, i) => {
+          const f = FLAG_STYLE[name];
+          const cx = sx - i * (2 * f.size + 2), cy = sy;
+          ctx.beginPath();
+          if (f.shape === "diamond") {
+            ctx.moveTo(cx, cy - f.size);
+            ctx.lineTo(cx + f.size, cy);
+            ctx.lineTo(cx, cy + f.size);
+            ctx.lineTo(cx - f.size, cy);
+            ctx.closePath();
+          } else {
+            ctx.arc(cx, cy, f.size, 0, 2 * Math.PI);
+          }
+          ctx.fillStyle = f.colour;
+          ctx.fill();
+          ctx.stroke();
+        });
       }
     },
   };

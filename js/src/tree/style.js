@@ -5,6 +5,8 @@ export const CSS = `
   border-radius: 6px; display: flex; flex-direction: column; background: #fff; outline: none; height: 560px;
   box-sizing: border-box; position: relative; min-height: 240px; }
 .af-tree.af-sized { height: 100%; }
+.af-tree.af-readonly { height: 100%; border-radius: 0; }
+.af-readonly .af-kernel, .af-readonly .af-resize { display: none !important; }
 .af-tree:focus-visible { box-shadow: 0 0 0 2px #93c5fd; }
 .af-tree.af-fullscreen { position: fixed; inset: 0; z-index: 10000; height: auto !important; border-radius: 0;
   border: none; }
@@ -13,13 +15,29 @@ export const CSS = `
 .af-toolbar input.af-jump { width: 110px; padding: 3px 6px; font-family: var(--jp-code-font-family, monospace); }
 .af-toolbar button, .af-toolbar select { padding: 2px 8px; cursor: pointer; }
 .af-toolbar button.af-on { background: #dbeafe; border-color: #2563eb; }
+.af-toolbar .af-break { flex-basis: 100%; height: 0; }
+.af-toolbar input.af-count { width: 38px; padding: 2px 2px 2px 4px; margin-left: -3px; }
+.af-toolbar input.af-search { width: 150px; padding: 3px 6px; }
+.af-search-count { color: #86198f; font-weight: 600; min-width: 4em; white-space: nowrap; }
+.af-bm { position: relative; display: inline-block; }
+.af-bm-panel { position: absolute; left: 0; top: calc(100% + 3px); z-index: 30; width: 320px; max-height: 300px;
+  overflow: auto; background: #fff; border: 1px solid #cbd2d9; border-radius: 6px; padding: 4px;
+  box-shadow: 0 6px 18px rgba(15, 23, 42, 0.18); }
+.af-bm-item { display: flex; gap: 6px; align-items: baseline; width: 100%; text-align: left; border: none;
+  background: none; padding: 4px 6px; border-radius: 4px; cursor: pointer; font: inherit; color: inherit; }
+.af-bm-item:hover, .af-bm-item:focus { background: #eef2ff; outline: none; }
+.af-bm-star { color: #d97706; }
+.af-bm-text { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; flex: 1; min-width: 0; color: #3e4c59; }
+.af-bm-empty { color: #7b8794; padding: 6px; }
+.af-tag { background: #4f46e5; color: #fff; border-radius: 8px; padding: 0 6px; font-size: 10.5px; white-space: nowrap;
+  flex: none; }
 .af-error { color: #b91c1c; background: #fef2f2; padding: 4px 8px; white-space: pre-wrap; display: flex; gap: 8px;
   align-items: flex-start; }
 .af-error-text { flex: 1; }
 .af-dismiss { border: none; background: none; color: #b91c1c; font-size: 16px; line-height: 1; cursor: pointer; padding: 0 4px; }
 .af-notice { color: #1e3a8a; background: #eff6ff; padding: 4px 8px; transition: opacity 0.4s; }
 .af-notice.af-fading { opacity: 0; }
-.af-body { display: flex; flex: 1 1 auto; min-height: 120px; }
+.af-body { display: flex; flex: 1 1 auto; min-height: 120px; position: relative; }
 .af-canvas { flex: 1; overflow: hidden; cursor: grab; background: #fbfcfd; position: relative; user-select: none;
   -webkit-user-select: none; min-width: 0; }
 .af-canvas.af-dragging { cursor: grabbing; }
@@ -36,22 +54,92 @@ export const CSS = `
 .af-details dt { font-weight: 600; margin-top: 4px; }
 .af-details dd { margin: 0 0 0 6px; word-break: break-all; }
 .af-details .af-live { color: #2563eb; font-weight: 600; }
-.af-node rect { stroke: #7b8794; stroke-width: 1; }
+.af-details .af-section { font-weight: 700; color: #52606d; text-transform: uppercase; font-size: 9.5px;
+  letter-spacing: 0.04em; margin: 10px 0 2px; border-top: 1px solid #eef1f4; padding-top: 6px; }
+.af-details .af-muted { color: #7b8794; font-style: italic; }
+.af-details:empty::before { content: "click a node to read its message"; color: #9aa5b1; }
+.af-details dl.af-annots { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 2px 8px; margin: 2px 0; }
+.af-details dl.af-annots dt { margin: 0; font-weight: 600; color: #52606d; }
+.af-details dl.af-annots dd { margin: 0; word-break: break-word; white-space: pre-wrap; }
+.af-details .af-totals { color: #323f4b; }
+.af-annot-row { display: flex; gap: 6px; align-items: center; margin: 3px 0; }
+.af-annot-name { width: 38px; color: #52606d; flex: none; }
+.af-annot-row input[type=text], .af-annot-row input[type=number], .af-annot-row textarea { flex: 1; min-width: 0;
+  font: 11px var(--jp-ui-font-family, system-ui, sans-serif); padding: 2px 4px; box-sizing: border-box; }
+.af-annot-note { align-items: flex-start; }
+.af-annot-check { padding-left: 44px; }
+.af-annot-actions { display: flex; gap: 8px; align-items: center; margin-top: 4px; }
+.af-annot-status { color: #0f766e; }
+.af-ask { background: #fffbeb; border: 1px solid #f59e0b; border-radius: 6px; padding: 6px; margin-bottom: 6px; }
+.af-ask-title { font-weight: 600; color: #92400e; margin-bottom: 4px; }
+.af-ask-choices { display: flex; flex-wrap: wrap; gap: 4px; margin-bottom: 4px; }
+.af-ask-choice { background: #fef3c7; border: 1px solid #d97706; border-radius: 4px; cursor: pointer; padding: 2px 10px; }
+.af-ask-row { display: flex; gap: 4px; }
+.af-ask-input { flex: 1; min-width: 0; padding: 2px 4px; }
+.af-editor-text { width: 100%; box-sizing: border-box; font: 11px var(--jp-code-font-family, monospace); resize: vertical; }
+.af-editor-actions { display: flex; gap: 6px; margin-top: 4px; }
+.af-editor-hint { color: #7b8794; margin-top: 4px; }
+.af-compare { position: absolute; inset: 0; z-index: 20; background: #fff; overflow: auto; padding: 8px 10px;
+  box-sizing: border-box; }
+.af-cmp-top { display: flex; align-items: center; gap: 8px; position: sticky; top: -8px; background: #fff;
+  padding: 4px 0; z-index: 1; }
+.af-cmp-title { flex: 1; font-weight: 700; color: #323f4b; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.af-cmp-close { border: 1px solid #cbd2d9; background: #fff; border-radius: 4px; font-size: 16px; line-height: 1;
+  cursor: pointer; padding: 2px 8px; }
+.af-cmp-grid { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 6px 12px; }
+.af-cmp-head { border-bottom: 2px solid #e4e7eb; padding-bottom: 4px; }
+.af-cmp-head.af-cmp-left { border-color: #fca5a5; }
+.af-cmp-head.af-cmp-right { border-color: #86efac; }
+.af-cmp-pick, .af-cmp-sender { border: none; background: none; padding: 0; cursor: pointer; font: inherit;
+  font-weight: 600; color: #1f2933; text-align: left; }
+.af-cmp-pick:hover, .af-cmp-sender:hover { text-decoration: underline; }
+.af-cmp-totals { color: #52606d; }
+.af-cmp-about { color: #7b8794; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.af-cmp-rows { margin-top: 6px; }
+.af-cmp-cell { border: 1px solid #e4e7eb; border-radius: 4px; padding: 4px 6px; min-width: 0; }
+.af-cmp-cell.af-cmp-none { background: #f8fafc; color: #9aa5b1; }
+.af-cmp-text { white-space: pre-wrap; word-break: break-word; font: 11px var(--jp-code-font-family, monospace);
+  margin-top: 2px; }
+.af-cmp-text del.af-del { color: #b91c1c; background: #fee2e2; text-decoration: line-through; }
+.af-cmp-text ins.af-ins { color: #15803d; background: #dcfce7; text-decoration: none; }
+.af-cmp-empty { grid-column: 1 / span 2; color: #7b8794; }
+.af-node > rect { stroke: #7b8794; stroke-width: 1; }
 .af-node { cursor: pointer; }
 .af-node text { pointer-events: none; }
 .af-node .af-sender { font-weight: 600; font-size: 11px; fill: #323f4b; }
 .af-node .af-snippet { font-size: 10.5px; fill: #3e4c59; }
-.af-node.af-streaming rect { stroke: #2563eb; stroke-dasharray: 5 3; animation: af-dash 1s linear infinite; }
-.af-node.af-cancelled rect { stroke: #6b7280; stroke-dasharray: 3 3; opacity: 0.75; }
-.af-node.af-failed rect { stroke: #ea580c; stroke-width: 2; }
-.af-node.af-error rect { stroke: #dc2626; stroke-width: 2; fill: #fee2e2 !important; }
-.af-node.af-onhead rect { stroke: #111827; stroke-width: 2; }
-.af-node.af-head rect { stroke: #111827; stroke-width: 3; }
-.af-node.af-selected rect { stroke: #f59e0b; stroke-width: 3; }
+.af-node.af-streaming > rect { stroke: #2563eb; stroke-dasharray: 5 3; animation: af-dash 1s linear infinite; }
+.af-node.af-cancelled > rect { stroke: #6b7280; stroke-dasharray: 3 3; opacity: 0.75; }
+.af-node.af-failed > rect { stroke: #ea580c; stroke-width: 2; }
+.af-node.af-error > rect { stroke: #dc2626; stroke-width: 2; fill: #fee2e2 !important; }
+.af-node.af-tool > rect { stroke-dasharray: 2 2; }
+.af-node.af-tool-error > rect { stroke: #dc2626; stroke-width: 2; stroke-dasharray: none; }
+.af-node.af-onhead > rect { stroke: #111827; stroke-width: 2; }
+.af-node.af-head > rect { stroke: #111827; stroke-width: 3; }
+.af-node.af-awaiting > rect { stroke: #d97706; stroke-width: 2.5; stroke-dasharray: 6 3; }
+.af-node.af-match > rect { stroke: #c026d3; stroke-width: 3; }
+.af-node.af-selected > rect { stroke: #f59e0b; stroke-width: 3; }
+.af-node.af-selected.af-match > rect { stroke: #f59e0b; stroke-width: 4; }
 /* the marks keep their width on screen whatever the zoom */
-.af-node.af-error rect, .af-node.af-head rect, .af-node.af-selected rect, .af-node.af-onhead rect,
-.af-node.af-failed rect { vector-effect: non-scaling-stroke; }
+.af-node.af-error > rect, .af-node.af-head > rect, .af-node.af-selected > rect, .af-node.af-onhead > rect,
+.af-node.af-failed > rect, .af-node.af-match > rect, .af-node.af-awaiting > rect { vector-effect: non-scaling-stroke; }
 .af-node.af-cached .af-badge { fill: #0f766e; font-weight: 600; }
+.af-node .af-mono { font: 10px var(--jp-code-font-family, ui-monospace, monospace); }
+.af-node.af-tool .af-badge { fill: #334155; font-weight: 600; }
+.af-node.af-tool-error .af-badge, .af-node.af-tool-error .af-mono { fill: #b91c1c; }
+.af-pill { pointer-events: none; }
+.af-pill rect { stroke-width: 1; }
+.af-pill text { font-size: 9.5px; font-weight: 600; }
+.af-node .af-pill-metric rect { fill: #ffffff; stroke: #9aa5b1; }
+.af-node .af-pill-metric text { fill: #3e4c59; }
+.af-node .af-pill-model rect { fill: #f1f5f9; stroke: #94a3b8; }
+.af-node .af-pill-model text { fill: #334155; font-weight: 500; }
+.af-node .af-pill-label rect { fill: #4f46e5; stroke: #4338ca; }
+.af-node .af-pill-label text { fill: #ffffff; }
+.af-node .af-pill-bookmark rect { fill: #fef3c7; stroke: #d97706; }
+.af-node .af-pill-bookmark text { fill: #b45309; font-size: 10px; }
+.af-node .af-pill-ask rect { fill: #f59e0b; stroke: #b45309; }
+.af-node .af-pill-ask text { fill: #ffffff; font-size: 10px; }
 .af-link { fill: none; stroke: #9aa5b1; stroke-width: 1.2; }
 .af-link.af-onhead { stroke: #111827; stroke-width: 2.5; }
 .af-link.af-forwarded { stroke: #7c3aed; stroke-width: 1.6; stroke-dasharray: 6 3; }

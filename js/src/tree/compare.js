@@ -1,0 +1,120 @@
+// The comparison panel: the `comparison` trait (agentforum_nb/compare.py Comparison.to_json(): the two branches
+// from their common ancestor, one row per aligned pair of messages with a word-level diff) side by side, over the
+// tree. The left column shows the "=" and "-" runs (removed words struck through, red), the right one the "=" and
+// "+" runs (added words green); each side's totals at the top; its close button sends `close-compare`. An empty
+// trait ({}) hides it. Shift-click on a node while another is selected asks the kernel for a comparison (tree.js).
+// What to show is pure (compareView); createCompare builds the elements, text only.
+
+import { el, oneLine } from "../render.js";
+import { formatDuration } from "./badges.js";
+
+const brief = (m) => (m && typeof m === "object" && typeof m.id === "string"
+  ? { id: m.id, sender: String(m.sender ?? ""), kind: String(m.kind ?? "message"), status: String(m.status ?? "complete") }
+  : null);
+
+function side(s) {
+  const o = s && typeof s === "object" ? s : {};
+  const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+  return { head: typeof o.head === "string" ? o.head : null, messages: num(o.messages), duration_s: num(o.duration_s),
+    tokens: num(o.tokens) };
+}
+
+/**
+ * What the panel shows (pure), or null for an empty trait: {ancestor (id | null), left, right ({head, messages,
+ * duration_s, tokens}), rows: [{left, right ({id, sender, kind, status} | null), leftRuns, rightRuns ([op, text])}]}.
+ */
+export function compareView(c) {
+  if (!c || typeof c !== "object" || !Array.isArray(c.rows)) return null;
+  const rows = c.rows.map((r) => {
+    const diff = Array.isArray(r && r.diff) ? r.diff.filter((d) => Array.isArray(d) && typeof d[1] === "string") : [];
+    return {
+      left: brief(r && r.left),
+      right: brief(r && r.right),
+      leftRuns: diff.filter(([op]) => op === "=" || op === "-"),
+      rightRuns: diff.filter(([op]) => op === "=" || op === "+"),
+    };
+  });
+  return { ancestor: typeof c.ancestor === "string" ? c.ancestor : null, left: side(c.left), right: side(c.right), rows };
+}
+
+/** A side's totals: "3 messages · 2.3 s · 120 tokens". */
+export function sideTotals(s) {
+  const parts = [`${s.messages} message${s.messages === 1 ? "" : "s"}`];
+  parts.push(formatDuration(s.duration_s) || "0 s");
+  parts.push(`${s.tokens} token${s.tokens === 1 ? "" : "s"}`);
+  return parts.join(" · ");
+}
+
+/** The elements of a cell's text: "=" runs as text, "-" as <del>, "+" as <ins>. */
+export function runElements(runs) {
+  return runs.map(([op, text]) => (op === "-" ? el("del", { class: "af-del" }, text)
+    : op === "+" ? el("ins", { class: "af-ins" }, text) : el("span", {}, text)));
+}
+
+/**
+ * The panel inside `container` (hidden until shown). `on`: {close(), pick(id) (select and centre a message),
+ * describe(id) (a short text of a message in the tree, or null)}.
+ */
+export function createCompare(container, on) {
+  const panel = el("div", { class: "af-compare", role: "dialog", "aria-label": "comparison of two branches" });
+  panel.style.display = "none";
+  container.append(panel);
+  let current = null;
+
+  function head(label, s, cls) {
+    const box = el("div", { class: `af-cmp-head ${cls}` });
+    const title = el("button", { type: "button", class: "af-cmp-pick", title: "select this branch's last message" },
+      `${label}: ${s.head ? s.head.slice(0, 8) : "?"}`);
+    if (s.head) title.addEventListener("click", () => on.pick(s.head));
+    const about = s.head ? on.describe(s.head) : null;
+    box.append(title, el("div", { class: "af-cmp-totals" }, sideTotals(s)));
+    if (about) box.append(el("div", { class: "af-cmp-about" }, about));
+    return box;
+  }
+
+  function cell(m, runs, cls) {
+    const c = el("div", { class: `af-cmp-cell ${cls}` });
+    if (!m) {
+      c.classList.add("af-cmp-none");
+      c.append(el("div", { class: "af-cmp-sender" }, "(nothing on this side)"));
+      return c;
+    }
+    const who = el("button", { type: "button", class: "af-cmp-sender", title: `select ${m.id.slice(0, 12)}` },
+      m.sender + (m.kind !== "message" ? ` (${m.kind})` : "") + (m.status !== "complete" ? ` · ${m.status}` : ""));
+    who.addEventListener("click", () => on.pick(m.id));
+    c.append(who, el("div", { class: "af-cmp-text" }));
+    c.lastChild.append(...runElements(runs));
+    return c;
+  }
+
+  function show(comparison) {
+    const v = compareView(comparison);
+    current = v;
+    if (!v) {
+      panel.style.display = "none";
+      panel.replaceChildren();
+      return;
+    }
+    const close = el("button", { type: "button", class: "af-cmp-close", title: "close the comparison",
+      "aria-label": "close" }, "×");
+    close.addEventListener("click", () => on.close());
+    const from = v.ancestor ? `from ${on.describe(v.ancestor) || v.ancestor.slice(0, 8)}` : "no common ancestor";
+    const top = el("div", { class: "af-cmp-top" });
+    top.append(el("div", { class: "af-cmp-title" }, `compare · ${oneLine(from, 120)}`), close);
+    const heads = el("div", { class: "af-cmp-grid af-cmp-heads" });
+    heads.append(head("left", v.left, "af-cmp-left"), head("right", v.right, "af-cmp-right"));
+    const rows = el("div", { class: "af-cmp-grid af-cmp-rows" });
+    for (const r of v.rows) rows.append(cell(r.left, r.leftRuns, "af-cmp-left"), cell(r.right, r.rightRuns, "af-cmp-right"));
+    if (!v.rows.length) rows.append(el("div", { class: "af-cmp-empty" }, "the two branches are the same"));
+    panel.replaceChildren(top, heads, rows);
+    panel.style.display = "";
+  }
+
+  return {
+    show,
+    get shown() {
+      return current;
+    },
+    element: panel,
+  };
+}
