@@ -55,7 +55,8 @@ def busy_cell_notice(question_id: str, sender: str, text: str) -> str | None:
     _told.add(question_id)
     return (
         f"{sender} asks {' '.join(text.split())[:80]!r} and waits for your answer, but a cell is still running, and"
-        " Jupyter hands widget clicks to the kernel only once it ends. If that cell awaits the call, interrupt it and"
-        " display the sequence instead (seq = agent.quick_call(...); seq as the cell's last line), then answer in the"
+        " unless this Jupyter gives widgets a kernel subshell (JupyterLab 4 with ipykernel 7 does), it hands widget"
+        " clicks to the kernel only once the cell ends. If an answer in the widget does not go through and that cell"
+        " awaits the call, interrupt it and display the sequence instead (seq = agent.quick_call(...); seq as the cell's last line), then answer in the"
         " widget; code can answer too: forum.post(answer, parent=question)."
     )
