@@ -4,6 +4,13 @@ export const CSS = `
 .af-tree { font: 12px var(--jp-ui-font-family, system-ui, sans-serif); color: #1f2933; border: 1px solid #d5dbe3;
   border-radius: 6px; display: flex; flex-direction: column; background: #fff; outline: none; height: 560px;
   box-sizing: border-box; position: relative; min-height: 240px; }
+/* controls look like controls in any host: some (marimo) reset buttons to bare text; a class selector with
+   :where() outranks such element resets and yields to every rule below */
+.af-tree :where(button) { font: inherit; color: #1f2933; background: #f5f7fa; border: 1px solid #b8c2cc;
+  border-radius: 4px; line-height: 1.4; }
+.af-tree :where(button:hover:not(:disabled)) { background: #e4e7eb; }
+.af-tree :where(input, select, textarea) { font: inherit; color: #1f2933; background: #fff; border: 1px solid #b8c2cc;
+  border-radius: 4px; }
 .af-tree.af-sized { height: 100%; }
 .af-tree.af-readonly { height: 100%; border-radius: 0; }
 .af-readonly .af-kernel, .af-readonly .af-resize { display: none !important; }
