@@ -57,6 +57,6 @@ def busy_cell_notice(question_id: str, sender: str, text: str) -> str | None:
         f"{sender} asks {' '.join(text.split())[:80]!r} and waits for your answer, but a cell is still running, and"
         " unless this Jupyter gives widgets a kernel subshell (JupyterLab 4 with ipykernel 7 does), it hands widget"
         " clicks to the kernel only once the cell ends. If an answer in the widget does not go through and that cell"
-        " awaits the call, interrupt it and display the sequence instead (seq = agent.quick_call(...); seq as the cell's last line), then answer in the"
-        " widget; code can answer too: forum.post(answer, parent=question)."
+        " awaits the call, interrupt it and display the sequence instead (seq = agent.quick_call(...); seq as the"
+        " cell's last line), then answer in the widget; code can answer too: forum.post(answer, parent=question)."
     )
