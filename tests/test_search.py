@@ -155,6 +155,38 @@ def test_search_equals_plain_substring_matching(store_kind, texts, data):
     close(mem, other)
 
 
+NUL_TEXTS = ["x\x00abcdef", "00\x00", "\x00", "plain abcdef", "a\x00\x00b", "\uffff stand-in"]
+
+
+@pytest.mark.parametrize("needle", ["abc", "def", "00\x00", "\x00", "\x00a", "a\x00\x00b", "\uffff", "x\x00abc"])
+def test_search_finds_text_around_nul_characters(store_kind, needle):
+    mem, other = both(store_kind, NUL_TEXTS)
+    want = expected(mem, needle)
+    assert want  # every needle is in some text
+    assert other.search(needle) == want
+    close(mem, other)
+
+
+def test_a_search_index_cut_short_at_nul_by_an_earlier_version_is_rebuilt(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    f = af.Forum(path)
+    f.post("x\x00abcdef")
+    assert [m.content for m in f.search("abc")] == ["x\x00abcdef"]
+    close(f)
+    con = sqlite3.connect(str(path))  # make it look as an earlier version left it: the raw text, no format row
+    con.execute("DELETE FROM search_text")
+    con.execute("INSERT INTO search_text (rowid, folded) SELECT seq, content FROM messages")
+    con.execute("DELETE FROM meta WHERE key = 'search_format'")
+    con.commit()
+    assert con.execute("SELECT rowid FROM search_text WHERE folded MATCH '\"abc\"'").fetchall() == []  # the bug
+    con.close()
+    f = af.Forum(path)
+    assert [m.content for m in f.search("abc")] == ["x\x00abcdef"]
+    close(f)
+
+
 def _encodable(s):
     try:
         s.encode()

@@ -106,6 +106,8 @@ _KIND = {k: k for k in ("message", "forward", "error")}
 _STATUS = {s: s for s in ("complete", "cancelled", "failed")}
 _PER_MESSAGE = 600  # approximate bytes of a cached Message beyond its content and metadata: object, id strings, dicts
 _BATCH = 500  # rows per query when iterating
+_NUL_STAND_IN = "\uffff"  # what the search index holds for a NUL (a noncharacter: FTS5 stops reading at NUL)
+_SEARCH_FORMAT = "2"  # meta 'search_format': the index's way of writing text (1, unmarked: NULs cut it short)
 _READONLY = 8  # SQLITE_READONLY (primary code; extended codes add bits above 0xff)
 _BUSY = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
 _CANTOPEN = 14
@@ -1063,12 +1065,13 @@ class SQLiteStore:
             return
         if needle:
             self._index_search()
+            indexed = needle.replace("\x00", _NUL_STAND_IN)  # as the index holds it (see _index_search)
             if len(needle) >= 3:
                 where.insert(0, "s.folded MATCH ?")
-                args.insert(0, '"' + needle.replace('"', '""') + '"')
+                args.insert(0, '"' + indexed.replace('"', '""') + '"')
             else:
                 where.insert(0, "instr(s.folded, ?) > 0")
-                args.insert(0, needle)
+                args.insert(0, indexed)
             sql = (
                 f"SELECT {_M_COLUMNS}, {self._susp} FROM search_text s JOIN messages m ON m.seq = s.rowid "
                 f"WHERE {' AND '.join(where)} ORDER BY m.seq"
@@ -1080,23 +1083,37 @@ class SQLiteStore:
                 yield m
 
     def _index_search(self) -> None:
-        """Add the rows stored since the last search to the search index (one transaction)."""
+        """Add the rows stored since the last search to the search index (one transaction). FTS5 reads text only
+        up to a NUL character, so the index holds each NUL as a stand-in character (a needle is written the same
+        way; a real stand-in character then only adds candidates, which search() checks). An index written
+        before that rule (no ``search_format`` row) is rebuilt."""
         with self._lock:
             c = self._check_writable()
             done = c.execute("SELECT value FROM meta WHERE key = 'search_seq'").fetchone()
             last = int(done[0]) if done else 0
+            fmt = c.execute("SELECT value FROM meta WHERE key = 'search_format'").fetchone()
             top = c.execute("SELECT max(seq) FROM messages").fetchone()[0] or 0
-            if top <= last:
+            if top <= last and fmt is not None and fmt[0] == _SEARCH_FORMAT:
                 return
             try:
                 c.execute("BEGIN IMMEDIATE")
                 try:
+                    fmt = c.execute("SELECT value FROM meta WHERE key = 'search_format'").fetchone()
+                    if fmt is None or fmt[0] != _SEARCH_FORMAT:
+                        c.execute("DELETE FROM search_text")
+                        c.execute("DELETE FROM meta WHERE key = 'search_seq'")
+                        c.execute(
+                            "INSERT OR REPLACE INTO meta (key, value) VALUES ('search_format', ?)", (_SEARCH_FORMAT,)
+                        )
                     done = c.execute("SELECT value FROM meta WHERE key = 'search_seq'").fetchone()
                     last = int(done[0]) if done else 0  # another process may have indexed meanwhile
                     rows = c.execute("SELECT seq, content FROM messages WHERE seq > ? AND seq <= ?", (last, top))
                     c.executemany(
                         "INSERT INTO search_text (rowid, folded) VALUES (?, ?)",
-                        ((seq, str(content).casefold()) for seq, content in rows.fetchall()),
+                        (
+                            (seq, str(content).casefold().replace("\x00", _NUL_STAND_IN))
+                            for seq, content in rows.fetchall()
+                        ),
                     )
                     c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('search_seq', ?)", (str(top),))
                     c.execute("COMMIT")
