@@ -25,6 +25,9 @@ from .browser_support import (
     write_notebook,
 )
 
+#: resolves after the next two animation frames: a view change the widget applies in a frame is then on screen
+NEXT_FRAMES = "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
 reason = browser_available()
 if reason and os.environ.get("AGENTFORUM_REQUIRE_BROWSER"):
     raise RuntimeError(f"AGENTFORUM_REQUIRE_BROWSER is set but {reason}")
@@ -349,7 +352,13 @@ def drive_nested_tree(app: str, tag: str) -> None:
                     page.wait_for_function(
                         f"() => !!document.querySelector('g.af-node.af-selected[data-key=\"{s_id}\"]')"
                     )
-                    assert kernel_eval(connection, "print(tv.selected_id)").strip() == s_id
+                    # the node holds the head (the lead's forward of the summary, folded in): the click selects the
+                    # head, so "branch" goes on from the conversation it is in
+                    picked = kernel_eval(
+                        connection, "m = tv.selected\nprint(m.id == tv.head_id, m.kind, m.original_id)"
+                    ).split()
+                    assert picked == ["True", "forward", s_id], picked
+                    picked_id = kernel_eval(connection, "print(tv.selected_id)").strip()
                     canvas = live.locator(".af-canvas").bounding_box()
                     x, y = centre_of(live.locator(f'g.af-node[data-key="{q_id}"]').bounding_box())
                     page.mouse.move(x, y)
@@ -357,9 +366,11 @@ def drive_nested_tree(app: str, tag: str) -> None:
                     page.mouse.move(x - 300, y - 200, steps=6)
                     page.mouse.up()
                     assert page.evaluate("() => window.getSelection().toString()") == ""  # no text selected
-                    assert kernel_eval(connection, "print(tv.selected_id)").strip() == s_id  # the drag selected nothing
+                    assert (
+                        kernel_eval(connection, "print(tv.selected_id)").strip() == picked_id
+                    )  # the drag selected nothing
                     live.locator("button[data-action=centre-selection]").click()
-                    page.wait_for_timeout(100)  # the view is applied at the next animation frame
+                    page.evaluate(NEXT_FRAMES)  # the view is applied at the next animation frame
                     sx, sy = centre_of(s_node.bounding_box())
                     cx, cy = centre_of(canvas)
                     assert abs(sx - cx) < 4 and abs(sy - cy) < 4, ((sx, sy), (cx, cy))
@@ -370,12 +381,12 @@ def drive_nested_tree(app: str, tag: str) -> None:
                     page.mouse.up()
                     kernel_eval(connection, f"tv.checkout({r_id!r})")
                     page.wait_for_function(f"() => !!document.querySelector('g.af-node.af-head[data-key=\"{r_id}\"]')")
-                    page.wait_for_timeout(100)
+                    page.evaluate(NEXT_FRAMES)  # the view is applied at the next animation frame
                     hx, hy = centre_of(live.locator(f'g.af-node[data-key="{r_id}"]').bounding_box())
                     assert canvas["x"] <= hx <= canvas["x"] + canvas["width"], (hx, canvas)
                     assert canvas["y"] <= hy <= canvas["y"] + canvas["height"], (hy, canvas)
                     live.locator("button[data-action=centre-head]").click()
-                    page.wait_for_timeout(100)
+                    page.evaluate(NEXT_FRAMES)  # the view is applied at the next animation frame
                     hx, hy = centre_of(live.locator(f'g.af-node[data-key="{r_id}"]').bounding_box())
                     assert abs(hx - cx) < 4 and abs(hy - cy) < 4
 

@@ -364,8 +364,16 @@ function render({ model, el: host }) {
     actions.compare(a, key);
   }
 
+  /** What a click on the drawn node `key` picks: the head when it is folded into that node (a forward drawn in its
+   * original), so that "branch" goes on from the conversation the head is in; else the node itself. */
+  function picked(key) {
+    const head = model.get("head_id");
+    return head && head !== key && view && drawnKey(view, head) === key && state.nodes.has(head) ? head : key;
+  }
+
   bindControls(dom, {
-    act, select, compare, arrow, jump, hitTest,
+    act, compare, arrow, jump, hitTest,
+    select: (key) => select(picked(key)),
     toggleRun(id) {
       if (!id) return;
       if (collapsedRuns.has(id)) collapsedRuns.delete(id);

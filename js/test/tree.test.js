@@ -108,6 +108,17 @@ describe("TreeView", () => {
     expect(g("b").getAttribute("class")).toContain("af-selected");
   });
 
+  it("a click on a node holding the head (a forward folded in) selects the head, so branch goes on from it", () => {
+    const { model, click, g } = mount();
+    model.set("head_id", "d");
+    click(g("b").querySelector("rect"));
+    expect(model.traits.selected_id).toBe("d");
+    expect(g("b").getAttribute("class")).toContain("af-selected");
+    model.set("head_id", "a");
+    click(g("b").querySelector("rect"));
+    expect(model.traits.selected_id).toBe("b"); // the head elsewhere: the node's own message
+  });
+
   it("selects on click, asks for the message and shows the latest answer only", () => {
     const { model, q, click, g } = mount();
     click(g("a").querySelector("rect"));
