@@ -52,6 +52,7 @@ def embedded_data(
     index = {m.id: i for i, m in enumerate(msgs)}
     senders: dict[str, int] = {}
     rows: list[list[Any]] = []
+    folded: dict[str, str] = {}  # row index -> content.casefold(), where that is not simply its lower case
 
     def ref(mid: str | None) -> int | str | None:
         if mid is None:
@@ -67,14 +68,20 @@ def embedded_data(
         while extra and extra[-1] is None:
             extra.pop()
         rows.append(row + extra)
+        fold = m.content.casefold()
+        if fold != m.content.lower():  # e.g. "Straße" -> "strasse": the page searches what Python's search finds
+            folded[str(len(rows) - 1)] = fold
     names = list(senders)
-    return {
+    data: dict[str, Any] = {
         "format": FORMAT,
         "title": title,
         "senders": names,
         "colours": [sender_colour(n) for n in names],
         "messages": rows,
     }
+    if folded:
+        data["folded"] = folded
+    return data
 
 
 def render_html(

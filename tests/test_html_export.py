@@ -88,6 +88,15 @@ def test_root_exports_the_subtree_only(forum, tmp_path):
     assert rows[1][1] == 0
 
 
+def test_texts_whose_casefold_is_not_their_lower_case_carry_it(forum, tmp_path):
+    plain = forum.post("Plain Text")
+    street = forum.post("Große STRAẞE", parent=plain)
+    data = json.loads(parse(forum.to_html(tmp_path / "c.html"))[0][1])
+    index = {r[0]: i for i, r in enumerate(data["messages"])}
+    assert data["folded"] == {str(index[street.id]): "grosse strasse"}  # the page searches what forum.search finds
+    assert forum.search("strasse") == [street]
+
+
 def test_forwards_keep_their_original_and_metadata(forum, tmp_path):
     q = forum.post("q")
     a = forum.post("answer", parent=q, sender="researcher", metadata={"k": [1, 2]})

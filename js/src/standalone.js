@@ -125,11 +125,23 @@ export function nodeOf(m, byId) {
   return node;
 }
 
+/** Full case folds that lower-casing leaves out (Python's str.casefold() maps these; the page has no Unicode
+ * case-folding table): the letters people type. */
+const FOLDS = { "ß": "ss", "ς": "σ", "ſ": "s", "ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st",
+  "ﬆ": "st" };
+const FOLDABLE = new RegExp(`[${Object.keys(FOLDS).join("")}]`, "gu");
+
+/** The typed search text folded as the messages' texts are (their casefold() comes with the data). */
+export function foldNeedle(text) {
+  return text.toLowerCase().replace(FOLDABLE, (c) => FOLDS[c]);
+}
+
 /** A stand-in for the anywidget model: traits, change events, and the kernel's replies to custom messages. */
 export function localModel(data) {
   const messages = expand(data);
   const byId = new Map(messages.map((m) => [m.id, m]));
-  const lower = messages.map((m) => m.content.toLowerCase());
+  const folded = (data && data.folded) || {};
+  const lower = messages.map((m, i) => folded[i] ?? m.content.toLowerCase());
   const traits = { ...TRAITS };
   const listeners = new Map();
   const emit = (event, ...args) => {
@@ -170,7 +182,7 @@ export function localModel(data) {
       const { colour, annotations, ...fields } = m;
       reply({ kind: "message", request_id: msg.request_id, message: fields, annotations });
     } else if (kind === "search") {
-      const text = String(msg.text ?? "").toLowerCase();
+      const text = foldNeedle(String(msg.text ?? ""));
       const ids = [];
       lower.forEach((c, i) => {
         if (c.includes(text)) ids.push(messages[i].id);

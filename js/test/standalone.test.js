@@ -1,7 +1,7 @@
 // The exported page's stand-in for the kernel (src/standalone.js): the embedded data read back, the replies it
 // gives the front end, and the actions it refuses.
 import { describe, expect, it } from "vitest";
-import { callOf, compactJson, expand, localModel, nodeOf } from "../src/standalone.js";
+import { callOf, compactJson, expand, foldNeedle, localModel, nodeOf } from "../src/standalone.js";
 
 const A = "a".repeat(64);
 const B = "b".repeat(64);
@@ -102,6 +102,18 @@ describe("local model", () => {
     const p = next(model, "search-result");
     model.send({ kind: "search", text: "RAIN", request_id: 1 });
     expect(await p).toEqual({ kind: "search-result", request_id: 1, text: "RAIN", ids: [A], total: 1 });
+  });
+
+  it("searches as Python's casefold does: folded texts come with the data, the typed text is folded", async () => {
+    const withFolds = { ...data, messages: [...data.messages, [OUTSIDE, 0, 0, "message", "complete", "STRAẞE ﬁne"]],
+      folded: { 3: "strasse fine" } };
+    for (const typed of ["strasse", "Straße", "STRASSE FI"]) {
+      const model = localModel(withFolds);
+      const p = next(model, "search-result");
+      model.send({ kind: "search", text: typed, request_id: 2 });
+      expect((await p).ids).toEqual([OUTSIDE]);
+    }
+    expect(foldNeedle("Straße ﬂ ς")).toBe("strasse fl σ");
   });
 
   it("sets traits with change events and refuses what needs a kernel", async () => {
