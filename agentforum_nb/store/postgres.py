@@ -40,7 +40,7 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 try:
@@ -52,10 +52,11 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
         "the PostgreSQL store needs psycopg 3: pip install 'agentforum_nb[postgres]' (or 'psycopg[binary]')"
     ) from exc
 
-from .._canonical import EMPTY, freeze_trusted
-from ..errors import IntegrityError, InvalidMessageError, UsageError
+from .._canonical import EMPTY
+from ..errors import IntegrityError, UsageError
 from ..messages import Message, rebuild
 from ._base import merge_annotations
+from ._rows import KIND, STATUS, decode_metadata, message_from_fields, more_than_created_at
 
 __all__ = ["DEFAULT_CACHE_BYTES", "SCHEMA_VERSION", "PostgresStore", "copy_forum"]
 
@@ -72,8 +73,6 @@ _CHUNK = 2000  # ids per statement in batch lookups
 _COPY_ABOVE = 200  # add_many of more messages than this goes through COPY
 _NUL = "\x00"
 _NUL_SUBSTITUTE = "\ufffd"
-_KIND = {k: k for k in ("message", "forward", "error")}
-_STATUS = {s: s for s in ("complete", "cancelled", "failed")}
 _CANONICAL = ("id", "kind", "content", "sender", "parent_id", "reply_to_id", "original_id", "status", "metadata")
 _COLUMNS = ", ".join(_CANONICAL) + ", nul_text"
 _M_COLUMNS = ", ".join("m." + c for c in (*_CANONICAL, "nul_text"))
@@ -85,18 +84,6 @@ _Cursor = psycopg.Cursor[_Row]
 _Connection = psycopg.Connection[_Row]
 # the ten stored columns of a message (_COLUMNS), then annotations and folded
 _Values = tuple[str, str, str, str, str | None, str | None, str | None, str, str, str | None, str | None, str]
-
-
-def _reject_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-_META_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
-
-
-def _more_than_created_at(annotations: Mapping[str, Any]) -> bool:
-    """A message stored again keeps its first ``created_at``: only other annotations are worth a write."""
-    return len(annotations) > 1 or "created_at" not in annotations
 
 
 def _dump(annotations: Mapping[str, Any] | None) -> str | None:
@@ -565,8 +552,7 @@ class PostgresStore:
         return f"SELECT {_M_COLUMNS}, {self._susp}, m.seq FROM {self._s}.messages m"
 
     def _build(self, row: _Row) -> Message:
-        """A message from a row; IntegrityError naming the row when it cannot be one. A row marked as changed
-        after it was stored is re-hashed: IntegrityError (with ``actual``) when its fields hash to another id."""
+        """A message from a row; IntegrityError naming the row when it cannot be one (``message_from_fields``)."""
         mid, kind, content, sender, parent_id, reply_to_id, original_id, status, meta, nul, suspect = row[:11]
         name = str(mid)
         if nul is not None:
@@ -578,62 +564,10 @@ class PostgresStore:
                     f"stored message {name} is corrupt: its nul_text column is not the JSON of its content and sender",
                     expected=name,
                 ) from None
-        k = _KIND.get(kind) if type(kind) is str else None
-        st = _STATUS.get(status) if type(status) is str else None
-        metadata = self._metadata(name, meta)
-        if not suspect and k is not None and st is not None and type(content) is str and type(sender) is str and sender:
-            return rebuild(
-                mid,
-                k,
-                content,
-                sender,
-                parent_id,
-                reply_to_id,
-                original_id,
-                st,
-                metadata,
-                True if metadata is EMPTY else None,
-            )
-        try:
-            fresh = Message(
-                content,
-                kind=kind,
-                sender=sender,
-                parent_id=parent_id,
-                reply_to_id=reply_to_id,
-                original_id=original_id,
-                status=status,
-                metadata=metadata,
-            )
-        except (InvalidMessageError, TypeError) as exc:
-            raise IntegrityError(f"stored message {name} has invalid fields: {exc}", expected=name) from None
-        if fresh.id != mid:
-            raise IntegrityError(
-                f"stored message {name} does not match its id: its fields hash to {fresh.id} "
-                f"(the row was changed after it was stored)",
-                expected=name,
-                actual=fresh.id,
-            )
-        return fresh
-
-    @staticmethod
-    def _metadata(name: str, meta: object) -> Any:
-        if meta == "{}":
-            return EMPTY
-        if type(meta) is not str:
-            raise IntegrityError(
-                f"stored message {name} has corrupt metadata (not JSON text: {meta!r:.60})", expected=name
-            )
-        try:
-            value = _META_DECODER.decode(meta)
-        except ValueError as exc:
-            raise IntegrityError(f"stored message {name} has corrupt metadata ({exc})", expected=name) from None
-        if type(value) is not dict:
-            raise IntegrityError(
-                f"stored message {name} has corrupt metadata (a JSON {type(value).__name__}, not an object)",
-                expected=name,
-            )
-        return freeze_trusted(value)
+        metadata = decode_metadata(name, meta)
+        return message_from_fields(
+            name, mid, kind, content, sender, parent_id, reply_to_id, original_id, status, metadata, suspect
+        )
 
     def _decode(self, row: _Row, lenient: bool = False) -> Message:
         """``_build`` through the cache. ``lenient``: a row whose fields are valid but hash to another id is
@@ -651,7 +585,7 @@ class PostgresStore:
                 exact = json.loads(row[9])
                 content, sender = exact["content"], exact["sender"]
             return rebuild(
-                row[0], row[1], content, sender, row[4], row[5], row[6], row[7], self._metadata(row[0], row[8])
+                row[0], row[1], content, sender, row[4], row[5], row[6], row[7], decode_metadata(row[0], row[8])
             )
         self._remember(msg, len(msg.content) + len(row[8]))
         return msg
@@ -660,8 +594,8 @@ class PostgresStore:
         """Messages from rows, through the cache (the hot path of history(), children(), search(): no method
         call per row for an ordinary row)."""
         local = self._local.get
-        kinds = _KIND.get
-        statuses = _STATUS.get
+        kinds = KIND.get
+        statuses = STATUS.get
         out: list[Message] = []
         new: list[tuple[Message, int]] = []
         for r in rows:
@@ -855,7 +789,7 @@ class PostgresStore:
         mid = message.id
         existing = self._cached(mid)
         if existing is not None:
-            if annotations and _more_than_created_at(annotations):
+            if annotations and more_than_created_at(annotations):
                 self._merge_annotations(mid, annotations)
             return existing
         v = _values(message, annotations)
@@ -866,7 +800,7 @@ class PostgresStore:
         rows = self._run(lambda c: c.execute(query, (*v, self._writer)).fetchall(), "store a message")
         if not rows:  # stored before (perhaps by another process): return the stored value
             stored = self._add_existing(message, v)
-            if annotations and _more_than_created_at(annotations):
+            if annotations and more_than_created_at(annotations):
                 self._merge_annotations(mid, annotations)
             return stored
         self._remember(message, len(v[2]) + len(v[8]))

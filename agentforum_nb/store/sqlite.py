@@ -32,12 +32,13 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
-from .._canonical import EMPTY, freeze_trusted
-from ..errors import IntegrityError, InvalidMessageError, UsageError
+from .._canonical import EMPTY
+from ..errors import IntegrityError, UsageError
 from ..messages import Message, rebuild
 from ._base import merge_annotations
+from ._rows import KIND, STATUS, decode_metadata, message_from_fields, more_than_created_at
 
 __all__ = ["DEFAULT_CACHE_BYTES", "LAYOUT_VERSION", "SCHEMA_VERSION", "SQLiteStore"]
 
@@ -101,9 +102,6 @@ _FILL_EDGES = (
 )
 _INSERT = f"INSERT OR IGNORE INTO messages ({_COLUMNS}, annotations) VALUES (?,?,?,?,?,?,?,?,?,?)"
 _SUSPECT = "EXISTS (SELECT 1 FROM suspect s WHERE s.seq = m.seq)"
-# kind and status as the library's own str objects: validates them and shares one object between messages
-_KIND = {k: k for k in ("message", "forward", "error")}
-_STATUS = {s: s for s in ("complete", "cancelled", "failed")}
 _PER_MESSAGE = 600  # approximate bytes of a cached Message beyond its content and metadata: object, id strings, dicts
 _BATCH = 500  # rows per query when iterating
 _NUL_STAND_IN = "\uffff"  # what the search index holds for a NUL (a noncharacter: FTS5 stops reading at NUL)
@@ -122,11 +120,6 @@ _Row = tuple[Any, ...]
 _Values = tuple[str, str, str, str, str | None, str | None, str | None, str, str, str | None]
 
 
-def _more_than_created_at(annotations: Mapping[str, Any]) -> bool:
-    """A message stored again keeps its first ``created_at``: only other annotations are worth a write."""
-    return len(annotations) > 1 or "created_at" not in annotations
-
-
 def _dump(annotations: Mapping[str, Any] | None) -> str | None:
     """Annotations as stored: compact JSON, or NULL when there are none."""
     if not annotations:
@@ -141,13 +134,6 @@ def _dump(annotations: Mapping[str, Any] | None) -> str | None:
 def _code(exc: BaseException) -> int | None:
     code = getattr(exc, "sqlite_errorcode", None)
     return None if code is None else code & 0xFF
-
-
-def _reject_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-_META_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def _utf8_bad(value: object) -> bool:
@@ -501,67 +487,17 @@ class SQLiteStore:
         return conn
 
     def _build(self, row: _Row) -> Message:
-        """A message from a row; IntegrityError naming the row when it cannot be one. A row marked as changed
-        after it was stored is re-hashed: IntegrityError (with ``actual``) when its fields hash to another id."""
+        """A message from a row; IntegrityError naming the row when it cannot be one (``message_from_fields``)."""
         mid, kind, content, sender, parent_id, reply_to_id, original_id, status, meta, suspect = row[:10]
         name = mid if type(mid) is str else repr(mid)
         if type(suspect) is str:  # from _rows: text that is not UTF-8
             raise IntegrityError(
                 f"stored message {name} is corrupt: its {suspect[6:]} is not valid UTF-8 text", expected=name
             )
-        k = _KIND.get(kind) if type(kind) is str else None
-        st = _STATUS.get(status) if type(status) is str else None
-        if meta == "{}":
-            metadata = EMPTY
-        elif type(meta) is not str:
-            raise IntegrityError(
-                f"stored message {name} has corrupt metadata (not JSON text: {meta!r:.60})", expected=name
-            )
-        else:
-            try:
-                value = _META_DECODER.decode(meta)
-            except ValueError as exc:
-                raise IntegrityError(f"stored message {name} has corrupt metadata ({exc})", expected=name) from None
-            if type(value) is not dict:
-                raise IntegrityError(
-                    f"stored message {name} has corrupt metadata (a JSON {type(value).__name__}, not an object)",
-                    expected=name,
-                )
-            metadata = freeze_trusted(value)
-        if not suspect and k is not None and st is not None and type(content) is str and type(sender) is str and sender:
-            return rebuild(
-                mid,
-                k,
-                content,
-                sender,
-                parent_id,
-                reply_to_id,
-                original_id,
-                st,
-                metadata,
-                True if metadata is EMPTY else None,
-            )
-        try:
-            fresh = Message(
-                content,
-                kind=kind,
-                sender=sender,
-                parent_id=parent_id,
-                reply_to_id=reply_to_id,
-                original_id=original_id,
-                status=status,
-                metadata=metadata,
-            )
-        except (InvalidMessageError, TypeError) as exc:
-            raise IntegrityError(f"stored message {name} has invalid fields: {exc}", expected=name) from None
-        if fresh.id != mid:
-            raise IntegrityError(
-                f"stored message {name} does not match its id: its fields hash to {fresh.id} "
-                f"(the row was changed after it was stored)",
-                expected=name,
-                actual=fresh.id,
-            )
-        return fresh
+        metadata = decode_metadata(name, meta)
+        return message_from_fields(
+            name, mid, kind, content, sender, parent_id, reply_to_id, original_id, status, metadata, suspect
+        )
 
     def _decode(self, row: _Row, lenient: bool = False) -> Message:
         """``_build`` through the cache. ``lenient``: a row whose fields are valid but hash to another id is
@@ -582,7 +518,7 @@ class SQLiteStore:
                     row[5],
                     row[6],
                     row[7],
-                    EMPTY if row[8] == "{}" else freeze_trusted(_META_DECODER.decode(row[8])),
+                    decode_metadata(row[0], row[8]),
                 )
             self._remember(msg, len(msg.content) + len(row[8]))
         return msg
@@ -590,8 +526,8 @@ class SQLiteStore:
     def _decode_many(self, rows: Iterable[_Row]) -> list[Message]:
         """Messages from rows (the hot path of history(): no method call per row for ordinary rows)."""
         get = self._local.get
-        kinds = _KIND.get
-        statuses = _STATUS.get
+        kinds = KIND.get
+        statuses = STATUS.get
         out = []
         new = []
         new_ids = []
@@ -801,7 +737,7 @@ class SQLiteStore:
         local = self._local
         existing = local.get(mid)
         if existing is not None:
-            if annotations and _more_than_created_at(annotations):
+            if annotations and more_than_created_at(annotations):
                 self._merge_annotations(mid, annotations)
             return existing
         v: _Values = (
@@ -831,7 +767,7 @@ class SQLiteStore:
                 self._note_own(cur.lastrowid, cur.lastrowid)
             if cur.rowcount == 0:  # stored before (perhaps by another process): return the stored value
                 stored = self._add_existing(message, v)
-                if annotations and _more_than_created_at(annotations):
+                if annotations and more_than_created_at(annotations):
                     self._merge_annotations(mid, annotations)
                 return stored
             nbytes = len(v[2]) + len(v[8]) + _PER_MESSAGE  # _remember, inlined: this is the path of every post
