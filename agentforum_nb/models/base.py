@@ -19,7 +19,7 @@ import hashlib
 import json
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 from ..agents import Agent
 from ..calls import Context
@@ -27,7 +27,7 @@ from ..errors import AgentError, UsageError
 from ..messages import Message
 from .tools import Tool, ToolCall, ToolResult, as_tools
 
-__all__ = ["VALIDATION_SENDER", "Model", "ModelAgent", "ModelRequest", "ModelStream"]
+__all__ = ["VALIDATION_SENDER", "MakesAgents", "Model", "ModelAgent", "ModelRequest", "ModelStream"]
 
 #: the sender of the message that tells a model its answer did not validate (a user turn for the model)
 VALIDATION_SENDER = "validation"
@@ -190,6 +190,34 @@ async def _run_tools(ctx: Context, calls: list[ToolCall], tools: dict[str, Tool]
     async with asyncio.TaskGroup() as group:
         tasks = [group.create_task(one(c)) for c in calls]
     return [t.result() for t in tasks]
+
+
+class MakesAgents:
+    """What a model class inherits for ``model.agent(name, ...)``: a :class:`ModelAgent` around the model."""
+
+    def agent(
+        self,
+        name: str,
+        *,
+        cache: bool = True,
+        version: str | None = None,
+        tools: Iterable[Any] = (),
+        max_tool_rounds: int = 10,
+        output_type: Any = None,
+        output_retries: int = 2,
+    ) -> ModelAgent:
+        """An agent that answers with this model, streamed (with tools and structured output as
+        :class:`ModelAgent` has them)."""
+        return ModelAgent(
+            cast(Model, self),
+            name=name,
+            cache=cache,
+            version=version,
+            tools=tools,
+            max_tool_rounds=max_tool_rounds,
+            output_type=output_type,
+            output_retries=output_retries,
+        )
 
 
 class ModelStream:

@@ -9,13 +9,13 @@ from typing import Any
 from ..errors import UsageError
 from ..fingerprint import code_fingerprint
 from ..messages import Message
-from .base import ModelAgent, ModelRequest, ModelStream
+from .base import MakesAgents, ModelAgent, ModelRequest, ModelStream
 from .tools import ToolCall
 
 __all__ = ["FunctionModel", "function_agent"]
 
 
-class FunctionModel:
+class FunctionModel(MakesAgents):
     """Calls ``fn(messages, **kwargs)`` with the branch (a list of :class:`Message`) for each call.
 
     ``fn`` may be sync or async and may return a str, or yield tokens (a generator or async generator), or
@@ -61,28 +61,6 @@ class FunctionModel:
             raise UsageError(
                 f"a FunctionModel function must return or yield str (or ToolCall), not {type(result).__name__}"
             )
-
-    def agent(
-        self,
-        name: str,
-        *,
-        cache: bool = True,
-        version: str | None = None,
-        tools: Iterable[Any] = (),
-        max_tool_rounds: int = 10,
-        output_type: Any = None,
-        output_retries: int = 2,
-    ) -> ModelAgent:
-        return ModelAgent(
-            self,
-            name=name,
-            cache=cache,
-            version=version,
-            tools=tools,
-            max_tool_rounds=max_tool_rounds,
-            output_type=output_type,
-            output_retries=output_retries,
-        )
 
 
 def function_agent(

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..messages import Message
-from .base import ModelAgent, ModelRequest, ModelStream
+from .base import MakesAgents, ModelAgent, ModelRequest, ModelStream
 from .tools import ToolCall
 
 __all__ = ["ScriptedModel", "scripted_agent", "split_tokens"]
@@ -24,7 +24,7 @@ def split_tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
-class ScriptedModel:
+class ScriptedModel(MakesAgents):
     """Replays ``replies`` in order, one per call, streamed token by token.
 
     A reply is a str (split into word tokens), a list of str (the exact tokens), an exception instance (raised,
@@ -100,30 +100,6 @@ class ScriptedModel:
             if self.delay:
                 await asyncio.sleep(self.delay)
             yield tok
-
-    def agent(
-        self,
-        name: str,
-        *,
-        cache: bool = True,
-        version: str | None = None,
-        tools: Iterable[Any] = (),
-        max_tool_rounds: int = 10,
-        output_type: Any = None,
-        output_retries: int = 2,
-    ) -> ModelAgent:
-        """An agent that answers each call with the next scripted reply, streamed (with tools and structured
-        output as :class:`~agentforum_nb.models.ModelAgent` has them)."""
-        return ModelAgent(
-            self,
-            name=name,
-            cache=cache,
-            version=version,
-            tools=tools,
-            max_tool_rounds=max_tool_rounds,
-            output_type=output_type,
-            output_retries=output_retries,
-        )
 
 
 def scripted_agent(

@@ -783,36 +783,23 @@ class SQLiteStore:
         rows = self._rows(f"{self._sel} WHERE m.id = ?", (message.id,))
         if not rows:  # pragma: no cover - deleted by hand between the INSERT and this read
             raise IntegrityError(f"message {message.id} was stored and then removed from the file")
-        row = rows[0]
-        if tuple(row[:9]) == v[:9]:  # the row holds exactly this message's fields
-            stored = rebuild(
-                message.id,
-                message.kind,
-                message.content,
-                message.sender,
-                message.parent_id,
-                message.reply_to_id,
-                message.original_id,
-                message.status,
-                message.metadata,
-            )
-        else:
+        if tuple(rows[0][:9]) != v[:9]:
             # the row was changed behind the store's back; this message (hashed or verified by the forum)
             # is what the id stands for: rewrite the row
             message.verify()
             log.warning("agentforum_nb: stored message %s… did not match its id; repaired", message.id[:12])
             self.repair(message)
-            stored = rebuild(
-                message.id,
-                message.kind,
-                message.content,
-                message.sender,
-                message.parent_id,
-                message.reply_to_id,
-                message.original_id,
-                message.status,
-                message.metadata,
-            )
+        stored = rebuild(
+            message.id,
+            message.kind,
+            message.content,
+            message.sender,
+            message.parent_id,
+            message.reply_to_id,
+            message.original_id,
+            message.status,
+            message.metadata,
+        )
         self._local.pop(message.id, None)
         self._remember(stored, len(v[2]) + len(v[8]))
         return stored
