@@ -34,7 +34,7 @@ from typing import Any
 
 from ..messages import Message
 from .base import ModelRequest
-from .openai import ChatModel, PartialCall, branch_turns
+from .openai import ChatModel, PartialCall, SdkStream, branch_turns
 from .tools import ToolCall
 
 __all__ = ["DEFAULT_MAX_TOKENS", "AnthropicModel", "schema_prompt", "to_anthropic_messages"]
@@ -84,22 +84,20 @@ def schema_prompt(name: str, schema: dict[str, Any]) -> str:
     )
 
 
-class _Events:
+class _Events(SdkStream):
     """The text of a Messages API stream, and its tool calls.
 
     ``content_block_start`` opens a block: ``text``, or ``tool_use`` with the call's ``id`` and ``name``; its
     ``content_block_delta`` events carry ``text_delta`` text (yielded at once) or ``input_json_delta`` pieces of
     the call's JSON input (joined and parsed at ``content_block_stop``, when the ``ToolCall`` is yielded).
     ``message_start`` names the model and the input tokens, ``message_delta`` the ``stop_reason`` and the output
-    tokens (cumulative). ``ping`` events are skipped, an ``error`` event raises (the SDK's ``APIStatusError``).
+    tokens (cumulative): the annotations' ``finish_reason`` is the ``stop_reason``. ``ping`` events are skipped,
+    an ``error`` event raises (the SDK's ``APIStatusError``).
     """
 
     def __init__(self, stream: Any, model: str) -> None:
-        self._stream = stream
-        self._events = stream.__aiter__()
-        self._notes: dict[str, Any] = {"model": model}
+        super().__init__(stream, model)
         self._blocks: dict[int, PartialCall] = {}
-        self._ready: list[ToolCall] = []
         self._input: int | None = None
         self._output: int | None = None
 
@@ -111,7 +109,7 @@ class _Events:
             return self._ready.pop(0)
         try:
             while True:
-                event = await self._events.__anext__()
+                event = await self._items.__anext__()
                 kind = getattr(event, "type", None)
                 if kind == "content_block_delta":
                     delta = event.delta
@@ -171,18 +169,6 @@ class _Events:
             self._output = out
         if self._input is not None and self._output is not None:
             self._notes["usage"] = {"input_tokens": self._input, "output_tokens": self._output}
-
-    def stream_annotations(self) -> dict[str, Any]:
-        """``model``, and when the server reported them, ``finish_reason`` (the ``stop_reason``) and ``usage``."""
-        return dict(self._notes)
-
-    async def aclose(self) -> None:
-        try:
-            await self._stream.close()  # closes the HTTP response: the server sees the connection end
-        finally:
-            aclose = getattr(self._events, "aclose", None)
-            if aclose is not None:
-                await aclose()
 
 
 class AnthropicModel(ChatModel):

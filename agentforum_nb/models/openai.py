@@ -207,7 +207,31 @@ def schema_name(name: str) -> str:
     return re.sub(r"[^a-zA-Z0-9_-]+", "_", name).strip("_")[:64] or "output"
 
 
-class _Tokens:
+class SdkStream:
+    """What the providers' stream readers share: the SDK's stream and its iterator (``_items``), what the stream
+    said about itself (``_notes``: the model, then the finish reason and usage as they arrive), the tool calls
+    ready to be yielded (``_ready``), and closing the HTTP response."""
+
+    def __init__(self, stream: Any, model: str) -> None:
+        self._stream = stream
+        self._items = stream.__aiter__()
+        self._notes: dict[str, Any] = {"model": model}
+        self._ready: list[ToolCall] = []
+
+    def stream_annotations(self) -> dict[str, Any]:
+        """``model``, and when the server reported them, ``finish_reason`` and ``usage`` (input/output tokens)."""
+        return dict(self._notes)
+
+    async def aclose(self) -> None:
+        try:
+            await self._stream.close()  # closes the HTTP response: the server sees the connection end
+        finally:
+            aclose = getattr(self._items, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+
+class _Tokens(SdkStream):
     """The text deltas of a chat-completions stream, then the tool calls it asked for.
 
     Tool calls stream as deltas of ``choices[0].delta.tool_calls``: each names the call it continues by
@@ -220,12 +244,9 @@ class _Tokens:
     """
 
     def __init__(self, stream: Any, model: str) -> None:
-        self._stream = stream
-        self._chunks = stream.__aiter__()
-        self._notes: dict[str, Any] = {"model": model}
+        super().__init__(stream, model)
         self._calls: dict[int, PartialCall] = {}
         self._last: int | None = None
-        self._ready: list[ToolCall] = []
         self._ended = False
 
     def __aiter__(self) -> _Tokens:
@@ -238,7 +259,7 @@ class _Tokens:
             raise StopAsyncIteration
         try:
             while True:
-                chunk = await self._chunks.__anext__()
+                chunk = await self._items.__anext__()
                 self._note(chunk)
                 # chunks without choices (usage reports) or without text (role, finish_reason) carry no tokens
                 if not chunk.choices:
@@ -299,18 +320,6 @@ class _Tokens:
             prompt, completion = getattr(usage, "prompt_tokens", None), getattr(usage, "completion_tokens", None)
             if type(prompt) is int and type(completion) is int:
                 self._notes["usage"] = {"input_tokens": prompt, "output_tokens": completion}
-
-    def stream_annotations(self) -> dict[str, Any]:
-        """``model``, and when the server reported them, ``finish_reason`` and ``usage`` (input/output tokens)."""
-        return dict(self._notes)
-
-    async def aclose(self) -> None:
-        try:
-            await self._stream.close()  # closes the HTTP response: the server sees the connection end
-        finally:
-            aclose = getattr(self._chunks, "aclose", None)
-            if aclose is not None:
-                await aclose()
 
 
 class ChatModel:
