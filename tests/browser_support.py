@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
@@ -118,19 +119,8 @@ class JupyterLab:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def _wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"jupyter exited early:\n{self.server_log()}")
-            try:
-                with urllib.request.urlopen(f"{self.base}/api/status?token={self.token}", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.1)  # polling a server's readiness, not ordering test steps
-        raise RuntimeError(f"jupyter did not start in {timeout} s:\n{self.server_log()}")
+    def _wait_ready(self) -> None:
+        wait_until_serving(self.proc, f"{self.base}/api/status?token={self.token}", "jupyter", self.server_log)
 
     def server_log(self) -> str:
         self.log.flush()
@@ -150,6 +140,25 @@ class JupyterLab:
             self.proc.wait()
         self.log.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def wait_until_serving(
+    proc: subprocess.Popen, url: str, name: str, server_log: Callable[[], str], timeout: float = 60
+) -> None:
+    """Poll ``url`` until it answers 200; RuntimeError with the server's log if ``proc`` exits or ``timeout``
+    passes first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited early:\n{server_log()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)  # polling a server's readiness, not ordering test steps
+    raise RuntimeError(f"{name} did not start in {timeout} s:\n{server_log()}")
 
 
 def kernel_eval(connection_file: Path, code: str, timeout: float = 30) -> str:

@@ -18,14 +18,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from .browser_support import CHROMIUM, CHROMIUM_ARGS, browser_available, free_port
+from .browser_support import CHROMIUM, CHROMIUM_ARGS, browser_available, free_port, wait_until_serving
 from .test_browser import artifacts
 
 reason = browser_available()
@@ -105,19 +103,8 @@ class MarimoApp:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def _wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"marimo exited early:\n{self.server_log()}")
-            try:
-                with urllib.request.urlopen(f"{self.base}/health", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.1)  # polling a server's readiness, not ordering test steps
-        raise RuntimeError(f"marimo did not start in {timeout} s:\n{self.server_log()}")
+    def _wait_ready(self) -> None:
+        wait_until_serving(self.proc, f"{self.base}/health", "marimo", self.server_log)
 
     def server_log(self) -> str:
         self.log.flush()
