@@ -37,24 +37,25 @@ WORD_LIMIT = 4000
 Diff = tuple[tuple[str, str], ...]
 
 
+def _add(out: list[tuple[str, str]], op: str, text: str) -> None:
+    """Append a run, joined to the last one when it has the same op (empty text adds nothing)."""
+    if not text:
+        return
+    if out and out[-1][0] == op:
+        out[-1] = (op, out[-1][1] + text)
+    else:
+        out.append((op, text))
+
+
 def _runs(a: list[str], b: list[str]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
-
-    def add(op: str, text: str) -> None:
-        if not text:
-            return
-        if out and out[-1][0] == op:
-            out[-1] = (op, out[-1][1] + text)
-        else:
-            out.append((op, text))
-
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
-            add("=", "".join(a[i1:i2]))
+            _add(out, "=", "".join(a[i1:i2]))
         else:
-            add("-", "".join(a[i1:i2]))
-            add("+", "".join(b[j1:j2]))
+            _add(out, "-", "".join(a[i1:i2]))
+            _add(out, "+", "".join(b[j1:j2]))
     return out
 
 
@@ -80,12 +81,7 @@ def word_diff(left: str, right: str) -> Diff:
             else:
                 runs = [("-", "".join(wa)), ("+", "".join(wb))]
         for op, text in runs:
-            if not text:
-                continue
-            if out and out[-1][0] == op:
-                out[-1] = (op, out[-1][1] + text)
-            else:
-                out.append((op, text))
+            _add(out, op, text)
     return tuple(out)
 
 
