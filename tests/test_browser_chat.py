@@ -62,7 +62,13 @@ CELLS = [
     f"u1 = forum.post({FOLLOW_UP!r}, parent=a1)\n"
     f"r1 = forum.post({R1!r}, parent=u1, sender='guide')\n"
     f"c3 = forum.add(af.Message({CUT!r}, parent_id=a3.id, sender='guide', status='cancelled'))\n"
-    f"guide = af.scripted_agent('guide', [{REGENERATED!r}], delay=0.1)\n"
+    "import asyncio\n"
+    "gate = asyncio.Event()  # the test opens it once it has seen the reply streaming\n"
+    "async def regenerate(messages):\n"
+    f"    yield {REGENERATED[:12]!r}\n"
+    "    await gate.wait()\n"
+    f"    yield {REGENERATED[12:]!r}\n"
+    "guide = af.function_agent('guide', regenerate, cache=False)\n"
     "tree = af.TreeView(forum, agents=[guide], head=c3)\n"
     "tree.layout.height = '300px'\n"
     "tree",
@@ -215,6 +221,7 @@ def drive_chat_view(app: str, prefix: str) -> None:
                     pending.wait_for(timeout=30_000)
                     assert pending.locator(".af-chat-tag").text_content() == "streaming…"
                     chat.screenshot(path=str(shots / f"{prefix}-4-streaming.png"))
+                    kernel_eval(connection, "gate.set()")
                     row(m["regenerated"]).wait_for(timeout=30_000)
                     page.wait_for_function(
                         f"() => document.querySelector('.af-chat-msg[data-key=\"{m['regenerated']}\"] .af-chat-pos')"
