@@ -25,7 +25,9 @@ __all__ = ["FLUSH_INTERVAL", "MAX_TEXT", "STATIC", "LiveWidget", "esm", "resolve
 
 log = logging.getLogger("agentforum_nb")
 STATIC = Path(__file__).resolve().parent.parent / "static"
-FLUSH_INTERVAL = 0.055  # seconds: at most ~18 kernel->browser updates per second per widget (<= 20)
+#: seconds between kernel->browser updates of a widget: at most 16 a second, so that even with the network's
+#: jitter bunching them a browser sees no more than 20 in any second
+FLUSH_INTERVAL = 0.0625
 MAX_TEXT = 100_000
 
 _FALLBACK_ESM = """
