@@ -6,8 +6,8 @@ Each call owns one :class:`~agentforum_nb.scope.Scope`, a child of the calling a
 :class:`~agentforum_nb.scope.Host`), which is the only owner of every task the call starts: the function, the
 pumps of streamed responses, and the placement task when a request has to be awaited. Cancelling a call cancels
 its scope, hence every call its agent started; ``forum.aclose()`` cancels the host's. A call that is at hand (its
-start and requests need no waiting: the usual case) places its requests and starts its function synchronously,
-and the function's first step runs eagerly (:func:`~agentforum_nb.scope.start_task`).
+start and requests need no waiting: the usual case) places its requests and looks up the cache synchronously; the
+agent function itself always starts as a task, at the loop's next task switch.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ._canonical import EMPTY, ENCODE_ERRORS, FrozenDict, freeze_metadata, metadata_json, thaw
 from .cache import cache_key
 from .chain import Chain, error_text_of, error_type_of, safe_text
-from .errors import AgentError, CallCancelled, InvalidMessageError, UsageError
+from .errors import AgentError, CallCancelled, InvalidMessageError, MessageNotFound, UsageError
 from .forum import SENDER, Forum, ForumEvent, default_forum
 from .messages import Message
 from .placement import SEQUENCE, TEXT, UNSET, Item, Placement, at_hand, classify
@@ -185,10 +185,6 @@ def _enter_run(run: _Run) -> None:
     SENDER.set(run.call.agent.name)
 
 
-def _leave_run() -> None:
-    _RUN.set(None)
-
-
 class _Run:
     """One execution of an agent function: its task and its response chain. Callers sharing it (identical calls
     made while it runs) are ``sharers``; it is cancelled when the last of them cancels."""
@@ -206,14 +202,11 @@ class _Run:
         self.asked = False  # the function asked the user: its answers come from the user, so it is not cached
 
     def start(self) -> None:
-        """Start the agent function (its first step runs now)."""
+        """Start the agent function as a task (it runs at the loop's next task switch)."""
         ctx = self.context = contextvars.copy_context()
         ctx.run(_enter_run, self)
-        running = self.call.scope.spawn(self._execute(), ctx)
-        if running is None:
+        if not self.call.scope.spawn(self._execute(), ctx):
             self.chain.cancel()  # the call's scope was cancelled meanwhile
-        elif not running:
-            ctx.run(_leave_run)  # the task keeps its context until it runs: let it not keep the run alive
 
     async def _execute(self) -> None:
         call = self.call
@@ -234,6 +227,7 @@ class _Run:
                 raise
         finally:
             chain.function_returned()
+            self.context = None  # a finished run keeps no context (and no run) alive
 
     def respond(self, item: Any, reply_to: Any, metadata: Any, sender: str | None = None) -> None:
         chain = self.chain
@@ -252,8 +246,7 @@ class _Run:
     # -- ChainOwner -----------------------------------------------------------------------------------------------
     def spawn(self, coro: Any) -> None:
         ctx = self.context.copy() if self.context is not None else contextvars.copy_context()
-        if self.call.scope.spawn(coro, ctx) is False:
-            ctx.run(_leave_run)
+        self.call.scope.spawn(coro, ctx)
 
     def stop(self) -> None:
         self.call.scope.cancel()
@@ -566,14 +559,15 @@ class AgentCall:
             self._serve()
 
     def _placement_failed(self, exc: BaseException) -> None:
+        """A request could not be placed: the call fails and stores nothing (no response, no error message);
+        its readers get :class:`MessageNotFound` for a message that is not here, else :class:`AgentError`."""
         text = safe_text(f"{self.agent.name}: a request could not be placed: {error_text_of(exc)}")
-        failure = Failure(AgentError, text, getattr(exc, "message", None), exc, error_type_of(exc))
+        error = MessageNotFound if isinstance(exc, MessageNotFound) else AgentError
+        failure = Failure(error, text, getattr(exc, "message", None), exc, error_type_of(exc))
         self.placement.fail(failure)
         run = self._run
-        if run is not None:  # full duplex: the function is already running
-            if run.chain.parent is UNSET:
-                run.chain.set_parent(self.placement.anchor)
-            run.chain.fail_with(Failure(AgentError, text, None, exc, error_type_of(exc)))
+        if run is not None:  # full duplex: the function is already running; what it responded is dropped
+            run.chain.abandon(failure)
             return
         bind(self.responses, Feed.failed(failure))
         self.scope.done_working()

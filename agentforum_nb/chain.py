@@ -50,7 +50,7 @@ from .streams import (
     resolve,
 )
 
-__all__ = ["Chain", "ChainOwner", "StreamHandle", "error_text_of", "error_type_of", "safe_text"]
+__all__ = ["Chain", "ChainOwner", "StreamHandle", "error_detail_of", "error_text_of", "error_type_of", "safe_text"]
 
 log = logging.getLogger("agentforum_nb")
 _handle_keys = itertools.count(1)
@@ -70,6 +70,19 @@ def safe_text(text: str) -> str:
         return text
     except UnicodeEncodeError:
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def error_detail_of(exc: BaseException | None) -> Any:
+    """What an exception holds beyond its text, for the error message's ``metadata["error_detail"]``: its
+    ``error_detail`` attribute (the model layer sets it to a provider's error body; any exception may carry one),
+    as a JSON value (anything else as its ``str``); ``None`` when there is none."""
+    detail = getattr(exc, "error_detail", None) if exc is not None else None
+    if detail is None:
+        return None
+    try:
+        return freeze_metadata({"error_detail": detail})[0]["error_detail"]
+    except AgentForumError:
+        return safe_text(str(detail))
 
 
 def error_text_of(exc: BaseException) -> str:
@@ -294,8 +307,10 @@ class Chain:
         """One text response; returns its promise (``None`` when the run is over). Used by ``ctx.ask``."""
         if self.ending:
             return None
-        self.respond(text, None, metadata)
-        return self.feed.promises[-1] if self.feed.promises else None
+        promise = MessagePromise.complete(text, self.name)
+        self.entries.append(_Slot(_OWN, promise, None, None, metadata))
+        self.advance()
+        return promise
 
     def continue_from(self, message: Message) -> None:
         """The next responses go under ``message`` (a user's answer to this run's question) instead of the last
@@ -355,6 +370,23 @@ class Chain:
             self._drop_all()
         self._again = True
         self.advance()
+
+    def abandon(self, failure: Failure) -> None:
+        """The call could not place its requests: end with ``failure`` and store nothing (what was responded is
+        dropped; there is no place for an error message either)."""
+        if self.finished:
+            return
+        self.ending = True
+        self.failure = failure
+        self.entries.clear()
+        self._stop_streams()
+        self.owner.stop()
+        drop = failure if failure.message is None else failure.with_message(None)
+        while self.slots:
+            s = self.slots.popleft()
+            if type(s) is _Slot:
+                self._drop(s, drop)
+        self._close(FAILED, failure)
 
     def _stop_streams(self) -> None:
         for s in self.slots:
@@ -437,7 +469,7 @@ class Chain:
                             nested.seq.unlisten(self.advance)
                         entries.popleft()
                         self.slots.append(_Barrier(nested))
-                        continue
+                        return  # the chain ends at its barrier: nothing after it is exposed
                     if not nested.waiting:
                         nested.waiting = True
                         nested.seq.listen(self.advance)
@@ -457,6 +489,8 @@ class Chain:
                 return  # more messages may come: later entries wait (only to be exposed)
             entries.popleft()
             self.slots.append(_Barrier(nested))
+            if nested.seq.failure is not None:
+                return  # it failed: the chain ends at its barrier, nothing after it is exposed
 
     def _expose_slot(self, slot: _Slot) -> None:
         if self.forum.has_listeners:
@@ -529,10 +563,8 @@ class Chain:
                         ),
                     )
                 else:
-                    text = failure.text
-                    f = Failure(AgentError, text, None, failure.cause, failure.error_type)
-                    if not self.ending:
-                        self.fail_with(f)
+                    f = Failure(AgentError, failure.text, None, failure.cause, failure.error_type)
+                    self._fail_here(f)
                     self._drop(slot, f)
                 continue
             self._store_slot(slot, *fields)
@@ -612,8 +644,7 @@ class Chain:
         except AgentForumError as exc:  # it cannot be stored here (a lone surrogate, a foreign parent ...)
             text = f"{self.name}: a response could not be stored: {error_text_of(exc)}"
             failure = Failure(AgentError, text, None, exc, error_type_of(exc))
-            if not self.ending:
-                self.fail_with(failure)
+            self._fail_here(failure)
             self._drop(slot, failure if not self.cancelled else Failure(CallCancelled, text, None, exc))
             return
         self.parent = msg.id
@@ -631,18 +662,13 @@ class Chain:
             )
             return
         text = error_text_of(cause) if cause is not None else "the message's token stream failed"
-        if not self.ending:
-            # record the failure before anyone hears of it: a caller reacting to the rejection may cancel this
-            # run, and the error message must still be stored
-            self.fail_with(
-                Failure(
-                    AgentError,
-                    text,
-                    None,
-                    cause,
-                    error_type_of(cause) if cause is not None else error_type_of(AgentError),
-                )
+        # record the failure before anyone hears of it: a caller reacting to the rejection may cancel this run,
+        # and the error message must still be stored
+        self._fail_here(
+            Failure(
+                AgentError, text, None, cause, error_type_of(cause) if cause is not None else error_type_of(AgentError)
             )
+        )
         reject(promise, Failure(AgentError, text, msg, cause))
 
     @staticmethod
@@ -681,6 +707,14 @@ class Chain:
                         notes.update(extra)
         return notes
 
+    def _fail_here(self, failure: Failure) -> None:
+        """What is being stored failed (a stream, a message passed on, a passed-on sequence): the run ends here,
+        with the error message in its place; the responses after it are dropped, neither stored nor completed."""
+        if self.ending:
+            return
+        self.fail_with(failure)
+        self._drop_all()
+
     def _passed_on_failed(self, failure: Failure) -> None:
         """A sequence this run passed on ended without completing: so does this run, in the same way."""
         if failure.cancelled:
@@ -692,34 +726,33 @@ class Chain:
             text = msg.content
         else:
             error_type, text = failure.error_type, failure.text
+        detail = msg.metadata.get("error_detail") if msg is not None and msg.kind == "error" else failure.detail
         if not isinstance(error_type, str):
             error_type = error_type_of(failure.cause) if failure.cause is not None else error_type_of(AgentError)
-        self.fail_with(Failure(AgentError, text, None, failure.cause, error_type))
+        self._fail_here(Failure(AgentError, text, None, failure.cause, error_type, detail))
 
     def _maybe_finish(self) -> None:
-        if self.function_done and not self.entries and not self.feed.sealed:
+        if self.function_done and not self.entries and not self.feed.sealed and not self.ending:
             self.feed.seal()  # every response is exposed: a caller passing this run on may expose what follows
         if self.finished or self.parent is UNSET or self.slots:
             return
         if self.failure is not None and not self.cancelled:
             f = self.failure
             err: Message | None = None
+            metadata: dict[str, Any] = {"error_type": f.error_type or error_type_of(AgentError)}
+            detail = f.detail if f.detail is not None else error_detail_of(f.cause)
+            if detail is not None:
+                metadata["error_detail"] = detail
             try:
                 err = self.forum.record(
-                    Message(
-                        f.text,
-                        kind="error",
-                        sender=self.name,
-                        parent_id=self.parent,
-                        metadata={"error_type": f.error_type or error_type_of(AgentError)},
-                    ),
+                    Message(f.text, kind="error", sender=self.name, parent_id=self.parent, metadata=metadata),
                     None,
                     {"agent": self.name},
                 )
                 self.parent = err.id
             except AgentForumError:
                 log.exception("agentforum_nb: %s's error message could not be stored", self.name)
-            self._close(FAILED, Failure(AgentError, f.text, err, f.cause, f.error_type))
+            self._close(FAILED, Failure(AgentError, f.text, err, f.cause, f.error_type, detail))
         elif self.cancelled:
             last = self.last_exposed.promise.settled_message() if self.last_exposed is not None else None
             self._close(

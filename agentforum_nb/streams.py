@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator, Callable, Generator, Mapping
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from .errors import AgentError, CallCancelled, InvalidMessageError, UsageError
+from .errors import AgentError, CallCancelled, InvalidMessageError, MessageNotFound, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .messages import Message
@@ -106,38 +106,50 @@ class Signal:
 
 
 class Failure:
-    """Why something did not complete, kept until somebody reads it: ``error`` is :class:`AgentError` or
-    :class:`CallCancelled`, ``message`` the stored message that carries it (an error message, or a cancelled or
-    failed partial), ``cause`` the original exception, ``error_type`` the ``module.QualName`` to record."""
+    """Why something did not complete, kept until somebody reads it: ``error`` is :class:`AgentError`,
+    :class:`CallCancelled` or (a request that could not be placed) :class:`MessageNotFound`, ``message`` the stored
+    message that carries it (an error message, or a cancelled or failed partial), ``cause`` the original exception,
+    ``error_type`` the ``module.QualName`` to record, ``detail`` what the error message records as ``error_detail``
+    (when known from another error message rather than from ``cause``)."""
 
-    __slots__ = ("error", "text", "message", "cause", "error_type")
+    __slots__ = ("error", "text", "message", "cause", "error_type", "detail")
 
     def __init__(
         self,
-        error: type[AgentError] | type[CallCancelled],
+        error: type[AgentError] | type[CallCancelled] | type[MessageNotFound],
         text: str,
         message: Message | None = None,
         cause: BaseException | None = None,
         error_type: str | None = None,
+        detail: Any = None,
     ) -> None:
         self.error = error
         self.text = text
         self.message = message
         self.cause = cause
         self.error_type = error_type
+        self.detail = detail  # more than the text says (a provider's error body), as recorded: a JSON value
 
     @property
     def cancelled(self) -> bool:
         return self.error is CallCancelled
 
-    def exception(self) -> AgentError | CallCancelled:
+    def exception(self) -> AgentError | CallCancelled | MessageNotFound:
         """A fresh exception for this failure (never the same object twice)."""
-        exc = self.error(self.text, self.message)
-        exc.__cause__ = self.cause
+        exc: AgentError | CallCancelled | MessageNotFound
+        cause = self.cause
+        error = self.error
+        if error is AgentError or error is CallCancelled:
+            exc = error(self.text, self.message)
+        elif isinstance(cause, MessageNotFound):  # a request that could not be placed: the message is not here
+            exc = MessageNotFound(cause.message_id, cause.detail)
+        else:
+            exc = MessageNotFound(None, self.text)
+        exc.__cause__ = cause
         return exc
 
     def with_message(self, message: Message | None) -> Failure:
-        return Failure(self.error, self.text, message, self.cause, self.error_type)
+        return Failure(self.error, self.text, message, self.cause, self.error_type, self.detail)
 
     def __repr__(self) -> str:
         return f"<Failure {self.error.__name__}: {self.text[:60]!r}>"
@@ -393,7 +405,7 @@ class Feed(Signal):
     @classmethod
     def failed(cls, failure: Failure) -> Feed:
         feed = cls()
-        feed.close(FAILED if failure.error is AgentError else CANCELLED, failure)
+        feed.close(CANCELLED if failure.cancelled else FAILED, failure)
         return feed
 
     def append(self, promise: MessagePromise) -> None:

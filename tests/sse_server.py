@@ -76,6 +76,9 @@ class Reply:
     finish_reason: str | None = None  # default: the provider's ("stop" / "tool_calls"; "end_turn" / "tool_use")
     usage: bool = True  # send the usage chunk when the request asks for it (stream_options.include_usage)
     model: str | None = None  # the model the response names (default: the request's)
+    # the whole JSON body of an HTTP error (status != 200), or the "error" value of a mid-stream error event, as a
+    # server other than OpenAI's may send it (transformers serve: {"detail": ...}, or a bare string)
+    error_body: Any = None
 
 
 _REASONS = {
@@ -85,6 +88,7 @@ _REASONS = {
     403: "Forbidden",
     404: "Not Found",
     413: "Payload Too Large",
+    422: "Unprocessable Entity",
     429: "Too Many Requests",
     500: "Internal Server Error",
     503: "Service Unavailable",
@@ -185,7 +189,10 @@ class SSEServer:
         self.paths.append(path)
         reply = await self._next_reply(request)
         if reply.status != 200:
-            await self._send_error(writer, reply.status, "scripted failure")
+            if reply.error_body is not None:
+                await self._send_json(writer, reply.status, reply.error_body)
+            else:
+                await self._send_error(writer, reply.status, "scripted failure")
             return
         if not request.get("stream"):
             await self._send_completion(writer, request, reply)
@@ -217,7 +224,9 @@ class SSEServer:
         if reply.drop:
             writer.transport.abort()  # no terminating chunk: the client sees a truncated body
             return
-        if reply.error is not None:
+        if reply.error_body is not None:
+            await self._send_event(writer, {"error": reply.error_body})
+        elif reply.error is not None:
             await self._send_event(writer, {"error": {"message": reply.error, "type": "server_error"}})
         else:
             reason = reply.finish_reason or ("tool_calls" if reply.tool_calls else "stop")

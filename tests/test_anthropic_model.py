@@ -384,6 +384,28 @@ async def test_cancel_mid_stream_closes_the_http_stream(forum, bots):
         ]
 
 
+async def test_a_cancelled_message_records_the_usage_of_what_streamed(forum, bots):
+    # message_start says output_tokens=1; the final count (message_delta) never comes for a cancelled message
+    async with AnthropicServer([Reply(["a ", "b ", "c ", "d ", "e ", "f"], pause_after=5)]) as server:
+        seq = bots(server).quick_call("q", forum=forum)
+        tokens = aiter(await first_promise(seq))
+        assert [await anext(tokens) for _ in range(5)] == ["a ", "b ", "c ", "d ", "e "]
+        seq.cancel()
+        with pytest.raises(af.CallCancelled) as ei:
+            await seq
+    cancelled = ei.value.message
+    usage = forum.annotations(cancelled)["usage"]
+    assert usage["input_tokens"] == 1 and usage["output_tokens"] >= 5
+
+
+async def test_the_servers_error_body_is_kept_as_error_detail(forum, bots):
+    body = {"type": "error", "error": {"type": "invalid_request_error", "message": "top_k: must be positive"}}
+    async with AnthropicServer([Reply(status=400, error_body=body)]) as server:
+        with pytest.raises(af.AgentError) as ei:
+            await bots(server).quick_call("q", forum=forum)
+    assert ei.value.message.metadata["error_detail"] == body
+
+
 async def test_cancel_while_waiting_for_the_response(forum, bots):
     async with AnthropicServer([Reply(["never"], hold_headers=True)]) as server:
         seq = bots(server).quick_call("q", forum=forum)

@@ -160,14 +160,18 @@ async def test_a_call_started_inside_a_cancelled_agent_is_cancelled(forum):
     async def inner(ctx):
         ctx.respond("never")
 
-    @af.agent(cache=False)
+    waiting = asyncio.Event()
+
+    @af.agent(cache=False, version="1")
     async def outer(ctx):
         try:
+            waiting.set()
             await asyncio.Event().wait()
         finally:
             inner_seq.append(inner.quick_call("x"))
 
-    seq = outer.quick_call("q", forum=forum)  # its function ran up to its first await already
+    seq = outer.quick_call("q", forum=forum)
+    await waiting.wait()  # its function runs and waits
     seq.cancel()
     with pytest.raises(af.CallCancelled):
         await seq
@@ -181,9 +185,11 @@ async def test_a_call_started_inside_a_cancelled_agent_is_cancelled(forum):
 async def test_a_top_level_call_during_aclose_is_refused():
     forum = af.Forum()
     cancelled = asyncio.Event()
+    started = asyncio.Event()
 
     async def tokens():
         try:
+            started.set()
             yield "a"
             await asyncio.Event().wait()
         finally:
@@ -194,6 +200,7 @@ async def test_a_top_level_call_during_aclose_is_refused():
         ctx.respond(tokens())
 
     seq = streamer.quick_call("x", forum=forum)
+    await started.wait()
     closing = asyncio.ensure_future(forum.aclose())
     await cancelled.wait()
     with pytest.raises(af.UsageError, match=r"closing|closed"):

@@ -222,6 +222,39 @@ async def test_http_error_before_streaming_is_an_error_message(forum, bots, stat
         assert len(server.requests) == 1  # max_retries=0
 
 
+async def test_the_servers_error_body_is_kept_as_error_detail(forum, bots):
+    # transformers serve answers a request it refuses with {"detail": ...}: the SDK's text says only the status
+    body = {"detail": "Unexpected fields in the request: {'foo'}"}
+    async with SSEServer([Reply(status=422, error_body=body)]) as server:
+        with pytest.raises(af.AgentError) as ei:
+            await bots(server).quick_call("q", forum=forum)
+    error = ei.value.message
+    assert error.content == "UnprocessableEntityError: Error code: 422"
+    assert error.metadata["error_type"] == "openai.UnprocessableEntityError"
+    assert error.metadata["error_detail"] == body
+
+
+async def test_a_mid_stream_error_event_keeps_its_body_as_error_detail(forum, bots):
+    # ... and a failure while streaming as an error event whose "error" is a bare string
+    detail = "`top_k` has to be a strictly positive integer"
+    async with SSEServer([Reply(["par", "tial"], error_body=detail)]) as server:
+        bot = af.Agent(_pass_on(bots(server)), name="outer", version="1")  # passed on: kept at every level
+        with pytest.raises(af.AgentError) as ei:
+            await bot.quick_call("q", forum=forum)
+    error = ei.value.message
+    assert error.sender == "outer" and error.content == "APIError: An error occurred during streaming"
+    assert error.metadata["error_detail"] == detail
+    inner = [m for m in forum if m.kind == "error" and m.sender == "assistant"]
+    assert len(inner) == 1 and inner[0].metadata["error_detail"] == detail
+
+
+def _pass_on(inner):
+    async def fn(ctx):
+        ctx.respond(inner.quick_call(ctx.requests))
+
+    return fn
+
+
 async def test_connection_refused_is_an_error_message(forum, bots):
     async with SSEServer() as server:
         bot = bots(server)

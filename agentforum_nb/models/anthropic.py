@@ -34,7 +34,7 @@ from typing import Any
 
 from ..messages import Message
 from .base import ModelRequest
-from .openai import ChatModel, PartialCall, SdkStream, branch_turns
+from .openai import ChatModel, PartialCall, SdkStream, branch_turns, with_error_detail
 from .tools import ToolCall
 
 __all__ = ["DEFAULT_MAX_TOKENS", "AnthropicModel", "schema_prompt", "to_anthropic_messages"]
@@ -100,6 +100,16 @@ class _Events(SdkStream):
         self._blocks: dict[int, PartialCall] = {}
         self._input: int | None = None
         self._output: int | None = None
+        self._deltas = 0  # content deltas received: what streamed, when the final count never comes
+        self._final = False  # message_delta reported the final output tokens
+
+    def stream_annotations(self) -> dict[str, Any]:
+        """As every stream's; a message that ended before ``message_delta`` (cancelled, failed) counts at least
+        one output token per content delta that streamed, not ``message_start``'s placeholder."""
+        notes = super().stream_annotations()
+        if not self._final and self._input is not None and self._deltas > (self._output or 0):
+            notes["usage"] = {"input_tokens": self._input, "output_tokens": self._deltas}
+        return notes
 
     def __aiter__(self) -> _Events:
         return self
@@ -109,9 +119,10 @@ class _Events(SdkStream):
             return self._ready.pop(0)
         try:
             while True:
-                event = await self._items.__anext__()
+                event = await self._next_item()
                 kind = getattr(event, "type", None)
                 if kind == "content_block_delta":
+                    self._deltas += 1
                     delta = event.delta
                     dtype = getattr(delta, "type", None)
                     if dtype == "text_delta":
@@ -140,6 +151,7 @@ class _Events(SdkStream):
                     reason = getattr(event.delta, "stop_reason", None)
                     if isinstance(reason, str):
                         self._notes["finish_reason"] = reason
+                    self._final = True
                     self._count(getattr(event, "usage", None))
         except StopAsyncIteration:
             await self.aclose()
@@ -196,7 +208,11 @@ class AnthropicModel(ChatModel):
         create = self.client().messages.create
         _unnamed_to_body(create, params)
         # errors before the first token (HTTP 4xx/5xx, connection refused) raise here: an error message
-        stream = await create(messages=messages, model=chosen_model, stream=True, **params)
+        try:
+            stream = await create(messages=messages, model=chosen_model, stream=True, **params)
+        except Exception as exc:
+            with_error_detail(exc)
+            raise
         return _Events(stream, chosen_model)
 
     def _new_client(self) -> Any:

@@ -207,6 +207,18 @@ def schema_name(name: str) -> str:
     return re.sub(r"[^a-zA-Z0-9_-]+", "_", name).strip("_")[:64] or "output"
 
 
+def with_error_detail(exc: BaseException) -> None:
+    """``exc`` with the provider's error body (the SDKs' ``APIError.body``: what the server said, which the
+    exception's text often leaves out, e.g. "Error code: 422") as its ``error_detail``, which the run records on
+    the error message (``metadata["error_detail"]``)."""
+    body = getattr(exc, "body", None)
+    if body is not None and getattr(exc, "error_detail", None) is None:
+        try:
+            exc.error_detail = body  # type: ignore[attr-defined]
+        except AttributeError:  # pragma: no cover - an exception class with __slots__
+            pass
+
+
 class SdkStream:
     """What the providers' stream readers share: the SDK's stream and its iterator (``_items``), what the stream
     said about itself (``_notes``: the model, then the finish reason and usage as they arrive), the tool calls
@@ -221,6 +233,16 @@ class SdkStream:
     def stream_annotations(self) -> dict[str, Any]:
         """``model``, and when the server reported them, ``finish_reason`` and ``usage`` (input/output tokens)."""
         return dict(self._notes)
+
+    async def _next_item(self) -> Any:
+        """The SDK stream's next item; an error the server sent mid-stream keeps its body (``error_detail``)."""
+        try:
+            return await self._items.__anext__()
+        except StopAsyncIteration:
+            raise
+        except Exception as exc:
+            with_error_detail(exc)
+            raise
 
     async def aclose(self) -> None:
         try:
@@ -259,7 +281,7 @@ class _Tokens(SdkStream):
             raise StopAsyncIteration
         try:
             while True:
-                chunk = await self._items.__anext__()
+                chunk = await self._next_item()
                 self._note(chunk)
                 # chunks without choices (usage reports) or without text (role, finish_reason) carry no tokens
                 if not chunk.choices:
@@ -421,9 +443,13 @@ class OpenAIModel(ChatModel):
         if not params["stream_options"]:
             del params["stream_options"]
         # errors before the first token (HTTP 4xx/5xx, connection refused) raise here: an error message
-        stream = await self.client().chat.completions.create(
-            messages=messages, model=chosen_model, stream=True, **params
-        )
+        try:
+            stream = await self.client().chat.completions.create(
+                messages=messages, model=chosen_model, stream=True, **params
+            )
+        except Exception as exc:
+            with_error_detail(exc)
+            raise
         return _Tokens(stream, chosen_model)
 
 
