@@ -15,12 +15,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextvars
+import logging
 from typing import TYPE_CHECKING, Any
 
 from ._canonical import EMPTY, ENCODE_ERRORS, FrozenDict, freeze_metadata, metadata_json, thaw
 from .cache import cache_key
 from .chain import Chain, error_text_of, error_type_of, safe_text
-from .errors import AgentError, CallCancelled, InvalidMessageError, MessageNotFound, UsageError
+from .errors import AgentError, AgentForumError, CallCancelled, InvalidMessageError, MessageNotFound, UsageError
 from .forum import SENDER, Forum, ForumEvent, default_forum
 from .messages import Message
 from .placement import SEQUENCE, TEXT, UNSET, Item, Placement, at_hand, classify
@@ -32,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["AgentCall", "Context", "current_run", "host_of", "running_calls"]
 
+log = logging.getLogger("agentforum_nb")
 _RUN: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("agentforum_nb.run", default=None)
 
 
@@ -523,6 +525,7 @@ class AgentCall:
             self._placement_failed(exc)
             return False
         placement.finish()
+        self._record_call()
         return True
 
     async def _place_later(self, run: _Run | None) -> None:
@@ -553,10 +556,24 @@ class AgentCall:
             self._placement_failed(exc)
             return
         placement.finish()
+        self._record_call()
         if run is not None:
             run.chain.set_parent(placement.anchor)
         else:
             self._serve()
+
+    def _record_call(self) -> None:
+        """Annotate the message this call answers (its last request) with the call (``calls``: agent, version,
+        kwargs, sample), once per distinct call: what an edit or a replay of that message calls again."""
+        anchor = self.placement.anchor
+        if anchor is None:
+            return
+        agent = self.agent
+        entry = {"agent": agent.name, "version": agent.version, "kwargs": thaw(self.kwargs), "sample": self.sample}
+        try:
+            self.forum.append_annotation(anchor, "calls", entry)
+        except AgentForumError:  # the store refused the write (e.g. read-only): the call goes on without it
+            log.exception("agentforum_nb: the call of %s could not be recorded on its request", agent.name)
 
     def _placement_failed(self, exc: BaseException) -> None:
         """A request could not be placed: the call fails and stores nothing (no response, no error message);

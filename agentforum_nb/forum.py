@@ -58,6 +58,7 @@ RESERVED_ANNOTATIONS = frozenset(
         "sample",
         "edited_from",
         "awaiting",
+        "calls",
     }
 )
 _second: list[Any] = [-1, ""]
@@ -480,6 +481,18 @@ class Forum:
         if self._listeners:
             self.emit(ForumEvent("annotated", self._store.get(mid), None, merged))
         return freeze_trusted(merged)  # type: ignore[no-any-return]
+
+    def append_annotation(self, message: Message, key: str, value: Any) -> None:
+        """Add ``value`` (a JSON value the library made) to the list annotation ``key`` of a stored message, unless
+        an equal value is in it already: the library's internal API for ``calls``."""
+        current = self._store.annotations(message.id).get(key)
+        items = list(current) if isinstance(current, (list, tuple)) else []
+        if any(json_equal(item, value) for item in items):
+            return
+        items.append(value)
+        merged = self._store.annotate(message.id, {key: items})
+        if self._listeners:
+            self.emit(ForumEvent("annotated", message, None, merged))
 
     def _known_id(self, message: MessageRef) -> str:
         mid = self._id_of(message, "message")

@@ -12,6 +12,7 @@ call's tip and places each request by the rules below, synchronously when the re
 | with no tip, the first request, a message | used as it is | moves to it |
 | new content (text, or a streamed async iterator of text) | a child of the tip, sent by the caller | moves to it |
 | an existing message whose parent is the tip | used as it is | moves to it |
+| an existing message that descends from the tip | used as it is | moves to it |
 | any other existing message | a ``kind="forward"`` child of the tip | moves to it |
 """
 
@@ -225,6 +226,14 @@ class Placement:
             self._placed(forum.resolve(msg, "a request"), False)
             return
         original = forum.resolve(msg, "a request")
+        branch = forum.history(original.id)
+        if any(m.id == tip.id for m in branch):
+            # it descends from the tip (e.g. an answer to an earlier request of the caller): its branch already
+            # holds the tip's context, so it is used as it is and the tip moves down to it
+            self._placed(original, False)
+            self.tip = original
+            self._ancestors = {m.id for m in branch}
+            return
         fwd = forum.record(
             Message(
                 original.content,

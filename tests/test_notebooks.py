@@ -47,7 +47,7 @@ def test_a_question_asked_while_a_cell_runs_says_the_widgets_must_wait(tmp_path)
         ),
         nbformat.v4.new_code_cell(
             "asked = asyncio.Event()\n"
-            "forum.subscribe(lambda ev: ev.kind == 'annotated' and asked.set())\n"
+            "forum.subscribe(lambda ev: ev.kind == 'annotated' and 'awaiting' in ev.annotations and asked.set())\n"
             "async def answer_from_code():\n"
             "    await asked.wait()\n"
             "    forum.post('Rome', parent=forum.questions()[0])\n"

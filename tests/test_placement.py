@@ -109,3 +109,68 @@ async def test_messages_of_another_forum(forum):
         forum.verify()
     finally:
         await other.aclose()
+
+
+# -- the descendant rule (API.md section 3, revised: issue "what each agent saw") ---------------------------------
+def _sees(name):
+    """A function agent that answers with what it saw: the senders and texts of its branch."""
+    return af.function_agent(name, lambda messages: f"{name} saw " + " / ".join(m.content for m in messages))
+
+
+async def test_a_request_that_descends_from_the_tip_is_used_as_it_is(forum):
+    pro, con, judge = _sees("pro"), _sees("con"), _sees("judge")
+
+    @af.agent
+    async def moderator(ctx):
+        opening = pro.quick_call(ctx.requests)
+        ctx.respond(opening)
+        rebuttal = con.quick_call(opening)
+        ctx.respond(rebuttal)
+        ctx.respond(judge.quick_call(rebuttal))  # the natural code: the judge sees the whole debate
+
+    motion = forum.post("Motion: X")
+    out = await moderator.quick_call(motion, forum=forum)
+    opening, rebuttal, verdict = (forum.get(m.original_id) for m in out)
+    assert verdict.content == f"judge saw Motion: X / {opening.content} / {rebuttal.content}"
+    assert verdict.parent_id == rebuttal.id and rebuttal.parent_id == opening.id  # drawn where its context is
+    assert not [m for m in forum if m.kind == "forward" and m.sender != "moderator"]  # no forward was needed
+
+
+async def test_a_message_of_another_branch_is_still_forwarded(forum):
+    a = forum.post("a")
+    b = forum.post("b", parent=a)
+    c = forum.post("c", parent=b)  # descends from a: used as it is under branch=a
+    (r,) = await echo.quick_call(c, forum=forum, branch=a)
+    assert r.parent_id == c.id and len(forum) == 4
+    other = forum.post("x", parent=forum.post("elsewhere"))
+    (r2,) = await echo.quick_call(other, forum=forum, branch=c)  # not below c: forwarded under it
+    fwd = forum.get(r2.parent_id)
+    assert fwd.kind == "forward" and fwd.original_id == other.id and fwd.parent_id == c.id
+
+
+# -- the calls annotation (API.md section 15) ------------------------------------------------------------------
+async def test_each_distinct_call_on_a_request_is_annotated_once(forum):
+    q = forum.post("question")
+    await echo.quick_call(q, forum=forum)
+    await echo.quick_call(q, forum=forum)  # the same call again (a cache hit): nothing added
+    await echo.quick_call(q, forum=forum, sample=1)
+    await echo.quick_call(q, forum=forum, cache=False, tone="dry")
+    calls = forum.annotations(q)["calls"]
+    base = {"agent": "echo", "version": echo.version}
+    assert [dict(c) for c in calls] == [
+        {**base, "kwargs": {}, "sample": 0},
+        {**base, "kwargs": {}, "sample": 1},
+        {**base, "kwargs": {"tone": "dry"}, "sample": 0},
+    ]
+    (r,) = await echo.quick_call("new text", forum=forum)  # a posted request: annotated as well
+    assert [c["agent"] for c in forum.annotations(r.parent_id)["calls"]] == ["echo"]
+    with pytest.raises(af.UsageError, match="calls"):
+        forum.annotate(q, calls=[])  # reserved
+
+
+async def test_nested_calls_are_recorded_on_the_request_they_answer(forum):
+    inner = passthrough(echo, "inner")
+    outer = passthrough(inner, "outer")
+    q = forum.post("q")
+    await outer.quick_call(q, forum=forum)
+    assert [c["agent"] for c in forum.annotations(q)["calls"]] == ["outer", "inner", "echo"]

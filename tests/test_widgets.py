@@ -391,3 +391,26 @@ async def test_stream_view_answers_a_waiting_question(forum):
     frontend(view, {"kind": "answer", "id": question.id, "text": "again"})
     assert "not waiting" in view.error
     view.close()
+
+
+async def test_edit_asks_the_agent_that_was_called_not_the_sender_of_the_first_answer(forum):
+    # the moderator was called on the motion; its first answer under the motion is pro's (passed on)
+    pro = af.scripted_agent("pro", ["pro on the motion", "pro on the edit"])
+    answered = []
+
+    @af.agent
+    async def moderator(ctx, rounds):
+        answered.append((await ctx.requests.last()).content)
+        ctx.respond(pro.quick_call(ctx.requests))
+
+    motion = forum.post("the motion")
+    await moderator.quick_call(motion, forum=forum, rounds=2)
+    assert forum.children(motion)[0].sender == "pro"
+    w = TreeView(forum, agents=[pro, moderator])
+    record(w)
+    frontend(w, {"kind": "edit", "id": motion.id, "text": "the edited motion"})
+    await settle(w._calls[-1])
+    assert answered == ["the motion", "the edited motion"]  # the moderator again, with its kwargs
+    edited = w.selected
+    assert [c["agent"] for c in forum.annotations(edited)["calls"]] == ["moderator", "pro"]
+    assert forum.annotations(edited)["calls"][0]["kwargs"] == {"rounds": 2}

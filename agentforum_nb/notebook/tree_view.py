@@ -8,6 +8,7 @@ from typing import Any
 
 import traitlets as t
 
+from .._canonical import thaw
 from ..agents import Agent
 from ..calls import running_calls
 from ..compare import Comparison, compare_branches
@@ -332,7 +333,8 @@ class TreeView(LiveWidget):
 
     def edit(self, message: Any, content: str) -> Message:
         """A sibling of ``message`` with ``content`` (``forum.edit``), selected and made the head; when one of this
-        view's agents answered the original (the sender of its first child), it is asked again on the edit."""
+        view's agents was called on the original (its ``calls`` annotation: the first such call, with its kwargs
+        and sample), it is called again on the edit."""
         if not isinstance(content, str) or not content.strip():
             raise UsageError("edit needs some text")
         if len(content) > MAX_TEXT:
@@ -341,12 +343,29 @@ class TreeView(LiveWidget):
         edited = self.forum.edit(original, content)
         self.selected_id = self.head_id = edited.id
         self.error = self.notice = ""
-        kids = self.forum.children(original)
-        agent = self._agents.get(kids[0].sender) if kids else None
-        if agent is not None and edited != original:
+        call = self._call_on(original)
+        if call is not None and edited != original:
+            agent, kwargs, sample = call
             self._following = agent.name
-            self._remember(agent.quick_call(edited, forum=self.forum))
+            self._remember(agent.quick_call(edited, forum=self.forum, sample=sample, **kwargs))
         return edited
+
+    def _call_on(self, message: Message) -> tuple[Agent, dict[str, Any], int] | None:
+        """The first of this view's agents that was called on ``message`` (its ``calls`` annotation), with that
+        call's kwargs and sample; for a forum from before ``calls`` was recorded, the sender of its first child."""
+        for entry in self.forum.annotations(message).get("calls") or ():
+            agent = self._agents.get(entry.get("agent"))
+            if agent is not None:
+                kwargs = entry.get("kwargs")
+                sample = entry.get("sample")
+                return (
+                    agent,
+                    thaw(kwargs) if isinstance(kwargs, Mapping) else {},
+                    sample if type(sample) is int and sample >= 0 else 0,
+                )
+        kids = self.forum.children(message)
+        agent = self._agents.get(kids[0].sender) if kids else None
+        return None if agent is None else (agent, {}, 0)
 
     def answer(self, question: Any, text: str) -> Message:
         """Answer a waiting question (``ctx.ask``): a user message under it; the agent goes on."""
