@@ -63,6 +63,7 @@ class ResponseCache:
         "misses",
         "stores",
         "repairs",
+        "shared",
         "_inflight",
         "_chunks",
         "_chunk_bytes",
@@ -73,6 +74,7 @@ class ResponseCache:
         self.store = store
         self.enabled = enabled
         self.hits = self.misses = self.stores = self.repairs = 0
+        self.shared = 0  # calls that joined an identical call's live run
         self._inflight: dict[str, Any] = {}
         self._chunks: OrderedDict[str, tuple[str, ...]] = OrderedDict()
         self._chunk_bytes = 0
@@ -156,6 +158,7 @@ class ResponseCache:
             "misses": self.misses,
             "stores": self.stores,
             "repairs": self.repairs,
+            "shared": self.shared,
             "inflight": len(self._inflight),
         }
 

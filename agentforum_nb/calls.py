@@ -604,6 +604,7 @@ class AgentCall:
         cache = self.forum.response_cache
         live: _Run | None = cache.running(key)
         if live is not None and not live.ended and not live.chain.ending:
+            cache.shared += 1
             live.join()
             self._shared = live
             bind(self.responses, live.chain.feed)

@@ -10,6 +10,17 @@ import agentforum_nb as af
 from . import pg_server as _pg
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_real_model_requests():
+    """No test reaches a real provider: model requests go only to servers on 127.0.0.1 (as pydantic-ai's tests
+    set ALLOW_MODEL_REQUESTS = False)."""
+    from agentforum_nb.models import base
+
+    base.ALLOW_MODEL_REQUESTS = False
+    yield
+    base.ALLOW_MODEL_REQUESTS = True
+
+
 @pytest.fixture
 async def forum():
     f = af.Forum()

@@ -142,6 +142,7 @@ async def test_inflight_dedup_shares_live_stream(forum, gate):
     root = forum.post("q")
     s1 = agent.quick_call(root, forum=forum)
     s2 = agent.quick_call(root, forum=forum)
+    assert forum.cache_info()["shared"] == 1  # the second caller joined the first one's live run
     await g.paused.wait()
 
     async def tokens(seq):
@@ -165,8 +166,8 @@ async def test_cancel_on_shared_run_detaches_only_that_caller(forum, gate):
     root = forum.post("q")
     s1 = agent.quick_call(root, forum=forum)
     s2 = agent.quick_call(root, forum=forum)
+    assert forum.cache_info()["shared"] == 1  # placed and attached at once: the root is at hand
     await g.paused.wait()
-    await asyncio.sleep(0)  # let the second call attach (its placement runs in its own task)
     s2.cancel()
     with pytest.raises(af.CallCancelled):
         await s2

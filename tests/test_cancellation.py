@@ -49,12 +49,15 @@ async def test_outside_cancellation_of_caller_propagates(forum, gate):
     g = gate(["a", "b"], pause_after=1)
     seq = streaming_agent("s", g.stream).quick_call("x", forum=forum)
 
+    waiting = asyncio.Event()
+
     async def waiter():
+        waiting.set()
         return await seq
 
     t = asyncio.create_task(waiter())
     await g.paused.wait()
-    await asyncio.sleep(0)
+    await waiting.wait()  # the waiter is suspended in `await seq`: the cancellation lands there
     t.cancel()
     with pytest.raises(asyncio.CancelledError):
         await t
@@ -120,14 +123,16 @@ async def test_owner_cancel_leaves_a_sharer_running(forum, gate):
 
 async def test_cancel_while_placing_requests(forum):
     never = asyncio.get_running_loop().create_future()
+    placing = asyncio.Event()
 
     async def stuck():
+        placing.set()
         await never
         yield "never"
 
     call = echo.call(forum=forum).send(stuck())
     seq = call.finish()
-    await asyncio.sleep(0)
+    await placing.wait()  # the placement task is reading the streamed request
     call.cancel()
     with pytest.raises(af.CallCancelled):
         await seq

@@ -255,6 +255,16 @@ def _pass_on(inner):
     return fn
 
 
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+async def test_requests_to_real_providers_are_blocked_in_tests(forum, provider):
+    bot = af.llm("real", model="gpt-x", provider=provider, api_key="k", base_url="https://api.example.com/v1")
+    with pytest.raises(af.AgentError) as ei:
+        await bot.quick_call("q", forum=forum)
+    assert ei.value.message.metadata["error_type"] == "agentforum_nb.errors.UsageError"
+    assert "api.example.com" in ei.value.message.content and "ALLOW_MODEL_REQUESTS" in ei.value.message.content
+    await bot.aclose()
+
+
 async def test_connection_refused_is_an_error_message(forum, bots):
     async with SSEServer() as server:
         bot = bots(server)

@@ -44,10 +44,6 @@ def where(request, tmp_path) -> str:
     return request.getfixturevalue("pg_url")
 
 
-def can_refresh(forum: af.Forum) -> bool:
-    return callable(getattr(forum.store, "poll", None))
-
-
 def start(code: str, *args: str, stderr) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-c", code, *args],
@@ -100,13 +96,13 @@ forum.store.close()
 
 def test_four_processes_post_into_one_forum(where, tmp_path):
     first = af.Forum(where)  # creates the forum; it also watches with refresh() while the writers run
-    watching = can_refresh(first)
+    assert first.shared  # SQLite and PostgreSQL forums see what other processes store (refresh)
     errors = open(tmp_path / "writers.stderr", "w")  # noqa: SIM115
     try:
         procs = [start(WRITER, where, str(k), str(N), stderr=errors) for k in range(4)]
         start_together(procs)
         seen: list[af.Message] = []
-        while watching and any(p.poll() is None for p in procs):
+        while any(p.poll() is None for p in procs):
             seen += first.refresh()  # while the writers are in the middle of their transactions
             time.sleep(0.02)
         outs = finish(procs)
@@ -133,11 +129,10 @@ def test_four_processes_post_into_one_forum(where, tmp_path):
     for r in reported:  # each writer's branches
         own = g.get(r[-1])
         assert [m.id for m in g.history(own)] == [root.id, r[-2], r[-1]]
-    if watching:
-        seen += first.refresh()
-        ids = [m.id for m in seen]
-        assert len(ids) == len(set(ids)) and set(ids) == distinct  # every message once, none missed
-        assert first.refresh() == []
+    seen += first.refresh()
+    ids = [m.id for m in seen]
+    assert len(ids) == len(set(ids)) and set(ids) == distinct  # every message once, none missed
+    assert first.refresh() == []
     close(first, g, again)
 
 
@@ -260,15 +255,9 @@ def test_two_processes_make_the_same_cached_call_at_once(where, tmp_path):
 # -- refresh() ----------------------------------------------------------------------------------------------------
 
 
-def needs_refresh(forum: af.Forum) -> None:
-    if not can_refresh(forum):
-        close(forum)
-        pytest.skip(f"{type(forum.store).__name__} has no poll(): forum.refresh() cannot see other processes yet")
-
-
 def test_refresh_returns_what_other_forums_stored_once(where):
     one, two = af.Forum(where), af.Forum(where)
-    needs_refresh(one)
+    assert one.shared
     before = one.post("stored before the observer opened")
     observer = af.Forum(where)
     events = []
@@ -310,7 +299,7 @@ forum.store.close()
 
 def test_refresh_sees_what_another_process_committed_at_once(where, tmp_path):
     f = af.Forum(where)
-    needs_refresh(f)
+    assert f.shared
     mine = f.post("my own")
     events: list[af.ForumEvent] = []
     f.subscribe(events.append)

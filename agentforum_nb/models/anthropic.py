@@ -205,7 +205,7 @@ class AnthropicModel(ChatModel):
             params["tools"] = [_tool(spec) for spec in request.tools]
         params.setdefault("max_tokens", DEFAULT_MAX_TOKENS)
         messages = to_anthropic_messages(request.history, request.agent)
-        create = self.client().messages.create
+        create = self.request_client(request.agent).messages.create
         _unnamed_to_body(create, params)
         # errors before the first token (HTTP 4xx/5xx, connection refused) raise here: an error message
         try:

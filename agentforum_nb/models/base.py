@@ -27,10 +27,35 @@ from ..errors import AgentError, UsageError
 from ..messages import Message
 from .tools import Tool, ToolCall, ToolResult, as_tools
 
-__all__ = ["VALIDATION_SENDER", "MakesAgents", "Model", "ModelAgent", "ModelRequest", "ModelStream"]
+__all__ = [
+    "ALLOW_MODEL_REQUESTS",
+    "VALIDATION_SENDER",
+    "MakesAgents",
+    "Model",
+    "ModelAgent",
+    "ModelRequest",
+    "ModelStream",
+    "check_model_request",
+]
 
 #: the sender of the message that tells a model its answer did not validate (a user turn for the model)
 VALIDATION_SENDER = "validation"
+
+#: whether models may send requests to servers other than this machine's (a test suite sets it to ``False``, as
+#: pydantic-ai's ``ALLOW_MODEL_REQUESTS`` does, so that no test reaches a real provider by mistake)
+ALLOW_MODEL_REQUESTS = True
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+def check_model_request(host: str | None, agent: str) -> None:
+    """Refuse a request to ``host`` (``None``: the provider's default server) while :data:`ALLOW_MODEL_REQUESTS`
+    is ``False``, unless it is this machine (a test server on 127.0.0.1)."""
+    if not ALLOW_MODEL_REQUESTS and (host or "").lower() not in _LOOPBACK:
+        raise UsageError(
+            f"{agent}: model requests to {host or 'the provider'} are blocked "
+            "(agentforum_nb.models.base.ALLOW_MODEL_REQUESTS is False, as in tests: use a scripted or function "
+            "model, or a server on 127.0.0.1)"
+        )
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .._canonical import freeze_metadata, metadata_json, thaw
 from ..errors import InvalidMessageError, UsageError
 from ..messages import Message
-from .base import ModelAgent, ModelRequest
+from .base import ModelAgent, ModelRequest, check_model_request
 from .tools import ToolCall
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -398,6 +398,13 @@ class ChatModel:
             c = self._clients[loop] = self._new_client()
         return c
 
+    def request_client(self, agent: str) -> Any:
+        """:meth:`client`, once the request it is for is allowed (see ``models.base.ALLOW_MODEL_REQUESTS``)."""
+        c = self.client()
+        url = getattr(c, "base_url", None)
+        check_model_request(getattr(url, "host", None) if url is not None else None, agent)
+        return c
+
     def _new_client(self) -> Any:
         import openai
 
@@ -444,7 +451,7 @@ class OpenAIModel(ChatModel):
             del params["stream_options"]
         # errors before the first token (HTTP 4xx/5xx, connection refused) raise here: an error message
         try:
-            stream = await self.client().chat.completions.create(
+            stream = await self.request_client(request.agent).chat.completions.create(
                 messages=messages, model=chosen_model, stream=True, **params
             )
         except Exception as exc:
