@@ -191,7 +191,7 @@ class _Run:
     """One execution of an agent function: its task and its response chain. Callers sharing it (identical calls
     made while it runs) are ``sharers``; it is cancelled when the last of them cancels."""
 
-    __slots__ = ("call", "chain", "key", "sharers", "context", "ended", "asked")
+    __slots__ = ("call", "chain", "key", "sharers", "ended", "asked")
 
     def __init__(self, call: AgentCall, key: str | None) -> None:
         self.call = call
@@ -199,20 +199,20 @@ class _Run:
         self.chain.sample = call.sample
         self.key = key
         self.sharers = 1
-        self.context: contextvars.Context | None = None
         self.ended = False
         self.asked = False  # the function asked the user: its answers come from the user, so it is not cached
 
     def start(self) -> None:
-        """Start the agent function as a task (it runs at the loop's next task switch)."""
-        ctx = self.context = contextvars.copy_context()
-        ctx.run(_enter_run, self)
-        if not self.call.scope.spawn(self._execute(), ctx):
+        """Start the agent function as a task (it runs at the loop's next task switch, in a copy of the caller's
+        context, where it names itself as the current run and sender)."""
+        if not self.call.scope.spawn(self._execute(), contextvars.copy_context()):
             self.chain.cancel()  # the call's scope was cancelled meanwhile
 
     async def _execute(self) -> None:
         call = self.call
         chain = self.chain
+        _RUN.set(self)
+        SENDER.set(call.agent.name)
         try:
             if call.kwargs:
                 result = await call.agent.fn(Context(self), **thaw(call.kwargs))
@@ -229,7 +229,6 @@ class _Run:
                 raise
         finally:
             chain.function_returned()
-            self.context = None  # a finished run keeps no context (and no run) alive
 
     def respond(self, item: Any, reply_to: Any, metadata: Any, sender: str | None = None) -> None:
         chain = self.chain
@@ -247,7 +246,8 @@ class _Run:
 
     # -- ChainOwner -----------------------------------------------------------------------------------------------
     def spawn(self, coro: Any) -> None:
-        ctx = self.context.copy() if self.context is not None else contextvars.copy_context()
+        ctx = contextvars.copy_context()  # the caller's (the agent's code, as a rule), naming this run in any case
+        ctx.run(_enter_run, self)
         self.call.scope.spawn(coro, ctx)
 
     def stop(self) -> None:
@@ -362,9 +362,8 @@ class AgentCall:
                 raise UsageError("this forum is closing (aclose() was called); open a new Forum to go on")
             scope_parent = host
         self.scope = Scope(scope_parent, self)
-        self.scope.on_finished = self._released
         self.placement = Placement(forum, self.sender)
-        self._pending: collections.deque[Item] = collections.deque()
+        self._pending: list[Item] = []
         self._finished = False
         self._wakeup: Signal | None = None
         self.responses = MessageSequence(None, self)
@@ -496,7 +495,10 @@ class AgentCall:
                 return False
         elif type(branch) is MessageSequence and (not at_hand(SEQUENCE, branch) or not branch.feed.promises):  # type: ignore[union-attr]
             return False
-        return all(kind is TEXT or at_hand(kind, value) for kind, value in self._pending)
+        for kind, value in self._pending:
+            if kind is not TEXT and not at_hand(kind, value):
+                return False
+        return True
 
     def _start_at(self) -> None:
         branch = self._branch
@@ -518,14 +520,20 @@ class AgentCall:
         try:
             self._start_at()
             pending = self._pending
-            while pending:
-                kind, value = pending.popleft()
-                placement.place_now(kind, value)
+            if pending:
+                last = len(pending) - 1
+                for i, (kind, value) in enumerate(pending):
+                    if i == last and kind is TEXT:  # the anchor: recorded with the call in the same write
+                        placement.place_text(value, {"calls": [self._call_entry()]})
+                    else:
+                        placement.place_now(kind, value)
+                pending.clear()
         except Exception as exc:
             self._placement_failed(exc)
             return False
         placement.finish()
-        self._record_call()
+        if not placement.noted:
+            self._record_call()
         return True
 
     async def _place_later(self, run: _Run | None) -> None:
@@ -545,7 +553,7 @@ class AgentCall:
             pending = self._pending
             while True:
                 while pending:
-                    kind, value = pending.popleft()
+                    kind, value = pending.pop(0)
                     await placement.place(kind, value)
                 if self._finished:
                     break
@@ -568,12 +576,15 @@ class AgentCall:
         anchor = self.placement.anchor
         if anchor is None:
             return
-        agent = self.agent
-        entry = {"agent": agent.name, "version": agent.version, "kwargs": thaw(self.kwargs), "sample": self.sample}
         try:
-            self.forum.append_annotation(anchor, "calls", entry)
+            self.forum.append_annotation(anchor, "calls", self._call_entry())
         except AgentForumError:  # the store refused the write (e.g. read-only): the call goes on without it
-            log.exception("agentforum_nb: the call of %s could not be recorded on its request", agent.name)
+            log.exception("agentforum_nb: the call of %s could not be recorded on its request", self.agent.name)
+
+    def _call_entry(self) -> dict[str, Any]:
+        agent = self.agent
+        kwargs = thaw(self.kwargs) if self.kwargs else {}
+        return {"agent": agent.name, "version": agent.version, "kwargs": kwargs, "sample": self.sample}
 
     def _placement_failed(self, exc: BaseException) -> None:
         """A request could not be placed: the call fails and stores nothing (no response, no error message);
@@ -627,7 +638,7 @@ class AgentCall:
     def _detach(self) -> None:
         detach(self.responses, Failure(CallCancelled, f"the call to {self.agent.name!r} was cancelled"))
 
-    def _released(self) -> None:
+    def scope_finished(self) -> None:
         """The call's scope has finished: a settled sequence may outlive it without keeping it alive (one still
         streaming, e.g. that of a caller sharing another call's run, keeps it so that it can be cancelled)."""
         if self.responses.done():

@@ -130,6 +130,7 @@ class ChainOwner(Protocol):
 
 _OWN, _FORWARD_MESSAGE, _FORWARD_PROMISE = range(3)
 _ENDED: Any = object()
+_NONE: Any = ()  # an empty queue of a chain that has not needed one yet
 
 
 class _Slot:
@@ -203,8 +204,9 @@ class Chain:
         self.owner = owner
         self.feed = Feed()
         self.parent: Any = UNSET  # the id of the last stored message of the branch (None: new roots)
-        self.entries: collections.deque[_Slot | _Nested] = collections.deque()  # not exposed yet
-        self.slots: collections.deque[_Slot | _Barrier] = collections.deque()  # exposed, not stored yet
+        # made on first use (most runs answer with stored text at once and never need them): () until then
+        self.entries: collections.deque[_Slot | _Nested] = _NONE  # not exposed yet
+        self.slots: collections.deque[_Slot | _Barrier] = _NONE  # exposed, not stored yet
         self.last_exposed: _Slot | None = None
         self.function_done = False
         self.cancelled = False
@@ -215,6 +217,22 @@ class Chain:
         self.sample = 0  # the call's sample (annotated on its responses when not 0)
         self._busy = False
         self._again = False
+
+    def _entries(self) -> collections.deque[_Slot | _Nested]:
+        entries = self.entries
+        if entries is _NONE:
+            entries = self.entries = collections.deque()
+        return entries
+
+    def _slots(self) -> collections.deque[_Slot | _Barrier]:
+        slots = self.slots
+        if slots is _NONE:
+            slots = self.slots = collections.deque()
+        return slots
+
+    def _drop_entries(self) -> None:
+        if self.entries:
+            self.entries.clear()  # the same object: a loop exposing them sees it emptied
 
     # -- adding ---------------------------------------------------------------------------------------------------
     def respond(self, item: Any, reply_to: Any, metadata: FrozenDict | None, sender: str | None = None) -> None:
@@ -235,9 +253,13 @@ class Chain:
             ):
                 self._store_text_now(item, reply_to, metadata, name)
                 return
+            if entries is _NONE:
+                entries = self.entries = collections.deque()
             entries.append(_Slot(_OWN, MessagePromise.complete(item, name), None, reply_to, metadata))
             self.advance()
             return
+        if entries is _NONE:
+            entries = self.entries = collections.deque()
         for kind, value in classify(item, "a response"):
             if kind is TEXT:
                 entries.append(_Slot(_OWN, MessagePromise.complete(value, name), None, reply_to, metadata))
@@ -274,7 +296,7 @@ class Chain:
                 metadata=metadata,
             )
         except AgentForumError:  # e.g. a lone surrogate: the general path turns it into the run's failure
-            self.entries.append(_Slot(_OWN, MessagePromise.complete(text, sender), None, reply_to, metadata))
+            self._entries().append(_Slot(_OWN, MessagePromise.complete(text, sender), None, reply_to, metadata))
             self.advance()
             return
         promise = MessagePromise.complete(text, sender)
@@ -308,7 +330,7 @@ class Chain:
         if self.ending:
             return None
         promise = MessagePromise.complete(text, self.name)
-        self.entries.append(_Slot(_OWN, promise, None, None, metadata))
+        self._entries().append(_Slot(_OWN, promise, None, None, metadata))
         self.advance()
         return promise
 
@@ -350,7 +372,7 @@ class Chain:
             return
         self.ending = True
         self.failure = failure
-        self.entries.clear()  # responses not exposed yet are dropped
+        self._drop_entries()  # responses not exposed yet are dropped
         self._stop_streams()
         self.owner.stop()
         self._again = True
@@ -362,7 +384,7 @@ class Chain:
             return
         self.ending = True
         self.cancelled = True
-        self.entries.clear()
+        self._drop_entries()
         self._stop_streams()
         self.owner.stop()
         if self.parent is UNSET:
@@ -378,7 +400,7 @@ class Chain:
             return
         self.ending = True
         self.failure = failure
-        self.entries.clear()
+        self._drop_entries()
         self._stop_streams()
         self.owner.stop()
         drop = failure if failure.message is None else failure.with_message(None)
@@ -445,7 +467,7 @@ class Chain:
             return
         # already ending and still failing: settle everything without storing more
         self._drop_all()
-        self.entries.clear()
+        self._drop_entries()
         self._close(
             FAILED if not self.cancelled else CANCELLED,
             (self.failure or Failure(CallCancelled, f"the call to {self.name!r} was cancelled")),
@@ -468,7 +490,7 @@ class Chain:
                         if nested.waiting:
                             nested.seq.unlisten(self.advance)
                         entries.popleft()
-                        self.slots.append(_Barrier(nested))
+                        self._slots().append(_Barrier(nested))
                         return  # the chain ends at its barrier: nothing after it is exposed
                     if not nested.waiting:
                         nested.waiting = True
@@ -488,14 +510,14 @@ class Chain:
             if not feed.sealed and nested.seq.failure is None:
                 return  # more messages may come: later entries wait (only to be exposed)
             entries.popleft()
-            self.slots.append(_Barrier(nested))
+            self._slots().append(_Barrier(nested))
             if nested.seq.failure is not None:
                 return  # it failed: the chain ends at its barrier, nothing after it is exposed
 
     def _expose_slot(self, slot: _Slot) -> None:
         if self.forum.has_listeners:
             self._announce(slot)
-        self.slots.append(slot)
+        self._slots().append(slot)
         self.last_exposed = slot
         self.feed.append(slot.promise)
         if slot.how is _FORWARD_PROMISE:
@@ -778,6 +800,6 @@ class Chain:
 
     def _close(self, state: str, failure: Failure | None) -> None:
         self.finished = True
-        self.entries.clear()
+        self._drop_entries()
         self.feed.close(state, failure)
         self.owner.chain_ended(self)

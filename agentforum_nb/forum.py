@@ -487,8 +487,9 @@ class Forum:
         an equal value is in it already: the library's internal API for ``calls``."""
         current = self._store.annotations(message.id).get(key)
         items = list(current) if isinstance(current, (list, tuple)) else []
-        if any(json_equal(item, value) for item in items):
-            return
+        for item in items:
+            if item == value and json_equal(item, value):  # == first: it tells most entries apart in C
+                return
         items.append(value)
         merged = self._store.annotate(message.id, {key: items})
         if self._listeners:

@@ -102,12 +102,12 @@ def at_hand(kind: int, value: Any) -> bool:
         return value.message is not None
     if kind is SEQUENCE:
         feed = value.feed
-        return (
-            feed is not None
-            and feed.state is DONE
-            and value.failure is None
-            and all(p.message is not None for p in feed.promises)
-        )
+        if feed is None or feed.state is not DONE or value.failure is not None:
+            return False
+        for p in feed.promises:
+            if p.message is None:
+                return False
+        return True
     return False
 
 
@@ -115,7 +115,7 @@ class Placement:
     """A call's tip and its placed requests (``requests``: a :class:`Feed` of their promises, which the agent reads
     as ``ctx.requests``; it closes once every request is placed)."""
 
-    __slots__ = ("forum", "sender", "tip", "last_request", "_ancestors", "requests")
+    __slots__ = ("forum", "sender", "tip", "last_request", "_ancestors", "requests", "noted")
 
     def __init__(self, forum: Forum, sender: str) -> None:
         self.forum = forum
@@ -124,6 +124,7 @@ class Placement:
         self.last_request: Message | None = None
         self._ancestors: set[str] | None = None
         self.requests = Feed()
+        self.noted = False  # the last request was stored by place_text with its annotations
 
     @property
     def complete(self) -> bool:
@@ -148,10 +149,18 @@ class Placement:
         self.requests.close(CANCELLED if failure.cancelled else FAILED, failure)
 
     # -- placing ----------------------------------------------------------------------------------------------
+    def place_text(self, text: str, notes: dict[str, Any] | None = None) -> None:
+        """Post new text under the tip, annotated with ``notes`` when it is stored now (``noted`` says whether it
+        was: an identical message already stored keeps its annotations)."""
+        msg = Message(text, sender=self.sender, parent_id=self._tip_id())
+        stored = self.forum.record(msg, None, notes)
+        self._placed(stored, True)
+        self.noted = notes is not None and stored is msg
+
     def place_now(self, kind: int, value: Any) -> None:
         """Place a request that is at hand."""
         if kind is TEXT:
-            self._placed(self.forum.record(Message(value, sender=self.sender, parent_id=self._tip_id())), True)
+            self.place_text(value)
         elif kind is MESSAGE:
             self.place_message(value)
         elif kind is PROMISE:
@@ -197,6 +206,7 @@ class Placement:
         return None if tip is None or tip is UNSET else tip.id
 
     def _placed(self, msg: Message, move: bool) -> None:
+        self.noted = False  # a new last request (place_text says whether it stored its notes)
         self.requests.append(MessagePromise.resolved(msg))
         self.last_request = msg
         if move:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from typing import Any, Protocol
 
 __all__ = ["Host", "Scope"]
@@ -43,21 +43,26 @@ def _read_outcome(task: asyncio.Task[Any]) -> None:
         )
 
 
-class Cancellable(Protocol):
+class Owner(Protocol):
+    """What a scope's owner (an agent call) does when the scope is cancelled from its parent, and hears when the
+    scope has finished."""
+
     def cancel(self) -> None: ...
+
+    def scope_finished(self) -> None: ...
 
 
 class Scope:
     """Owns tasks and child scopes; see the module docstring.
 
     ``owner``: what cancelling this scope from its parent means (an agent call's ``cancel()``, which may only
-    detach the call from a run it shares); without one, :meth:`cancel`. ``on_finished`` is called once, when the
-    scope has finished.
+    detach the call from a run it shares; without one, :meth:`cancel`), told once when the scope has finished.
+    A scope is its tasks' done callback (calling it with a finished task), which saves a bound method per task.
     """
 
-    __slots__ = ("parent", "owner", "tasks", "children", "cancelled", "work_done", "finished", "on_finished")
+    __slots__ = ("parent", "owner", "tasks", "children", "cancelled", "work_done", "finished")
 
-    def __init__(self, parent: Scope | None, owner: Cancellable | None = None) -> None:
+    def __init__(self, parent: Scope | None, owner: Owner | None = None) -> None:
         self.parent = parent
         self.owner = owner
         self.tasks: set[asyncio.Task[Any]] | None = None
@@ -65,7 +70,6 @@ class Scope:
         self.cancelled = False
         self.work_done = False
         self.finished = False
-        self.on_finished: Callable[[], None] | None = None
         if parent is not None:
             if parent.children is None:
                 parent.children = {self}
@@ -87,10 +91,11 @@ class Scope:
             self.tasks = {task}
         else:
             self.tasks.add(task)
-        task.add_done_callback(self._task_done)
+        task.add_done_callback(self)
         return True
 
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
+    def __call__(self, task: asyncio.Task[Any]) -> None:
+        """A task of this scope has finished."""
         if self.tasks is not None:
             self.tasks.discard(task)
         _read_outcome(task)
@@ -122,9 +127,8 @@ class Scope:
         if self.finished or not self.work_done or self.tasks or self.children:
             return
         self.finished = True
-        cb, self.on_finished = self.on_finished, None
-        if cb is not None:
-            cb()
+        if self.owner is not None:
+            self.owner.scope_finished()
         parent = self.parent
         if parent is not None and parent.children is not None:
             parent.children.discard(self)

@@ -535,10 +535,15 @@ class MessageSequence(Signal):
 
     def done(self) -> bool:
         """True once every message is stored (or the call failed or was cancelled)."""
+        if self._detached is not None:
+            return True
         feed = self._feed
-        return self._detached is not None or (
-            feed is not None and feed.state is not OPEN and all(p.done() for p in feed.promises)
-        )
+        if feed is None or feed.state is OPEN:
+            return False
+        for p in feed.promises:
+            if p._message is None and p._failure is None:
+                return False
+        return True
 
     def settled_message(self) -> Message | None:
         """The last message once the sequence has ended (the partial of a cancelled or failed one too)."""
