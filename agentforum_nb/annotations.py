@@ -84,7 +84,7 @@ def _is_time(v: object) -> bool:
 #: each name the library writes (API.md section 8, and the features that add to it): a check of what it holds, and
 #: what that is, said when the check fails
 _RESERVED_VALUES: dict[str, tuple[Callable[[object], bool], str]] = {
-    "created_at": (_is_time, 'UTC ISO 8601 with milliseconds as utc_now() writes it ("2026-12-01T21:30:43.123Z")'),
+    "created_at": (_is_time, 'UTC ISO 8601 with milliseconds as the library writes it ("2026-12-01T21:30:43.123Z")'),
     "agent": (lambda v: isinstance(v, str), "an agent's name (a str)"),
     "ttft_s": (_is_seconds, "a number of seconds >= 0"),
     "duration_s": (_is_seconds, "a number of seconds >= 0"),
