@@ -42,7 +42,10 @@ _REFS = ("parent_id", "reply_to_id", "original_id")
 def _path_text(path: object, what: str) -> str:
     """``path`` as a str, checked before anything is opened: a str or an ``os.PathLike`` of one (an int would be
     taken by ``open()`` as a file descriptor: ``import_jsonl(1)`` would read and then close stdout)."""
-    text = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
+    try:
+        text = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
+    except TypeError:  # an os.PathLike whose __fspath__ gives neither str nor bytes
+        text = None
     if not isinstance(text, str):
         raise UsageError(f"{what}() takes a file path (a str or a pathlib.Path), not {type(path).__name__}: {path!r}")
     if not text:

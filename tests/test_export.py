@@ -142,6 +142,26 @@ def test_a_directory_or_a_missing_directory_is_named(tmp_path, method):
     assert len(forum) == 1
 
 
+def test_an_overlong_file_name_is_named(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    forum = af.Forum()
+    forum.post("hello")
+    for write in (forum.export_jsonl, forum.to_html, forum.import_jsonl):
+        with pytest.raises(af.UsageError, match=r"cannot (write|read) 'xxx.*': File name too long"):
+            write("x" * 5000)
+    assert listing(tmp_path) == []
+
+
+class NotAPath:
+    def __fspath__(self):
+        return 42
+
+
+def test_a_pathlike_that_gives_no_path_is_refused(tmp_path):
+    with pytest.raises(af.UsageError, match=r"export_jsonl\(\) takes a file path .* not NotAPath"):
+        af.Forum().export_jsonl(NotAPath())
+
+
 def test_import_names_a_directory_or_a_missing_file(tmp_path):
     forum = af.Forum()
     with pytest.raises(af.UsageError, match=r"import_jsonl\(\): cannot read '.*': [Ii]s a directory"):
