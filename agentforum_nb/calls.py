@@ -13,7 +13,6 @@ agent function itself always starts as a task, at the loop's next task switch.
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextvars
 import logging
 from typing import TYPE_CHECKING, Any
@@ -495,10 +494,7 @@ class AgentCall:
                 return False
         elif type(branch) is MessageSequence and (not at_hand(SEQUENCE, branch) or not branch.feed.promises):  # type: ignore[union-attr]
             return False
-        for kind, value in self._pending:
-            if kind is not TEXT and not at_hand(kind, value):
-                return False
-        return True
+        return all(kind is TEXT or at_hand(kind, value) for kind, value in self._pending)
 
     def _start_at(self) -> None:
         branch = self._branch

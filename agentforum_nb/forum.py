@@ -1,6 +1,8 @@
 """``Forum``: a tree of immutable messages in a store, its events, its response cache, ``default_forum()``.
 
-The tree API (post, get, history, children, forward, export/import, graphviz) is synchronous and lives here. The
+The tree API (post, get, history, children, forward, annotations) is synchronous and lives here; the forum's
+files and pictures (JSONL export and import, text, DOT, HTML) are made by :mod:`agentforum_nb.export`, its events
+are defined in :mod:`agentforum_nb.events` and the annotation values in :mod:`agentforum_nb.annotations`. The
 forum knows nothing of agents or event loops: the runtime (a higher layer) keeps its running calls as a *service*
 of the forum (:meth:`Forum.service`), which ``aclose()`` closes, and sets :data:`SENDER` while an agent's code
 runs, so that ``forum.post()`` inside an agent is sent by that agent.
@@ -9,20 +11,21 @@ runs, so that ``forum.post()`` inside an agent is sent by that agent.
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
 import os
 import re
-import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, runtime_checkable
 
-from ._canonical import ENCODE_ERRORS, freeze_metadata, freeze_trusted, metadata_json, thaw
+from . import export as _files
+from ._canonical import freeze_trusted
+from .annotations import RESERVED_ANNOTATIONS, check_annotations, json_equal, utc_now
 from .cache import ResponseCache
 from .errors import AgentForumError, IntegrityError, InvalidMessageError, MessageNotFound, UsageError
+from .events import EventKind, ForumEvent, LiveStream, StreamText
 from .messages import Message
-from .store import MemoryStore, SQLiteStore, Store, merge_annotations
+from .store import MemoryStore, SQLiteStore, Store
 
 if TYPE_CHECKING:  # pragma: no cover
     import graphviz
@@ -30,9 +33,14 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "RESERVED_ANNOTATIONS",
     "SENDER",
+    "EventKind",
     "Forum",
     "ForumEvent",
+    "LiveStream",
     "MessageRef",
+    "QuestionSource",
+    "Service",
+    "StreamText",
     "current_sender",
     "default_forum",
     "json_equal",
@@ -41,65 +49,7 @@ __all__ = [
 
 log = logging.getLogger("agentforum_nb")
 MessageRef = Any  # Message | str (an id) | MessagePromise | MessageSequence (anything with settled_message())
-S = TypeVar("S")
 _PREFIX = re.compile("[0-9a-f]{6,64}")  # an id, or a prefix of one that is long enough to look it up
-
-#: annotation names the library writes (API.md section 8, and the features that add to it)
-RESERVED_ANNOTATIONS = frozenset(
-    {
-        "created_at",
-        "agent",
-        "ttft_s",
-        "duration_s",
-        "tokens",
-        "model",
-        "usage",
-        "finish_reason",
-        "sample",
-        "edited_from",
-        "awaiting",
-        "calls",
-    }
-)
-_second: list[Any] = [-1, ""]
-
-
-def utc_now() -> str:
-    """Now as UTC ISO 8601 with milliseconds, ``"2026-12-01T21:30:43.123Z"`` (the seconds formatted once a second)."""
-    now = time.time()
-    sec = int(now)
-    if sec != _second[0]:
-        _second[0], _second[1] = sec, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))
-    return f"{_second[1]}.{int((now - sec) * 1000):03d}Z"
-
-
-def json_equal(a: Any, b: Any) -> bool:
-    """Equality of JSON values (``True`` is not ``1``; ``1`` is ``1.0``; lists and tuples alike)."""
-    if type(a) is bool or type(b) is bool:
-        return type(a) is type(b) and a == b
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, Mapping) and isinstance(b, Mapping):
-        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
-    return bool(a == b)
-
-
-def _check_annotations(values: Mapping[str, Any]) -> dict[str, Any]:
-    """JSON-checked, plain (thawed) annotation values; ``None`` kept (it removes a key)."""
-    present = {k: v for k, v in values.items() if v is not None}
-    try:
-        frozen, fast = freeze_metadata(present)
-        metadata_json(frozen, fast).encode("utf-8")
-    except InvalidMessageError as exc:
-        raise InvalidMessageError(
-            str(exc).replace("metadata", "annotations"), key=(exc.key or "").replace("metadata", "annotations")
-        ) from None
-    except ENCODE_ERRORS:
-        raise InvalidMessageError(
-            "annotations: a string contains a lone surrogate and cannot be encoded as UTF-8", key="annotations"
-        ) from None
-    return {k: None if v is None else thaw(frozen[k]) for k, v in values.items()}
-
 
 #: who is sending: the name of the agent whose code runs in this context (set by the runtime), else "user"
 SENDER: contextvars.ContextVar[str] = contextvars.ContextVar("agentforum_nb.sender", default="user")
@@ -108,10 +58,6 @@ SENDER: contextvars.ContextVar[str] = contextvars.ContextVar("agentforum_nb.send
 def current_sender() -> str:
     """The agent whose code is running here, or ``"user"`` outside any agent."""
     return SENDER.get()
-
-
-class _Service(Protocol):
-    async def aclose(self) -> None: ...
 
 
 _default_forum: Forum | None = None
@@ -125,22 +71,21 @@ def default_forum() -> Forum:
     return _default_forum
 
 
-class ForumEvent:
-    """Something happened in a forum: ``kind`` is ``"message"`` (a message was stored), ``"stream-start"``
-    (a response started streaming: ``stream`` is its live handle), ``"stream-end"`` (it ended unstored),
-    ``"cached"`` (a call was answered from the cache with ``message``, already stored) or ``"annotated"``
-    (``message``'s annotations changed: ``annotations`` holds them)."""
+class Service(Protocol):
+    """The per-forum state of a higher layer (:meth:`Forum.service`): ``aclose()`` is awaited when the forum
+    closes."""
 
-    __slots__ = ("kind", "message", "stream", "annotations")
+    async def aclose(self) -> None: ...
 
-    def __init__(self, kind: str, message: Message | None = None, stream: Any = None, annotations: Any = None) -> None:
-        self.kind = kind
-        self.message = message
-        self.stream = stream
-        self.annotations = annotations  # "message" and "annotated": the message's annotations, when known
 
-    def __repr__(self) -> str:
-        return f"ForumEvent({self.kind!r}, message={self.message!r})"
+@runtime_checkable
+class QuestionSource(Protocol):
+    """A service that knows the questions (``ctx.ask``) its running calls wait on (:meth:`Forum.questions`)."""
+
+    def waiting_questions(self) -> list[Message]: ...
+
+
+SV = TypeVar("SV", bound=Service)
 
 
 class Forum:
@@ -182,7 +127,7 @@ class Forum:
         self._store: Store = store
         self._closed = False
         self._listeners: list[Callable[[ForumEvent], None]] = []
-        self._services: dict[type, _Service] = {}
+        self._services: dict[type[Service], Service] = {}
         #: the response cache (entries in the store; in-flight runs, replay chunks and counters in this process)
         self.response_cache = ResponseCache(store, enabled=cache)
 
@@ -205,14 +150,15 @@ class Forum:
         if self._closed:
             raise UsageError("this forum is closed (aclose() was called); open a new Forum to go on")
 
-    def service(self, kind: type[S], factory: Callable[[Forum], S]) -> S:
+    def service(self, kind: type[SV], factory: Callable[[Forum], SV]) -> SV:
         """The per-forum state of a higher layer, made by ``factory(forum)`` on first use (the runtime keeps its
         running calls here). ``aclose()`` awaits each service's ``aclose()``, newest first."""
         svc = self._services.get(kind)
         if svc is None:
             self.check_open()
-            svc = self._services[kind] = factory(self)  # type: ignore[assignment]
-        return svc  # type: ignore[return-value]
+            made = self._services[kind] = factory(self)
+            return made
+        return cast(SV, svc)  # stored under its own kind
 
     async def aclose(self) -> None:
         """Cancel every running call started in this forum, wait for them to finish, and close the store."""
@@ -423,7 +369,9 @@ class Forum:
             raise UsageError(f"add() takes a Message, not {type(message).__name__}; use post() for text")
         return self._adopt(message)
 
-    def record(self, msg: Message, stream: Any = None, annotations: dict[str, Any] | None = None) -> Message:
+    def record(
+        self, msg: Message, stream: LiveStream | None = None, annotations: dict[str, Any] | None = None
+    ) -> Message:
         """Store a message whose references are here (the runtime's responses) and emit its ``message`` event,
         with ``stream`` = the handle it streamed under; an identical stored message is returned instead.
 
@@ -476,7 +424,7 @@ class Forum:
     def write_annotations(self, message: MessageRef, values: Mapping[str, Any]) -> Mapping[str, Any]:
         """:meth:`annotate` without the reserved-name check: the library's internal API for its own names."""
         mid = self._known_id(message)
-        changes = _check_annotations(values)
+        changes = check_annotations(values)
         merged = self._store.annotate(mid, changes)
         if self._listeners:
             self.emit(ForumEvent("annotated", self._store.get(mid), None, merged))
@@ -552,9 +500,8 @@ class Forum:
         self.check_open()
         out: list[Message] = []
         for svc in self._services.values():
-            waiting = getattr(svc, "waiting_questions", None)
-            if waiting is not None:
-                out.extend(waiting())
+            if isinstance(svc, QuestionSource):
+                out.extend(svc.waiting_questions())
         return out
 
     def edit(self, message: MessageRef, content: str) -> Message:
@@ -687,125 +634,29 @@ class Forum:
             raise err
         return n
 
-    # -- export / import ----------------------------------------------------------------------------------
+    # -- files and pictures (agentforum_nb.export) ------------------------------------------------------------
     def export_jsonl(self, path: str | os.PathLike[str], *, root: MessageRef = None) -> int:
         """Write every message (or the subtree under ``root``) as JSON lines; returns the count.
 
-        Parents, reply targets and originals come before the messages that refer to them.
+        Parents, reply targets and originals come before the messages that refer to them. The file appears whole
+        or not at all (no temporary file is left behind); a path that is not a str or ``os.PathLike``, a
+        directory, or one in a directory that does not exist raises :class:`UsageError` before anything is written.
         """
-        self.check_open()
-        messages = self._ordered(self._subtree(root) if root is not None else list(self._store))
-        notes = self._store.annotations_many([m.id for m in messages])
-        tmp = Path(str(path) + ".tmp")
-        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-            for m in messages:
-                line = m.to_dict()
-                extra = notes.get(m.id)
-                if extra:
-                    line["annotations"] = extra  # outside the id: left out when empty
-                f.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
-                f.write("\n")
-        os.replace(tmp, path)
-        return len(messages)
-
-    def _ordered(self, messages: list[Message]) -> list[Message]:
-        ids = {m.id for m in messages}
-        done: set[str] = set()
-        out: list[Message] = []
-        pending = list(messages)
-        while pending:
-            deferred = []
-            for m in pending:
-                refs = [r for r in (m.parent_id, m.reply_to_id, m.original_id) if r is not None and r in ids]
-                if all(r in done for r in refs):
-                    out.append(m)
-                    done.add(m.id)
-                else:
-                    deferred.append(m)
-            if len(deferred) == len(pending):  # a cycle cannot happen with content addressing
-                raise IntegrityError("cannot order messages for export: reference cycle")
-            pending = deferred
-        return out
+        return _files.export_jsonl(self, path, root=root)
 
     def import_jsonl(self, path: str | os.PathLike[str]) -> int:
         """Import messages written by :meth:`export_jsonl`; returns how many were new.
 
         Every line is checked first (JSON, fields, id, references resolve in the file or the forum, an
-        ``"annotations"`` object of JSON values); on any bad line :class:`IntegrityError` names the line number
-        and nothing from the file is stored. Annotations are merged: keys from the file set or replace the forum's,
-        except ``created_at``, which keeps the earlier time.
+        ``"annotations"`` object of JSON values whose reserved names hold what the library writes under them, e.g.
+        ``created_at`` as :func:`utc_now` writes it); on any bad line :class:`IntegrityError` names the line number
+        (and the key) and nothing from the file is stored. Annotations are merged: keys from the file set or
+        replace the forum's, except ``created_at``, which keeps the earlier time.
         """
-        self.check_open()
-        parsed: list[tuple[int, Message]] = []
-        by_id: dict[str, Message] = {}
-        notes: dict[str, dict[str, Any]] = {}
-        with open(path, "rb") as f:
-            for lineno, raw in enumerate(f, 1):
-                try:
-                    line = raw.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    raise IntegrityError(
-                        f"line {lineno} of {str(path)!r} is not valid UTF-8 ({exc.reason} at byte "
-                        f"{exc.start}); nothing was imported",
-                        line=lineno,
-                    ) from None
-                if not line.strip():
-                    continue
-                try:
-                    data = json.loads(line)
-                except (ValueError, RecursionError) as exc:
-                    why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-                    raise IntegrityError(
-                        f"line {lineno} of {str(path)!r} is not valid JSON ({why}); nothing was imported", line=lineno
-                    ) from None
-                if not isinstance(data, dict) or "id" not in data:
-                    raise IntegrityError(
-                        f"line {lineno} of {str(path)!r} is not a message object with an id; nothing was imported",
-                        line=lineno,
-                    )
-                extra = data.pop("annotations", None)
-                try:
-                    msg = Message.from_dict(data)
-                    if extra is not None:
-                        if not isinstance(extra, dict):
-                            raise InvalidMessageError(
-                                f"annotations must be a JSON object, not {type(extra).__name__}", key="annotations"
-                            )
-                        checked = {k: v for k, v in _check_annotations(extra).items() if v is not None}
-                        if checked:
-                            notes[msg.id] = merge_annotations(notes.get(msg.id), checked)
-                except (InvalidMessageError, IntegrityError) as exc:
-                    raise IntegrityError(
-                        f"line {lineno} of {str(path)!r}: {exc}; nothing was imported", line=lineno
-                    ) from None
-                parsed.append((lineno, msg))
-                by_id[msg.id] = msg
-        for lineno, msg in parsed:
-            for name in ("parent_id", "reply_to_id", "original_id"):
-                ref = getattr(msg, name)
-                if ref is not None and ref not in by_id and ref not in self._store:
-                    raise IntegrityError(
-                        f"line {lineno} of {str(path)!r}: {name} {ref} is neither in the file nor "
-                        f"in the forum; nothing was imported",
-                        line=lineno,
-                    )
-        new = [m for m in self._ordered([m for _, m in parsed]) if m.id not in self._store]
-        now = utc_now()
-        for m in new:  # first stored now, unless the file says when
-            notes.setdefault(m.id, {}).setdefault("created_at", now)
-        new_ids = {m.id for m in new}
-        known = [by_id[mid] for mid in notes if mid not in new_ids]  # annotations of stored messages: merged
-        self._store.add_many(new + known, notes)
-        if self._listeners:
-            for m in new:
-                self.emit(ForumEvent("message", m))
-        return len(new)
+        return _files.import_jsonl(self, path)
 
     def subtree(self, root: MessageRef) -> list[Message]:
         """``root`` and every message below it (breadth first, children in first-stored order)."""
-        return self._subtree(root)
-
-    def _subtree(self, root: MessageRef) -> list[Message]:
         top = self._resolve(root, "root")
         out = [top]
         i = 0
@@ -814,52 +665,20 @@ class Forum:
             i += 1
         return out
 
-    # -- drawing ------------------------------------------------------------------------------------------
     def tree_text(self, root: MessageRef = None, *, max_chars: int = 60) -> str:
         """The tree (or the subtree under ``root``) as indented text, one message a line."""
-        self.check_open()
-        tops = [self._resolve(root, "root")] if root is not None else self._store.roots()
-        lines: list[str] = []
-        stack: list[tuple[Message, str, bool, bool]] = [
-            (m, "", i == len(tops) - 1, True) for i, m in reversed(list(enumerate(tops)))
-        ]
-        while stack:
-            msg, prefix, last, top = stack.pop()
-            text = " ".join(msg.content.split())
-            text = text if len(text) <= max_chars else text[: max_chars - 1] + "…"
-            tag = "" if msg.kind == "message" else f" [{msg.kind}]"
-            tag += "" if msg.status == "complete" else f" [{msg.status}]"
-            branch = "" if top else ("└─ " if last else "├─ ")
-            lines.append(f"{prefix}{branch}{msg.id[:8]} {msg.sender}{tag}: {text}")
-            kids = self._store.children(msg.id)
-            child_prefix = prefix if top else prefix + ("   " if last else "│  ")
-            for i in range(len(kids) - 1, -1, -1):
-                stack.append((kids[i], child_prefix, i == len(kids) - 1, False))
-        return "\n".join(lines)
+        return _files.tree_text(self, root, max_chars=max_chars)
 
     def to_graphviz(self, root: MessageRef = None, *, max_chars: int = 40) -> graphviz.Digraph:
         """The tree (or the subtree under ``root``) as a ``graphviz.Digraph`` (no Graphviz binary needed)."""
-        self.check_open()
-        from ._graphviz import build_digraph
-
-        messages = self._subtree(root) if root is not None else list(self._store)
-        return build_digraph(messages, max_chars=max_chars)
+        return _files.to_graphviz(self, root, max_chars=max_chars)
 
     def to_html(self, path: str | os.PathLike[str], *, root: MessageRef = None, title: str | None = None) -> Path:
         """Write the tree (or the subtree under ``root``) as one self-contained HTML file: the TreeView's front end
         on embedded data, with no kernel and no network (pan and zoom, click a node to read its text and
-        annotations, search). Message text is only ever set as text. Returns the file's path."""
-        self.check_open()
-        from ._html import render_html
-
-        messages = self._subtree(root) if root is not None else list(self._store)
-        notes = self._store.annotations_many(m.id for m in messages)
-        target = Path(path)
-        page = render_html(messages, notes, title=title or f"agentforum tree ({len(messages)} messages)")
-        tmp = target.with_name(target.name + ".part")
-        tmp.write_text(page, encoding="utf-8")
-        os.replace(tmp, target)
-        return target
+        annotations, search). Message text is only ever set as text. Returns the file's path; written like
+        :meth:`export_jsonl` (whole or not at all; bad paths raise :class:`UsageError`)."""
+        return _files.to_html(self, path, root=root, title=title)
 
     # -- caching --------------------------------------------------------------------------------------------
     def cache_clear(self) -> int:

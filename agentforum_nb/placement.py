@@ -104,10 +104,7 @@ def at_hand(kind: int, value: Any) -> bool:
         feed = value.feed
         if feed is None or feed.state is not DONE or value.failure is not None:
             return False
-        for p in feed.promises:
-            if p.message is None:
-                return False
-        return True
+        return all(p.message is not None for p in feed.promises)
     return False
 
 

@@ -540,10 +540,7 @@ class MessageSequence(Signal):
         feed = self._feed
         if feed is None or feed.state is OPEN:
             return False
-        for p in feed.promises:
-            if p._message is None and p._failure is None:
-                return False
-        return True
+        return all(p._message is not None or p._failure is not None for p in feed.promises)
 
     def settled_message(self) -> Message | None:
         """The last message once the sequence has ended (the partial of a cancelled or failed one too)."""

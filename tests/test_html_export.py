@@ -125,5 +125,6 @@ def test_bad_arguments(forum, tmp_path):
     with pytest.raises(af.MessageNotFound):
         forum.to_html(tmp_path / "x.html", root="ab" * 32)
     assert not (tmp_path / "x.html").exists()
-    with pytest.raises(OSError):
+    with pytest.raises(af.UsageError, match=r"missing-dir.* does not exist"):  # named, before anything is written
         forum.to_html(tmp_path / "missing-dir" / "x.html")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

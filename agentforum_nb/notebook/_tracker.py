@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ..forum import Forum, ForumEvent
+from ..forum import Forum, ForumEvent, LiveStream
 from ..messages import Message
 from ..nodes import node_of, notes_of
 from ..palette import sender_colour
 
 
-def stream_of(h: Any, text: str) -> dict[str, Any]:
+def stream_of(h: LiveStream, text: str) -> dict[str, Any]:
     """A pending (streaming) response as the widgets draw it."""
     return {
         "key": h.key,
@@ -54,7 +54,7 @@ class TreeTracker:
         self._text_out: dict[str, str] = {}
         self.on_change = on_change
         self.known: set[str] = set()
-        self.pending: dict[str, Any] = {}  # key -> StreamHandle
+        self.pending: dict[str, LiveStream] = {}  # key -> the runtime's StreamHandle
         self.sent_len: dict[str, int] = {}
         self._new_nodes: list[dict[str, Any]] = []
         self._new_streams: list[dict[str, Any]] = []
@@ -74,6 +74,7 @@ class TreeTracker:
     def _on_event(self, ev: ForumEvent) -> None:
         if ev.kind == "stream-start":
             h = ev.stream
+            assert h is not None, "a 'stream-start' event carries the stream"
             if h.parent is not None and not self._visible_parent(h.parent):
                 return
             if h.parent is None and not self.accept_roots:
@@ -115,12 +116,11 @@ class TreeTracker:
                 self._new_nodes.append(self._node(m))
         elif ev.kind == "stream-end":
             h = ev.stream
+            assert h is not None, "a 'stream-end' event carries the stream"
             if h.key in self.pending:
                 del self.pending[h.key]
                 self.sent_len.pop(h.key, None)
                 self._ended.append(h.key)
-        else:
-            return
         if self.on_change is not None:
             self.on_change()
 

@@ -7,7 +7,7 @@ from typing import Any
 import traitlets as t
 
 from ..errors import UsageError
-from ..forum import Forum, ForumEvent, default_forum
+from ..forum import Forum, ForumEvent, LiveStream, default_forum
 from ..messages import Message
 from ..streams import MessageSequence
 from ._tracker import TreeTracker
@@ -52,7 +52,7 @@ class ChatView(LiveWidget):
         self._branch: set[str] = set()  # ids of the messages shown (the head's history)
         self._under: dict[str, str] = {}  # parent id -> the branch's message under it (whose siblings are sent)
         self._sibling_updates: set[str] = set()  # branch messages whose siblings changed since the last flush
-        self._live: dict[str, Any] = {}  # key -> StreamHandle: every response streaming in the forum
+        self._live: dict[str, LiveStream] = {}  # key -> StreamHandle: every response streaming in the forum
         self._stepping = ""  # the message an unlinked view is following one step down to
         self._asker = ""  # linked: the agent whose question this view answered, followed under the answer
         self._unfollow = forum.subscribe(self._follow)  # before the tracker: it sees the moved head
@@ -105,10 +105,10 @@ class ChatView(LiveWidget):
 
     # -- following ----------------------------------------------------------------------------------------
     def _follow(self, ev: ForumEvent) -> None:
-        if ev.kind == "stream-start":
+        if ev.kind == "stream-start" and ev.stream is not None:
             self._live[ev.stream.key] = ev.stream
             return
-        if ev.kind == "stream-end":
+        if ev.kind == "stream-end" and ev.stream is not None:
             self._live.pop(ev.stream.key, None)
             return
         m = ev.message
