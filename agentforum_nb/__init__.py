@@ -26,6 +26,7 @@ from .errors import (
 from .forum import Forum, ForumEvent, default_forum
 from .messages import Message
 from .models import FunctionModel, ScriptedModel, ToolCall, function_agent, scripted_agent
+from .replay import replay as _replay  # noqa: F401 - it provides Forum.replay
 from .runner import run_sync
 from .streams import MessagePromise, MessageSequence
 from .streams import set_display_hook as _set_display_hook

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import warnings
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, overload
 
@@ -15,7 +16,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from .forum import Forum
     from .streams import MessageSequence
 
-__all__ = ["Agent", "agent", "code_fingerprint"]
+__all__ = ["Agent", "agent", "code_fingerprint", "live_agent"]
+
+#: the agents alive in this process, by (name, version): the latest one made for each (what a replay calls again)
+_LIVE: weakref.WeakValueDictionary[tuple[str, str], Agent] = weakref.WeakValueDictionary()
+
+
+def live_agent(name: str, version: str) -> Agent | None:
+    """The agent of this process with this name and version (the latest made), if it is alive."""
+    return _LIVE.get((name, version))
 
 
 class Agent:
@@ -61,6 +70,7 @@ class Agent:
         self.version = version
         self.__doc__ = fn.__doc__
         self.__wrapped__ = fn
+        _LIVE[(name, version)] = self
 
     def call(
         self,

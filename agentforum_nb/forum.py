@@ -14,7 +14,7 @@ import contextvars
 import logging
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, runtime_checkable
 
@@ -44,6 +44,7 @@ __all__ = [
     "current_sender",
     "default_forum",
     "json_equal",
+    "set_replayer",
     "utc_now",
 ]
 
@@ -86,6 +87,21 @@ class QuestionSource(Protocol):
 
 
 SV = TypeVar("SV", bound=Service)
+
+
+class Replayer(Protocol):
+    """The runtime's replay (agentforum_nb.replay), which the forum calls without importing a higher layer."""
+
+    def __call__(self, forum: Forum, message: Any, agents: Mapping[str, Any] | None) -> Awaitable[Message]: ...
+
+
+_replayer: Replayer | None = None
+
+
+def set_replayer(replayer: Replayer) -> None:
+    """Used by the runtime layer to provide :meth:`Forum.replay`."""
+    global _replayer
+    _replayer = replayer
 
 
 class Forum:
@@ -494,6 +510,15 @@ class Forum:
                 batch = []
         take(batch)
         return out
+
+    async def replay(self, message: MessageRef, *, agents: Mapping[str, Any] | None = None) -> Message:
+        """Re-run the branch ending at ``message`` (API.md section 15): each user turn again, through the agent
+        that answered it (its ``calls`` annotation), or ``agents[name]`` where given; unchanged agents are served
+        from the cache. Returns the new branch's last message (``message`` itself when nothing changed)."""
+        self.check_open()
+        if _replayer is None:  # pragma: no cover - importing agentforum_nb loads the runtime, which sets it
+            raise UsageError("replay needs the agent runtime: import agentforum_nb")
+        return await _replayer(self, message, agents)
 
     def questions(self) -> list[Message]:
         """The questions (``ctx.ask``) that running calls are waiting on, oldest first."""
