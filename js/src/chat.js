@@ -10,7 +10,8 @@ import { el } from "./render.js";
 import { listen, sendReady } from "./widget.js";
 import { applySiblings } from "./chat/branches.js";
 import { CSS } from "./chat/style.js";
-import { answerMessage, createAnswerBox, createEditor, editMessage } from "./chat/inputs.js";
+import { answerMessage } from "./shared/answer.js";
+import { createAnswerBox, createEditor, editMessage } from "./chat/inputs.js";
 import { FEATURES, buildRow, messageView } from "./chat/view.js";
 
 export const HINT = "no branch yet: check out a message in the TreeView, or pass head=";

@@ -3,7 +3,8 @@
 
 import { nodeColour, nodeStatus } from "../render.js";
 import { arrowLabel, siblingArrows } from "./branches.js";
-import { editable, questionOf } from "./inputs.js";
+import { questionOf } from "../shared/answer.js";
+import { editable } from "./inputs.js";
 import { renderMarkdown } from "./markdown.js";
 
 /** Which per-message actions are offered: "edit" (an edited sibling, its branch shown) and "regenerate". */

@@ -8,6 +8,7 @@
 // Everything here is text only: a label is set as an SVG text node, never parsed.
 
 import { oneLine, svg } from "../render.js";
+import { questionOf } from "../shared/answer.js";
 
 /** At most this many characters of a label on a node, and of a model's name. */
 export const LABEL_CHARS = 22;
@@ -33,9 +34,9 @@ export function labelOf(n) {
   return typeof l === "string" && l.trim() ? l : null;
 }
 
-/** Is the node a question waiting for the user's answer (ctx.ask)? */
+/** Is the node a question waiting for the user's answer (ctx.ask)? The answer box's rule (shared/answer.js). */
 export function isAwaiting(n) {
-  return !!n && !n.pending && notesOf(n).awaiting === "user";
+  return questionOf(n) !== null;
 }
 
 const finite = (v) => typeof v === "number" && Number.isFinite(v);

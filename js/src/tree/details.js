@@ -10,8 +10,9 @@
 
 import { el } from "../render.js";
 import { annotationRows, createAnnotationForm, totalsText } from "./annotate.js";
-import { answerBox, questionOf } from "./question.js";
-import { createEditor } from "./editor.js";
+import { questionOf } from "../shared/answer.js";
+import { answerBox } from "./question.js";
+import { messageEditor } from "./editor.js";
 
 const FIELDS = [["id", "id"], ["sender", "sender"], ["kind", "kind"], ["status", "status"], ["parent", "parent_id"],
   ["reply to", "reply_to_id"], ["original", "original_id"]];
@@ -59,6 +60,7 @@ export function createDetails(pane, deps) {
   let editor = null;
   let wantEdit = false; // "edit" before the message arrived
   let askSig = null;
+  let ask = null; // the answer box shown
 
   function makeSlots() {
     slots = {};
@@ -69,6 +71,7 @@ export function createDetails(pane, deps) {
     form = null;
     editor = null;
     askSig = null;
+    ask = null;
   }
 
   function renderAsk() {
@@ -77,13 +80,13 @@ export function createDetails(pane, deps) {
     const sig = q ? JSON.stringify(q.choices) : null;
     if (sig === askSig) return;
     askSig = sig;
-    const box = q ? answerBox(shownKey, node, d.answer, report) : null;
-    slots.ask.replaceChildren(...(box ? [box] : []));
+    ask = q ? answerBox(shownKey, node, q, d.answer, report) : null;
+    slots.ask.replaceChildren(...(ask ? [ask.el] : []));
   }
 
   function renderContent() {
     if (editor) {
-      slots.content.replaceChildren(editor.element);
+      slots.content.replaceChildren(editor.el);
       return;
     }
     const pre = el("pre", { class: "af-content" }, msg.content);
@@ -137,7 +140,7 @@ export function createDetails(pane, deps) {
       return true;
     }
     const key = shownKey;
-    editor = createEditor(msg, {
+    editor = messageEditor(msg, {
       save: (text) => d.edit(key, text),
       cancel: () => closeEditor(),
       report,
@@ -206,11 +209,10 @@ export function createDetails(pane, deps) {
     /** "edit": the selected message's text in the editor; false when it cannot be edited. */
     openEditor,
     closeEditor,
-    /** The kernel reported a problem: what was sent may be tried again (the editor's and the answer's buttons). */
+    /** The kernel reported a problem: what was sent may be tried again (the editor and the answer box). */
     unlock() {
-      if (editor) editor.enable();
-      askSig = undefined; // rebuilt, enabled
-      renderAsk();
+      if (editor && editor.busy) editor.fail();
+      if (ask && ask.busy) ask.fail();
     },
   };
 }
