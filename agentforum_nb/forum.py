@@ -840,8 +840,16 @@ class Forum:
 
         messages = self._subtree(root) if root is not None else list(self._store)
         notes = self._store.annotations_many(m.id for m in messages)
+        authors = {}  # who wrote what a forward passes on, also when the original is outside the subtree
+        for m in messages:
+            if m.kind == "forward" and m.original_id is not None and m.original_id not in authors:
+                original = self._store.get(m.original_id)
+                if original is not None:
+                    authors[original.id] = original.sender
         target = Path(path)
-        page = render_html(messages, notes, title=title or f"agentforum tree ({len(messages)} messages)")
+        page = render_html(
+            messages, notes, title=title or f"agentforum tree ({len(messages)} messages)", authors=authors
+        )
         tmp = target.with_name(target.name + ".part")
         tmp.write_text(page, encoding="utf-8")
         os.replace(tmp, target)

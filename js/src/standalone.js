@@ -5,10 +5,6 @@
 
 import tree from "./tree.js";
 
-const SNIPPET = 200;
-/** Tool calls a node lists, and characters of a call's arguments (agentforum_nb/nodes.py MAX_CALLS, ARGS_CHARS). */
-const MAX_CALLS = 20;
-const ARGS_CHARS = 120;
 /** The names of the notebook traits the front end reads, with a read-only export's values. */
 const TRAITS = {
   selected_id: "",
@@ -33,96 +29,50 @@ const NEEDS_KERNEL = {
   "load-graphviz": "the Graphviz layout",
 };
 
-/** The embedded data (format 1, agentforum_nb/_html.py) as full messages in stored order. */
+/**
+ * The embedded data (format 2, agentforum_nb/_html.py): each message's node as agentforum_nb/nodes.py made it for
+ * the live TreeView, rebuilt from its compact row without computing anything again (the snippet is cut where the
+ * row says), and its whole message and annotations for the details pane. In stored order.
+ */
 export function expand(data) {
-  if (!data || data.format !== 1 || !Array.isArray(data.messages)) {
+  if (!data || data.format !== 2 || !Array.isArray(data.messages)) {
     throw new Error("agentforum_nb: this file's data is not in a format this page reads");
   }
   const rows = data.messages;
   const ref = (r) => (typeof r === "number" ? rows[r][0] : r ?? null);
   return rows.map((row) => {
-    const [id, parent, s, kind, status, content, replyTo, original, notes, metadata] = row;
-    return {
+    const [id, parent, s, kind, status, content, nChars, extra, cut, replyTo, original, more, metadata] = row;
+    const node = {
       id,
-      parent_id: ref(parent),
-      reply_to_id: ref(replyTo),
-      original_id: ref(original),
+      parent: ref(parent),
       sender: data.senders[s],
       colour: data.colours[s],
       kind,
       status,
+      snippet: typeof cut === "number" ? content.slice(0, cut) : content,
+      n_chars: nChars,
+      reply_to: ref(replyTo),
+      original: ref(original),
+      ...(extra || {}),
+    };
+    const message = {
+      id,
+      parent_id: node.parent,
+      reply_to_id: node.reply_to,
+      original_id: node.original,
+      kind,
+      sender: node.sender,
+      status,
       content,
-      annotations: notes || {},
       metadata: metadata || {},
     };
+    return { node, message, annotations: { ...(node.notes || {}), ...(more || {}) } };
   });
 }
 
-const SHOWN_NOTES = [
-  "duration_s",
-  "ttft_s",
-  "tokens",
-  "model",
-  "usage",
-  "sample",
-  "label",
-  "bookmark",
-  "note",
-  "score",
-  "awaiting",
-  "edited_from",
-  "created_at",
-];
-
-/** JSON as Python's json.dumps(separators=(", ", ": "), ensure_ascii=False) writes it (keys in their order). */
-export function compactJson(v) {
-  if (v === null || v === undefined) return "null";
-  if (Array.isArray(v)) return `[${v.map(compactJson).join(", ")}]`;
-  if (typeof v === "object") {
-    return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${compactJson(x)}`).join(", ")}}`;
-  }
-  return JSON.stringify(v) ?? "null";
-}
-
-/** A tool call as a node shows it: its name and the start of its arguments as compact JSON (nodes.py _call_of). */
-export function callOf(call) {
-  const args = call.arguments;
-  let text = args === null || args === undefined ? "" : compactJson(args);
-  const chars = Array.from(text); // code points, as Python counts
-  if (chars.length > ARGS_CHARS) text = chars.slice(0, ARGS_CHARS - 1).join("") + "…";
-  return { id: String(call.id ?? ""), name: String(call.name ?? ""), arguments: text };
-}
-
-/** A message as the snapshot's node (the same shape agentforum_nb/nodes.py gives the live widget). */
-export function nodeOf(m, byId) {
-  const node = {
-    id: m.id,
-    parent: m.parent_id,
-    sender: m.sender,
-    colour: m.colour,
-    kind: m.kind,
-    status: m.status,
-    snippet: m.content.slice(0, SNIPPET),
-    n_chars: m.content.length,
-    reply_to: m.reply_to_id,
-    original: m.original_id,
-  };
-  if (m.kind === "forward" && m.original_id && byId.has(m.original_id)) node.author = byId.get(m.original_id).sender;
-  const choices = m.metadata.choices;
-  if (Array.isArray(choices) && choices.every((c) => typeof c === "string")) node.choices = choices;
-  const calls = m.metadata.tool_calls;
-  if (Array.isArray(calls) && calls.length) { // a model message that asks for tools
-    node.tool_calls = calls.slice(0, MAX_CALLS).filter((c) => c && typeof c === "object" && !Array.isArray(c)).map(callOf);
-  }
-  const callId = m.metadata.tool_call_id;
-  if (typeof callId === "string") { // a tool's result
-    const error = m.metadata.tool_error;
-    node.tool_result = { call_id: callId, ...(typeof error === "string" ? { error } : {}) };
-  }
-  const notes = {};
-  for (const k of SHOWN_NOTES) if (k in m.annotations) notes[k] = m.annotations[k];
-  if (Object.keys(notes).length) node.notes = notes;
-  return node;
+/** The snapshot's nodes of the embedded data: what the live TreeView's first snapshot of the forum holds. */
+export function snapshotNodes(data) {
+  return expand(data).map((m) => m.node);
 }
 
 /** Full case folds that lower-casing leaves out (Python's str.casefold() maps these; the page has no Unicode
@@ -139,9 +89,9 @@ export function foldNeedle(text) {
 /** A stand-in for the anywidget model: traits, change events, and the kernel's replies to custom messages. */
 export function localModel(data) {
   const messages = expand(data);
-  const byId = new Map(messages.map((m) => [m.id, m]));
+  const byId = new Map(messages.map((m) => [m.node.id, m]));
   const folded = (data && data.folded) || {};
-  const lower = messages.map((m, i) => folded[i] ?? m.content.toLowerCase());
+  const lower = messages.map((m, i) => folded[i] ?? m.message.content.toLowerCase());
   const traits = { ...TRAITS };
   const listeners = new Map();
   const emit = (event, ...args) => {
@@ -173,19 +123,18 @@ export function localModel(data) {
   function handle(msg) {
     const kind = msg && msg.kind;
     if (kind === "ready") {
-      reply({ kind: "snapshot", nodes: messages.map((m) => nodeOf(m, byId)), streams: [] });
+      reply({ kind: "snapshot", nodes: messages.map((m) => m.node), streams: [] });
     } else if (kind === "select" || kind === "checkout") {
       if (byId.has(msg.id)) model.set(kind === "select" ? "selected_id" : "head_id", msg.id);
     } else if (kind === "get-message") {
       const m = byId.get(msg.id);
       if (!m) return model.set("error", `no message ${String(msg.id).slice(0, 12)} in this file`);
-      const { colour, annotations, ...fields } = m;
-      reply({ kind: "message", request_id: msg.request_id, message: fields, annotations });
+      reply({ kind: "message", request_id: msg.request_id, message: m.message, annotations: m.annotations });
     } else if (kind === "search") {
       const text = foldNeedle(String(msg.text ?? ""));
       const ids = [];
       lower.forEach((c, i) => {
-        if (c.includes(text)) ids.push(messages[i].id);
+        if (c.includes(text)) ids.push(messages[i].node.id);
       });
       reply({ kind: "search-result", request_id: msg.request_id, text: msg.text, ids, total: ids.length });
     } else if (kind === "close-compare") {
