@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh clone: sets up .venv (once), checks and tests the JS front end
-# (rebuilds the widget bundles and fails if they differ from the committed ones), lints and type-checks the
-# package (ruff, mypy --strict), then runs pytest. Extra arguments go to pytest, e.g.
-# `bash scripts/test.sh -k cache -x`. Leaves the clone clean (no tracked file changes).
+# The whole test suite, from a fresh clone: sets up .venv (once), checks and tests the JS front end (type-checks it
+# with tsc, lints it with ESLint, rebuilds the widget bundles and fails if they differ from the committed ones, runs
+# vitest), lints and type-checks the package (ruff, mypy --strict), then runs pytest. Extra arguments go to
+# pytest, e.g. `bash scripts/test.sh -k cache -x`. Leaves the clone clean (no tracked file changes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -12,7 +12,8 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[test,browser]"
 if [ -f js/package.json ] && command -v npm >/dev/null 2>&1; then
-  (cd js && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build && npm test --silent)
+  (cd js && npm ci --no-audit --no-fund --loglevel=error && npm run --silent typecheck && npm run --silent lint \
+    && npm run --silent build && npm test --silent)
   if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet -- agentforum_nb/static js/package-lock.json; then
     git --no-pager diff --stat -- agentforum_nb/static js/package-lock.json
     echo "The built widget bundle (or the lock file) differs from the committed one: run 'npm run build' in js/" \

@@ -1,3 +1,4 @@
+// @ts-check
 // The TreeView's front end without a kernel: forum.to_html() embeds this bundle and the messages as JSON, and
 // localModel() plays the kernel's part of the widget protocol (docs/widget_protocol.md) from that data: the
 // snapshot, get-message, search. Actions that need the kernel (branch, regenerate, annotate ...) are reported in
@@ -18,30 +19,43 @@ const TRAITS = {
   comparison: {},
   readonly: true,
 };
-const NEEDS_KERNEL = {
-  branch: "branching",
-  regenerate: "regenerating",
-  edit: "editing",
-  answer: "answering",
-  annotate: "editing annotations",
-  compare: "comparing branches",
-  stop: "stopping calls",
-  "load-graphviz": "the Graphviz layout",
-};
+/** The browser messages only a kernel can answer, and what they are for. */
+const NEEDS_KERNEL = new Map([
+  ["branch", "branching"],
+  ["regenerate", "regenerating"],
+  ["edit", "editing"],
+  ["answer", "answering"],
+  ["annotate", "editing annotations"],
+  ["compare", "comparing branches"],
+  ["stop", "stopping calls"],
+  ["load-graphviz", "the Graphviz layout"],
+]);
+
+/**
+ * The embedded data (format 2, agentforum_nb/_html.py; see its docstring for the rows).
+ * @typedef {{format: number, title?: string, senders: string[], colours: string[], messages: any[][],
+ *            folded?: Record<string, string>}} EmbeddedData
+ * @typedef {import("./types.js").WireNode} WireNode
+ * @typedef {{node: WireNode, message: import("./tree/details.js").FullMessage, annotations: Record<string, unknown>}} Expanded
+ */
 
 /**
  * The embedded data (format 2, agentforum_nb/_html.py): each message's node as agentforum_nb/nodes.py made it for
  * the live TreeView, rebuilt from its compact row without computing anything again (the snippet is cut where the
  * row says), and its whole message and annotations for the details pane. In stored order.
+ * @param {EmbeddedData} data
+ * @returns {Expanded[]}
  */
 export function expand(data) {
   if (!data || data.format !== 2 || !Array.isArray(data.messages)) {
     throw new Error("agentforum_nb: this file's data is not in a format this page reads");
   }
   const rows = data.messages;
-  const ref = (r) => (typeof r === "number" ? rows[r][0] : r ?? null);
+  /** @param {unknown} r @returns {string | null} */
+  const ref = (r) => (typeof r === "number" ? rows[r][0] : /** @type {string | null | undefined} */ (r) ?? null);
   return rows.map((row) => {
     const [id, parent, s, kind, status, content, nChars, extra, cut, replyTo, original, more, metadata] = row;
+    /** @type {WireNode} */
     const node = {
       id,
       parent: ref(parent),
@@ -70,34 +84,54 @@ export function expand(data) {
   });
 }
 
-/** The snapshot's nodes of the embedded data: what the live TreeView's first snapshot of the forum holds. */
+/**
+ * The snapshot's nodes of the embedded data: what the live TreeView's first snapshot of the forum holds.
+ * @param {EmbeddedData} data
+ */
 export function snapshotNodes(data) {
   return expand(data).map((m) => m.node);
 }
 
 /** Full case folds that lower-casing leaves out (Python's str.casefold() maps these; the page has no Unicode
  * case-folding table): the letters people type. */
+/** @type {Record<string, string>} */
 const FOLDS = { "ß": "ss", "ς": "σ", "ſ": "s", "ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st",
   "ﬆ": "st" };
 const FOLDABLE = new RegExp(`[${Object.keys(FOLDS).join("")}]`, "gu");
 
-/** The typed search text folded as the messages' texts are (their casefold() comes with the data). */
+/**
+ * The typed search text folded as the messages' texts are (their casefold() comes with the data).
+ * @param {string} text
+ */
 export function foldNeedle(text) {
   return text.toLowerCase().replace(FOLDABLE, (c) => FOLDS[c]);
 }
 
-/** A stand-in for the anywidget model: traits, change events, and the kernel's replies to custom messages. */
+/**
+ * A stand-in for the anywidget model: traits, change events, and the kernel's replies to custom messages. The
+ * messages it answers are a fixed table (kind -> handler); any other kind is refused in the error area.
+ * @param {EmbeddedData} data
+ */
 export function localModel(data) {
   const messages = expand(data);
   const byId = new Map(messages.map((m) => [m.node.id, m]));
+  /** @type {Record<string, string>} */
   const folded = (data && data.folded) || {};
   const lower = messages.map((m, i) => folded[i] ?? m.message.content.toLowerCase());
+  /** @type {Record<string, unknown>} */
   const traits = { ...TRAITS };
+  /** @type {Map<string, Set<(...args: any[]) => void>>} */
   const listeners = new Map();
+  /**
+   * @param {string} event
+   * @param {...unknown} args
+   */
   const emit = (event, ...args) => {
     for (const fn of [...(listeners.get(event) || [])]) fn(...args);
   };
+  /** @param {Record<string, unknown>} content */
   const reply = (content) => queueMicrotask(() => emit("msg:custom", content, []));
+  /** @type {import("./types.js").Model & {messages: Expanded[]}} */
   const model = {
     messages,
     get: (name) => traits[name],
@@ -108,8 +142,9 @@ export function localModel(data) {
     },
     save_changes() {},
     on(event, fn) {
-      if (!listeners.has(event)) listeners.set(event, new Set());
-      listeners.get(event).add(fn);
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      set.add(fn);
     },
     off(event, fn) {
       if (!event) listeners.clear();
@@ -120,34 +155,48 @@ export function localModel(data) {
       queueMicrotask(() => handle(content));
     },
   };
-  function handle(msg) {
-    const kind = msg && msg.kind;
-    if (kind === "ready") {
-      reply({ kind: "snapshot", nodes: messages.map((m) => m.node), streams: [] });
-    } else if (kind === "select" || kind === "checkout") {
-      if (byId.has(msg.id)) model.set(kind === "select" ? "selected_id" : "head_id", msg.id);
-    } else if (kind === "get-message") {
+  /** @typedef {(msg: Record<string, any>) => void} Handler */
+  const handlers = new Map(/** @type {[string, Handler][]} */ ([
+    ["ready", () => reply({ kind: "snapshot", nodes: messages.map((m) => m.node), streams: [] })],
+    ["select", (msg) => {
+      if (byId.has(msg.id)) model.set("selected_id", msg.id);
+    }],
+    ["checkout", (msg) => {
+      if (byId.has(msg.id)) model.set("head_id", msg.id);
+    }],
+    ["get-message", (msg) => {
       const m = byId.get(msg.id);
       if (!m) return model.set("error", `no message ${String(msg.id).slice(0, 12)} in this file`);
       reply({ kind: "message", request_id: msg.request_id, message: m.message, annotations: m.annotations });
-    } else if (kind === "search") {
+    }],
+    ["search", (msg) => {
       const text = foldNeedle(String(msg.text ?? ""));
+      /** @type {string[]} */
       const ids = [];
       lower.forEach((c, i) => {
         if (c.includes(text)) ids.push(messages[i].node.id);
       });
       reply({ kind: "search-result", request_id: msg.request_id, text: msg.text, ids, total: ids.length });
-    } else if (kind === "close-compare") {
-      model.set("comparison", {});
-    } else {
-      const what = NEEDS_KERNEL[kind] || `"${String(kind).slice(0, 40)}"`;
-      model.set("error", `this is an exported file: ${what} needs the notebook's kernel`);
-    }
+    }],
+    ["close-compare", () => model.set("comparison", {})],
+  ]));
+  /** @param {unknown} raw */
+  function handle(raw) {
+    const msg = raw && typeof raw === "object" ? /** @type {Record<string, any>} */ (raw) : {};
+    const kind = typeof msg.kind === "string" ? msg.kind : "";
+    const handler = handlers.get(kind);
+    if (handler) return handler(msg);
+    const what = NEEDS_KERNEL.get(kind) || `"${String(msg.kind).slice(0, 40)}"`;
+    model.set("error", `this is an exported file: ${what} needs the notebook's kernel`);
   }
   return model;
 }
 
-/** Render the tree of the embedded data into `el` (called by the exported page). */
+/**
+ * Render the tree of the embedded data into `el` (called by the exported page).
+ * @param {HTMLElement} el
+ * @param {EmbeddedData} data
+ */
 export function show(el, data) {
   const model = localModel(data);
   if (data.title) document.title = data.title;

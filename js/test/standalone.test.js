@@ -113,3 +113,14 @@ describe("local model", () => {
     expect(model.get("readonly")).toBe(true);
   });
 });
+
+describe("the local kernel's table of messages", () => {
+  it("refuses kinds that are not in it, also names an object has (before: 'constructor' printed a function)", async () => {
+    for (const kind of ["constructor", "__proto__", "toString", "nope", 7]) {
+      const model = localModel(data);
+      model.send({ kind, id: B });
+      await new Promise((r) => queueMicrotask(r));
+      expect(model.get("error")).toBe(`this is an exported file: "${String(kind)}" needs the notebook's kernel`);
+    }
+  });
+});

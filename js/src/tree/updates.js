@@ -26,11 +26,11 @@ export function createUpdates({ state, root, scene, drawing, selection, details,
     if (!raw || typeof raw !== "object") return;
     const msg = /** @type {import("../types.js").KernelMessage} */ (raw);
     if (msg.kind === "message") {
-      details.receive(msg);
+      details.receive(/** @type {import("./details.js").MessageReply} */ (msg));
       return;
     }
     if (msg.kind === "search-result") {
-      search.receive(msg);
+      search.receive(/** @type {{request_id?: unknown, ids?: unknown, total?: unknown, text?: unknown}} */ (msg));
       return;
     }
     if (msg.kind === "graphviz-code") {
