@@ -6,8 +6,21 @@ answers from the embedded data). ``<``, ``>`` and ``&`` are escaped inside the J
 the element; the text is only ever set as text by the front end. A Content-Security-Policy allows no network
 request at all.
 
-The data is compact (about 150 bytes per message besides its text and annotations): senders are listed once,
-parents and other references are indexes into the message list when the message is in the file.
+The file carries each message's node as ``agentforum_nb/nodes.py`` makes it for the live TreeView (so its
+``n_chars``, snippet, choices, tool fields and notes are the widget's, never computed again in JavaScript), with
+its whole text, metadata and annotations for the details pane, compactly (about 150 bytes per message besides its
+text and annotations). Data format 2, ``{"format": 2, "title", "senders": [names], "colours": [each sender's
+colour], "messages": [row, ...], "folded"?: {row index: casefolded text}}``, one row per message::
+
+    [id, parent, sender, kind, status, content, n_chars, extra, cut, reply_to, original, more_notes, metadata]
+
+``parent``, ``reply_to`` and ``original`` are the index of that message's row, or its id when it is not in the
+file; ``sender`` is an index into ``senders`` (and ``colours``). The node is ``{id, parent, sender, colour, kind,
+status, snippet, n_chars, reply_to, original, **extra}``: ``extra`` holds the rest of the node (``author``,
+``choices``, ``tool_calls``, ``tool_result``, ``notes``: whatever nodes.py gives), and ``snippet`` is the whole
+``content``, or when ``cut`` is a number its first ``cut`` UTF-16 code units (the snippet nodes.py cut, measured
+as the browser's strings count). ``more_notes``: the annotations the node does not show, for the details pane.
+Trailing nulls are left out.
 """
 
 from __future__ import annotations
@@ -18,14 +31,18 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ._canonical import thaw
 from .errors import UsageError
 from .messages import Message
+from .nodes import SHOWN_NOTES, stored_node
 from .palette import sender_colour
 
-__all__ = ["FORMAT", "render_html"]
+__all__ = ["FORMAT", "embedded_data", "render_html"]
 
 STATIC = Path(__file__).resolve().parent / "static"
-FORMAT = 1  # the embedded data's layout (js/src/standalone.js reads it)
+FORMAT = 2  # the embedded data's layout (js/src/standalone.js reads it)
+#: the fields of a node that have a place of their own in a row (the rest of the node is its `extra`)
+_ROW_FIELDS = ("id", "parent", "sender", "colour", "kind", "status", "snippet", "n_chars", "reply_to", "original")
 
 _CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:;"
@@ -44,15 +61,26 @@ def _script_code(code: str) -> str:
     return code.replace("</script", "<\\/script").replace("</SCRIPT", "<\\/SCRIPT").replace("<!--", "<\\!--")
 
 
+def _utf16_length(text: str) -> int:
+    """How many UTF-16 code units ``text`` is (what a JavaScript string's length counts)."""
+    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
+
+
 def embedded_data(
-    messages: Iterable[Message], annotations: Mapping[str, Mapping[str, Any]], *, title: str
+    messages: Iterable[Message],
+    annotations: Mapping[str, Mapping[str, Any]],
+    *,
+    title: str,
+    authors: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The compact data the standalone front end reads (``FORMAT`` 1)."""
+    """The compact data the standalone front end reads (``FORMAT`` 2, see the module's docstring). ``authors``:
+    the sender of each original message that a forward in ``messages`` passes on (by the original's id)."""
     msgs = list(messages)
     index = {m.id: i for i, m in enumerate(msgs)}
     senders: dict[str, int] = {}
     rows: list[list[Any]] = []
     folded: dict[str, str] = {}  # row index -> content.casefold(), where that is not simply its lower case
+    who = authors or {}
 
     def ref(mid: str | None) -> int | str | None:
         if mid is None:
@@ -61,13 +89,19 @@ def embedded_data(
 
     for m in msgs:
         s = senders.setdefault(m.sender, len(senders))
-        notes = annotations.get(m.id) or None
+        notes = annotations.get(m.id) or {}
+        author = who.get(m.original_id) if m.kind == "forward" and m.original_id is not None else None
+        node = stored_node(m, notes, author=author)
+        extra = {k: v for k, v in node.items() if k not in _ROW_FIELDS} or None
+        snippet = node["snippet"]
+        cut = None if snippet == m.content else _utf16_length(snippet)
+        more = {k: thaw(v) for k, v in notes.items() if k not in SHOWN_NOTES} or None
         metadata = m.fields()["metadata"] or None
-        row: list[Any] = [m.id, ref(m.parent_id), s, m.kind, m.status, m.content]
-        extra = [ref(m.reply_to_id), ref(m.original_id), notes, metadata]
-        while extra and extra[-1] is None:
-            extra.pop()
-        rows.append(row + extra)
+        row: list[Any] = [m.id, ref(m.parent_id), s, m.kind, m.status, m.content, node["n_chars"]]
+        tail = [extra, cut, ref(m.reply_to_id), ref(m.original_id), more, metadata]
+        while tail and tail[-1] is None:
+            tail.pop()
+        rows.append(row + tail)
         fold = m.content.casefold()
         if fold != m.content.lower():  # e.g. "Straße" -> "strasse": the page searches what Python's search finds
             folded[str(len(rows) - 1)] = fold
@@ -85,13 +119,17 @@ def embedded_data(
 
 
 def render_html(
-    messages: Iterable[Message], annotations: Mapping[str, Mapping[str, Any]], *, title: str = "agentforum tree"
+    messages: Iterable[Message],
+    annotations: Mapping[str, Mapping[str, Any]],
+    *,
+    title: str = "agentforum tree",
+    authors: Mapping[str, str] | None = None,
 ) -> str:
-    """The whole page."""
+    """The whole page (``authors``: see :func:`embedded_data`)."""
     bundle = STATIC / "standalone.js"
     if not bundle.exists():
         raise UsageError("the HTML export's front end is not installed (static/standalone.js is missing)")
-    data = embedded_data(messages, annotations, title=title)
+    data = embedded_data(messages, annotations, title=title, authors=authors)
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'

@@ -326,7 +326,13 @@ def to_html(forum: Forum, path: str | os.PathLike[str], *, root: MessageRef = No
     target = _target(path, "to_html")
     messages = forum.subtree(root) if root is not None else list(forum)
     notes = forum.store.annotations_many(m.id for m in messages)
-    page = render_html(messages, notes, title=title or f"agentforum tree ({len(messages)} messages)")
+    authors = {}  # who wrote what a forward passes on, also when the original is outside the subtree
+    for m in messages:
+        if m.kind == "forward" and m.original_id is not None and m.original_id not in authors:
+            original = forum.store.get(m.original_id)
+            if original is not None:
+                authors[original.id] = original.sender
+    page = render_html(messages, notes, title=title or f"agentforum tree ({len(messages)} messages)", authors=authors)
     with _atomic_text(target, "to_html") as f:
         f.write(page)
     return Path(path)

@@ -11,7 +11,7 @@ from ._canonical import thaw
 from .messages import Message
 from .palette import sender_colour
 
-__all__ = ["SHOWN_NOTES", "SNIPPET", "full_message", "node_of", "notes_of"]
+__all__ = ["SHOWN_NOTES", "SNIPPET", "full_message", "node_of", "notes_of", "stored_node"]
 
 SNIPPET = 200
 
@@ -84,6 +84,18 @@ SHOWN_NOTES = (
 def notes_of(annotations: Mapping[str, Any]) -> dict[str, Any]:
     """What of a message's annotations the widgets show (plain JSON values)."""
     return {k: thaw(annotations[k]) for k in SHOWN_NOTES if k in annotations}
+
+
+def stored_node(
+    m: Message, annotations: Mapping[str, Any], *, author: str | None = None, full_text: bool = False
+) -> dict[str, Any]:
+    """:func:`node_of` with the annotations the views show (``notes``, when there are any): a stored message as a
+    snapshot carries it, in the live widgets and in ``forum.to_html``'s file alike."""
+    node = node_of(m, full_text, author)
+    shown = notes_of(annotations)
+    if shown:
+        node["notes"] = shown
+    return node
 
 
 def full_message(m: Message) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh clone: sets up .venv (once), checks and tests the JS front end
-# (rebuilds the widget bundles and fails if they differ from the committed ones), lints and type-checks the
-# package (ruff, mypy --strict), then runs pytest. Extra arguments go to pytest, e.g.
-# `bash scripts/test.sh -k cache -x`. Leaves the clone clean (no tracked file changes).
+# The whole test suite, from a fresh clone: sets up .venv (once), checks and tests the JS front end (type-checks it
+# with tsc, lints it with ESLint, rebuilds the widget bundles and fails if they differ from the committed ones, runs
+# vitest), lints and type-checks the package (ruff, mypy --strict), then runs pytest. Extra arguments go to
+# pytest, e.g. `bash scripts/test.sh -k cache -x`. Leaves the clone clean (no tracked file changes).
 #
 # Settings (environment): PYTHON (the interpreter that makes the venv, default python3), VENV (default .venv),
 # AGENTFORUM_EXTRAS (default "test,browser"), AGENTFORUM_SKIP_JS=1 (the JS checks ran elsewhere, e.g. CI's second
@@ -19,7 +19,8 @@ fi
 if [ "${AGENTFORUM_SKIP_JS:-0}" = 1 ]; then
   echo "AGENTFORUM_SKIP_JS=1: the JS checks are skipped here"
 elif [ -f js/package.json ] && command -v npm >/dev/null 2>&1; then
-  (cd js && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build && npm test --silent)
+  (cd js && npm ci --no-audit --no-fund --loglevel=error && npm run --silent typecheck && npm run --silent lint \
+    && npm run --silent build && npm test --silent)
   if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet -- agentforum_nb/static js/package-lock.json; then
     git --no-pager diff --stat -- agentforum_nb/static js/package-lock.json
     echo "The built widget bundle (or the lock file) differs from the committed one: run 'npm run build' in js/" \

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
 import agentforum_nb as af
+from agentforum_nb.notebook import TreeView
 
 NASTY = [
     "</script><script>alert(1)</script>",
@@ -64,7 +68,8 @@ def test_embedded_data_survives_any_message_text(forum, tmp_path):
     assert [r[5] for r in rows] == NASTY
     assert data["senders"] == ["user", "bot<b>"]
     assert rows[1][1] == 0  # the parent as an index into the list
-    assert rows[1][8]["label"] == "</script>" and "created_at" in rows[1][8]
+    notes = rows[1][7]["notes"]  # the node's notes, as the widget's node has them
+    assert notes["label"] == "</script>" and notes["note"] == "<b>&</b>" and "created_at" in notes
 
 
 def test_the_page_allows_no_network_and_escapes_its_title(forum, tmp_path):
@@ -103,8 +108,9 @@ def test_forwards_keep_their_original_and_metadata(forum, tmp_path):
     fwd = forum.forward(a, to=q)
     data = json.loads(parse(forum.to_html(tmp_path / "f.html"))[0][1])
     rows = {r[0]: r for r in data["messages"]}
-    assert rows[a.id][9] == {"k": [1, 2]}
-    assert rows[fwd.id][3] == "forward" and rows[fwd.id][7] == 1  # the original as an index
+    assert rows[a.id][12] == {"k": [1, 2]}
+    assert rows[fwd.id][3] == "forward" and rows[fwd.id][10] == 1  # the original as an index
+    assert rows[fwd.id][7]["author"] == "researcher"  # the node's author, as the widget's node has it
 
 
 def test_size_is_about_the_bundle_plus_a_few_hundred_bytes_a_message(tmp_path):
@@ -128,3 +134,75 @@ def test_bad_arguments(forum, tmp_path):
     with pytest.raises(af.UsageError, match=r"missing-dir.* does not exist"):  # named, before anything is written
         forum.to_html(tmp_path / "missing-dir" / "x.html")
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+#: runs the exported page's own bundle (static/standalone.js) on a file's data in Node, without a browser: the
+#: snapshot its stand-in kernel gives the tree, and its answers to get-message for the ids given
+PAGE_IN_NODE = """
+const fs = require("fs"), vm = require("vm");
+const [bundle, dataPath, ids] = process.argv.slice(1);
+const ctx = vm.createContext({ queueMicrotask });
+vm.runInContext(fs.readFileSync(bundle, "utf8"), ctx);
+const page = vm.runInContext("agentforumStandalone", ctx);
+const model = page.localModel(JSON.parse(fs.readFileSync(dataPath, "utf8")));
+const out = { messages: [] };
+const wanted = ids.split(",");
+model.on("msg:custom", (m) => {
+  if (m.kind === "snapshot") out.nodes = m.nodes;
+  if (m.kind === "message") out.messages.push(m);
+  if (out.nodes && out.messages.length === wanted.length) process.stdout.write(JSON.stringify(out));
+});
+model.send({ kind: "ready" });
+wanted.forEach((id, i) => model.send({ kind: "get-message", id, request_id: i }));
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="runs the page's bundle in Node")
+def test_the_file_shows_the_nodes_and_messages_the_widget_shows(forum, tmp_path):
+    """An emoji is one character in Python and two UTF-16 units in JavaScript: the file's nodes are the ones
+    nodes.py makes for the TreeView (n_chars, the snippet cut at 200 characters, a forward's author, choices, tool
+    fields, notes), never computed again by the page (before: the page counted UTF-16 units)."""
+    root = forum.post("Plan a weekend 😀 in Lisbon 🇵🇹")
+    long = forum.post("🚀" * 150 + "x" * 100, parent=root, sender="bot")  # the snippet ends among emoji
+    asks = forum.post("Which city? 🤔", parent=long, sender="planner", metadata={"choices": ["Paris 🗼", "Rome"]})
+    calls = forum.post(
+        "",
+        parent=asks,
+        sender="model",
+        metadata={"tool_calls": [{"id": "c1", "name": "weather", "arguments": {"city": "Lisboa ☀️" * 30}}]},
+    )
+    result = forum.post("22 °C ☀️", parent=calls, sender="weather", metadata={"tool_call_id": "c1"})
+    fwd = forum.forward(long, to=result)
+    forum.annotate(long, label="rocket 🚀", score=3, note="n", custom={"k": "v"})
+    outside = forum.post("elsewhere", parent=root, sender="critic")
+    forum.forward(outside, to=asks)
+    tree = TreeView(forum)
+    sent = []
+    tree.send = lambda content, buffers=None: sent.append(content)
+    tree.comm.handle_msg({"content": {"data": {"method": "custom", "content": {"kind": "ready"}}}, "buffers": []})
+    widget_nodes = sent[-1]["nodes"]
+    ids = [root.id, long.id, fwd.id]
+    widget_messages = []
+    for i, mid in enumerate(ids):
+        get = {"kind": "get-message", "id": mid, "request_id": i}
+        tree.comm.handle_msg({"content": {"data": {"method": "custom", "content": get}}, "buffers": []})
+        widget_messages.append(sent[-1])
+    tree.close()
+
+    path = forum.to_html(tmp_path / "emoji.html")
+    data_path = tmp_path / "data.json"
+    data_path.write_text(parse(path)[0][1], encoding="utf-8")
+    bundle = Path(af.__file__).parent / "static" / "standalone.js"
+    run = subprocess.run(
+        ["node", "-e", PAGE_IN_NODE, str(bundle), str(data_path), ",".join(ids)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    page = json.loads(run.stdout)
+    by_id = {n["id"]: n for n in page["nodes"]}
+    assert by_id[root.id]["n_chars"] == len(root.content) == 29  # code points (JavaScript counts 32 UTF-16 units)
+    assert by_id[long.id]["snippet"] == long.content[:200] and by_id[long.id]["n_chars"] == 250
+    assert page["nodes"] == widget_nodes  # every node the same, in the same order
+    assert page["messages"] == widget_messages  # and the details pane's whole messages and annotations

@@ -39,8 +39,8 @@ async def test_an_answer_from_another_thread_wakes_the_agent(forum):
     tv = TreeView(forum)
     record(tv)
     seen = []
-    original = tv._on_answer
-    tv._on_answer = lambda content: (seen.append(threading.current_thread().name), original(content))
+    original = tv._dispatch  # every browser message goes through it, on the loop's thread
+    tv._dispatch = lambda content: (seen.append(threading.current_thread().name), original(content))
     from_a_thread(lambda: frontend(tv, {"kind": "answer", "id": question.id, "text": "yes"}))
     assert seen == []  # not handled on the delivering thread: handed to the loop
     answers = await asyncio.wait_for(seq, 30)  # a deadlock guard, not a timing assertion

@@ -383,11 +383,11 @@ async def test_stream_view_answers_a_waiting_question(forum):
     question = await (await anext(aiter(seq)))
     view.refresh()
     (item,) = view.items
-    assert item["awaiting"] and item["id"] == question.id and item["choices"] == ["yes", "no"]
+    assert item["notes"] == {"awaiting": "user"} and item["id"] == question.id and item["choices"] == ["yes", "no"]
     frontend(view, {"kind": "answer", "id": question.id, "text": "yes"})
     assert (await seq)[-1].content == "booking: yes"
     view.refresh()
-    assert not any(i.get("awaiting") for i in view.items) and view.items[-1]["text"] == "booking: yes"
+    assert not any("notes" in i for i in view.items) and view.items[-1]["text"] == "booking: yes"
     frontend(view, {"kind": "answer", "id": question.id, "text": "again"})
     assert "not waiting" in view.error
     view.close()
@@ -414,3 +414,79 @@ async def test_edit_asks_the_agent_that_was_called_not_the_sender_of_the_first_a
     edited = w.selected
     assert [c["agent"] for c in forum.annotations(edited)["calls"]] == ["moderator", "pro"]
     assert forum.annotations(edited)["calls"][0]["kwargs"] == {"rounds": 2}
+
+
+# -- browser messages: a fixed table of kinds per widget; one answer rule ------------------------------------------
+
+
+@pytest.mark.parametrize("make", ["tree", "chat", "stream"])
+async def test_a_kind_outside_the_widgets_table_is_reported_and_calls_nothing(forum, make, caplog):
+    """A browser message's kind is looked up in the widget's fixed table: kinds that name internal methods (the
+    comm callback "custom", the forum listener "question", "report", "dispatch") are unknown kinds like any other,
+    reported in the error area, never called (before: a TypeError / AttributeError logged as an internal
+    failure)."""
+    root = forum.post("root")
+    seq = af.scripted_agent("bot", ["hi"]).quick_call(root, forum=forum)
+    if make == "tree":
+        widget = TreeView(forum)
+    elif make == "chat":
+        widget = ChatView(forum, head=root)
+    else:
+        widget = StreamView(seq)
+    await settle(seq)
+    record(widget)
+    before = len(forum)
+    for kind in ("custom", "question", "question_started", "report", "dispatch", "receive", "__init__", "nope"):
+        widget.error = ""
+        frontend(widget, {"kind": kind, "id": root.id, "text": "x"})
+        assert widget.error.startswith(f"unknown message kind {kind!r} from the browser: a {type(widget).__name__}")
+    assert "callback failed" not in caplog.text
+    assert len(forum) == before
+    widget.close()
+
+
+def asking_agent():
+    @af.agent
+    async def planner(ctx):
+        answer = await ctx.ask("Go ahead?", choices=["yes", " ", "no"])
+        ctx.respond(f"ok: {answer.content}")
+
+    return planner
+
+
+@pytest.mark.parametrize("make", ["tree", "chat", "stream"])
+async def test_every_widget_answers_by_the_same_rule(forum, make):
+    """The TreeView, the ChatView and the StreamView accept and refuse the same answers, with the same words
+    (before: the tree posted under any message and any length, the chat under any message not answered yet, the
+    stream refused a non-question as "not waiting any more")."""
+    plain = forum.post("not a question")
+    seq = asking_agent().quick_call("plan", forum=forum)
+    question = await (await anext(aiter(seq)))
+    if make == "tree":
+        widget = TreeView(forum)
+    elif make == "chat":
+        widget = ChatView(forum, head=question)
+    else:
+        widget = StreamView(seq)
+        widget.refresh()
+        assert widget.items[-1]["choices"] == ["yes", "no"]  # the rule's choices: the non-blank ones
+    record(widget)
+    before = len(forum)
+    for target, text, problem in [
+        (plain.id, "yes", f"no agent is waiting for an answer to message {plain.id[:8]}"),
+        (question.id, "  ", "type an answer first"),
+        (question.id, None, "type an answer first"),
+        (question.id, "x" * 100_001, "the text is too long (100001 characters; at most 100000)"),
+        ("f" * 64, "yes", "the browser referred to message ffffffffffff…, which is not in this forum"),
+    ]:
+        widget.error = ""
+        frontend(widget, {"kind": "answer", "id": target, "text": text})
+        assert problem in widget.error, (target[:8], text and text[:8])
+    assert len(forum) == before
+    frontend(widget, {"kind": "answer", "id": question.id, "text": "yes"})
+    assert widget.error == ""
+    assert (await seq)[-1].content == "ok: yes"
+    frontend(widget, {"kind": "answer", "id": question.id, "text": "no"})
+    assert f"that question ({question.id[:8]}) was answered already and is not waiting any more" in widget.error
+    assert [m.content for m in forum.children(question)] == ["yes"]
+    widget.close()

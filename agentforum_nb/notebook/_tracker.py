@@ -14,7 +14,7 @@ from typing import Any
 
 from ..forum import Forum, ForumEvent, LiveStream
 from ..messages import Message
-from ..nodes import node_of, notes_of
+from ..nodes import stored_node
 from ..palette import sender_colour
 
 
@@ -140,16 +140,13 @@ class TreeTracker:
         if m.kind == "forward" and m.original_id is not None:
             original = self.forum.store.get(m.original_id)
             author = original.sender if original is not None else None
-        node = node_of(m, self.full_text, author)
+        notes = self.forum.store.annotations(m.id) if annotations is None else annotations
+        node = stored_node(m, notes, author=author, full_text=self.full_text)
         run = self.runs.get(m.id)
         if run:
             node["run"] = run
         if m.id in self.cached:
             node["cached"] = True
-        notes = self.forum.store.annotations(m.id) if annotations is None else annotations
-        shown = notes_of(notes)
-        if shown:
-            node["notes"] = shown
         return node
 
     # -- output -------------------------------------------------------------------------------------------

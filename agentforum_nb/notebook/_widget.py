@@ -6,8 +6,10 @@ import asyncio
 import logging
 import sys
 import traceback
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, ClassVar
 
 import anywidget
 import traitlets as t
@@ -18,17 +20,29 @@ from ..messages import Message, is_message_id
 from ..nodes import full_message
 from ._cells import busy_cell_notice, watch_cells
 from ._loop import LoopHandoff
+from ._questions import waiting_question
 from ._refresh import Refresher, refresher
+from ._text import MAX_TEXT
 from ._tracker import TreeTracker
 
-__all__ = ["FLUSH_INTERVAL", "MAX_TEXT", "STATIC", "LiveWidget", "esm", "resolve_ref"]
+__all__ = [
+    "FLUSH_INTERVAL",
+    "MAX_TEXT",
+    "STATIC",
+    "BrowserHandler",
+    "BrowserWidget",
+    "LiveWidget",
+    "browser_kinds",
+    "esm",
+    "message_arg",
+    "resolve_ref",
+]
 
 log = logging.getLogger("agentforum_nb")
 STATIC = Path(__file__).resolve().parent.parent / "static"
 #: seconds between kernel->browser updates of a widget: at most 16 a second, so that even with the network's
 #: jitter bunching them a browser sees no more than 20 in any second
 FLUSH_INTERVAL = 0.0625
-MAX_TEXT = 100_000
 
 _FALLBACK_ESM = """
 export default { render({ model, el }) {
@@ -42,10 +56,63 @@ def esm(name: str) -> Any:
     return path if path.exists() else _FALLBACK_ESM
 
 
-class LiveWidget(anywidget.AnyWidget):
-    """Shared plumbing: a tracker of forum events and a throttled flush of deltas to the browser."""
+#: what handles one kind of browser message: called with the widget and the message (a dict with that "kind")
+BrowserHandler = Callable[[Any, dict[str, Any]], None]
+
+
+def browser_kinds(*tables: Mapping[str, BrowserHandler]) -> Mapping[str, BrowserHandler]:
+    """A widget's fixed table of browser message kinds (later tables add to or override earlier ones), read-only."""
+    merged: dict[str, BrowserHandler] = {}
+    for table in tables:
+        merged.update(table)
+    return MappingProxyType(merged)
+
+
+class BrowserWidget(anywidget.AnyWidget):
+    """Messages from the browser, for every widget: each is ``{"kind": ..., ...}`` and is handled by the entry of
+    the widget's fixed table ``_browser_kinds`` (kind -> handler), on the kernel's event loop. A kind not in the
+    table, a malformed message, or a problem a handler raises (an ``af.*`` error) is reported in the widget's
+    error area (the ``error`` trait) and the log; nothing else is ever called and nothing raises into the kernel."""
 
     error = t.Unicode("").tag(sync=True)
+
+    #: kind -> handler: the browser messages this widget takes (a subclass builds its own with browser_kinds())
+    _browser_kinds: ClassVar[Mapping[str, BrowserHandler]] = browser_kinds()
+
+    def _listen_to_browser(self) -> None:
+        self._handoff = LoopHandoff()  # browser messages are handled on the loop this widget was made on
+        self.on_msg(self._receive)
+
+    def _receive(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        """The comm's callback (any thread): hands the message to the event loop."""
+        self._handoff.run(self._dispatch, content)
+
+    def _dispatch(self, content: Any) -> None:
+        try:
+            if not isinstance(content, dict) or not isinstance(content.get("kind"), str):
+                raise UsageError(f"malformed message from the browser: {content!r:.200}")
+            kind = content["kind"]
+            handler = self._browser_kinds.get(kind)
+            if handler is None:
+                raise UsageError(
+                    f"unknown message kind {kind!r:.60} from the browser: a {type(self).__name__} takes "
+                    f"{', '.join(sorted(self._browser_kinds))}"
+                )
+            handler(self, content)
+        except AgentForumError as exc:
+            self._report(str(exc))
+        except Exception as exc:
+            log.exception("agentforum_nb widget callback failed")
+            self._report(f"{type(exc).__name__}: {exc}")
+
+    def _report(self, text: str) -> None:
+        """Show a problem in the widget's error area (and the log); never raise into the kernel."""
+        log.warning("agentforum_nb widget: %s", text)
+        self.error = text
+
+
+class LiveWidget(BrowserWidget):
+    """Shared plumbing: a tracker of forum events and a throttled flush of deltas to the browser."""
 
     def _start_tracking(self, forum: Forum, tracker: TreeTracker) -> None:
         self.forum = forum
@@ -53,9 +120,8 @@ class LiveWidget(anywidget.AnyWidget):
         self._flush_handle: asyncio.TimerHandle | None = None
         self._last_flush = 0.0
         self.messages_sent = 0  # kernel -> browser custom messages (for tests and benchmarks)
-        self._handoff = LoopHandoff()  # browser messages are handled on the loop this widget was made on
-        self.on_msg(self._on_custom)
-        self._unwatch = forum.subscribe(self._on_question) if watch_cells() else None
+        self._listen_to_browser()
+        self._unwatch = forum.subscribe(self._question_started) if watch_cells() else None
         self._refresher: Refresher | None = None
         if forum.shared:  # other processes may grow it: look for their messages about twice a second
             self._refresher = refresher(forum)
@@ -66,10 +132,12 @@ class LiveWidget(anywidget.AnyWidget):
         of SQLite and PostgreSQL forums do this on their own about twice a second). Returns how many."""
         return len(self.forum.refresh())
 
-    def _on_question(self, ev: ForumEvent) -> None:
+    def _question_started(self, ev: ForumEvent) -> None:
         """A question starts waiting while a cell runs: say that the widget's answer waits for the cell (in the
         running cell's output, and in the widget when it has a notice area)."""
-        if ev.kind != "annotated" or ev.message is None or (ev.annotations or {}).get("awaiting") != "user":
+        if ev.kind != "annotated" or ev.message is None:
+            return
+        if waiting_question(self.forum, ev.message, ev.annotations or {}) is None:
             return
         text = busy_cell_notice(ev.message.id, ev.message.sender, ev.message.content)
         if text is None:
@@ -149,36 +217,8 @@ class LiveWidget(anywidget.AnyWidget):
             return "no such message in this forum"
         return None
 
-    def _report(self, text: str) -> None:
-        """Show a problem in the widget's error area (and the log); never raise into the kernel."""
-        log.warning("agentforum_nb widget: %s", text)
-        self.error = text
-
-    def _on_custom(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        self._handoff.run(self._handle_custom, content)
-
-    def _handle_custom(self, content: Any) -> None:
-        try:
-            if not isinstance(content, dict) or not isinstance(content.get("kind"), str):
-                raise UsageError(f"malformed message from the browser: {content!r:.200}")
-            handler = getattr(self, "_on_" + content["kind"].replace("-", "_"), None)
-            if handler is None:
-                raise UsageError(f"unknown message kind {content['kind']!r:.60} from the browser")
-            handler(content)
-        except AgentForumError as exc:
-            self._report(str(exc))
-        except Exception as exc:
-            log.exception("agentforum_nb widget callback failed")
-            self._report(f"{type(exc).__name__}: {exc}")
-
     def _message_arg(self, content: dict[str, Any], key: str = "id") -> Message:
-        value = content.get(key)
-        if not is_message_id(value):
-            raise UsageError(f"{key!r} from the browser is not a message id: {value!r:.80}")
-        try:
-            return self.forum.get(value)
-        except MessageNotFound:
-            raise UsageError(f"the browser referred to message {value[:12]}…, which is not in this forum") from None
+        return message_arg(self.forum, content, key)
 
     def _on_get_message(self, content: dict[str, Any]) -> None:
         msg = self._message_arg(content)
@@ -212,6 +252,8 @@ class LiveWidget(anywidget.AnyWidget):
         """The sequences of the calls this widget started (a subclass keeps them)."""
         return []
 
+    _browser_kinds = browser_kinds({"get-message": _on_get_message})
+
     def close(self) -> None:
         if getattr(self, "_af_closed", False):
             return
@@ -231,6 +273,17 @@ class LiveWidget(anywidget.AnyWidget):
             handle.cancel()
             self._flush_handle = None
         super().close()
+
+
+def message_arg(forum: Forum, content: dict[str, Any], key: str = "id") -> Message:
+    """The message of ``forum`` that the browser message ``content`` names under ``key``, or an ``af.UsageError``."""
+    value = content.get(key)
+    if not is_message_id(value):
+        raise UsageError(f"{key!r} from the browser is not a message id: {value!r:.80}")
+    try:
+        return forum.get(value)
+    except MessageNotFound:
+        raise UsageError(f"the browser referred to message {value[:12]}…, which is not in this forum") from None
 
 
 def resolve_ref(forum: Forum, value: Any) -> str:

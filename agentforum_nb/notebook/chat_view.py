@@ -10,8 +10,10 @@ from ..errors import UsageError
 from ..forum import Forum, ForumEvent, LiveStream, default_forum
 from ..messages import Message
 from ..streams import MessageSequence
+from ._questions import check_answer
+from ._text import check_text
 from ._tracker import TreeTracker
-from ._widget import MAX_TEXT, LiveWidget, esm, resolve_ref
+from ._widget import LiveWidget, browser_kinds, esm, resolve_ref
 from .tree_view import TreeView
 
 
@@ -196,6 +198,18 @@ class ChatView(LiveWidget):
         self.error = ""
         self.answer(self._message_arg(content), content.get("text"))
 
+    #: the browser messages a ChatView takes (docs/widget_protocol.md), and what handles each
+    _browser_kinds = browser_kinds(
+        LiveWidget._browser_kinds,
+        {
+            "ready": _on_ready,
+            "switch": _on_switch,
+            "regenerate": _on_regenerate,
+            "edit": _on_edit,
+            "answer": _on_answer,
+        },
+    )
+
     # -- actions ------------------------------------------------------------------------------------------
     @property
     def head(self) -> Message | None:
@@ -237,7 +251,7 @@ class ChatView(LiveWidget):
         again on the edit; its answer streams in here as the tree's head follows it. Unlinked, the head moves to
         the edit (and follows what is stored under it). The same text changes nothing: the original is returned
         and the branch stays as it is."""
-        _check_text(text, "edit needs some text: type the new version of the message")
+        check_text(text, "edit needs some text: type the new version of the message")
         original = self.forum.resolve(message, "message")
         if original.kind == "message" and text == original.content:
             self.error = ""
@@ -254,16 +268,9 @@ class ChatView(LiveWidget):
         """Answer a question an agent is waiting on (``ctx.ask``): ``text`` is posted as a user message under it
         (through the linked TreeView's :meth:`TreeView.answer` when there is one), the view moves to the answer
         and follows the agent's next responses under it. A question that was answered already and is not waiting
-        any more is refused (post under it with ``forum.post(text, parent=question)`` to add another answer)."""
-        _check_text(text, "type an answer first")
-        q = self.forum.resolve(question, "question")
-        if self.forum.annotations(q).get("awaiting") != "user" and any(
-            c.sender == "user" for c in self.forum.children(q)
-        ):
-            raise UsageError(
-                f"that question ({q.id[:8]}) was answered already and is not waiting any more; to add another "
-                "answer for the next run, post it: forum.post(text, parent=question)"
-            )
+        any more is refused (post under it with ``forum.post(text, parent=question)`` to add another answer), as is
+        a message no agent waits on (the rule: ``notebook/_questions.py``)."""
+        q = check_answer(self.forum, question, text).message
         tree = self._tree
         if tree is not None:
             reply = tree.answer(q, text)
@@ -286,13 +293,6 @@ class ChatView(LiveWidget):
             tree.unobserve(self._tree_head_changed, names="head_id")
             tree.unobserve(self._tree_agents_changed, names="agents")
         super().close()
-
-
-def _check_text(text: Any, empty: str) -> None:
-    if not isinstance(text, str) or not text.strip():
-        raise UsageError(empty)
-    if len(text) > MAX_TEXT:
-        raise UsageError(f"the text is too long ({len(text)} characters; at most {MAX_TEXT})")
 
 
 __all__ = ["ChatView"]

@@ -3,26 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
-import anywidget
 import traitlets as t
 
-from ..errors import AgentForumError, UsageError
+from ..errors import UsageError
 from ..forum import Forum
 from ..streams import MessagePromise, MessageSequence, source_of
-from ._loop import LoopHandoff
-from ._widget import FLUSH_INTERVAL, MAX_TEXT, esm
+from ._questions import check_answer, waiting_question
+from ._widget import FLUSH_INTERVAL, BrowserWidget, browser_kinds, esm, message_arg
 
 
-class StreamView(anywidget.AnyWidget):
+class StreamView(BrowserWidget):
     """A promise or sequence shown as a cell's result: its messages' tokens appear live. A question its agent is
     waiting on (``ctx.ask``) shows an input box (and buttons for its choices): answering posts a user message
     under it and the agent goes on, streaming here."""
 
     _esm = esm("stream.js")  # js/src/stream.js, built into static/
+    #: one per message: {sender, text, status}, and for a question an agent waits on {id, notes: {awaiting:
+    #: "user"}, choices} (the fields of a node that the answer box reads)
     items = t.List(t.Dict()).tag(sync=True)
-    error = t.Unicode("").tag(sync=True)
 
     def __init__(self, source: MessagePromise | MessageSequence) -> None:
         super().__init__()
@@ -34,31 +35,24 @@ class StreamView(anywidget.AnyWidget):
             forum = getattr(call, "forum", None)
             self._forum = forum if isinstance(forum, Forum) else None
         self.updates = 0
-        self._handoff = LoopHandoff()  # browser messages are handled on the loop this view was made on
-        self.on_msg(self._on_custom)
+        self._listen_to_browser()
         self.refresh()
 
-    def _on_custom(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        self._handoff.run(self._answer, content)
-
-    def _answer(self, content: Any) -> None:
+    def _on_answer(self, content: dict[str, Any]) -> None:
+        """``{kind: "answer", id, text}``: ``text`` posted under the waiting question ``id`` (the rule:
+        ``notebook/_questions.py``)."""
         try:
-            if not isinstance(content, dict) or content.get("kind") != "answer":
-                raise UsageError(f"unknown message from the browser: {content!r:.120}")
-            text, qid = content.get("text"), content.get("id")
-            if not isinstance(text, str) or not text.strip():
-                raise UsageError("type an answer first")
-            if len(text) > MAX_TEXT:
-                raise UsageError(f"the answer is too long ({len(text)} characters; at most {MAX_TEXT})")
             forum = self._forum
-            waiting = {q.id: q for q in forum.questions()} if forum is not None and not forum.closed else {}
-            if not isinstance(qid, str) or qid not in waiting:
+            if forum is None or forum.closed:
                 raise UsageError("that question is not waiting for an answer any more")
-            forum.post(text, parent=waiting[qid], sender="user")  # type: ignore[union-attr]
+            question = check_answer(forum, message_arg(forum, content), content.get("text"))
+            forum.post(content["text"], parent=question.message, sender="user")
             self.error = ""
-        except AgentForumError as exc:
-            self.error = str(exc)
-        self.refresh()
+        finally:
+            self.refresh()
+
+    #: the browser messages a StreamView takes, and what handles each
+    _browser_kinds = browser_kinds({"answer": _on_answer})
 
     def _promises(self) -> list[MessagePromise]:
         src = self._source
@@ -73,22 +67,22 @@ class StreamView(anywidget.AnyWidget):
             self._handle.cancel()
         self._handle = None
         forum = self._forum
-        waiting = {q.id for q in forum.questions()} if forum is not None and not forum.closed else set()
+        promises = self._promises()
+        settled = [p.settled_message() if p.done() else None for p in promises]
+        notes: Mapping[str, Mapping[str, Any]] = {}
+        if forum is not None and not forum.closed:
+            notes = forum.store.annotations_many(m.id for m in settled if m is not None)
         items = []
-        for p in self._promises():
+        for p, m in zip(promises, settled, strict=True):
             status: str  # a message's status, or "streaming" while its promise is pending
-            m = p.settled_message() if p.done() else None
             if p.done():
                 status = m.status if m is not None else "cancelled"
             else:
                 status = "streaming"
             item: dict[str, Any] = {"sender": p.sender, "text": p.text, "status": status}
-            if m is not None and m.id in waiting:
-                item["id"] = m.id
-                item["awaiting"] = True
-                choices = m.metadata.get("choices")
-                if isinstance(choices, tuple):
-                    item["choices"] = [c for c in choices if isinstance(c, str)]
+            question = None if forum is None or m is None else waiting_question(forum, m, notes.get(m.id, {}))
+            if question is not None:
+                item.update(id=question.message.id, notes={"awaiting": "user"}, choices=list(question.choices))
             items.append(item)
         src = self._source
         finished = src.done()

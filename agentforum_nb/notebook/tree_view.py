@@ -16,8 +16,10 @@ from ..errors import UsageError
 from ..forum import Forum, ForumEvent, default_forum
 from ..messages import Message
 from ..streams import MessageSequence
+from ._questions import check_answer
+from ._text import MAX_TEXT, check_text
 from ._tracker import TreeTracker
-from ._widget import MAX_TEXT, STATIC, LiveWidget, esm, resolve_ref
+from ._widget import STATIC, LiveWidget, browser_kinds, esm, resolve_ref
 
 MAX_SAMPLES = 8  # samples one "regenerate" may ask for at once
 RECENT_CALLS = 50  # calls started from a view that are kept (failed ones: for the traceback in the details pane)
@@ -226,6 +228,26 @@ class TreeView(LiveWidget):
             raise UsageError("the Graphviz layout bundle is not installed (static/graphviz.js is missing)")
         self._emit_custom({"kind": "graphviz-code", "code": path.read_text(encoding="utf-8")})
 
+    #: the browser messages a TreeView takes (docs/widget_protocol.md), and what handles each
+    _browser_kinds = browser_kinds(
+        LiveWidget._browser_kinds,
+        {
+            "ready": _on_ready,
+            "select": _on_select,
+            "checkout": _on_checkout,
+            "branch": _on_branch,
+            "regenerate": _on_regenerate,
+            "edit": _on_edit,
+            "answer": _on_answer,
+            "stop": _on_stop,
+            "compare": _on_compare,
+            "close-compare": _on_close_compare,
+            "search": _on_search,
+            "annotate": _on_annotate,
+            "load-graphviz": _on_load_graphviz,
+        },
+    )
+
     # -- actions ------------------------------------------------------------------------------------------
     @property
     def head(self) -> Message | None:
@@ -262,10 +284,7 @@ class TreeView(LiveWidget):
     def branch(self, text: Any, *, agent: str | None = None, parent: Any = None) -> MessageSequence | None:
         """Post ``text`` as a user message under ``parent`` (default: the selection, else the head) and ask
         ``agent`` (a name from ``agents``; optional when there is one). Returns the agent's responses."""
-        if not isinstance(text, str) or not text.strip():
-            raise UsageError("branch needs some text: type a message first")
-        if len(text) > MAX_TEXT:
-            raise UsageError(f"the message is too long ({len(text)} characters; at most {MAX_TEXT})")
+        check_text(text, "branch needs some text: type a message first")
         chosen = self._agent(agent)
         if parent is None:
             parent = self.selected_id or self.head_id or None
@@ -335,10 +354,7 @@ class TreeView(LiveWidget):
         """A sibling of ``message`` with ``content`` (``forum.edit``), selected and made the head; when one of this
         view's agents was called on the original (its ``calls`` annotation: the first such call, with its kwargs
         and sample), it is called again on the edit."""
-        if not isinstance(content, str) or not content.strip():
-            raise UsageError("edit needs some text")
-        if len(content) > MAX_TEXT:
-            raise UsageError(f"the message is too long ({len(content)} characters; at most {MAX_TEXT})")
+        check_text(content, "edit needs some text")
         original = self.forum.resolve(message, "message")
         edited = self.forum.edit(original, content)
         self.selected_id = self.head_id = edited.id
@@ -368,10 +384,9 @@ class TreeView(LiveWidget):
         return None if agent is None else (agent, {}, 0)
 
     def answer(self, question: Any, text: str) -> Message:
-        """Answer a waiting question (``ctx.ask``): a user message under it; the agent goes on."""
-        if not isinstance(text, str) or not text.strip():
-            raise UsageError("type an answer first")
-        q = self.forum.resolve(question, "question")
+        """Answer a waiting question (``ctx.ask``): a user message under it; the agent goes on. A message no agent
+        waits on is refused (``af.UsageError``; see ``notebook/_questions.py``)."""
+        q = check_answer(self.forum, question, text).message
         msg = self.forum.post(text, parent=q, sender="user")
         self.error = ""
         return msg

@@ -1,3 +1,4 @@
+// @ts-check
 // ChatView front end (anywidget): the branch ending at head_id as a transcript, pending answers streaming live.
 // Message text is rendered as markdown through chat/markdown.js (elements built from tokens, never HTML).
 // Each message whose parent has several children shows `‹ 2/3 ›`: an arrow asks the kernel to switch to that
@@ -10,12 +11,17 @@ import { el } from "./render.js";
 import { listen, sendReady } from "./widget.js";
 import { applySiblings } from "./chat/branches.js";
 import { CSS } from "./chat/style.js";
-import { answerMessage, createAnswerBox, createEditor, editMessage } from "./chat/inputs.js";
+import { answerMessage } from "./shared/answer.js";
+import { createAnswerBox, createEditor, editMessage } from "./chat/inputs.js";
 import { FEATURES, buildRow, messageView } from "./chat/view.js";
 
 export const HINT = "no branch yet: check out a message in the TreeView, or pass head=";
 
-/** The keys to show: the path to the head, then pending answers that continue it. */
+/**
+ * The keys to show: the path to the head, then pending answers that continue it.
+ * @param {import("./types.js").State} state
+ * @param {string | null} head
+ */
 export function transcriptKeys(state, head) {
   const keys = head ? pathTo(state, head) : [];
   let tip = keys.length ? keys[keys.length - 1] : null;
@@ -28,7 +34,11 @@ export function transcriptKeys(state, head) {
   return keys;
 }
 
-/** The browser -> kernel message of a clicked button (null for none; "edit" opens the editor in the browser). */
+/**
+ * The browser -> kernel message of a clicked button (null for none; "edit" opens the editor in the browser).
+ * @param {Element} button
+ * @returns {{kind: string, id: string} | null}
+ */
 export function actionMessage(button) {
   const action = button.getAttribute("data-action");
   const row = button.closest("[data-key]");
@@ -43,14 +53,21 @@ export function actionMessage(button) {
 
 const NEAR_BOTTOM = 40; // px: a reader this close to the end keeps following new text
 
-/** The element with the focus and its selection, when it is one of the transcript's inputs. */
+/**
+ * The element with the focus and its selection, when it is one of the transcript's inputs.
+ * @param {HTMLElement} root
+ * @returns {{active: HTMLInputElement | HTMLTextAreaElement, start: number | null, end: number | null} | null}
+ */
 function focusOf(root) {
   const active = root.ownerDocument.activeElement;
-  if (!active || !root.contains(active) || !("selectionStart" in active)) return null;
+  if (!(active instanceof HTMLInputElement || active instanceof HTMLTextAreaElement) || !root.contains(active)) return null;
   return { active, start: active.selectionStart, end: active.selectionEnd };
 }
 
-/** Give the focus back to an input that a rebuilt row moved (moving an element takes its focus away). */
+/**
+ * Give the focus back to an input that a rebuilt row moved (moving an element takes its focus away).
+ * @param {ReturnType<typeof focusOf>} saved
+ */
 function refocus(saved) {
   if (!saved || !saved.active.isConnected || saved.active.ownerDocument.activeElement === saved.active) return;
   saved.active.focus();
@@ -61,6 +78,9 @@ function refocus(saved) {
   }
 }
 
+/**
+ * @param {{model: import("./types.js").Model, el: HTMLElement}} props
+ */
 function render({ model, el: host }) {
   const state = createState();
   const siblings = new Map();
@@ -71,10 +91,16 @@ function render({ model, el: host }) {
   const list = el("div", { class: "af-chat-list" });
   root.append(style, error, hint, list);
   host.append(root);
-  let rows = new Map(); // key -> {sig, row}: rows whose content did not change are kept (and their scroll)
-  let editor = null; // the open editor (one at a time), kept across redraws with what was typed
-  const answers = new Map(); // question id -> its answer box, while the question waits
+  /** @type {Map<string, {sig: string, text: string, row: HTMLElement}>} rows whose content did not change are kept */
+  let rows = new Map();
+  /** @type {ReturnType<typeof createEditor> | null} the open editor (one at a time), kept with what was typed */
+  let editor = null;
+  /** @type {Map<string, ReturnType<typeof createAnswerBox>>} question id -> its answer box, while it waits */
+  const answers = new Map();
 
+  /**
+   * @param {boolean} [jumped]
+   */
   function draw(jumped = false) {
     const head = model.get("head_id") || "";
     const problem = model.get("error") || "";
@@ -87,57 +113,70 @@ function render({ model, el: host }) {
     const keys = transcriptKeys(state, head);
     if (editor && !keys.includes(editor.id)) editor = null; // its message left the transcript (e.g. saved)
     const waiting = new Set();
+    /** @type {typeof rows} */
     const next = new Map();
-    const wanted = keys.map((key) => {
+    const open = editor;
+    /** @type {HTMLElement[]} */
+    const wanted = [];
+    for (const key of keys) {
       const n = state.nodes.get(key);
-      const view = messageView(n, siblings, agents, FEATURES, editor ? editor.id : null);
+      if (!n) continue;
+      const view = messageView(n, siblings, agents, FEATURES, open ? open.id : null);
       let answer = null;
-      if (view.question) {
-        waiting.add(n.id);
-        answer = answers.get(n.id);
+      const id = n.id;
+      if (view.question && id) {
+        waiting.add(id);
+        answer = answers.get(id);
         if (!answer) {
-          answer = createAnswerBox(n.id, view.question, { onSend: (text) => model.send(answerMessage(n.id, text)) });
-          answers.set(n.id, answer);
+          answer = createAnswerBox(id, view.question, { onSend: (text) => model.send(answerMessage(id, text)) });
+          answers.set(id, answer);
         }
       }
       const sig = JSON.stringify({ ...view, text: null }); // the text is compared apart: usually the same string
       const old = rows.get(key);
-      const inputs = { editor: view.editing ? editor.el : null, answer: answer ? answer.el : null };
+      const inputs = { editor: view.editing && open ? open.el : null, answer: answer ? answer.el : null };
       const row = old && old.sig === sig && old.text === view.text ? old.row : buildRow(view, inputs);
       next.set(key, { sig, text: view.text, row });
-      return row;
-    });
+      wanted.push(row);
+    }
     for (const id of [...answers.keys()]) if (!waiting.has(id)) answers.delete(id); // answered (here or elsewhere)
     rows = next;
     wanted.forEach((row, i) => {
       const at = list.children[i];
       if (at !== row) list.insertBefore(row, at || null);
     });
-    while (list.children.length > wanted.length) list.lastChild.remove();
+    while (list.children.length > wanted.length) list.lastElementChild?.remove();
     list.hidden = wanted.length === 0;
     refocus(focused);
     if (stick) list.scrollTop = list.scrollHeight;
   }
 
+  /**
+   * @param {string} key
+   */
   function openEditor(key) {
     const n = state.nodes.get(key);
-    if (!n || n.pending) return;
+    if (!n || n.pending || !n.id) return;
     const id = n.id;
-    editor = createEditor(id, n.text ?? n.snippet ?? "", {
+    const ed = createEditor(id, n.text ?? n.snippet ?? "", {
       onSave: (text) => model.send(editMessage(id, text)),
       onCancel: () => {
         if (editor && editor.id === id) editor = null;
         draw();
       },
     });
+    editor = ed;
     draw();
-    editor.focus();
+    ed.focus();
   }
 
+  /**
+   * @param {unknown} msg
+   */
   const onCustom = (msg) => {
     const sib = applySiblings(siblings, msg);
     const changed = applyMessage(state, msg);
-    if (changed || sib) draw(msg && msg.kind === "snapshot");
+    if (changed || sib) draw(!!msg && typeof msg === "object" && "kind" in msg && msg.kind === "snapshot");
   };
   const onError = () => {
     if (model.get("error")) {
@@ -147,12 +186,16 @@ function render({ model, el: host }) {
     }
     draw();
   };
+  /**
+   * @param {MouseEvent} event
+   */
   const onClick = (event) => {
     const b = event.target instanceof Element ? event.target.closest("button[data-action]") : null;
-    if (!b || b.disabled || !list.contains(b)) return;
+    if (!(b instanceof HTMLButtonElement) || b.disabled || !list.contains(b)) return;
     if (b.getAttribute("data-action") === "edit") {
       const row = b.closest("[data-key]");
-      if (row) openEditor(row.getAttribute("data-key"));
+      const key = row && row.getAttribute("data-key");
+      if (key) openEditor(key);
       return;
     }
     const msg = actionMessage(b);

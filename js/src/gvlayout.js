@@ -1,3 +1,4 @@
+// @ts-check
 // Graphviz (dot) layout for small trees: pure helpers. The Graphviz WASM build itself lives in a separate
 // bundle (static/graphviz.js, ~1.5 MB) that the kernel sends only when a widget asks for this layout.
 
@@ -5,7 +6,11 @@ import { NODE_H, NODE_W } from "./layout.js";
 
 export const GRAPHVIZ_MAX_NODES = 1000;
 
-/** DOT text for the drawn nodes (named n0..nK in `keys` order) and their parent edges. */
+/**
+ * DOT text for the drawn nodes (named n0..nK in `keys` order) and their parent edges.
+ * @param {string[]} keys
+ * @param {import("./types.js").Link[]} links
+ */
 export function toDot(keys, links) {
   const index = new Map(keys.map((k, i) => [k, i]));
   const lines = [
@@ -21,7 +26,12 @@ export function toDot(keys, links) {
   return lines.join("\n");
 }
 
-/** Node positions (x = centre, y = top, in our pixels) from Graphviz's JSON output. */
+/**
+ * Node positions (x = centre, y = top, in our pixels) from Graphviz's JSON output.
+ * @param {{bb?: string, objects?: {name?: string, pos?: string}[]}} json
+ * @param {string[]} keys
+ * @returns {Map<string, {x: number, y: number}>}
+ */
 export function positionsFromJson(json, keys) {
   const bb = (json.bb || "0,0,0,0").split(",").map(Number);
   const height = bb[3];
@@ -35,7 +45,11 @@ export function positionsFromJson(json, keys) {
   return out;
 }
 
-/** Move a layout's nodes to `positions` (from positionsFromJson) and recompute its bounds, in place. */
+/**
+ * Move a layout's nodes to `positions` (from positionsFromJson) and recompute its bounds, in place.
+ * @param {import("./types.js").Layout} layout
+ * @param {Map<string, {x: number, y: number}>} positions
+ */
 export function applyPositions(layout, positions) {
   let minX = Infinity, maxX = -Infinity, maxY = 0;
   for (const item of layout.nodes) {

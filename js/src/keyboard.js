@@ -1,9 +1,18 @@
+// @ts-check
 // Keyboard navigation over the tree (pure): up = parent, down = the last visited child (else the first),
 // left / right = previous / next sibling. `lastChild` remembers, per node, the child visited last. `state` is a
 // state or a drawn view of one (view.js: folded forwards move with their original).
 
 import { parentOf } from "./state.js";
 
+/**
+ * The key an arrow key moves to from `current` (the first root when nothing is selected).
+ * @param {import("./types.js").Tree} state
+ * @param {string | null | undefined} current
+ * @param {string} key
+ * @param {Map<string, string>} [lastChild]
+ * @returns {string | null}
+ */
 export function navigate(state, current, key, lastChild = new Map()) {
   if (current === null || current === undefined || !state.nodes.has(current)) {
     const roots = state.children.get(null) || [];
@@ -34,7 +43,12 @@ export function navigate(state, current, key, lastChild = new Map()) {
   }
 }
 
-/** Remember the path to `key` so that "down" from any ancestor returns along it. */
+/**
+ * Remember the path to `key` so that "down" from any ancestor returns along it.
+ * @param {import("./types.js").Tree} state
+ * @param {string | null} key
+ * @param {Map<string, string>} lastChild
+ */
 export function rememberPath(state, key, lastChild) {
   let k = key;
   while (k !== null && k !== undefined && state.nodes.has(k)) {

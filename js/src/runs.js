@@ -1,3 +1,4 @@
+// @ts-check
 // The "runs" mode (pure): each agent call's responses as one group, drawn as a collapsible span with the agent's
 // name. A node the kernel saw stored live names its run (`run`, e.g. "r7"); a forward folded into its original
 // (view.js) brings its own run along, so an agent that passes sub-agents' answers on spans them all. Without
@@ -8,11 +9,26 @@ import { parentOf } from "./state.js";
 import { preorder } from "./view.js";
 
 /**
- * The groups of the drawn `view`: Map id -> {id, agent, keys (drawn keys, top first), duration (seconds or
- * null), level (0 for a group containing no smaller group, else one more than the deepest it contains)}.
+ * One run's group: `keys` (drawn keys, top first), `duration` (seconds or null), `level` (0 for a group containing
+ * no smaller group, else one more than the deepest it contains); drawn, `count` is how many responses it has.
+ * @typedef {{id: string, agent: string, keys: string[], duration: number | null, level: number, count?: number}} RunGroup
+ * @typedef {{group: RunGroup, collapsed: boolean}} RunSpan
+ */
+
+/**
+ * The groups of the drawn `view`, by id.
+ * @param {import("./types.js").View} view
+ * @returns {Map<string, RunGroup>}
  */
 export function runGroups(view) {
+  /** @type {Map<string, RunGroup>} */
   const groups = new Map();
+  /**
+   * @param {string} id
+   * @param {string} agent
+   * @param {string} key
+   * @param {import("./types.js").TreeNode} node
+   */
   const add = (id, agent, key, node) => {
     let g = groups.get(id);
     if (!g) {
@@ -24,10 +40,16 @@ export function runGroups(view) {
     if (typeof d === "number" && Number.isFinite(d)) g.duration = Math.max(g.duration ?? 0, d);
   };
   const source = view.source || view;
-  const synthetic = new Map(); // drawn key -> its group id (nodes without `run`)
+  /** @type {Map<string, string>} drawn key -> its group id (nodes without `run`) */
+  const synthetic = new Map();
   for (const key of preorder(view)) {
     const n = view.nodes.get(key);
-    const contributions = [n, ...(view.members.get(key) || []).map((k) => source.nodes.get(k)).filter(Boolean)];
+    if (!n) continue;
+    const contributions = [n];
+    for (const k of view.members.get(key) || []) {
+      const m = source.nodes.get(k);
+      if (m) contributions.push(m);
+    }
     let named = false;
     for (const c of contributions) {
       if (typeof c.run === "string" && c.run) {
@@ -38,31 +60,37 @@ export function runGroups(view) {
     if (named || n.sender === "user") continue;
     const p = parentOf(view, key);
     const pn = p !== null ? view.nodes.get(p) : null;
-    const id = pn && synthetic.has(p) && pn.sender === n.sender ? synthetic.get(p) : `seq:${key}`;
+    const id = (p !== null && pn && pn.sender === n.sender && synthetic.get(p)) || `seq:${key}`;
     synthetic.set(key, id);
     add(id, n.sender, key, n);
   }
   // nesting levels: a group's level is above those of the smaller groups it shares a node with
-  const covering = new Map(); // key -> groups
+  /** @type {Map<string, RunGroup[]>} key -> groups */
+  const covering = new Map();
   for (const g of groups.values()) {
     for (const k of g.keys) {
-      if (!covering.has(k)) covering.set(k, []);
-      covering.get(k).push(g);
+      const list = covering.get(k);
+      if (list) list.push(g);
+      else covering.set(k, [g]);
     }
   }
   const bySize = [...groups.values()].sort((a, b) => a.keys.length - b.keys.length);
   for (const g of bySize) {
     let level = 0;
     for (const k of g.keys) {
-      for (const h of covering.get(k)) if (h !== g && h.keys.length < g.keys.length) level = Math.max(level, h.level + 1);
+      for (const h of covering.get(k) || []) if (h !== g && h.keys.length < g.keys.length) level = Math.max(level, h.level + 1);
     }
     g.level = level;
   }
   return groups;
 }
 
-/** A group's label: the agent, how many responses (`count`, else its keys), and the duration when known
- * ("lead · 3 · 1.2 s"). */
+/**
+ * A group's label: the agent, how many responses (`count`, else its keys), and the duration when known
+ * ("lead · 3 · 1.2 s").
+ * @param {RunGroup} g
+ * @param {boolean} [collapsed]
+ */
 export function runLabel(g, collapsed = false) {
   const parts = [g.agent, `${g.count ?? g.keys.length}`];
   if (g.duration !== null && g.duration !== undefined) {
@@ -71,8 +99,15 @@ export function runLabel(g, collapsed = false) {
   return (collapsed ? "▸ " : "▾ ") + parts.join(" · ");
 }
 
-/** The box of a group drawn in `layout` (null when none of its nodes is drawn): padded by its level, the label
- * in the top band. `w`, `h`: a node's size. */
+/**
+ * The box of a group drawn in a layout (null when none of its nodes is drawn): padded by its level, the label
+ * in the top band. `w`, `h`: a node's size.
+ * @param {RunGroup} g
+ * @param {Map<string, {x: number, y: number}>} pos
+ * @param {number} w
+ * @param {number} h
+ * @returns {import("./types.js").Box | null}
+ */
 export function runBox(g, pos, w, h) {
   let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
   for (const k of g.keys) {

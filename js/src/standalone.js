@@ -1,3 +1,4 @@
+// @ts-check
 // The TreeView's front end without a kernel: forum.to_html() embeds this bundle and the messages as JSON, and
 // localModel() plays the kernel's part of the widget protocol (docs/widget_protocol.md) from that data: the
 // snapshot, get-message, search. Actions that need the kernel (branch, regenerate, annotate ...) are reported in
@@ -5,10 +6,6 @@
 
 import tree from "./tree.js";
 
-const SNIPPET = 200;
-/** Tool calls a node lists, and characters of a call's arguments (agentforum_nb/nodes.py MAX_CALLS, ARGS_CHARS). */
-const MAX_CALLS = 20;
-const ARGS_CHARS = 120;
 /** The names of the notebook traits the front end reads, with a read-only export's values. */
 const TRAITS = {
   selected_id: "",
@@ -22,132 +19,119 @@ const TRAITS = {
   comparison: {},
   readonly: true,
 };
-const NEEDS_KERNEL = {
-  branch: "branching",
-  regenerate: "regenerating",
-  edit: "editing",
-  answer: "answering",
-  annotate: "editing annotations",
-  compare: "comparing branches",
-  stop: "stopping calls",
-  "load-graphviz": "the Graphviz layout",
-};
+/** The browser messages only a kernel can answer, and what they are for. */
+const NEEDS_KERNEL = new Map([
+  ["branch", "branching"],
+  ["regenerate", "regenerating"],
+  ["edit", "editing"],
+  ["answer", "answering"],
+  ["annotate", "editing annotations"],
+  ["compare", "comparing branches"],
+  ["stop", "stopping calls"],
+  ["load-graphviz", "the Graphviz layout"],
+]);
 
-/** The embedded data (format 1, agentforum_nb/_html.py) as full messages in stored order. */
+/**
+ * The embedded data (format 2, agentforum_nb/_html.py; see its docstring for the rows).
+ * @typedef {{format: number, title?: string, senders: string[], colours: string[], messages: any[][],
+ *            folded?: Record<string, string>}} EmbeddedData
+ * @typedef {import("./types.js").WireNode} WireNode
+ * @typedef {{node: WireNode, message: import("./tree/details.js").FullMessage, annotations: Record<string, unknown>}} Expanded
+ */
+
+/**
+ * The embedded data (format 2, agentforum_nb/_html.py): each message's node as agentforum_nb/nodes.py made it for
+ * the live TreeView, rebuilt from its compact row without computing anything again (the snippet is cut where the
+ * row says), and its whole message and annotations for the details pane. In stored order.
+ * @param {EmbeddedData} data
+ * @returns {Expanded[]}
+ */
 export function expand(data) {
-  if (!data || data.format !== 1 || !Array.isArray(data.messages)) {
+  if (!data || data.format !== 2 || !Array.isArray(data.messages)) {
     throw new Error("agentforum_nb: this file's data is not in a format this page reads");
   }
   const rows = data.messages;
-  const ref = (r) => (typeof r === "number" ? rows[r][0] : r ?? null);
+  /** @param {unknown} r @returns {string | null} */
+  const ref = (r) => (typeof r === "number" ? rows[r][0] : /** @type {string | null | undefined} */ (r) ?? null);
   return rows.map((row) => {
-    const [id, parent, s, kind, status, content, replyTo, original, notes, metadata] = row;
-    return {
+    const [id, parent, s, kind, status, content, nChars, extra, cut, replyTo, original, more, metadata] = row;
+    /** @type {WireNode} */
+    const node = {
       id,
-      parent_id: ref(parent),
-      reply_to_id: ref(replyTo),
-      original_id: ref(original),
+      parent: ref(parent),
       sender: data.senders[s],
       colour: data.colours[s],
       kind,
       status,
+      snippet: typeof cut === "number" ? content.slice(0, cut) : content,
+      n_chars: nChars,
+      reply_to: ref(replyTo),
+      original: ref(original),
+      ...(extra || {}),
+    };
+    const message = {
+      id,
+      parent_id: node.parent,
+      reply_to_id: node.reply_to,
+      original_id: node.original,
+      kind,
+      sender: node.sender,
+      status,
       content,
-      annotations: notes || {},
       metadata: metadata || {},
     };
+    return { node, message, annotations: { ...(node.notes || {}), ...(more || {}) } };
   });
 }
 
-const SHOWN_NOTES = [
-  "duration_s",
-  "ttft_s",
-  "tokens",
-  "model",
-  "usage",
-  "sample",
-  "label",
-  "bookmark",
-  "note",
-  "score",
-  "awaiting",
-  "edited_from",
-  "created_at",
-];
-
-/** JSON as Python's json.dumps(separators=(", ", ": "), ensure_ascii=False) writes it (keys in their order). */
-export function compactJson(v) {
-  if (v === null || v === undefined) return "null";
-  if (Array.isArray(v)) return `[${v.map(compactJson).join(", ")}]`;
-  if (typeof v === "object") {
-    return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${compactJson(x)}`).join(", ")}}`;
-  }
-  return JSON.stringify(v) ?? "null";
-}
-
-/** A tool call as a node shows it: its name and the start of its arguments as compact JSON (nodes.py _call_of). */
-export function callOf(call) {
-  const args = call.arguments;
-  let text = args === null || args === undefined ? "" : compactJson(args);
-  const chars = Array.from(text); // code points, as Python counts
-  if (chars.length > ARGS_CHARS) text = chars.slice(0, ARGS_CHARS - 1).join("") + "…";
-  return { id: String(call.id ?? ""), name: String(call.name ?? ""), arguments: text };
-}
-
-/** A message as the snapshot's node (the same shape agentforum_nb/nodes.py gives the live widget). */
-export function nodeOf(m, byId) {
-  const node = {
-    id: m.id,
-    parent: m.parent_id,
-    sender: m.sender,
-    colour: m.colour,
-    kind: m.kind,
-    status: m.status,
-    snippet: m.content.slice(0, SNIPPET),
-    n_chars: m.content.length,
-    reply_to: m.reply_to_id,
-    original: m.original_id,
-  };
-  if (m.kind === "forward" && m.original_id && byId.has(m.original_id)) node.author = byId.get(m.original_id).sender;
-  const choices = m.metadata.choices;
-  if (Array.isArray(choices) && choices.every((c) => typeof c === "string")) node.choices = choices;
-  const calls = m.metadata.tool_calls;
-  if (Array.isArray(calls) && calls.length) { // a model message that asks for tools
-    node.tool_calls = calls.slice(0, MAX_CALLS).filter((c) => c && typeof c === "object" && !Array.isArray(c)).map(callOf);
-  }
-  const callId = m.metadata.tool_call_id;
-  if (typeof callId === "string") { // a tool's result
-    const error = m.metadata.tool_error;
-    node.tool_result = { call_id: callId, ...(typeof error === "string" ? { error } : {}) };
-  }
-  const notes = {};
-  for (const k of SHOWN_NOTES) if (k in m.annotations) notes[k] = m.annotations[k];
-  if (Object.keys(notes).length) node.notes = notes;
-  return node;
+/**
+ * The snapshot's nodes of the embedded data: what the live TreeView's first snapshot of the forum holds.
+ * @param {EmbeddedData} data
+ */
+export function snapshotNodes(data) {
+  return expand(data).map((m) => m.node);
 }
 
 /** Full case folds that lower-casing leaves out (Python's str.casefold() maps these; the page has no Unicode
  * case-folding table): the letters people type. */
+/** @type {Record<string, string>} */
 const FOLDS = { "ß": "ss", "ς": "σ", "ſ": "s", "ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st",
   "ﬆ": "st" };
 const FOLDABLE = new RegExp(`[${Object.keys(FOLDS).join("")}]`, "gu");
 
-/** The typed search text folded as the messages' texts are (their casefold() comes with the data). */
+/**
+ * The typed search text folded as the messages' texts are (their casefold() comes with the data).
+ * @param {string} text
+ */
 export function foldNeedle(text) {
   return text.toLowerCase().replace(FOLDABLE, (c) => FOLDS[c]);
 }
 
-/** A stand-in for the anywidget model: traits, change events, and the kernel's replies to custom messages. */
+/**
+ * A stand-in for the anywidget model: traits, change events, and the kernel's replies to custom messages. The
+ * messages it answers are a fixed table (kind -> handler); any other kind is refused in the error area.
+ * @param {EmbeddedData} data
+ */
 export function localModel(data) {
   const messages = expand(data);
-  const byId = new Map(messages.map((m) => [m.id, m]));
+  const byId = new Map(messages.map((m) => [m.node.id, m]));
+  /** @type {Record<string, string>} */
   const folded = (data && data.folded) || {};
-  const lower = messages.map((m, i) => folded[i] ?? m.content.toLowerCase());
+  const lower = messages.map((m, i) => folded[i] ?? m.message.content.toLowerCase());
+  /** @type {Record<string, unknown>} */
   const traits = { ...TRAITS };
+  /** @type {Map<string, Set<(...args: any[]) => void>>} */
   const listeners = new Map();
+  /**
+   * @param {string} event
+   * @param {...unknown} args
+   */
   const emit = (event, ...args) => {
     for (const fn of [...(listeners.get(event) || [])]) fn(...args);
   };
+  /** @param {Record<string, unknown>} content */
   const reply = (content) => queueMicrotask(() => emit("msg:custom", content, []));
+  /** @type {import("./types.js").Model & {messages: Expanded[]}} */
   const model = {
     messages,
     get: (name) => traits[name],
@@ -158,8 +142,9 @@ export function localModel(data) {
     },
     save_changes() {},
     on(event, fn) {
-      if (!listeners.has(event)) listeners.set(event, new Set());
-      listeners.get(event).add(fn);
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      set.add(fn);
     },
     off(event, fn) {
       if (!event) listeners.clear();
@@ -170,35 +155,48 @@ export function localModel(data) {
       queueMicrotask(() => handle(content));
     },
   };
-  function handle(msg) {
-    const kind = msg && msg.kind;
-    if (kind === "ready") {
-      reply({ kind: "snapshot", nodes: messages.map((m) => nodeOf(m, byId)), streams: [] });
-    } else if (kind === "select" || kind === "checkout") {
-      if (byId.has(msg.id)) model.set(kind === "select" ? "selected_id" : "head_id", msg.id);
-    } else if (kind === "get-message") {
+  /** @typedef {(msg: Record<string, any>) => void} Handler */
+  const handlers = new Map(/** @type {[string, Handler][]} */ ([
+    ["ready", () => reply({ kind: "snapshot", nodes: messages.map((m) => m.node), streams: [] })],
+    ["select", (msg) => {
+      if (byId.has(msg.id)) model.set("selected_id", msg.id);
+    }],
+    ["checkout", (msg) => {
+      if (byId.has(msg.id)) model.set("head_id", msg.id);
+    }],
+    ["get-message", (msg) => {
       const m = byId.get(msg.id);
       if (!m) return model.set("error", `no message ${String(msg.id).slice(0, 12)} in this file`);
-      const { colour, annotations, ...fields } = m;
-      reply({ kind: "message", request_id: msg.request_id, message: fields, annotations });
-    } else if (kind === "search") {
+      reply({ kind: "message", request_id: msg.request_id, message: m.message, annotations: m.annotations });
+    }],
+    ["search", (msg) => {
       const text = foldNeedle(String(msg.text ?? ""));
+      /** @type {string[]} */
       const ids = [];
       lower.forEach((c, i) => {
-        if (c.includes(text)) ids.push(messages[i].id);
+        if (c.includes(text)) ids.push(messages[i].node.id);
       });
       reply({ kind: "search-result", request_id: msg.request_id, text: msg.text, ids, total: ids.length });
-    } else if (kind === "close-compare") {
-      model.set("comparison", {});
-    } else {
-      const what = NEEDS_KERNEL[kind] || `"${String(kind).slice(0, 40)}"`;
-      model.set("error", `this is an exported file: ${what} needs the notebook's kernel`);
-    }
+    }],
+    ["close-compare", () => model.set("comparison", {})],
+  ]));
+  /** @param {unknown} raw */
+  function handle(raw) {
+    const msg = raw && typeof raw === "object" ? /** @type {Record<string, any>} */ (raw) : {};
+    const kind = typeof msg.kind === "string" ? msg.kind : "";
+    const handler = handlers.get(kind);
+    if (handler) return handler(msg);
+    const what = NEEDS_KERNEL.get(kind) || `"${String(msg.kind).slice(0, 40)}"`;
+    model.set("error", `this is an exported file: ${what} needs the notebook's kernel`);
   }
   return model;
 }
 
-/** Render the tree of the embedded data into `el` (called by the exported page). */
+/**
+ * Render the tree of the embedded data into `el` (called by the exported page).
+ * @param {HTMLElement} el
+ * @param {EmbeddedData} data
+ */
 export function show(el, data) {
   const model = localModel(data);
   if (data.title) document.title = data.title;

@@ -1,25 +1,40 @@
+// @ts-check
 // The browser-side model of a forum tree: stored nodes and pending (still streaming) responses.
 // Pure logic, no DOM: it applies the kernel's `snapshot` and `delta` messages (docs/widget_protocol.md).
 
-/**
- * @typedef {{id: string, parent: string|null, sender: string, kind: string, status: string, snippet: string,
- *            n_chars: number, reply_to: string|null, original: string|null}} StoredNode
- * @typedef {{key: string, parent: string|null, sender: string, text: string}} PendingNode
- */
+/** @typedef {import("./types.js").State} State */
+/** @typedef {import("./types.js").TreeNode} TreeNode */
+/** @typedef {import("./types.js").WireNode} WireNode */
+/** @typedef {import("./types.js").WireStream} WireStream */
+/** @typedef {import("./types.js").Tree} Tree */
 
+/** @returns {State} */
 export function createState() {
   return {
-    /** @type {Map<string, any>} key (id or "~n") -> node; pending nodes have `pending: true` */
-    nodes: new Map(),
-    /** @type {Map<string|null, string[]>} parent key -> child keys in arrival order (null: roots) */
-    children: new Map([[null, []]]),
-    /** @type {Map<string, string>} stream key -> the stored id it resolved to */
-    aliases: new Map(),
+    nodes: new Map(), // key (id or "~n") -> node; pending nodes have `pending: true`
+    children: new Map([[null, []]]), // parent key -> child keys in arrival order (null: roots)
+    aliases: new Map(), // stream key -> the stored id it resolved to
     version: 0, // bumped when the structure changes (a relayout is needed)
     textVersion: 0, // bumped when only streaming text changed
   };
 }
 
+/** The roots' list (always there). @param {State} state */
+function rootsOf(state) {
+  let roots = state.children.get(null);
+  if (!roots) {
+    roots = [];
+    state.children.set(null, roots);
+  }
+  return roots;
+}
+
+/**
+ * @param {State} state
+ * @param {string | null} parent
+ * @param {string} key
+ * @returns {string | null} the parent key it is linked under (null: a root)
+ */
 function link(state, parent, key) {
   const p = parent !== null && state.nodes.has(parent) ? parent : null;
   let list = state.children.get(p);
@@ -33,7 +48,13 @@ function link(state, parent, key) {
   return p;
 }
 
+/**
+ * @param {State} state
+ * @param {string | null | undefined} parent
+ * @param {string} key
+ */
 function unlink(state, parent, key) {
+  if (parent === undefined) return -1;
   const list = state.children.get(parent);
   if (!list) return -1;
   const i = list.indexOf(key);
@@ -44,18 +65,24 @@ function unlink(state, parent, key) {
 /** The fields of a node that may go away when it is sent again (an annotation removed, a question answered). */
 const REPLACED = ["notes", "choices", "tool_calls", "tool_result"];
 
+/**
+ * @param {State} state
+ * @param {WireNode} n
+ */
 function addStored(state, n) {
-  if (state.nodes.has(n.id)) {
-    const node = state.nodes.get(n.id);
-    for (const k of REPLACED) if (!(k in n)) delete node[k];
-    Object.assign(node, n, { pending: false });
+  const old = state.nodes.get(n.id);
+  if (old) {
+    const fields = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (old));
+    for (const k of REPLACED) if (!(k in n)) delete fields[k];
+    Object.assign(old, n, { pending: false });
     return;
   }
+  /** @type {TreeNode} */
   const node = { ...n, key: n.id, pending: false };
   state.nodes.set(n.id, node);
   node.parentKey = link(state, n.parent, n.id);
   // nodes that arrived before their parent (e.g. a subtree root) are re-attached when it arrives
-  const roots = state.children.get(null);
+  const roots = rootsOf(state);
   for (const k of [...roots]) {
     const orphan = state.nodes.get(k);
     if (orphan && orphan.parent === n.id) {
@@ -65,8 +92,13 @@ function addStored(state, n) {
   }
 }
 
+/**
+ * @param {State} state
+ * @param {WireStream} s
+ */
 function addPending(state, s) {
   if (state.nodes.has(s.key)) return;
+  /** @type {TreeNode} */
   const node = {
     key: s.key, id: null, parent: s.parent, sender: s.sender, colour: s.colour, kind: "message", status: "streaming",
     snippet: s.text || "", text: s.text || "", n_chars: (s.text || "").length, reply_to: null, original: null,
@@ -78,7 +110,12 @@ function addPending(state, s) {
   node.parentKey = link(state, s.parent, s.key);
 }
 
-/** A pending node became a stored message: it takes the id and keeps its place among its siblings. */
+/**
+ * A pending node became a stored message: it takes the id and keeps its place among its siblings.
+ * @param {State} state
+ * @param {string} key
+ * @param {string} id
+ */
 function resolve(state, key, id) {
   const pending = state.nodes.get(key);
   if (!pending || !pending.pending) {
@@ -87,7 +124,7 @@ function resolve(state, key, id) {
     if (stored && !stored.linked) stored.parentKey = link(state, stored.parent, id);
     return;
   }
-  const parentKey = pending.parentKey;
+  const parentKey = pending.parentKey ?? null;
   const siblings = state.children.get(parentKey) || [];
   const at = siblings.indexOf(key);
   let stored = state.nodes.get(id);
@@ -96,7 +133,7 @@ function resolve(state, key, id) {
     if (at >= 0) siblings.splice(at, 1);
   } else {
     if (!stored) {
-      stored = { ...pending, id, key: id, pending: false, status: "complete", snippet: pending.text.slice(0, 200) };
+      stored = { ...pending, id, key: id, pending: false, status: "complete", snippet: (pending.text ?? "").slice(0, 200) };
       state.nodes.set(id, stored);
     }
     stored.parentKey = parentKey;
@@ -125,6 +162,10 @@ function resolve(state, key, id) {
   }
 }
 
+/**
+ * @param {State} state
+ * @param {string} key
+ */
 function end(state, key) {
   const node = state.nodes.get(key);
   if (!node) return;
@@ -135,14 +176,28 @@ function end(state, key) {
   for (const k of kids) end(state, k);
 }
 
-/** The key a stream's `parent` names now: a key resolved to a stored id (earlier or in this delta) is that id. */
+/**
+ * The key a stream's `parent` names now: a key resolved to a stored id (earlier or in this delta) is that id.
+ * @param {State} state
+ * @param {string | null | undefined} key
+ * @returns {string | null}
+ */
 function currentKey(state, key) {
-  let k = key;
-  for (let i = 0; i < 8 && k !== null && k !== undefined && state.aliases.has(k); i++) k = state.aliases.get(k);
-  return k ?? null;
+  let k = key ?? null;
+  for (let i = 0; i < 8 && k !== null; i++) {
+    const next = state.aliases.get(k);
+    if (next === undefined) break;
+    k = next;
+  }
+  return k;
 }
 
-/** Is `ancestor` on the path from `key` up to its root? (guards a re-attachment against making a cycle) */
+/**
+ * Is `ancestor` on the path from `key` up to its root? (guards a re-attachment against making a cycle)
+ * @param {State} state
+ * @param {string} ancestor
+ * @param {string | null} key
+ */
 function isAncestorOrSelf(state, ancestor, key) {
   const seen = new Set();
   let k = key;
@@ -156,23 +211,32 @@ function isAncestorOrSelf(state, ancestor, key) {
 }
 
 /** Roots whose `parent` names a node that is present now are moved under it (nodes that arrived before their
- * parent, a stream whose parent was stored in the same delta). */
+ * parent, a stream whose parent was stored in the same delta).
+ * @param {State} state
+ */
 function reattachOrphans(state) {
-  const roots = state.children.get(null);
+  const roots = rootsOf(state);
   for (const k of [...roots]) {
     const node = state.nodes.get(k);
     if (!node || node.parent === null || node.parent === undefined) continue;
     const p = currentKey(state, node.parent);
     if (p !== node.parent && node.pending) node.parent = p;
-    if (!state.nodes.has(p) || isAncestorOrSelf(state, k, p)) continue;
+    if (p === null || !state.nodes.has(p) || isAncestorOrSelf(state, k, p)) continue;
     unlink(state, null, k);
     node.parentKey = link(state, p, k);
   }
 }
 
-/** Apply one kernel message; returns "layout" when the structure changed, "text" for text only, else null. */
-export function applyMessage(state, msg) {
-  if (!msg || typeof msg !== "object") return null;
+/**
+ * Apply one kernel message; returns "layout" when the structure changed, "text" for text only, else null.
+ * @param {State} state
+ * @param {unknown} raw
+ * @returns {"layout" | "text" | null}
+ */
+export function applyMessage(state, raw) {
+  if (!raw || typeof raw !== "object") return null;
+  const msg = /** @type {{kind?: unknown, nodes?: WireNode[], streams?: WireStream[], text?: Record<string, string>,
+                          resolved?: unknown, ended?: string[]}} */ (raw);
   if (msg.kind === "snapshot") {
     const fresh = createState();
     state.nodes = fresh.nodes;
@@ -187,6 +251,7 @@ export function applyMessage(state, msg) {
   // Order (docs/widget_protocol.md): stored nodes, then new streams (a stream's parent may be a key resolved in
   // this same delta: it is looked up through `resolved`), then text, then resolved keys, then ended streams.
   let structural = false;
+  /** @type {{key: string, id: string}[]} */
   const resolved = Array.isArray(msg.resolved) ? msg.resolved : [];
   for (const r of resolved) if (r && typeof r.key === "string" && typeof r.id === "string") state.aliases.set(r.key, r.id);
   const resolvedIds = new Set(resolved.map((r) => r && r.id));
@@ -201,7 +266,7 @@ export function applyMessage(state, msg) {
   }
   for (const s of msg.streams || []) {
     // a parent that is still pending in the browser keeps its key until `resolved` moves its children over
-    const parent = s.parent !== null && s.parent !== undefined && state.nodes.has(s.parent) && state.nodes.get(s.parent).pending
+    const parent = s.parent !== null && s.parent !== undefined && state.nodes.get(s.parent)?.pending
       ? s.parent : currentKey(state, s.parent);
     addPending(state, { ...s, parent });
     structural = true;
@@ -210,9 +275,10 @@ export function applyMessage(state, msg) {
   for (const [key, more] of Object.entries(msg.text || {})) {
     const node = state.nodes.get(key);
     if (node && node.pending) {
-      node.text += more;
-      node.snippet = node.text.slice(0, 200);
-      node.n_chars = node.text.length;
+      const text = (node.text ?? "") + more;
+      node.text = text;
+      node.snippet = text.slice(0, 200);
+      node.n_chars = text.length;
       textChanged = true;
     }
   }
@@ -230,15 +296,25 @@ export function applyMessage(state, msg) {
   return structural ? "layout" : textChanged ? "text" : null;
 }
 
-/** The parent key of `key` in a tree: a state, or a drawn view of one (view.js) whose `parentOf` map says. */
+/**
+ * The parent key of `key` in a tree: a state, or a drawn view of one (view.js) whose `parentOf` map says.
+ * @param {Tree} tree
+ * @param {string} key
+ * @returns {string | null}
+ */
 export function parentOf(tree, key) {
   if (tree.parentOf) return tree.parentOf.get(key) ?? null;
   const n = tree.nodes.get(key);
   return n ? n.parentKey ?? null : null;
 }
 
-/** Keys from the root to `key` (inclusive), following parents (in a state or a view). */
+/**
+ * Keys from the root to `key` (inclusive), following parents (in a state or a view).
+ * @param {Tree} state
+ * @param {string | null} key
+ */
 export function pathTo(state, key) {
+  /** @type {string[]} */
   const out = [];
   const seen = new Set();
   let k = key;
@@ -250,6 +326,11 @@ export function pathTo(state, key) {
   return out.reverse();
 }
 
+/**
+ * The child keys of `key` (null: the roots), in arrival order.
+ * @param {Tree} state
+ * @param {string | null} key
+ */
 export function childrenOf(state, key) {
   return state.children.get(key) || [];
 }

@@ -1,45 +1,75 @@
+// @ts-check
 // StreamView front end (anywidget): a promise's or sequence's messages as a cell's result, one row of sender +
-// text each, updated live as tokens arrive (the `items` trait: [{sender, text, status, awaiting?, id?, choices?}]),
-// and an error line (the `error` trait). A question its agent waits on (ctx.ask) gets an input box and a button
-// per choice; answering sends {kind: "answer", id, text}. Text is only ever set as text, never parsed as HTML.
+// text each, updated live as tokens arrive (the `items` trait: [{sender, text, status}], a question an agent waits
+// on also {id, notes: {awaiting: "user"}, choices}), and an error line (the `error` trait). A waiting question
+// gets the answer box of shared/answer.js (an input and a button per choice); answering sends
+// {kind: "answer", id, text}. Text is only ever set as text, never parsed as HTML.
 
 import { el } from "./render.js";
+import { answerMessage, createAnswerBox, questionOf } from "./shared/answer.js";
 import { listen } from "./widget.js";
+
+/**
+ * One message of the `items` trait.
+ * @typedef {{sender: string, text: string, status: string, id?: string, notes?: Record<string, unknown>,
+ *            choices?: string[]}} StreamItem
+ * @typedef {import("./shared/answer.js").AnswerBox} AnswerBox
+ */
 
 const ROW_STYLE = "margin:2px 0;font-family:var(--jp-code-font-family,monospace);white-space:pre-wrap";
 const NOTE =
   "Answers reach the kernel between cells: show the call's sequence as a cell's result (do not await it in the " +
   "cell), then answer here.";
 
-/** The answer box of a waiting question: an input, Enter or "answer" to send, a button per choice. */
-export function answerBox(item, send) {
-  const box = el("div", { class: "af-stream-answer" });
-  box.style.cssText = "margin:4px 0 6px 1.5em;display:flex;gap:4px;flex-wrap:wrap;align-items:center";
-  for (const choice of item.choices || []) {
-    const b = el("button", { type: "button", class: "af-stream-choice" }, choice);
-    b.addEventListener("click", () => send({ kind: "answer", id: item.id, text: choice }));
-    box.append(b);
-  }
-  const input = el("input", { type: "text", placeholder: "your answer", class: "af-stream-input" });
-  input.style.cssText = "flex:1;min-width:12em";
-  const go = el("button", { type: "button", class: "af-stream-send" }, "answer");
-  const submit = () => {
-    if (input.value.trim()) send({ kind: "answer", id: item.id, text: input.value });
-  };
-  go.addEventListener("click", submit);
-  input.addEventListener("keydown", (e) => {
-    if (e.key === "Enter") submit();
-  });
+/** @type {import("./shared/answer.js").AnswerLook} */
+export const ANSWER_LOOK = Object.freeze({
+  box: "af-stream-answer",
+  title: "",
+  choices: "", // the buttons, the input and "answer" on one wrapping line
+  choice: "af-stream-choice",
+  line: "",
+  input: "af-stream-input",
+  send: "af-stream-send",
+  sendLabel: "answer",
+  busy: "",
+  placeholder: () => "your answer",
+});
+
+/**
+ * The answer box of a waiting question: an input, Enter or "answer" to send, a button per choice.
+ * @param {string} id
+ * @param {import("./types.js").Question} question
+ * @param {(content: Record<string, unknown>) => void} send
+ * @returns {AnswerBox}
+ */
+export function answerBox(id, question, send) {
+  const box = createAnswerBox(id, question, ANSWER_LOOK, { send: (text) => send(answerMessage(id, text)) });
+  box.el.style.cssText = "margin:4px 0 6px 1.5em;display:flex;gap:4px;flex-wrap:wrap;align-items:center";
+  box.input.style.cssText = "flex:1;min-width:12em";
   const note = el("div", { class: "af-stream-note" }, NOTE);
   note.style.cssText = "flex-basis:100%;font-size:11px;opacity:0.7";
-  box.append(input, go, note);
+  box.el.append(note);
   return box;
 }
 
-/** Replace the contents of `host` with the rows of `items` and the `error` line. */
+/**
+ * The answer boxes drawn in `host`, by question id (kept across redraws: the text typed so far survives tokens
+ * streaming elsewhere).
+ * @param {HTMLElement & {afAnswerBoxes?: Map<string, AnswerBox>}} host
+ */
+export function answerBoxesOf(host) {
+  return host.afAnswerBoxes || (host.afAnswerBoxes = new Map());
+}
+
+/**
+ * Replace the contents of `host` with the rows of `items` and the `error` line.
+ * @param {HTMLElement} host
+ * @param {StreamItem[]} items
+ * @param {string} error
+ * @param {(content: Record<string, unknown>) => void} [send]
+ */
 export function drawStream(host, items, error, send = () => {}) {
-  // answer boxes are kept across redraws (the text typed so far survives tokens streaming elsewhere)
-  const boxes = host.afAnswerBoxes || (host.afAnswerBoxes = new Map());
+  const boxes = answerBoxesOf(host);
   const live = new Set();
   host.replaceChildren();
   for (const item of items) {
@@ -51,10 +81,15 @@ export function drawStream(host, items, error, send = () => {}) {
     // a message that ended otherwise than complete (cancelled, failed...) says so
     if (item.status !== "complete" && item.status !== "streaming") row.append(el("i", {}, " [" + item.status + "]"));
     host.append(row);
-    if (item.awaiting && item.id) {
+    const question = questionOf(item);
+    if (question && item.id) {
       live.add(item.id);
-      if (!boxes.has(item.id)) boxes.set(item.id, answerBox(item, send));
-      host.append(boxes.get(item.id));
+      let box = boxes.get(item.id);
+      if (!box) {
+        box = answerBox(item.id, question, send);
+        boxes.set(item.id, box);
+      }
+      host.append(box.el);
     }
   }
   for (const id of [...boxes.keys()]) if (!live.has(id)) boxes.delete(id);
@@ -65,10 +100,19 @@ export function drawStream(host, items, error, send = () => {}) {
   }
 }
 
+/** @param {{model: import("./types.js").Model, el: HTMLElement}} props */
 function render({ model, el: host }) {
-  const send = (content) => model.send(content);
-  const redraw = () => drawStream(host, model.get("items"), model.get("error"), send);
-  const unlisten = listen(model, { "change:items": redraw, "change:error": redraw });
+  /** @param {Record<string, unknown>} content */
+  const send = (content) => {
+    model.send(content);
+  };
+  const redraw = () => drawStream(host, model.get("items") || [], model.get("error") || "", send);
+  const onError = () => {
+    // the kernel refused an answer: its box can be used again
+    if (model.get("error")) for (const box of answerBoxesOf(host).values()) if (box.busy) box.fail();
+    redraw();
+  };
+  const unlisten = listen(model, { "change:items": redraw, "change:error": onError });
   redraw();
   return unlisten;
 }

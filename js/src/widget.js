@@ -1,8 +1,13 @@
+// @ts-check
 // anywidget plumbing shared by the widgets (TreeView, ChatView, StreamView).
 
 /**
  * Subscribe each handler of `handlers` ({event: function}) to the model's `event`; returns the function that
  * unsubscribes them all (what a widget's render returns as its cleanup, with its own teardown).
+ */
+/**
+ * @param {import("./types.js").Model} model
+ * @param {Record<string, (...args: any[]) => void>} handlers
  */
 export function listen(model, handlers) {
   const entries = Object.entries(handlers);
@@ -30,11 +35,19 @@ const NOTICE_STYLE =
  * within `timeout` ms, or sending fails, a notice (text only) is put first in `host`; it goes away when an
  * answer arrives after all. Returns the cleanup (stops watching, removes the notice).
  */
+/**
+ * @param {import("./types.js").Model} model
+ * @param {HTMLElement} host
+ * @param {{timeout?: number}} [options]
+ */
 export function sendReady(model, host, { timeout = READY_TIMEOUT_MS } = {}) {
+  /** @type {HTMLElement | null} */
   let notice = null;
+  /** @type {ReturnType<typeof setTimeout> | null} */
   let timer = null;
   let over = false; // answered, or cleaned up
 
+  /** @param {string} text */
   function show(text) {
     if (over) return;
     if (!notice) {
@@ -55,7 +68,8 @@ export function sendReady(model, host, { timeout = READY_TIMEOUT_MS } = {}) {
     notice = null;
   }
   const onAnswer = () => stop();
-  const failed = (err) => show(`${NO_KERNEL} (sending failed: ${err && err.message ? err.message : err})`);
+  /** @param {unknown} err */
+  const failed = (err) => show(`${NO_KERNEL} (sending failed: ${err instanceof Error ? err.message : err})`);
 
   model.on("msg:custom", onAnswer);
   timer = setTimeout(() => {
@@ -64,7 +78,7 @@ export function sendReady(model, host, { timeout = READY_TIMEOUT_MS } = {}) {
   }, timeout);
   try {
     const sent = model.send({ kind: "ready" });
-    if (sent && typeof sent.then === "function") sent.then(null, failed); // a host whose send is a promise
+    if (sent instanceof Promise) sent.then(null, failed); // a host whose send is a promise
   } catch (err) {
     failed(err);
   }

@@ -1,5 +1,6 @@
 // The pure parts of the TreeView's prototyping features: badges, tool nodes, far markers, search stepping,
-// annotation changes, subtree totals, the comparison's view, the bookmarks list, questions and edits.
+// annotation changes, subtree totals, the comparison's view, the bookmarks list (questions and edits:
+// answer.test.js).
 import { describe, expect, it } from "vitest";
 import { farFlags, formatDuration, formatTokens, isAwaiting, labelOf, nodeBadges, pillWidth, placePills,
   shortModel, toolCallText, toolError } from "../src/tree/badges.js";
@@ -9,8 +10,6 @@ import { matchText, stepMatch } from "../src/tree/search.js";
 import { annotationChanges, annotationRows, formValues, subtreeTotals, totalsText } from "../src/tree/annotate.js";
 import { compareView, sideTotals } from "../src/tree/compare.js";
 import { bookmarkList, bookmarksButtonText } from "../src/tree/bookmarks.js";
-import { questionOf } from "../src/tree/question.js";
-import { editResult } from "../src/tree/editor.js";
 import { applyMessage, createState } from "../src/state.js";
 import { NODE_H, NODE_W } from "../src/layout.js";
 import { runGroups, runLabel } from "../src/runs.js";
@@ -240,19 +239,5 @@ describe("bookmarks list", () => {
     expect(bookmarkList(s)[1].text).toBe("text of c");
     expect(bookmarksButtonText(0)).toBe("★ bookmarks");
     expect(bookmarksButtonText(2)).toBe("★ bookmarks (2)");
-  });
-});
-
-describe("questions and edits", () => {
-  it("offers an answer box for a question waiting for the user, with its choices", () => {
-    expect(questionOf(stored({ notes: { awaiting: "user" }, choices: ["yes", "no", 3] }))).toEqual({ choices: ["yes", "no"] });
-    expect(questionOf(stored({ notes: { awaiting: "user" } }))).toEqual({ choices: [] });
-    expect(questionOf(stored({ choices: ["yes"] }))).toBe(null); // answered: no longer waiting
-  });
-
-  it("sends an edit only when the text changed and is not blank", () => {
-    expect(editResult("old", "new")).toEqual({ text: "new" });
-    expect(editResult("old", "old")).toEqual({ close: true });
-    expect(editResult("old", "  \n")).toEqual({ error: "an edit needs some text" });
   });
 });

@@ -3,7 +3,8 @@
 // messages they send, and that everything in them is text.
 import { describe, expect, it } from "vitest";
 import chat from "../src/chat.js";
-import { answerMessage, createAnswerBox, createEditor, editMessage, editable, questionOf } from "../src/chat/inputs.js";
+import { createAnswerBox, createEditor, editMessage, editable } from "../src/chat/inputs.js";
+import { answerMessage, questionOf } from "../src/shared/answer.js";
 import { messageView } from "../src/chat/view.js";
 
 function fakeModel(traits) {
@@ -57,7 +58,7 @@ describe("what a row offers", () => {
     expect(editable(node("a", null, "bot", "x", { kind: "forward" }))).toBe(true);
     expect(editable(node("a", null, "bot", "Boom", { kind: "error" }))).toBe(false);
     expect(editable({ key: "~1", id: null, pending: true, text: "" })).toBe(false);
-    const q = node("q", "u", "bot", "Which city?", { notes: { awaiting: "user" }, choices: ["Paris", 3, "Rome"] });
+    const q = node("q", "u", "bot", "Which city?", { notes: { awaiting: "user" }, choices: ["Paris", 3, " ", "Rome"] });
     expect(questionOf(q)).toEqual({ choices: ["Paris", "Rome"] });
     expect(questionOf({ ...q, choices: undefined })).toEqual({ choices: [] });
     expect(questionOf({ ...q, notes: {} })).toBe(null); // answered: no box

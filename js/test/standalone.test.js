@@ -1,21 +1,26 @@
 // The exported page's stand-in for the kernel (src/standalone.js): the embedded data read back, the replies it
 // gives the front end, and the actions it refuses.
 import { describe, expect, it } from "vitest";
-import { callOf, compactJson, expand, foldNeedle, localModel, nodeOf } from "../src/standalone.js";
+import { expand, foldNeedle, localModel, snapshotNodes } from "../src/standalone.js";
 
 const A = "a".repeat(64);
 const B = "b".repeat(64);
 const C = "c".repeat(64);
 const OUTSIDE = "d".repeat(64);
+const ROCKETS = "🚀".repeat(150) + "x".repeat(100); // 250 characters, 400 UTF-16 units
+// format 2 (agentforum_nb/_html.py): [id, parent, sender, kind, status, content, n_chars, extra, cut, reply_to,
+// original, more_notes, metadata], trailing nulls left out
 const data = {
-  format: 1,
+  format: 2,
   title: "t",
   senders: ["user", "bot"],
   colours: ["#f1f5f9", "#dbeafe"],
   messages: [
-    [A, OUTSIDE, 0, "message", "complete", "Rain in </script> Spain"],
-    [B, 0, 1, "message", "complete", "x".repeat(250), null, null, { label: "good", created_at: "2026", custom: 1 }],
-    [C, 0, 1, "forward", "complete", "x".repeat(250), null, 1, null, { choices: ["yes", "no"] }],
+    [A, OUTSIDE, 0, "message", "complete", "Rain in </script> Spain", 23],
+    [B, 0, 1, "message", "complete", ROCKETS, 250, { notes: { label: "good", created_at: "2026" } }, 350, null, null,
+      { custom: 1 }],
+    [C, 0, 1, "forward", "complete", ROCKETS, 250, { author: "bot", choices: ["yes", "no"] }, 350, null, 1, null,
+      { choices: ["yes", "no"] }],
   ],
 };
 
@@ -32,51 +37,30 @@ function next(model, kind) {
 }
 
 describe("standalone data", () => {
-  it("expands indexes back to ids", () => {
-    const [a, b, c] = expand(data);
-    expect(a.parent_id).toBe(OUTSIDE);
-    expect(b.parent_id).toBe(A);
-    expect(c.original_id).toBe(B);
-    expect(b.sender).toBe("bot");
-    expect(b.annotations.custom).toBe(1);
-    expect(a.annotations).toEqual({});
-  });
-
-  it("builds the live widget's node shape", () => {
-    const msgs = expand(data);
-    const byId = new Map(msgs.map((m) => [m.id, m]));
-    const b = nodeOf(msgs[1], byId);
-    expect(b.snippet.length).toBe(200);
-    expect(b.n_chars).toBe(250);
+  it("rebuilds the nodes the kernel made, without computing them again", () => {
+    const [a, b, c] = snapshotNodes(data);
+    expect(a).toEqual({ id: A, parent: OUTSIDE, sender: "user", colour: "#f1f5f9", kind: "message", status: "complete",
+      snippet: "Rain in </script> Spain", n_chars: 23, reply_to: null, original: null });
+    expect(b.parent).toBe(A);
+    expect(b.snippet).toBe("🚀".repeat(150) + "x".repeat(50)); // cut where the row says (Python's 200 characters)
+    expect(b.n_chars).toBe(250); // the kernel's count, not the 400 units of the string
     expect(b.notes).toEqual({ label: "good", created_at: "2026" });
-    const c = nodeOf(msgs[2], byId);
     expect(c.author).toBe("bot");
     expect(c.choices).toEqual(["yes", "no"]);
-    expect(nodeOf(msgs[0], byId).notes).toBeUndefined();
+    expect(c.original).toBe(B);
   });
 
-  it("mirrors the kernel's tool fields: calls with compact JSON arguments (at most 120 characters), results", () => {
-    expect(compactJson({ a: 2, b: [1, "x"], c: { d: null } })).toBe('{"a": 2, "b": [1, "x"], "c": {"d": null}}');
-    expect(compactJson("é\n")).toBe('"é\\n"');
-    const m = (metadata, content = "") => ({ id: A, parent_id: null, reply_to_id: null, original_id: null, sender: "bot",
-      colour: "#fff", kind: "message", status: "complete", content, annotations: {}, metadata });
-    const ask = nodeOf(m({ tool_calls: [{ id: "c1", name: "add", arguments: { a: 2, b: 3 } },
-      { id: "c2", name: "big", arguments: { text: "x".repeat(200) } }, "not a call"] }), new Map());
-    expect(ask.tool_calls[0]).toEqual({ id: "c1", name: "add", arguments: '{"a": 2, "b": 3}' });
-    expect(ask.tool_calls[1].arguments.length).toBe(120);
-    expect(ask.tool_calls[1].arguments.endsWith("…")).toBe(true);
-    expect(ask.tool_calls.length).toBe(2);
-    expect(callOf({ name: "f" })).toEqual({ id: "", name: "f", arguments: "" });
-    expect(nodeOf(m({ tool_call_id: "c1" }, "5"), new Map()).tool_result).toEqual({ call_id: "c1" });
-    expect(nodeOf(m({ tool_call_id: "c2", tool_error: "builtins.RuntimeError" }), new Map()).tool_result)
-      .toEqual({ call_id: "c2", error: "builtins.RuntimeError" });
-    const plain = nodeOf(m({ tool_calls: [] }), new Map());
-    expect(plain.tool_calls).toBeUndefined();
-    expect(plain.tool_result).toBeUndefined();
+  it("holds the whole message and every annotation for the details pane", () => {
+    const [, b, c] = expand(data);
+    expect(b.message).toEqual({ id: B, parent_id: A, reply_to_id: null, original_id: null, kind: "message",
+      sender: "bot", status: "complete", content: ROCKETS, metadata: {} });
+    expect(b.annotations).toEqual({ label: "good", created_at: "2026", custom: 1 });
+    expect(c.message.metadata).toEqual({ choices: ["yes", "no"] });
+    expect(c.annotations).toEqual({});
   });
 
   it("refuses data of another format", () => {
-    expect(() => expand({ format: 2, messages: [] })).toThrow(/format/);
+    expect(() => expand({ format: 1, messages: [] })).toThrow(/format/);
   });
 });
 
@@ -91,7 +75,7 @@ describe("local model", () => {
     model.send({ kind: "get-message", id: B, request_id: 4 });
     const msg = await p;
     expect(msg.request_id).toBe(4);
-    expect(msg.message.content).toBe("x".repeat(250));
+    expect(msg.message.content).toBe(ROCKETS);
     expect(msg.message.parent_id).toBe(A);
     expect(msg.annotations.custom).toBe(1);
     expect(msg.message.colour).toBeUndefined();
@@ -105,7 +89,7 @@ describe("local model", () => {
   });
 
   it("searches as Python's casefold does: folded texts come with the data, the typed text is folded", async () => {
-    const withFolds = { ...data, messages: [...data.messages, [OUTSIDE, 0, 0, "message", "complete", "STRAẞE ﬁne"]],
+    const withFolds = { ...data, messages: [...data.messages, [OUTSIDE, 0, 0, "message", "complete", "STRAẞE ﬁne", 10]],
       folded: { 3: "strasse fine" } };
     for (const typed of ["strasse", "Straße", "STRASSE FI"]) {
       const model = localModel(withFolds);
@@ -127,5 +111,16 @@ describe("local model", () => {
     expect(seen).toEqual([B]);
     expect(model.get("error")).toMatch(/exported file: branching needs the notebook's kernel/);
     expect(model.get("readonly")).toBe(true);
+  });
+});
+
+describe("the local kernel's table of messages", () => {
+  it("refuses kinds that are not in it, also names an object has (before: 'constructor' printed a function)", async () => {
+    for (const kind of ["constructor", "__proto__", "toString", "nope", 7]) {
+      const model = localModel(data);
+      model.send({ kind, id: B });
+      await new Promise((r) => queueMicrotask(r));
+      expect(model.get("error")).toBe(`this is an exported file: "${String(kind)}" needs the notebook's kernel`);
+    }
   });
 });

@@ -72,23 +72,33 @@ describe("StreamView", () => {
 });
 
 describe("StreamView questions", () => {
-  const question = { sender: "planner", text: "Go ahead?", status: "complete", awaiting: true, id: "q1",
+  const question = { sender: "planner", text: "Go ahead?", status: "complete", id: "q1", notes: { awaiting: "user" },
     choices: ["yes", "<b>no</b>"] };
 
   it("shows a waiting question's choices and input box, and sends the answer", () => {
     const host = document.createElement("div");
-    const sent = [];
-    drawStream(host, [question], "", (m) => sent.push(m));
+    const model = fakeModel({ items: [question], error: "" });
+    model.sent = [];
+    model.send = (m) => model.sent.push(m);
+    stream.render({ model, el: host });
     const buttons = [...host.querySelectorAll("button.af-stream-choice")];
     expect(buttons.map((b) => b.textContent)).toEqual(["yes", "<b>no</b>"]); // text, never HTML
     expect(host.querySelector("b b")).toBeNull();
     buttons[0].click();
+    expect(buttons.every((b) => b.disabled)).toBe(true); // sent: waits for the kernel
     const input = host.querySelector("input.af-stream-input");
     input.value = "only on Fridays";
     input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
+    expect(model.sent.length).toBe(1);
+    model.set("error", "that question was answered already"); // refused: the box can be used again
+    expect(buttons.some((b) => b.disabled)).toBe(false);
+    expect(input.value).toBe("only on Fridays"); // what was typed stays
     input.value = "   ";
     host.querySelector("button.af-stream-send").click(); // blank: nothing sent
-    expect(sent).toEqual([{ kind: "answer", id: "q1", text: "yes" }, { kind: "answer", id: "q1", text: "only on Fridays" }]);
+    expect(model.sent.length).toBe(1);
+    input.value = "only on Fridays";
+    input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
+    expect(model.sent).toEqual([{ kind: "answer", id: "q1", text: "yes" }, { kind: "answer", id: "q1", text: "only on Fridays" }]);
     expect(host.textContent).toContain("between cells");
   });
 
@@ -98,7 +108,7 @@ describe("StreamView questions", () => {
     host.querySelector("input").value = "half typed";
     drawStream(host, [question, { sender: "bot", text: "streaming...", status: "streaming" }], "");
     expect(host.querySelector("input").value).toBe("half typed");
-    drawStream(host, [{ ...question, awaiting: false }], "");
+    drawStream(host, [{ ...question, notes: {} }], "");
     expect(host.querySelector("input")).toBeNull();
   });
 });

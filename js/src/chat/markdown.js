@@ -1,3 +1,4 @@
+// @ts-check
 // Markdown of a message as DOM nodes, safely: markdown-it parses (raw HTML off, so `<script>`, `<img onerror>` and
 // any other tag stay literal text), and this module builds the elements itself from the tokens with createElement
 // and textContent, from a fixed list of tags. Nothing is ever parsed as HTML (no innerHTML anywhere), no attribute
@@ -6,9 +7,15 @@
 
 import MarkdownIt from "markdown-it";
 
+/** @typedef {import("markdown-it").Token} Token */
+
 const SAFE_PROTOCOLS = new Set(["http:", "https:", "mailto:"]);
 
-/** The URL to put in a link's href, or null when it is not an absolute http(s) or mailto URL. */
+/**
+ * The URL to put in a link's href, or null when it is not an absolute http(s) or mailto URL.
+ * @param {unknown} url
+ * @returns {string | null}
+ */
 export function safeHref(url) {
   if (typeof url !== "string" || url.length > 4096) return null;
   let parsed;
@@ -32,12 +39,19 @@ const BLOCK_TAGS = new Set([
 const INLINE_TAGS = new Set(["em", "strong", "s"]);
 const ALIGN = /^text-align:(left|right|center)$/;
 
-/** The tokens markdown-it makes of `text` (exported for tests). */
+/**
+ * The tokens markdown-it makes of `text` (exported for tests).
+ * @param {unknown} text
+ */
 export function parseMarkdown(text) {
   return md.parse(String(text ?? ""), {});
 }
 
-/** `text` as markdown: a DocumentFragment of safe elements (see the top of this file). */
+/**
+ * `text` as markdown: a DocumentFragment of safe elements (see the top of this file).
+ * @param {unknown} text
+ * @param {Document} [doc]
+ */
 export function renderMarkdown(text, doc = document) {
   const frag = doc.createDocumentFragment();
   let tokens;
@@ -47,6 +61,7 @@ export function renderMarkdown(text, doc = document) {
     frag.append(doc.createTextNode(String(text ?? ""))); // never lose the text
     return frag;
   }
+  /** @type {(Node & ParentNode)[]} */
   const stack = [frag];
   for (const t of tokens) {
     const top = stack[stack.length - 1];
@@ -80,6 +95,10 @@ export function renderMarkdown(text, doc = document) {
   return frag;
 }
 
+/**
+ * @param {Document} doc
+ * @param {Token} t
+ */
 function blockElement(doc, t) {
   const e = doc.createElement(BLOCK_TAGS.has(t.tag) ? t.tag : "div");
   if (t.tag === "ol") {
@@ -93,6 +112,10 @@ function blockElement(doc, t) {
   return e;
 }
 
+/**
+ * @param {Document} doc
+ * @param {Token} t
+ */
 function codeBlock(doc, t) {
   const pre = doc.createElement("pre");
   pre.className = "af-md-code";
@@ -104,7 +127,13 @@ function codeBlock(doc, t) {
   return pre;
 }
 
+/**
+ * @param {Document} doc
+ * @param {Node & ParentNode} parent
+ * @param {Token[]} children
+ */
 function renderInline(doc, parent, children) {
+  /** @type {(Node & ParentNode)[]} */
   const stack = [parent];
   for (const t of children) {
     const top = stack[stack.length - 1];
@@ -138,7 +167,12 @@ function renderInline(doc, parent, children) {
   }
 }
 
-/** An <a> for a safe URL (new tab, rel=noopener), else a <span>: the text shows either way. */
+/**
+ * An <a> for a safe URL (new tab, rel=noopener), else a <span>: the text shows either way.
+ * @param {Document} doc
+ * @param {unknown} href
+ * @param {unknown} title
+ */
 function link(doc, href, title) {
   const url = safeHref(href);
   const e = doc.createElement(url ? "a" : "span");

@@ -1,3 +1,4 @@
+// @ts-check
 // The ChatView's stylesheet. Every rule is scoped under .af-chat and every class is af-chat-* or af-md-*, so the
 // TreeView's stylesheet (.af-error, .af-body, .af-status…, on the same page) and this one never meet.
 

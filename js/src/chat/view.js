@@ -1,19 +1,44 @@
+// @ts-check
 // One transcript row: what it shows (pure: messageView) and its elements (buildRow). Message text goes through
 // the safe markdown renderer; the sender and every label are set as text.
 
 import { nodeColour, nodeStatus } from "../render.js";
 import { arrowLabel, siblingArrows } from "./branches.js";
-import { editable, questionOf } from "./inputs.js";
+import { questionOf } from "../shared/answer.js";
+import { editable } from "./inputs.js";
 import { renderMarkdown } from "./markdown.js";
+
+/**
+ * What a row shows (plain data: an unchanged row is recognised and kept).
+ * @typedef {object} RowView
+ * @property {string} key
+ * @property {string} status
+ * @property {string} label
+ * @property {string[]} tags
+ * @property {string} colour
+ * @property {string} text
+ * @property {import("./branches.js").Arrows | null} arrows
+ * @property {boolean} regenerate
+ * @property {boolean} edit
+ * @property {boolean} editing
+ * @property {import("../types.js").Question | null} question
+ */
 
 /** Which per-message actions are offered: "edit" (an edited sibling, its branch shown) and "regenerate". */
 export const FEATURES = { edit: true, regenerate: true };
 
+/** @type {Record<string, string>} */
 const TAGS = { pending: "streaming…", cancelled: "cancelled", failed: "failed", error: "error" };
 
 /**
  * What a row of node `n` shows: plain data, so that an unchanged row is recognised and kept as it is.
  * `editing`: the id whose editor is open (its row shows the editor instead of its text).
+ * @param {import("../types.js").TreeNode} n
+ * @param {Map<string, string[]>} siblings
+ * @param {Set<string>} agents
+ * @param {{edit?: boolean, regenerate?: boolean}} [features]
+ * @param {string | null} [editing]
+ * @returns {RowView}
  */
 export function messageView(n, siblings, agents, features = FEATURES, editing = null) {
   const status = nodeStatus(n);
@@ -40,6 +65,12 @@ export function messageView(n, siblings, agents, features = FEATURES, editing = 
   };
 }
 
+/**
+ * @param {string} action
+ * @param {string} text
+ * @param {string} title
+ * @param {string | null} [id]
+ */
 function button(action, text, title, id) {
   const b = document.createElement("button");
   b.type = "button";
@@ -54,6 +85,8 @@ function button(action, text, title, id) {
  * The elements of a row (see messageView); buttons carry data-action (+ data-id for the arrows). `inputs`: the
  * elements chat.js keeps for the row, mounted here: `editor` (in place of the text while editing) and `answer`
  * (under the text of a waiting question).
+ * @param {RowView} view
+ * @param {{editor?: HTMLElement | null, answer?: HTMLElement | null}} [inputs]
  */
 export function buildRow(view, inputs = {}) {
   const row = document.createElement("div");

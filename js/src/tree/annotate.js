@@ -1,3 +1,4 @@
+// @ts-check
 // Annotations in the details pane: every annotation of the selected message (the `get-message` reply carries them
 // all), the form that edits the four the widgets own (`label`, `bookmark`, `note`, `score`; saving sends
 // `{kind: "annotate", id, values}` with only what changed: an emptied field or an unticked box sends "" / false,
@@ -7,12 +8,20 @@
 import { el } from "../render.js";
 import { formatDuration, notesOf } from "./badges.js";
 
+/**
+ * @typedef {{label: string, bookmark: boolean, note: string, score: string}} FormValues
+ * @typedef {{messages: number, duration_s: number, tokens: number}} Totals
+ */
+
 export const EDITABLE = ["label", "bookmark", "note", "score"];
 /** The kernel's limits (agentforum_nb/notebook/tree_view.py). */
 export const MAX_LABEL = 200;
 export const MAX_NOTE = 100000;
 
-/** An annotation's value as text: a str as it is, anything else as compact JSON. */
+/**
+ * An annotation's value as text: a str as it is, anything else as compact JSON.
+ * @param {unknown} v
+ */
 export function annotationText(v) {
   if (typeof v === "string") return v;
   try {
@@ -22,15 +31,26 @@ export function annotationText(v) {
   }
 }
 
-/** The rows of a message's annotations: [key, text], in their order. */
+/**
+ * The rows of a message's annotations: [key, text], in their order.
+ * @param {unknown} annotations
+ * @returns {[string, string][]}
+ */
 export function annotationRows(annotations) {
   if (!annotations || typeof annotations !== "object") return [];
   return Object.entries(annotations).map(([k, v]) => [k, annotationText(v)]);
 }
 
-/** The form's values for `annotations`: {label, note (str), bookmark (bool), score (str: "" for none)}. */
+/**
+ * The form's values for `annotations`: {label, note (str), bookmark (bool), score (str: "" for none)}.
+ * @param {unknown} annotations
+ * @returns {FormValues}
+ */
 export function formValues(annotations) {
-  const a = annotations && typeof annotations === "object" ? annotations : {};
+  const a = /** @type {Record<string, unknown>} */ (annotations && typeof annotations === "object" ? annotations : {});
+  /**
+   * @param {unknown} v
+   */
   const str = (v) => (typeof v === "string" ? v : "");
   const score = typeof a.score === "number" && Number.isFinite(a.score) ? String(a.score) : "";
   return { label: str(a.label), bookmark: a.bookmark === true, note: str(a.note), score };
@@ -39,9 +59,13 @@ export function formValues(annotations) {
 /**
  * What saving the form sends (pure): {values} with only the fields that differ from `annotations` (empty when
  * nothing changed), or {error} when the score is not a number.
+ * @param {unknown} annotations
+ * @param {{label: string, bookmark: boolean, note: string, score?: unknown}} form
+ * @returns {{values: Record<string, unknown>, error?: undefined} | {error: string, values?: undefined}}
  */
 export function annotationChanges(annotations, form) {
   const was = formValues(annotations);
+  /** @type {Record<string, unknown>} */
   const values = {};
   if (form.label !== was.label) values.label = form.label;
   if (!!form.bookmark !== was.bookmark) values.bookmark = !!form.bookmark;
@@ -58,14 +82,19 @@ export function annotationChanges(annotations, form) {
   return { values };
 }
 
-/** The totals of the subtree of `key` in `state` (pure): stored messages, and their duration_s and tokens. */
+/**
+ * The totals of the subtree of `key` in `state` (pure): stored messages, and their duration_s and tokens.
+ * @param {import("../types.js").State} state
+ * @param {string} key
+ * @returns {Totals}
+ */
 export function subtreeTotals(state, key) {
   const out = { messages: 0, duration_s: 0, tokens: 0 };
   if (!state.nodes.has(key)) return out;
   const stack = [key];
   const seen = new Set();
   while (stack.length) {
-    const k = stack.pop();
+    const k = /** @type {string} */ (stack.pop());
     if (seen.has(k)) continue;
     seen.add(k);
     const n = state.nodes.get(k);
@@ -81,9 +110,15 @@ export function subtreeTotals(state, key) {
   return out;
 }
 
+/**
+ * @param {number} n
+ */
 const grouped = (n) => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 
-/** "12 messages · 3.4 s · 1,234 tokens". */
+/**
+ * "12 messages · 3.4 s · 1,234 tokens".
+ * @param {Totals} t
+ */
 export function totalsText(t) {
   return `${grouped(t.messages)} message${t.messages === 1 ? "" : "s"} · ${formatDuration(t.duration_s) || "0 s"} · ` +
     `${grouped(t.tokens)} token${t.tokens === 1 ? "" : "s"}`;
@@ -92,17 +127,25 @@ export function totalsText(t) {
 /**
  * The form editing `label`, `bookmark`, `note` and `score`. `save(values)` sends the changes; `report(text)`
  * shows a problem. set(annotations) fills it: a field the user changed and has not saved keeps what they typed.
+ * @param {(values: Record<string, unknown>) => void} save
+ * @param {(text: string) => void} report
  */
 export function createAnnotationForm(save, report) {
   const form = el("div", { class: "af-annot" });
-  const label = el("input", { type: "text", name: "label", maxlength: String(MAX_LABEL), placeholder: "a short tag",
-    spellcheck: "false" });
-  const bookmark = el("input", { type: "checkbox", name: "bookmark" });
-  const score = el("input", { type: "number", name: "score", step: "any", placeholder: "—" });
-  const note = el("textarea", { name: "note", rows: "3", maxlength: String(MAX_NOTE), placeholder: "a note" });
+  const label = /** @type {HTMLInputElement} */ (el("input", { type: "text", name: "label", maxlength: String(MAX_LABEL),
+    placeholder: "a short tag", spellcheck: "false" }));
+  const bookmark = /** @type {HTMLInputElement} */ (el("input", { type: "checkbox", name: "bookmark" }));
+  const score = /** @type {HTMLInputElement} */ (el("input", { type: "number", name: "score", step: "any", placeholder: "—" }));
+  const note = /** @type {HTMLTextAreaElement} */ (el("textarea", { name: "note", rows: "3", maxlength: String(MAX_NOTE),
+    placeholder: "a note" }));
   const button = el("button", { type: "button", class: "af-annot-save", title: "save (Enter; Ctrl+Enter in the note)" },
     "save");
   const status = el("span", { class: "af-annot-status", role: "status" });
+  /**
+   * @param {string} text
+   * @param {HTMLElement} input
+   * @param {string} [cls]
+   */
   const row = (text, input, cls = "") => {
     const l = el("label", { class: `af-annot-row ${cls}`.trim() });
     l.append(el("span", { class: "af-annot-name" }, text), input);
@@ -115,6 +158,7 @@ export function createAnnotationForm(save, report) {
   form.append(el("div", { class: "af-section" }, "edit"), row("label", label), check, row("score", score),
     row("note", note, "af-annot-note"), actions);
 
+  /** @type {unknown} */
   let annotations = {};
   let original = formValues({});
   const current = () => ({ label: label.value, bookmark: bookmark.checked, note: note.value, score: score.value });
@@ -122,7 +166,7 @@ export function createAnnotationForm(save, report) {
   function submit() {
     if (score.validity && score.validity.badInput) return report("score must be a number (or empty to remove it)");
     const result = annotationChanges(annotations, current());
-    if (result.error) return report(result.error);
+    if (result.error !== undefined) return report(result.error);
     if (!Object.keys(result.values).length) {
       status.textContent = "nothing changed";
       return;
@@ -151,7 +195,10 @@ export function createAnnotationForm(save, report) {
 
   return {
     element: form,
-    /** Fill the form from a message's annotations (keeping unsaved edits). */
+    /**
+     * Fill the form from a message's annotations (keeping unsaved edits).
+     * @param {unknown} next
+     */
     set(next) {
       const v = formValues(next);
       const now = current();
@@ -163,7 +210,7 @@ export function createAnnotationForm(save, report) {
       annotations = next && typeof next === "object" ? next : {};
       original = v;
       const left = annotationChanges(annotations, current());
-      status.textContent = wasSaving && !left.error && !Object.keys(left.values).length ? "saved" : "";
+      status.textContent = wasSaving && left.values && !Object.keys(left.values).length ? "saved" : "";
     },
     get fields() {
       return { label, bookmark, note, score, button };

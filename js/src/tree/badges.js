@@ -1,3 +1,4 @@
+// @ts-check
 // What a node's box shows besides its sender and text (pure), and the small SVG "pills" that draw it:
 //   top edge, right:    "?" (a question waiting for the user), the user's label as a tag, ★ (bookmarked);
 //   bottom edge, right: the run's numbers: duration ("2.3 s") and tokens ("120 tok");
@@ -8,6 +9,7 @@
 // Everything here is text only: a label is set as an SVG text node, never parsed.
 
 import { oneLine, svg } from "../render.js";
+import { questionOf } from "../shared/answer.js";
 
 /** At most this many characters of a label on a node, and of a model's name. */
 export const LABEL_CHARS = 22;
@@ -18,29 +20,57 @@ const CHAR_W = 5.7;
 const PILL_PAD = 10;
 const PILL_GAP = 4;
 
-/** The annotations a node carries (`notes`, see agentforum_nb/nodes.py), or {}. */
+/**
+ * A pill: its class, its text and its tooltip.
+ * @typedef {{cls: string, text: string, title: string}} Pill
+ * @typedef {Pill & {x: number, y: number, width: number}} PlacedPill
+ * @typedef {{top: Pill[], bottom: Pill[], bottomLeft: Pill[]}} Badges
+ */
+
+/**
+ * The annotations a node carries (`notes`, see agentforum_nb/nodes.py), or {}.
+ * @param {{notes?: unknown} | null | undefined} n
+ * @returns {Record<string, any>}
+ */
 export function notesOf(n) {
   return n && n.notes && typeof n.notes === "object" ? n.notes : {};
 }
 
+/**
+ * @param {import("../types.js").TreeNode} n
+ */
 export function isBookmarked(n) {
   return notesOf(n).bookmark === true;
 }
 
-/** The node's label (a non-blank str), or null. */
+/**
+ * The node's label (a non-blank str), or null.
+ * @param {import("../types.js").TreeNode} n
+ * @returns {string | null}
+ */
 export function labelOf(n) {
   const l = notesOf(n).label;
   return typeof l === "string" && l.trim() ? l : null;
 }
 
-/** Is the node a question waiting for the user's answer (ctx.ask)? */
+/**
+ * Is the node a question waiting for the user's answer (ctx.ask)? The answer box's rule (shared/answer.js).
+ * @param {import("../types.js").TreeNode | null | undefined} n
+ */
 export function isAwaiting(n) {
-  return !!n && !n.pending && notesOf(n).awaiting === "user";
+  return questionOf(n) !== null;
 }
 
+/**
+ * @param {unknown} v
+ * @returns {v is number}
+ */
 const finite = (v) => typeof v === "number" && Number.isFinite(v);
 
-/** "0 s", "<0.01 s", "0.42 s", "2.3 s", "12 s", "2 min 5 s". */
+/**
+ * "0 s", "<0.01 s", "0.42 s", "2.3 s", "12 s", "2 min 5 s".
+ * @param {unknown} s
+ */
 export function formatDuration(s) {
   if (!finite(s) || s < 0) return "";
   if (s === 0) return "0 s";
@@ -52,7 +82,10 @@ export function formatDuration(s) {
   return `${m} min ${Math.round(s - m * 60)} s`;
 }
 
-/** "120 tok", "1.2k tok", "35k tok". */
+/**
+ * "120 tok", "1.2k tok", "35k tok".
+ * @param {unknown} n
+ */
 export function formatTokens(n) {
   if (!finite(n) || n < 0) return "";
   if (n < 1000) return `${Math.round(n)} tok`;
@@ -61,7 +94,9 @@ export function formatTokens(n) {
 }
 
 /** A model's name as a badge: no provider prefix ("openai/"), no date suffix ("-20241022", "-2024-08-06"); a
- * FunctionModel's ("function:outer.<locals>.reply") as "ƒ reply". */
+ * FunctionModel's ("function:outer.<locals>.reply") as "ƒ reply".
+ * @param {unknown} name
+ */
 export function shortModel(name) {
   if (typeof name !== "string" || !name.trim()) return "";
   let m = name.trim();
@@ -71,7 +106,10 @@ export function shortModel(name) {
   return oneLine(m, MODEL_CHARS);
 }
 
-/** A tool call as a node's text line: "→ name(arguments)" (arguments: compact JSON, already shortened). */
+/**
+ * A tool call as a node's text line: "→ name(arguments)" (arguments: compact JSON, already shortened).
+ * @param {{name?: unknown, arguments?: unknown} | null | undefined} call
+ */
 export function toolCallText(call) {
   const name = call && typeof call.name === "string" ? call.name : "?";
   const args = call && typeof call.arguments === "string" ? call.arguments : "";
@@ -79,26 +117,41 @@ export function toolCallText(call) {
   return `→ ${name}(${inner})`;
 }
 
-/** The tool calls a node asks for ([] for none). */
+/**
+ * The tool calls a node asks for ([] for none).
+ * @param {import("../types.js").TreeNode | null | undefined} n
+ * @returns {import("../types.js").ToolCall[]}
+ */
 export function toolCallsOf(n) {
   return n && Array.isArray(n.tool_calls) ? n.tool_calls.filter((c) => c && typeof c === "object") : [];
 }
 
-/** Is the node a tool's result? */
+/**
+ * Is the node a tool's result?
+ * @param {import("../types.js").TreeNode | null | undefined} n
+ */
 export function isToolResult(n) {
   return !!(n && n.tool_result && typeof n.tool_result === "object" && typeof n.tool_result.call_id === "string");
 }
 
-/** The exception a tool's result records (its `module.QualName`), or null. */
+/**
+ * The exception a tool's result records (its `module.QualName`), or null.
+ * @param {import("../types.js").TreeNode | null | undefined} n
+ * @returns {string | null}
+ */
 export function toolError(n) {
-  return isToolResult(n) && typeof n.tool_result.error === "string" ? n.tool_result.error : null;
+  const result = n && n.tool_result;
+  return result && typeof result.call_id === "string" && typeof result.error === "string" ? result.error : null;
 }
 
 /**
  * The pills of a node: {top, bottom, bottomLeft}, lists of {cls, text, title}. Pending nodes have none (their
  * numbers are not known yet).
+ * @param {import("../types.js").TreeNode | null | undefined} n
+ * @returns {Badges}
  */
 export function nodeBadges(n) {
+  /** @type {Badges} */
   const out = { top: [], bottom: [], bottomLeft: [] };
   if (!n || n.pending) return out;
   const notes = notesOf(n);
@@ -115,7 +168,10 @@ export function nodeBadges(n) {
   return out;
 }
 
-/** The estimated width of a pill showing `text`. */
+/**
+ * The estimated width of a pill showing `text`.
+ * @param {unknown} text
+ */
 export function pillWidth(text) {
   const wide = [...String(text)].reduce((w, ch) => w + (ch.charCodeAt(0) > 0x2000 ? 1.6 : ch === " " ? 0.6 : 1), 0);
   return Math.round(wide * CHAR_W + PILL_PAD);
@@ -126,11 +182,21 @@ export function pillWidth(text) {
  * width}] with (x, y) the pill's left end on the box's edge. Top and bottom pills are right-aligned 8 units
  * in from the right edge (the first listed leftmost; listed in their order), bottom-left ones left-aligned; the parent link enters
  * the top edge at its centre, the children's leave the bottom edge there, so pills stay clear of the middle.
+ * @param {Badges} badges
+ * @param {number} w
+ * @param {number} h
+ * @returns {PlacedPill[]}
  */
 export function placePills(badges, w, h) {
+  /** @type {PlacedPill[]} */
   const placed = [];
+  /**
+   * @param {Pill[]} list
+   * @param {number} y
+   */
   const right = (list, y) => {
     let x = w / 2 - 8;
+    /** @type {PlacedPill[]} */
     const row = [];
     for (let i = list.length - 1; i >= 0; i--) {
       const width = pillWidth(list[i].text);
@@ -151,12 +217,18 @@ export function placePills(badges, w, h) {
   return placed;
 }
 
-/** A signature of a node's pills: a drawn node whose signature did not change keeps its elements. */
+/**
+ * A signature of a node's pills: a drawn node whose signature did not change keeps its elements.
+ * @param {PlacedPill[]} placed
+ */
 export function pillsKey(placed) {
   return placed.map((p) => `${p.cls}\u0001${p.text}\u0001${p.x}\u0001${p.y}`).join("\u0002");
 }
 
-/** The SVG elements of placed pills (text only). */
+/**
+ * The SVG elements of placed pills (text only).
+ * @param {PlacedPill[]} placed
+ */
 export function pillElements(placed) {
   return placed.map((p) => {
     const g = svg("g", { class: `af-pill ${p.cls}`, transform: `translate(${p.x},${p.y})` });
@@ -167,8 +239,12 @@ export function pillElements(placed) {
   });
 }
 
-/** The flags a node gets on the far canvas (screen-sized): "bookmark" and / or "label". */
+/**
+ * The flags a node gets on the far canvas (screen-sized): "bookmark" and / or "label".
+ * @param {import("../types.js").TreeNode} n
+ */
 export function farFlags(n) {
+  /** @type {("bookmark" | "label")[]} */
   const out = [];
   if (isBookmarked(n)) out.push("bookmark");
   if (labelOf(n)) out.push("label");

@@ -1,3 +1,4 @@
+// @ts-check
 // The bookmarks list: a dropdown under its toolbar button listing the bookmarked or labelled messages (★, the
 // label as a tag, the start of the text); clicking one selects and centres it. The button counts them. The list
 // is pure (bookmarkList); createBookmarks binds it to the button and the panel. Text only.
@@ -5,11 +6,18 @@
 import { el, oneLine } from "../render.js";
 import { isBookmarked, labelOf } from "./badges.js";
 
+/** @typedef {{key: string, bookmark: boolean, label: string | null, text: string, sender: string}} BookmarkEntry */
+
 /** Characters of a message's text an entry shows. */
 export const ENTRY_CHARS = 60;
 
-/** The bookmarked or labelled stored nodes of `state`, in arrival order: [{key, bookmark, label, text}]. */
+/**
+ * The bookmarked or labelled stored nodes of `state`, in arrival order: [{key, bookmark, label, text}].
+ * @param {import("../types.js").State} state
+ * @returns {BookmarkEntry[]}
+ */
 export function bookmarkList(state) {
+  /** @type {BookmarkEntry[]} */
   const out = [];
   for (const [key, n] of state.nodes) {
     if (n.pending) continue;
@@ -21,12 +29,20 @@ export function bookmarkList(state) {
   return out;
 }
 
-/** The button's text: "★ bookmarks" and their number. */
+/**
+ * The button's text: "★ bookmarks" and their number.
+ * @param {number} count
+ */
 export function bookmarksButtonText(count) {
   return count ? `★ bookmarks (${count})` : "★ bookmarks";
 }
 
-/** `button` opens and closes `panel`; `on`: {list() (bookmarkList of now), pick(key)}. */
+/**
+ * `button` opens and closes `panel`; `on`: {list() (bookmarkList of now), pick(key)}.
+ * @param {HTMLElement} button
+ * @param {HTMLElement} panel
+ * @param {{list: () => BookmarkEntry[], pick: (key: string) => void}} on
+ */
 export function createBookmarks(button, panel, on) {
   let open = false;
 
@@ -49,6 +65,9 @@ export function createBookmarks(button, panel, on) {
     }));
   }
 
+  /**
+   * @param {boolean} on_
+   */
   function setOpen(on_) {
     open = on_;
     panel.style.display = open ? "" : "none";
@@ -62,11 +81,12 @@ export function createBookmarks(button, panel, on) {
     setOpen(!open);
   });
   panel.addEventListener("click", (ev) => {
-    const item = ev.target.closest && ev.target.closest(".af-bm-item");
-    if (!item) return;
+    const item = ev.target instanceof Element ? ev.target.closest(".af-bm-item") : null;
+    const key = item && item.getAttribute("data-key");
+    if (!key) return;
     ev.stopPropagation();
     setOpen(false);
-    on.pick(item.getAttribute("data-key"));
+    on.pick(key);
   });
   panel.addEventListener("keydown", (ev) => {
     if (ev.key === "Escape") {
@@ -75,8 +95,11 @@ export function createBookmarks(button, panel, on) {
       button.focus();
     }
   });
+  /**
+   * @param {MouseEvent} ev
+   */
   const onDocDown = (ev) => {
-    if (open && !panel.contains(ev.target) && ev.target !== button) setOpen(false);
+    if (open && !(ev.target instanceof Node && panel.contains(ev.target)) && ev.target !== button) setOpen(false);
   };
   document.addEventListener("mousedown", onDocDown, true);
 

@@ -1,3 +1,4 @@
+// @ts-check
 // The comparison panel: the `comparison` trait (agentforum_nb/compare.py Comparison.to_json(): the two branches
 // from their common ancestor, one row per aligned pair of messages with a word-level diff) side by side, over the
 // tree. The left column shows the "=" and "-" runs (removed words struck through, red), the right one the "=" and
@@ -8,12 +9,29 @@
 import { el, oneLine } from "../render.js";
 import { formatDuration } from "./badges.js";
 
+/**
+ * @typedef {{id: string, sender: string, kind: string, status: string}} Brief
+ * @typedef {{head: string | null, messages: number, duration_s: number, tokens: number}} Side
+ * @typedef {{left: Brief | null, right: Brief | null, leftRuns: [string, string][], rightRuns: [string, string][]}} Row
+ */
+
+/**
+ * @param {any} m
+ * @returns {Brief | null}
+ */
 const brief = (m) => (m && typeof m === "object" && typeof m.id === "string"
   ? { id: m.id, sender: String(m.sender ?? ""), kind: String(m.kind ?? "message"), status: String(m.status ?? "complete") }
   : null);
 
+/**
+ * @param {any} s
+ * @returns {Side}
+ */
 function side(s) {
   const o = s && typeof s === "object" ? s : {};
+  /**
+   * @param {unknown} v
+   */
   const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
   return { head: typeof o.head === "string" ? o.head : null, messages: num(o.messages), duration_s: num(o.duration_s),
     tokens: num(o.tokens) };
@@ -22,11 +40,14 @@ function side(s) {
 /**
  * What the panel shows (pure), or null for an empty trait: {ancestor (id | null), left, right ({head, messages,
  * duration_s, tokens}), rows: [{left, right ({id, sender, kind, status} | null), leftRuns, rightRuns ([op, text])}]}.
+ * @param {any} c
  */
 export function compareView(c) {
   if (!c || typeof c !== "object" || !Array.isArray(c.rows)) return null;
-  const rows = c.rows.map((r) => {
-    const diff = Array.isArray(r && r.diff) ? r.diff.filter((d) => Array.isArray(d) && typeof d[1] === "string") : [];
+  /** @type {Row[]} */
+  const rows = c.rows.map((/** @type {any} */ r) => {
+    /** @type {[string, string][]} */
+    const diff = Array.isArray(r && r.diff) ? r.diff.filter((/** @type {unknown} */ d) => Array.isArray(d) && typeof d[1] === "string") : [];
     return {
       left: brief(r && r.left),
       right: brief(r && r.right),
@@ -37,7 +58,10 @@ export function compareView(c) {
   return { ancestor: typeof c.ancestor === "string" ? c.ancestor : null, left: side(c.left), right: side(c.right), rows };
 }
 
-/** A side's totals: "3 messages · 2.3 s · 120 tokens". */
+/**
+ * A side's totals: "3 messages · 2.3 s · 120 tokens".
+ * @param {Side} s
+ */
 export function sideTotals(s) {
   const parts = [`${s.messages} message${s.messages === 1 ? "" : "s"}`];
   parts.push(formatDuration(s.duration_s) || "0 s");
@@ -45,7 +69,10 @@ export function sideTotals(s) {
   return parts.join(" · ");
 }
 
-/** The elements of a cell's text: "=" runs as text, "-" as <del>, "+" as <ins>. */
+/**
+ * The elements of a cell's text: "=" runs as text, "-" as <del>, "+" as <ins>.
+ * @param {[string, string][]} runs
+ */
 export function runElements(runs) {
   return runs.map(([op, text]) => (op === "-" ? el("del", { class: "af-del" }, text)
     : op === "+" ? el("ins", { class: "af-ins" }, text) : el("span", {}, text)));
@@ -54,24 +81,38 @@ export function runElements(runs) {
 /**
  * The panel inside `container` (hidden until shown). `on`: {close(), pick(id) (select and centre a message),
  * describe(id) (a short text of a message in the tree, or null)}.
+ * @param {HTMLElement} container
+ * @param {{close: () => void, pick: (id: string) => void, describe: (id: string) => string | null}} on
  */
 export function createCompare(container, on) {
   const panel = el("div", { class: "af-compare", role: "dialog", "aria-label": "comparison of two branches" });
   panel.style.display = "none";
   container.append(panel);
+  /** @type {ReturnType<typeof compareView>} */
   let current = null;
 
+  /**
+   * @param {string} label
+   * @param {Side} s
+   * @param {string} cls
+   */
   function head(label, s, cls) {
     const box = el("div", { class: `af-cmp-head ${cls}` });
     const title = el("button", { type: "button", class: "af-cmp-pick", title: "select this branch's last message" },
       `${label}: ${s.head ? s.head.slice(0, 8) : "?"}`);
-    if (s.head) title.addEventListener("click", () => on.pick(s.head));
+    const id = s.head;
+    if (id) title.addEventListener("click", () => on.pick(id));
     const about = s.head ? on.describe(s.head) : null;
     box.append(title, el("div", { class: "af-cmp-totals" }, sideTotals(s)));
     if (about) box.append(el("div", { class: "af-cmp-about" }, about));
     return box;
   }
 
+  /**
+   * @param {Brief | null} m
+   * @param {[string, string][]} runs
+   * @param {string} cls
+   */
   function cell(m, runs, cls) {
     const c = el("div", { class: `af-cmp-cell ${cls}` });
     if (!m) {
@@ -82,11 +123,15 @@ export function createCompare(container, on) {
     const who = el("button", { type: "button", class: "af-cmp-sender", title: `select ${m.id.slice(0, 12)}` },
       m.sender + (m.kind !== "message" ? ` (${m.kind})` : "") + (m.status !== "complete" ? ` · ${m.status}` : ""));
     who.addEventListener("click", () => on.pick(m.id));
-    c.append(who, el("div", { class: "af-cmp-text" }));
-    c.lastChild.append(...runElements(runs));
+    const text = el("div", { class: "af-cmp-text" });
+    text.append(...runElements(runs));
+    c.append(who, text);
     return c;
   }
 
+  /**
+   * @param {unknown} comparison
+   */
   function show(comparison) {
     const v = compareView(comparison);
     current = v;

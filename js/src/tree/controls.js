@@ -1,3 +1,4 @@
+// @ts-check
 // User input on the TreeView, turned into intents: toolbar buttons, Enter in the message box, the regenerate
 // count and "jump to", Enter, Escape and the arrows on the tree (the widget keeps its keys from the notebook; keys
 // typed into a text field, e.g. the details pane's, stay there), clicks and double clicks on nodes (on the SVG
@@ -8,14 +9,32 @@
 
 import { keyOf } from "./draw.js";
 
+/**
+ * @typedef {object} Intents
+ * @property {(name: string) => void} act
+ * @property {(key: string) => void} select
+ * @property {(key: string) => void} compare
+ * @property {(key: string) => void} arrow
+ * @property {(text: string) => void} jump
+ * @property {(id: string | null) => void} toggleRun
+ * @property {() => void} dismiss
+ * @property {() => boolean} escape
+ * @property {(ev: MouseEvent) => string | null} hitTest
+ */
+
+/**
+ * @param {import("./dom.js").TreeDom} dom
+ * @param {Intents} on
+ */
 export function bindControls(dom, on) {
   const { root, input, count, jump, buttons, canvas, spanLayer, dismiss } = dom;
-  const nodeAt = (ev) => keyOf(ev) || on.hitTest(ev);
+  const nodeAt = (/** @type {MouseEvent} */ ev) => keyOf(ev) || on.hitTest(ev);
 
   // one set of listeners for all nodes (event delegation on the canvas)
   canvas.addEventListener("click", (ev) => {
-    if (ev.target.closest && ev.target.closest(".af-minimap")) return;
-    const label = ev.target.closest && ev.target.closest(".af-span-label");
+    const target = ev.target instanceof Element ? ev.target : null;
+    if (target && target.closest(".af-minimap")) return;
+    const label = target && target.closest(".af-span-label");
     if (label) {
       ev.stopPropagation();
       on.toggleRun(label.getAttribute("data-run"));
@@ -84,18 +103,26 @@ export function bindControls(dom, on) {
   });
 }
 
-/** Is `t` a control that takes typed keys (text inputs, text areas, selects)? */
+/**
+ * Is `t` a control that takes typed keys (text inputs, text areas, selects)?
+ * @param {EventTarget | null} t
+ */
 export function isTextEntry(t) {
-  if (!t || !t.tagName) return false;
+  if (!(t instanceof HTMLElement)) return false;
   const tag = t.tagName.toLowerCase();
   if (tag === "textarea" || tag === "select") return true;
-  if (tag === "input") return !["checkbox", "radio", "button", "submit", "reset"].includes((t.type || "").toLowerCase());
+  if (t instanceof HTMLInputElement) {
+    return !["checkbox", "radio", "button", "submit", "reset"].includes((t.type || "").toLowerCase());
+  }
   return !!t.isContentEditable;
 }
 
-/** Is `t` a button or a box that Enter and Space act on? */
+/**
+ * Is `t` a button or a box that Enter and Space act on?
+ * @param {EventTarget | null} t
+ */
 function isControl(t) {
-  if (!t || !t.tagName) return false;
+  if (!(t instanceof Element)) return false;
   const tag = t.tagName.toLowerCase();
   return tag === "button" || tag === "input";
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // The details pane: the whole selected message (its full text is asked of the kernel, which answers with a
 // `message` carrying the request id, all the message's annotations, and for an error message the Python traceback
 // behind it while it is alive), or a pending answer's streamed text, updated as it streams. When the pending
@@ -10,14 +11,42 @@
 
 import { el } from "../render.js";
 import { annotationRows, createAnnotationForm, totalsText } from "./annotate.js";
-import { answerBox, questionOf } from "./question.js";
-import { createEditor } from "./editor.js";
+import { questionOf } from "../shared/answer.js";
+import { answerBox } from "./question.js";
+import { messageEditor } from "./editor.js";
 
+/**
+ * A whole message, as the kernel's `message` reply carries it (agentforum_nb/nodes.py full_message).
+ * @typedef {{id: string, parent_id: string | null, reply_to_id: string | null, original_id: string | null, kind: string,
+ *            sender: string, status: string, content: string, metadata: Record<string, unknown>}} FullMessage
+ * @typedef {{request_id?: unknown, message?: FullMessage, annotations?: unknown, traceback?: unknown}} MessageReply
+ */
+
+/**
+ * @typedef {object} DetailsDeps
+ * @property {(key: string) => number} requestMessage   asks the kernel for a message; the request's id
+ * @property {boolean} [readonly]
+ * @property {(key: string, values: Record<string, unknown>) => void} [annotate]
+ * @property {(key: string, text: string) => void} [edit]
+ * @property {(key: string, text: string) => void} [answer]
+ * @property {(text: string) => void} [report]
+ * @property {(key: string) => import("./annotate.js").Totals | null} [totals]
+ */
+
+/** @typedef {"ask" | "head" | "content" | "annots" | "form" | "totals" | "traceback"} SlotName */
+const SLOTS = /** @type {SlotName[]} */ (["ask", "head", "content", "annots", "form", "totals", "traceback"]);
+
+/** @type {[string, keyof FullMessage][]} */
 const FIELDS = [["id", "id"], ["sender", "sender"], ["kind", "kind"], ["status", "status"], ["parent", "parent_id"],
   ["reply to", "reply_to_id"], ["original", "original_id"]];
 
-/** The rows describing a full message: [label, text] pairs (absent fields left out, metadata as JSON). */
+/**
+ * The rows describing a full message: [label, text] pairs (absent fields left out, metadata as JSON).
+ * @param {FullMessage} msg
+ * @returns {[string, string][]}
+ */
 export function detailRows(msg) {
+  /** @type {[string, string][]} */
   const rows = [];
   for (const [label, field] of FIELDS) {
     const v = msg[field];
@@ -29,12 +58,19 @@ export function detailRows(msg) {
   return rows;
 }
 
-/** The header of a streaming answer (who, and whose text when it is a forward in progress). */
+/**
+ * The header of a streaming answer (who, and whose text when it is a forward in progress).
+ * @param {import("../types.js").TreeNode} n
+ */
 export function pendingTitle(n) {
   const who = n.author && n.author !== n.sender ? `${n.author} via ${n.sender}` : n.sender;
   return `${who} (streaming${n.run ? `, run ${n.run}` : ""})`;
 }
 
+/**
+ * @param {[string, string][]} rows
+ * @param {string} [cls]
+ */
 function rowsList(rows, cls) {
   const dl = el("dl", cls ? { class: cls } : {});
   for (const [label, text] of rows) dl.append(el("dt", {}, label), el("dd", {}, text));
@@ -44,31 +80,46 @@ function rowsList(rows, cls) {
 /**
  * The pane `pane`. `deps` is `requestMessage(key)` (asks the kernel for a message, returns the request's id), or
  * {requestMessage, readonly, annotate(id, values), edit(id, text), answer(id, text), report(text), totals(key)}.
+ * @param {HTMLElement} pane
+ * @param {DetailsDeps | ((key: string) => number)} deps
  */
 export function createDetails(pane, deps) {
+  /** @type {DetailsDeps} */
   const d = typeof deps === "function" ? { requestMessage: deps } : deps;
   const readonly = !!d.readonly;
   const report = d.report || (() => {});
-  let pending = null; // the request whose answer is shown (an older answer arriving late is ignored)
-  let shownKey = null; // the key shown
-  let node = null; // its node
-  let streamText = null; // the <pre> of a streaming answer
-  let msg = null; // the full message shown, once it arrived
-  let slots = null; // the stored message's sections
+  /** @type {number | null} the request whose answer is shown (an older answer arriving late is ignored) */
+  let pending = null;
+  /** @type {string | null} the key shown */
+  let shownKey = null;
+  /** @type {import("../types.js").TreeNode | null} its node */
+  let node = null;
+  /** @type {HTMLElement | null} the <pre> of a streaming answer */
+  let streamText = null;
+  /** @type {FullMessage | null} the full message shown, once it arrived */
+  let msg = null;
+  /** @type {Record<SlotName, HTMLElement> | null} the stored message's sections */
+  let slots = null;
+  /** @type {ReturnType<typeof createAnnotationForm> | null} */
   let form = null;
+  /** @type {ReturnType<typeof messageEditor> | null} */
   let editor = null;
   let wantEdit = false; // "edit" before the message arrived
+  /** @type {string | null | undefined} */
   let askSig = null;
+  /** @type {ReturnType<typeof answerBox> | null} the answer box shown */
+  let ask = null;
 
   function makeSlots() {
-    slots = {};
-    for (const name of ["ask", "head", "content", "annots", "form", "totals", "traceback"]) {
-      slots[name] = el("div", { class: `af-slot af-slot-${name}` });
-    }
-    pane.replaceChildren(...Object.values(slots));
+    const made = /** @type {Record<SlotName, HTMLElement>} */ ({});
+    for (const name of SLOTS) made[name] = el("div", { class: `af-slot af-slot-${name}` });
+    slots = made;
+    pane.replaceChildren(...SLOTS.map((name) => made[name]));
     form = null;
     editor = null;
     askSig = null;
+    ask = null;
+    return made;
   }
 
   function renderAsk() {
@@ -77,13 +128,14 @@ export function createDetails(pane, deps) {
     const sig = q ? JSON.stringify(q.choices) : null;
     if (sig === askSig) return;
     askSig = sig;
-    const box = q ? answerBox(shownKey, node, d.answer, report) : null;
-    slots.ask.replaceChildren(...(box ? [box] : []));
+    ask = q && shownKey && node && d.answer ? answerBox(shownKey, node, q, d.answer, report) : null;
+    slots.ask.replaceChildren(...(ask ? [ask.el] : []));
   }
 
   function renderContent() {
+    if (!slots || !msg) return;
     if (editor) {
-      slots.content.replaceChildren(editor.element);
+      slots.content.replaceChildren(editor.el);
       return;
     }
     const pre = el("pre", { class: "af-content" }, msg.content);
@@ -92,16 +144,21 @@ export function createDetails(pane, deps) {
   }
 
   function renderTotals() {
-    if (!slots || !msg || !d.totals) return;
+    if (!slots || !msg || !d.totals || !shownKey) return;
     const t = d.totals(shownKey);
     slots.totals.replaceChildren(...(t ? [el("div", { class: "af-section" }, "subtree"),
       el("div", { class: "af-totals" }, totalsText(t))] : []));
   }
 
+  /**
+   * @param {MessageReply} reply
+   */
   function showMessage(reply) {
-    msg = reply.message;
-    if (!slots) makeSlots();
-    slots.head.replaceChildren(rowsList(detailRows(msg)));
+    if (!reply.message) return;
+    const m = reply.message;
+    msg = m;
+    const s = slots || makeSlots();
+    s.head.replaceChildren(rowsList(detailRows(m)));
     if (wantEdit) {
       wantEdit = false;
       openEditor();
@@ -109,24 +166,28 @@ export function createDetails(pane, deps) {
     renderContent();
     const annotations = reply.annotations && typeof reply.annotations === "object" ? reply.annotations : {};
     const rows = annotationRows(annotations);
-    slots.annots.replaceChildren(...(rows.length ? [el("div", { class: "af-section" }, "annotations"),
+    s.annots.replaceChildren(...(rows.length ? [el("div", { class: "af-section" }, "annotations"),
       rowsList(rows, "af-annots")] : []));
-    if (!readonly && d.annotate) {
+    const annotate = d.annotate;
+    if (!readonly && annotate) {
       if (!form) {
-        form = createAnnotationForm((values) => d.annotate(shownKey, values), report);
-        slots.form.replaceChildren(form.element);
+        form = createAnnotationForm((values) => {
+          if (shownKey) annotate(shownKey, values);
+        }, report);
+        s.form.replaceChildren(form.element);
       }
       form.set(annotations);
     }
     renderAsk();
     renderTotals();
     const tb = reply.traceback;
-    slots.traceback.replaceChildren(...(typeof tb === "string" && tb
+    s.traceback.replaceChildren(...(typeof tb === "string" && tb
       ? [el("div", { class: "af-tb-title" }, "traceback"), el("pre", { class: "af-traceback" }, tb)] : []));
   }
 
   function openEditor() {
-    if (readonly || !d.edit) return false;
+    const edit = d.edit;
+    if (readonly || !edit) return false;
     if (!shownKey || !node || node.pending) {
       report(node && node.pending ? "that answer is still streaming: it can be edited once it is stored"
         : "select a node first");
@@ -137,14 +198,15 @@ export function createDetails(pane, deps) {
       return true;
     }
     const key = shownKey;
-    editor = createEditor(msg, {
-      save: (text) => d.edit(key, text),
+    const ed = messageEditor(msg, {
+      save: (text) => edit(key, text),
       cancel: () => closeEditor(),
       report,
     });
+    editor = ed;
     if (slots) {
       renderContent();
-      editor.textarea.focus({ preventScroll: true });
+      ed.textarea.focus({ preventScroll: true });
     }
     return true;
   }
@@ -162,7 +224,11 @@ export function createDetails(pane, deps) {
     get editing() {
       return !!editor;
     },
-    /** Show the node `n` (key `key`): a pending one at once, a stored one once the kernel answers. */
+    /**
+     * Show the node `n` (key `key`): a pending one at once, a stored one once the kernel answers.
+     * @param {string | null} key
+     * @param {import("../types.js").TreeNode | null | undefined} n
+     */
     show(key, n) {
       shownKey = n ? key : null;
       node = n || null;
@@ -179,18 +245,26 @@ export function createDetails(pane, deps) {
       }
       if (n.pending) {
         pending = null;
-        streamText = el("pre", {}, n.text);
+        streamText = el("pre", {}, n.text ?? "");
         pane.replaceChildren(el("div", { class: "af-live" }, pendingTitle(n)), streamText);
         return;
       }
       pane.replaceChildren();
-      pending = d.requestMessage(key);
+      pending = key === null ? null : d.requestMessage(key);
     },
-    /** The shown pending node's text grew. */
+    /**
+     * The shown pending node's text grew.
+     * @param {string} key
+     * @param {import("../types.js").TreeNode | undefined} n
+     */
     update(key, n) {
-      if (key === shownKey && streamText && n && n.pending) streamText.textContent = n.text;
+      if (key === shownKey && streamText && n && n.pending) streamText.textContent = n.text ?? "";
     },
-    /** The shown stored node was sent again (its notes changed): ask for the message again, update in place. */
+    /**
+     * The shown stored node was sent again (its notes changed): ask for the message again, update in place.
+     * @param {string} key
+     * @param {import("../types.js").TreeNode | undefined} n
+     */
     refresh(key, n) {
       if (key !== shownKey || !n || n.pending) return;
       node = n;
@@ -199,18 +273,20 @@ export function createDetails(pane, deps) {
     },
     /** The tree changed: the subtree's totals. */
     refreshTotals: renderTotals,
-    /** The kernel's `message` answer. */
+    /**
+     * The kernel's `message` answer.
+     * @param {MessageReply} reply
+     */
     receive(reply) {
       if (reply.request_id === pending && reply.message) showMessage(reply);
     },
     /** "edit": the selected message's text in the editor; false when it cannot be edited. */
     openEditor,
     closeEditor,
-    /** The kernel reported a problem: what was sent may be tried again (the editor's and the answer's buttons). */
+    /** The kernel reported a problem: what was sent may be tried again (the editor and the answer box). */
     unlock() {
-      if (editor) editor.enable();
-      askSig = undefined; // rebuilt, enabled
-      renderAsk();
+      if (editor && editor.busy) editor.fail();
+      if (ask && ask.busy) ask.fail();
     },
   };
 }

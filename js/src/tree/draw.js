@@ -1,3 +1,4 @@
+// @ts-check
 // Drawing a layout. Near (zoom >= FAR_ZOOM): SVG, only for the nodes in and around the view (a window 1.7 times
 // the view each way, redrawn when the view leaves it): one <g> per node (cloned from a prototype), three paths
 // for the parent links (on the head's path, through a folded forward, the rest), one path per forward / reply
@@ -19,6 +20,15 @@ import { createRaster } from "./raster.js";
 import { isAwaiting, isBookmarked, isToolResult, labelOf, nodeBadges, pillElements, pillsKey, placePills,
   toolCallsOf, toolCallText, toolError } from "./badges.js";
 
+/** @typedef {import("../types.js").TreeNode} TreeNode */
+/**
+ * The marks a drawing shows: the head and the selection (drawn keys), the keys on the head's path, the matches.
+ * @typedef {{head: string | null, selected: string | null, onHead: Set<string>, matches: Set<string>}} DrawMarks
+ * @typedef {{fill: string, sender: string, lines: string[], mono: number, badge: string,
+ *            pills: import("./badges.js").PlacedPill[]}} NodeLabels
+ * @typedef {{group: import("../runs.js").RunGroup, box: import("../types.js").Box, collapsed: boolean}} DrawnSpan
+ */
+
 /** Below this zoom, labels are unreadable: the tree is drawn on a canvas, without them. */
 export const FAR_ZOOM = 0.3;
 /** Characters per text line of a node, and lines. */
@@ -27,7 +37,10 @@ export const TEXT_LINES = 2;
 /** The SVG window is the view grown by this much of its size on each side. */
 const WINDOW_MARGIN = 0.35;
 
-/** Level of detail (pure): is the zoom `k` too far out for labels? */
+/**
+ * Level of detail (pure): is the zoom `k` too far out for labels?
+ * @param {number} k
+ */
 export function isFar(k) {
   return k < FAR_ZOOM;
 }
@@ -35,17 +48,30 @@ export function isFar(k) {
 const STATUS_CLASS = new Map([["pending", "af-streaming"], ["error", "af-error"], ["cancelled", "af-cancelled"],
   ["failed", "af-failed"]]);
 
-/** The class of a node's status ("" for a complete message). */
+/**
+ * The class of a node's status ("" for a complete message).
+ * @param {TreeNode} n
+ */
 export function statusClass(n) {
   return STATUS_CLASS.get(nodeStatus(n)) || "";
 }
 
-/** The keys on the path from a root to `head` (empty without a head); `tree` is a state or a view. */
+/**
+ * The keys on the path from a root to `head` (empty without a head); `tree` is a state or a view.
+ * @param {import("../types.js").Tree} tree
+ * @param {string | null} head
+ * @returns {Set<string>}
+ */
 export function headPath(tree, head) {
   return new Set(head ? pathTo(tree, head) : []);
 }
 
-/** A node's class attribute; `marks` is {head, selected, onHead (a Set of keys), matches (a Set, optional)}. */
+/**
+ * A node's class attribute; `marks` is {head, selected, onHead (a Set of keys), matches (a Set, optional)}.
+ * @param {string} key
+ * @param {TreeNode} n
+ * @param {{head: string | null, selected: string | null, onHead: Set<string>, matches?: Set<string>}} marks
+ */
 export function nodeClass(key, n, marks) {
   const c = ["af-node", statusClass(n)];
   if (n.cached) c.push("af-cached");
@@ -64,20 +90,22 @@ export function nodeClass(key, n, marks) {
 /**
  * `text` on at most `lines` lines of at most `width` characters, broken between words where it can; the last
  * line ends with "…" when the text does not fit.
+ * @param {unknown} text
+ * @param {number} [width]
+ * @param {number} [lines]
  */
 export function wrapLines(text, width = LINE_CHARS, lines = TEXT_LINES) {
   const t = String(text ?? "").replace(/\s+/g, " ").trim();
+  /** @type {string[]} */
   const out = [];
   let rest = t;
   while (rest && out.length < lines) {
     if (rest.length <= width) {
       out.push(rest);
-      rest = "";
       break;
     }
     if (out.length === lines - 1) {
       out.push(rest.slice(0, width - 1).trimEnd() + "…");
-      rest = "";
       break;
     }
     let cut = rest.lastIndexOf(" ", width);
@@ -88,7 +116,11 @@ export function wrapLines(text, width = LINE_CHARS, lines = TEXT_LINES) {
   return out;
 }
 
-/** The text lines of a model message asking for tools: its text (if any) on the first, then the calls. */
+/**
+ * The text lines of a model message asking for tools: its text (if any) on the first, then the calls.
+ * @param {string} text
+ * @param {import("../types.js").ToolCall[]} calls
+ */
 export function callLines(text, calls) {
   const shown = calls.map((c) => oneLine(toolCallText(c), LINE_CHARS));
   const first = String(text ?? "").trim() ? wrapLines(text, LINE_CHARS, 1) : [];
@@ -106,16 +138,22 @@ export function callLines(text, calls) {
  * What a node's box shows: its fill, the sender's line, the text lines (`mono`: the index of the first line in a
  * monospace font, tool calls and results; -1 for none), the status badge (`item`: its layout entry; `sender`:
  * the sender's label, see view.js senderLabel) and the pills on its edges (badges.js).
+ * @param {TreeNode} n
+ * @param {{hidden?: number} | null | undefined} item
+ * @param {string | null} [sender]
+ * @returns {NodeLabels}
  */
 export function nodeLabels(n, item, sender = null) {
+  /** @type {string[]} */
   const marks = [];
   if (item && item.hidden) marks.push(`+${item.hidden}`);
   if (n.cached) marks.push("cached");
   if (isToolResult(n)) marks.push(toolError(n) ? "tool error" : "tool");
   if (!n.pending && n.status !== "complete") marks.push(n.status);
   if (n.pending) marks.push("…");
-  const text = n.pending ? n.text.slice(-LINE_CHARS * TEXT_LINES) : n.snippet;
+  const text = n.pending ? (n.text ?? "").slice(-LINE_CHARS * TEXT_LINES) : n.snippet;
   const calls = n.pending ? [] : toolCallsOf(n);
+  /** @type {string[]} */
   let lines;
   let mono = -1;
   if (calls.length) ({ lines, mono } = callLines(text, calls));
@@ -134,24 +172,39 @@ export function nodeLabels(n, item, sender = null) {
   };
 }
 
-/** A node's tooltip: sender, short id and the full snippet (or streamed text). */
+/**
+ * A node's tooltip: sender, short id and the full snippet (or streamed text).
+ * @param {TreeNode} n
+ */
 export function tooltipText(n) {
   return `${n.sender}${n.id ? " " + n.id.slice(0, 12) : ""}\n${oneLine(n.pending ? n.text : n.snippet, 300)}`;
 }
 
-/** The class of text line `i` of a node's labels. */
+/**
+ * The class of text line `i` of a node's labels.
+ * @param {{mono: number}} labels
+ * @param {number} i
+ */
 export function lineClass(labels, i) {
   const base = i === 0 ? "af-snippet" : "af-snippet af-line2";
   return labels.mono >= 0 && i >= labels.mono ? `${base} af-mono` : base;
 }
 
-/** A parent link: a vertical S-curve from the bottom of `a` to the top of `b` (x = centre, y = top). */
+/**
+ * A parent link: a vertical S-curve from the bottom of `a` to the top of `b` (x = centre, y = top).
+ * @param {{x: number, y: number}} a
+ * @param {{x: number, y: number}} b
+ */
 export function linkPath(a, b) {
   const y1 = a.y + NODE_H, y2 = b.y, my = (y1 + y2) / 2;
   return `M${a.x},${y1}C${a.x},${my} ${b.x},${my} ${b.x},${y2}`;
 }
 
-/** A forward / reply link: a curve between the two boxes' right-hand middles, bulging right. */
+/**
+ * A forward / reply link: a curve between the two boxes' right-hand middles, bulging right.
+ * @param {{x: number, y: number}} a
+ * @param {{x: number, y: number}} b
+ */
 export function extraPath(a, b) {
   return `M${a.x + NODE_W / 2},${a.y + NODE_H / 2}Q${(a.x + b.x) / 2 + 40},${(a.y + b.y) / 2} ${b.x + NODE_W / 2},${b.y + NODE_H / 2}`;
 }
@@ -159,6 +212,9 @@ export function extraPath(a, b) {
 /**
  * A layout's parent links as path strings: `onPath` (both ends on the head's path), `forwarded` (through a
  * folded forward) and `plain`; only links with an end in `keep` (a Set of keys) when it is given.
+ * @param {import("../types.js").Layout} layout
+ * @param {Set<string>} onHead
+ * @param {Set<string> | null} [keep]
  */
 export function linkPaths(layout, onHead, keep = null) {
   let plain = "";
@@ -166,7 +222,8 @@ export function linkPaths(layout, onHead, keep = null) {
   let forwarded = "";
   for (const { source, target, type } of layout.links) {
     if (keep && !keep.has(source) && !keep.has(target)) continue;
-    const d = linkPath(layout.pos.get(source), layout.pos.get(target));
+    const d = linkPath(/** @type {import("../types.js").LayoutItem} */ (layout.pos.get(source)),
+      /** @type {import("../types.js").LayoutItem} */ (layout.pos.get(target)));
     if (onHead.has(source) && onHead.has(target)) onPath += d;
     else if (type === "forwarded") forwarded += d;
     else plain += d;
@@ -174,32 +231,53 @@ export function linkPaths(layout, onHead, keep = null) {
   return { plain, onPath, forwarded };
 }
 
-/** The status line: how many nodes, and how many are drawn when only the head's neighbourhood is. */
+/**
+ * The status line: how many nodes, and how many are drawn when only the head's neighbourhood is.
+ * @param {number} total
+ * @param {import("../types.js").Layout} layout
+ * @param {unknown} budget
+ * @param {number} [folded]
+ */
 export function statusText(total, layout, budget, folded = 0) {
   return `${total} node${total === 1 ? "" : "s"}` +
     (folded ? ` · ${folded} forward${folded === 1 ? "" : "s"} drawn in ${folded === 1 ? "its original" : "their originals"}` : "") +
     (layout.focused ? ` · showing ${layout.nodes.length} around the head (budget ${budget})` : "");
 }
 
-/** The key of the node under a pointer event, or null. */
+/**
+ * The key of the node under a pointer event, or null.
+ * @param {Event} ev
+ */
 export function keyOf(ev) {
-  const g = ev.target.closest && ev.target.closest("g.af-node");
+  const g = ev.target instanceof Element ? ev.target.closest("g.af-node") : null;
   return g ? g.getAttribute("data-key") : null;
 }
 
-/** The drawing of a layout into the layers of `dom` (see dom.js). */
+/**
+ * The drawing of a layout into the layers of `dom` (see dom.js).
+ * @param {ReturnType<typeof import("./dom.js").buildTree>} dom
+ */
 export function createDrawing(dom) {
   const { svgRoot, nodeLayer, linkLayer, extraLayer, spanLayer } = dom;
-  const elements = new Map(); // key -> <g> (the nodes in the window)
+  /** @type {Map<string, Element>} key -> <g> (the nodes in the window) */
+  const elements = new Map();
   const raster = createRaster(dom.raster);
+  /** @type {import("../types.js").Layout | null} */
   let layout = null;
-  let view = null; // the drawn tree (view.js)
+  /** @type {import("../types.js").View | null} the drawn tree (view.js) */
+  let view = null;
+  /** @type {ReturnType<typeof createIndex> | null} */
   let index = null;
+  /** @type {DrawMarks} */
   let marks = { head: null, selected: null, onHead: new Set(), matches: new Set() };
-  let spans = []; // [{group, box, collapsed}]
-  let win = null; // the drawing rectangle the SVG holds, or null when it must be redrawn
+  /** @type {DrawnSpan[]} */
+  let spans = [];
+  /** @type {import("./viewport.js").Rect | null} the drawing rectangle the SVG holds, or null: to be redrawn */
+  let win = null;
+  /** @type {boolean | null} */
   let far = null;
-  let last = null; // the last {view, size} drawn
+  /** @type {{view: import("./viewport.js").ViewTransform, size: import("./viewport.js").Size} | null} */
+  let last = null;
 
   // one prototype node, cloned: much faster than building six elements per node
   const proto = svg("g", { class: "af-node" });
@@ -212,17 +290,23 @@ export function createDrawing(dom) {
     svg("g", { class: "af-pills" }),
   );
 
+  /**
+   * @param {string} key
+   * @param {TreeNode} n
+   * @param {{hidden?: number} | null | undefined} item
+   */
   function labelsOf(key, n, item) {
     return nodeLabels(n, item, senderLabel(view, key, n));
   }
 
+  /**
+   * @param {Element} g
+   * @param {string} key
+   * @param {TreeNode} n
+   * @param {import("../types.js").LayoutItem | undefined} item
+   */
   function fillNode(g, key, n, item) {
-    const rect = g.firstChild;
-    const sender = rect.nextSibling;
-    const line1 = sender.nextSibling;
-    const line2 = line1.nextSibling;
-    const badge = line2.nextSibling;
-    const pills = badge.nextSibling;
+    const [rect, sender, line1, line2, badge, pills] = /** @type {Element[]} */ ([...g.children]);
     const labels = labelsOf(key, n, item);
     rect.setAttribute("fill", labels.fill);
     sender.textContent = labels.sender;
@@ -238,26 +322,36 @@ export function createDrawing(dom) {
     }
   }
 
+  /**
+   * @param {Set<string>} keep
+   */
   function drawLinks(keep) {
+    if (!layout) return;
     const { plain, onPath, forwarded } = linkPaths(layout, marks.onHead, keep);
     linkLayer.replaceChildren(svg("path", { class: "af-link", d: plain || "M0,0" }),
       svg("path", { class: "af-link af-forwarded", d: forwarded || "M0,0" }),
       svg("path", { class: "af-link af-onhead", d: onPath || "M0,0" }));
   }
 
-  /** The SVG for the nodes in the drawing rectangle `rect`. */
+  /**
+   * The SVG for the nodes in the drawing rectangle `rect`.
+   * @param {import("./viewport.js").Rect} rect
+   */
   function drawWindow(rect) {
+    if (!layout || !view || !index) return;
+    const lay = layout, v = view;
     win = rect;
     const items = index.within(rect);
+    /** @type {Set<string>} */
     const keep = new Set();
     const frag = document.createDocumentFragment();
     for (const item of items) {
-      const n = view.nodes.get(item.key);
+      const n = v.nodes.get(item.key);
       if (!n) continue;
       keep.add(item.key);
       let g = elements.get(item.key);
       if (!g) {
-        g = proto.cloneNode(true);
+        g = /** @type {Element} */ (proto.cloneNode(true));
         g.setAttribute("data-key", item.key);
         elements.set(item.key, g);
         frag.append(g);
@@ -274,12 +368,16 @@ export function createDrawing(dom) {
       }
     }
     drawLinks(keep);
-    extraLayer.replaceChildren(...layout.extra.filter(({ source, target }) => keep.has(source) || keep.has(target))
+    const at = (/** @type {string} */ key) => /** @type {import("../types.js").LayoutItem} */ (lay.pos.get(key));
+    extraLayer.replaceChildren(...lay.extra.filter(({ source, target }) => keep.has(source) || keep.has(target))
       .map(({ source, target, type }) =>
-        svg("path", { class: `af-extra af-${type}`, d: extraPath(layout.pos.get(source), layout.pos.get(target)) })));
+        svg("path", { class: `af-extra af-${type}`, d: extraPath(at(source), at(target)) })));
     drawSpans(rect);
   }
 
+  /**
+   * @param {import("./viewport.js").Rect} rect
+   */
   function drawSpans(rect) {
     const out = [];
     for (const { group, box, collapsed } of spans) {
@@ -312,7 +410,12 @@ export function createDrawing(dom) {
     },
 
     /** A new layout of the drawn tree `v`; `m` is {head, selected} (drawn keys). `runSpans`: [{group, collapsed}]
-     * to draw as spans (the "runs" mode), or none. Drawn at the next frame(). */
+     * to draw as spans (the "runs" mode), or none. Drawn at the next frame().
+     * @param {import("../types.js").Layout} lay
+     * @param {import("../types.js").View} v
+     * @param {import("../types.js").Marks} m
+     * @param {import("../runs.js").RunSpan[]} [runSpans]
+     */
     setLayout(lay, v, m, runSpans = []) {
       layout = lay;
       view = v;
@@ -323,14 +426,18 @@ export function createDrawing(dom) {
         const box = runBox(group, lay.pos, NODE_W, NODE_H);
         if (box) spans.push({ group, box, collapsed });
       }
-      svgRoot.setAttribute("data-layout", lay.engine);
+      svgRoot.setAttribute("data-layout", lay.engine ?? "tidy");
       svgRoot.setAttribute("data-drawable", String(lay.nodes.length));
       win = null;
       raster.setLayout(lay, v);
       // drawn by the next frame() (the renderer fits or applies the view right after)
     },
 
-    /** Draw what the view `vw` ({x, y, k}) of a canvas of `size` shows. */
+    /**
+     * Draw what the view `vw` ({x, y, k}) of a canvas of `size` shows.
+     * @param {import("./viewport.js").ViewTransform} vw
+     * @param {import("./viewport.js").Size} size
+     */
     frame(vw, size) {
       last = { view: vw, size };
       const isFarNow = isFar(vw.k);
@@ -339,7 +446,7 @@ export function createDrawing(dom) {
         svgRoot.classList.toggle("af-far", far);
         if (far) clearSvg();
       }
-      if (!layout) return;
+      if (!layout || !index) return;
       if (far) {
         raster.draw(vw, size, marks, index);
         return;
@@ -351,31 +458,41 @@ export function createDrawing(dom) {
 
     /** Only streamed text changed: refill the pending nodes' labels. */
     retext() {
-      if (!layout) return;
+      if (!layout || !view) return;
       for (const [key, g] of elements) {
         const n = view.nodes.get(key);
         if (n && n.pending) fillNode(g, key, n, layout.pos.get(key));
       }
     },
 
-    /** Only the head or the selection changed (drawn keys): reclass the nodes, redraw the links. */
+    /**
+     * Only the head or the selection changed (drawn keys): reclass the nodes, redraw the links.
+     * @param {import("../types.js").Marks} m
+     */
     restyle(m) {
-      if (!layout) return;
-      marks = { head: m.head, selected: m.selected, onHead: headPath(view, m.head), matches: marks.matches };
+      if (!layout || !view || !index) return;
+      const v = view;
+      marks = { head: m.head, selected: m.selected, onHead: headPath(v, m.head), matches: marks.matches };
       for (const [key, g] of elements) {
-        const n = view.nodes.get(key);
+        const n = v.nodes.get(key);
         if (n) g.setAttribute("class", nodeClass(key, n, marks));
       }
       if (win) drawLinks(new Set(elements.keys()));
       if (far && last) raster.draw(last.view, last.size, marks, index);
     },
 
-    /** The search's matches (a Set of drawn keys; empty: none), highlighted at the next restyle(). */
+    /**
+     * The search's matches (a Set of drawn keys; empty: none), highlighted at the next restyle().
+     * @param {Set<string>} keys
+     */
     setMatches(keys) {
       marks = { ...marks, matches: keys };
     },
 
-    /** The canvas changed size. */
+    /**
+     * The canvas changed size.
+     * @param {import("./viewport.js").Size} size
+     */
     resize(size) {
       raster.resize(size);
     },

@@ -1,3 +1,4 @@
+// @ts-check
 // "export SVG": the whole drawn tree as a standalone SVG file, whatever the pan and zoom: a viewBox around the
 // tree, a sans-serif font, every node with its full labels (the sender's line, two lines of text, its badges), the
 // links and the runs' spans, and a stylesheet of its own. Text is only ever set as text.
@@ -47,12 +48,21 @@ text { font-family: "Helvetica Neue", Helvetica, Arial, sans-serif; }
 `;
 
 // characters XML 1.0 does not allow (an SVG file with them does not open)
+// eslint-disable-next-line no-control-regex -- the control characters are what it finds
 const BAD_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/**
+ * @param {unknown} t
+ */
 const clean = (t) => String(t ?? "").replace(BAD_XML, "\uFFFD");
 
 /**
  * The SVG document of a layout (a string): `view` the drawn tree, `marks` {head, selected, onHead},
  * `labelsOf(key, n, item)` the labels (draw.js), `spans` [{group, box, collapsed}] of the runs mode.
+ * @param {import("../types.js").Layout} layout
+ * @param {import("../types.js").View} view
+ * @param {import("./draw.js").DrawMarks} marks
+ * @param {(key: string, n: import("../types.js").TreeNode, item: import("../types.js").LayoutItem) => import("./draw.js").NodeLabels} labelsOf
+ * @param {import("./draw.js").DrawnSpan[]} [spans]
  */
 export function svgDocument(layout, view, marks, labelsOf, spans = []) {
   const m = 20;
@@ -75,11 +85,12 @@ export function svgDocument(layout, view, marks, labelsOf, spans = []) {
     root.append(g);
   }
   const { plain, onPath, forwarded } = linkPaths(layout, marks.onHead);
+  const at = (/** @type {string} */ key) => /** @type {import("../types.js").LayoutItem} */ (layout.pos.get(key));
   for (const [cls, d] of [["af-link", plain], ["af-link af-forwarded", forwarded], ["af-link af-onhead", onPath]]) {
     if (d) root.append(svg("path", { class: cls, d }));
   }
   for (const { source, target, type } of layout.extra) {
-    root.append(svg("path", { class: `af-extra af-${type}`, d: extraPath(layout.pos.get(source), layout.pos.get(target)) }));
+    root.append(svg("path", { class: `af-extra af-${type}`, d: extraPath(at(source), at(target)) }));
   }
   for (const item of layout.nodes) {
     const n = view.nodes.get(item.key);
@@ -98,7 +109,10 @@ export function svgDocument(layout, view, marks, labelsOf, spans = []) {
   return new XMLSerializer().serializeToString(root);
 }
 
-/** Download an SVG document as agentforum-tree.svg. */
+/**
+ * Download an SVG document as agentforum-tree.svg.
+ * @param {string} text
+ */
 export function downloadSvg(text) {
   const url = URL.createObjectURL(new Blob([text], { type: "image/svg+xml" }));
   const a = document.createElement("a");

@@ -1,3 +1,4 @@
+// @ts-check
 // The far zoom levels (zoom < FAR_ZOOM): the whole tree drawn on a <canvas>, one frame at a time, only what is in
 // view (a grid index, spatial.js). Boxes are filled by colour in one path each, links are straight lines one
 // pixel wide, those on the head's path thicker; the head, the selection, search matches, questions waiting for
@@ -27,7 +28,13 @@ export const FLAG_STYLE = Object.freeze({
   label: { colour: "#4f46e5", size: 4, shape: "dot" },
 });
 
-/** How the far drawing marks a node (pure): the outline style, or null for none. */
+/**
+ * How the far drawing marks a node (pure): the outline style, or null for none.
+ * @param {string} key
+ * @param {import("../types.js").TreeNode} n
+ * @param {{head: string | null, selected: string | null, matches?: Set<string>}} marks
+ * @returns {{colour: string, width: number, ring?: number} | null}
+ */
 export function markOf(key, n, marks) {
   if (key === marks.selected) return MARK_STYLE.selected;
   if (key === marks.head) return MARK_STYLE.head;
@@ -40,14 +47,22 @@ export function markOf(key, n, marks) {
   return null; // the head's path is drawn as its links (thicker and dark), not as outlines
 }
 
+/**
+ * @param {HTMLCanvasElement} canvas
+ */
 export function createRaster(canvas) {
-  const ctx = canvas && canvas.getContext ? safeContext(canvas) : null;
+  const ctx = canvas && typeof canvas.getContext === "function" ? safeContext(canvas) : null;
+  /** @type {import("../types.js").Layout | null} */
   let layout = null;
+  /** @type {import("../types.js").View | null} */
   let view = null;
   let size = { w: 0, h: 0 };
   let dirty = false;
   const dpr = () => (typeof window !== "undefined" && window.devicePixelRatio) || 1;
 
+  /**
+   * @param {{w: number, h: number}} next
+   */
   function resize(next) {
     if (!ctx) return;
     const r = dpr();
@@ -59,6 +74,10 @@ export function createRaster(canvas) {
   }
 
   return {
+    /**
+     * @param {import("../types.js").Layout} lay
+     * @param {import("../types.js").View} v
+     */
     setLayout(lay, v) {
       layout = lay;
       view = v;
@@ -71,9 +90,17 @@ export function createRaster(canvas) {
       canvas.style.display = "none";
       dirty = false;
     },
-    /** Draw the view `vw` of a canvas of `sz`; `marks` {head, selected, onHead}; `index` of the layout. */
+    /**
+     * Draw the view `vw` of a canvas of `sz`; `marks` {head, selected, onHead}; `index` of the layout.
+     * @param {import("./viewport.js").ViewTransform} vw
+     * @param {import("./viewport.js").Size} sz
+     * @param {import("./draw.js").DrawMarks} marks
+     * @param {ReturnType<typeof import("./spatial.js").createIndex>} index
+     */
     draw(vw, sz, marks, index) {
-      if (!ctx || !layout) return;
+      if (!ctx || !layout || !view) return;
+      const pos = layout.pos;
+      const at = (/** @type {string} */ key) => /** @type {import("../types.js").LayoutItem} */ (pos.get(key));
       if (sz.w !== size.w || sz.h !== size.h) resize(sz);
       canvas.style.display = "";
       dirty = true;
@@ -90,7 +117,7 @@ export function createRaster(canvas) {
       ctx.beginPath();
       for (const { source, target } of layout.links) {
         if (!inView.has(source) && !inView.has(target)) continue;
-        const a = layout.pos.get(source), b = layout.pos.get(target);
+        const a = at(source), b = at(target);
         ctx.moveTo(a.x, a.y + NODE_H);
         ctx.lineTo(b.x, b.y);
       }
@@ -102,7 +129,7 @@ export function createRaster(canvas) {
         for (const { source, target } of layout.links) {
           if (!marks.onHead.has(source) || !marks.onHead.has(target)) continue;
           if (!inView.has(source) && !inView.has(target)) continue;
-          const a = layout.pos.get(source), b = layout.pos.get(target);
+          const a = at(source), b = at(target);
           ctx.moveTo(a.x, a.y + NODE_H);
           ctx.lineTo(b.x, b.y);
         }
@@ -111,8 +138,11 @@ export function createRaster(canvas) {
         ctx.stroke();
       }
       // boxes, one path per colour
+      /** @type {Map<string, import("../types.js").LayoutItem[]>} */
       const byFill = new Map();
+      /** @type {[import("../types.js").LayoutItem, NonNullable<ReturnType<typeof markOf>>][]} */
       const marked = [];
+      /** @type {[import("../types.js").LayoutItem, ReturnType<typeof farFlags>][]} */
       const flagged = [];
       for (const item of items) {
         const n = view.nodes.get(item.key);
@@ -178,6 +208,9 @@ export function createRaster(canvas) {
   };
 }
 
+/**
+ * @param {HTMLCanvasElement} canvas
+ */
 function safeContext(canvas) {
   try {
     return canvas.getContext("2d");

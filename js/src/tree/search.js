@@ -1,15 +1,29 @@
+// @ts-check
 // The search box: typing asks the kernel (`{kind: "search", text, request_id}`, debounced); its
 // `search-result` reply carries the matching ids (first-stored order) and their number. A reply to an older
 // request is ignored. Enter selects and centres the first match of a new search, then the next one (wrapping),
 // Shift+Enter the previous one (the last, first), Esc clears the box and the highlights. Enter before the reply sends the search at once and steps when it arrives.
 // The match logic is pure; createSearch binds it to the input and the count.
 
+/**
+ * @typedef {object} SearchIntents
+ * @property {(text: string, requestId: number) => void} send
+ * @property {(ids: string[] | null) => void} matches     new highlights (null: none)
+ * @property {(id: string) => void} step                   select and centre a match
+ * @property {() => string | null} current                 the selected key
+ * @property {(id: string) => boolean} known                is it in the tree?
+ */
+
 /** Typing pauses this long (ms) before the search is sent. */
 export const SEARCH_DEBOUNCE_MS = 200;
 /** The kernel refuses longer search texts (agentforum_nb/notebook/tree_view.py MAX_LABEL). */
 export const MAX_SEARCH = 200;
 
-/** The count shown: "3 matches", "2 of 3 matches" once one is selected, "no matches". */
+/**
+ * The count shown: "3 matches", "2 of 3 matches" once one is selected, "no matches".
+ * @param {number} total
+ * @param {number} [index]
+ */
 export function matchText(total, index = -1) {
   if (!total) return "no matches";
   const n = `${total} match${total === 1 ? "" : "es"}`;
@@ -19,6 +33,10 @@ export function matchText(total, index = -1) {
 /**
  * The match after (`dir` 1) or before (-1) `current` among `ids`, wrapping; from outside the matches, the first
  * (or the last). Null when there are none.
+ * @param {string[]} ids
+ * @param {string | null | undefined} current
+ * @param {number} [dir]
+ * @returns {string | null}
  */
 export function stepMatch(ids, current, dir = 1) {
   if (!ids.length) return null;
@@ -31,14 +49,24 @@ export function stepMatch(ids, current, dir = 1) {
  * `input` (the box) and `count` (where the count shows). `on`: {send(text, requestId), matches(ids | null) (new
  * highlights; null: none), step(id) (select and centre a match), current() (the selected key), known(id) (is it
  * in the tree?)}. Timers are injectable for tests.
+ * @param {HTMLInputElement} input
+ * @param {HTMLElement} count
+ * @param {SearchIntents} on
+ * @param {{delay?: number, setTimer?: (fn: () => void, ms: number) => unknown, clearTimer?: (timer: any) => void}} [timers]
  */
 export function createSearch(input, count, on, { delay = SEARCH_DEBOUNCE_MS, setTimer = setTimeout,
   clearTimer = clearTimeout } = {}) {
   let requestId = 0;
-  let waiting = null; // {id, text, stepDir}: the request whose reply counts
+  /** @type {{id: number, text: string, stepDir: number} | null} the request whose reply counts */
+  let waiting = null;
+  /** @type {unknown} */
   let timer = null;
-  let result = null; // {text, ids, total, stepped}
+  /** @type {{text: string, ids: string[], total: number, stepped: boolean} | null} */
+  let result = null;
 
+  /**
+   * @param {string} text
+   */
   function showCount(text) {
     count.textContent = text;
     count.style.display = text ? "" : "none";
@@ -47,6 +75,10 @@ export function createSearch(input, count, on, { delay = SEARCH_DEBOUNCE_MS, set
 
   const matches = () => (result ? result.ids.filter((id) => on.known(id)) : []);
 
+  /**
+   * @param {string} text
+   * @param {number} [stepDir]
+   */
   function send(text, stepDir = 0) {
     clearTimer(timer);
     timer = null;
@@ -73,6 +105,9 @@ export function createSearch(input, count, on, { delay = SEARCH_DEBOUNCE_MS, set
     timer = setTimer(() => send(text), delay);
   }
 
+  /**
+   * @param {number} dir
+   */
   function step(dir) {
     const text = input.value.slice(0, MAX_SEARCH);
     if (!text.trim()) return;
@@ -105,11 +140,15 @@ export function createSearch(input, count, on, { delay = SEARCH_DEBOUNCE_MS, set
   });
 
   return {
-    /** The kernel's `search-result`. */
+    /**
+     * The kernel's `search-result`.
+     * @param {{request_id?: unknown, ids?: unknown, total?: unknown, text?: unknown}} reply
+     */
     receive(reply) {
       if (!waiting || reply.request_id !== waiting.id) return false; // stale
       const stepDir = waiting.stepDir;
       waiting = null;
+      /** @type {string[]} */
       const ids = Array.isArray(reply.ids) ? reply.ids.filter((id) => typeof id === "string") : [];
       const total = typeof reply.total === "number" ? reply.total : ids.length;
       result = { text: typeof reply.text === "string" ? reply.text : input.value, ids, total, stepped: false };

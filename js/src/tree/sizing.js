@@ -1,3 +1,4 @@
+// @ts-check
 // The widget's size: the height ipywidgets' layout gives the widget's element (`view.layout.height = "600px"`;
 // the tree fills it), else a default height; the handle at the bottom edge resizes it with the mouse; the
 // full-screen toggle fills the window. `onChange()` is told after each change (the canvas is re-measured by its
@@ -6,14 +7,25 @@
 export const MIN_HEIGHT = 240;
 export const MAX_HEIGHT = 4000;
 
-/** The height a drag of the handle gives (pure): the start height moved by the pointer, clamped. */
+/**
+ * The height a drag of the handle gives (pure): the start height moved by the pointer, clamped.
+ * @param {number} start
+ * @param {number} fromY
+ * @param {number} toY
+ */
 export function draggedHeight(start, fromY, toY) {
   return Math.round(Math.max(MIN_HEIGHT, Math.min(MAX_HEIGHT, start + toY - fromY)));
 }
 
+/**
+ * @param {import("./dom.js").TreeDom} dom
+ * @param {() => void} [onChange]
+ */
 export function createSizing(dom, onChange = () => {}) {
   const { host, root, handle } = dom;
-  let ownHeight = null; // the host height we set by dragging (ignored by the observer)
+  /** @type {string | null} the host height we set by dragging (ignored by the observer) */
+  let ownHeight = null;
+  /** @type {{y: number, h: number} | null} */
   let drag = null;
 
   function sync() {
@@ -36,6 +48,9 @@ export function createSizing(dom, onChange = () => {}) {
     ev.stopPropagation();
     drag = { y: ev.clientY, h: root.getBoundingClientRect().height };
   });
+  /**
+   * @param {MouseEvent} ev
+   */
   const onMove = (ev) => {
     if (!drag) return;
     const h = draggedHeight(drag.h, drag.y, ev.clientY);
@@ -58,6 +73,9 @@ export function createSizing(dom, onChange = () => {}) {
     get fullscreen() {
       return root.classList.contains("af-fullscreen");
     },
+    /**
+     * @param {boolean} on
+     */
     setFullscreen(on) {
       root.classList.toggle("af-fullscreen", !!on);
       onChange();

@@ -1,3 +1,4 @@
+// @ts-check
 // The TreeView's stylesheet (the exported SVG has its own, export.js).
 
 export const CSS = `

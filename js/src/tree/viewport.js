@@ -1,5 +1,13 @@
+// @ts-check
 // Pan and zoom of the tree's SVG viewport. A view is {x, y, k}: a point p of the drawing is shown at
 // p * k + (x, y) in canvas pixels. The math is pure; createViewport binds it to the canvas's drag and wheel.
+
+/**
+ * @typedef {{x: number, y: number, k: number}} ViewTransform  a point p of the drawing shows at p * k + (x, y)
+ * @typedef {{w: number, h: number}} Size
+ * @typedef {{x: number, y: number}} Point
+ * @typedef {{x0: number, y0: number, x1: number, y1: number}} Rect
+ */
 
 export const MIN_ZOOM = 0.02;
 export const MAX_ZOOM = 4;
@@ -11,23 +19,41 @@ export const INITIAL_VIEW = Object.freeze({ x: 20, y: 20, k: 1 });
 /** The canvas size assumed until it can be measured. */
 export const DEFAULT_SIZE = Object.freeze({ w: 800, h: 400 });
 
-/** A zoom clamped to [MIN_ZOOM, MAX_ZOOM]. */
+/**
+ * A zoom clamped to [MIN_ZOOM, MAX_ZOOM].
+ * @param {number} k
+ */
 export function clampZoom(k) {
   return Math.max(MIN_ZOOM, Math.min(MAX_ZOOM, k));
 }
 
-/** The view zoomed by `factor` (clamped) about the canvas point `p` ({x, y}), which stays where it is. */
+/**
+ * The view zoomed by `factor` (clamped) about the canvas point `p` ({x, y}), which stays where it is.
+ * @param {ViewTransform} view
+ * @param {Point} p
+ * @param {number} factor
+ * @returns {ViewTransform}
+ */
 export function zoomAt(view, p, factor) {
   const k = clampZoom(view.k * factor);
   return { x: p.x - ((p.x - view.x) * k) / view.k, y: p.y - ((p.y - view.y) * k) / view.k, k };
 }
 
-/** The zoom factor of a wheel event's deltaY (scrolling down zooms out). */
+/**
+ * The zoom factor of a wheel event's deltaY (scrolling down zooms out).
+ * @param {number} deltaY
+ */
 export function wheelFactor(deltaY) {
   return Math.exp(-deltaY * WHEEL_SPEED);
 }
 
-/** The view after dragging from the pointer position `from` to `to`, starting from the view `start`. */
+/**
+ * The view after dragging from the pointer position `from` to `to`, starting from the view `start`.
+ * @param {ViewTransform} start
+ * @param {Point} from
+ * @param {Point} to
+ * @returns {ViewTransform}
+ */
 export function dragView(start, from, to) {
   return { x: start.x + to.x - from.x, y: start.y + to.y - from.y, k: start.k };
 }
@@ -35,6 +61,9 @@ export function dragView(start, from, to) {
 /**
  * The view that fits `bounds` ({x, y, width, height} in drawing units) in a canvas of `size` ({w, h}): a 10 px
  * margin, centred horizontally, 10 px from the top; the zoom at most 1 and at least FIT_MIN_ZOOM.
+ * @param {import("../types.js").Box} bounds
+ * @param {Size} size
+ * @returns {ViewTransform}
  */
 export function fitView(bounds, size) {
   const { w, h } = size;
@@ -43,41 +72,76 @@ export function fitView(bounds, size) {
   return { k, x: (w - bounds.width * k) / 2 - bounds.x * k, y: 10 };
 }
 
-/** The SVG transform attribute of a view. */
+/**
+ * The SVG transform attribute of a view.
+ * @param {ViewTransform} view
+ */
 export function transformOf(view) {
   return `translate(${view.x},${view.y}) scale(${view.k})`;
 }
 
-/** The drawing rectangle {x0, y0, x1, y1} shown by `view` in a canvas of `size`. */
+/**
+ * The drawing rectangle {x0, y0, x1, y1} shown by `view` in a canvas of `size`.
+ * @param {ViewTransform} view
+ * @param {Size} size
+ * @returns {Rect}
+ */
 export function visibleRect(view, size) {
   return { x0: -view.x / view.k, y0: -view.y / view.k, x1: (size.w - view.x) / view.k, y1: (size.h - view.y) / view.k };
 }
 
-/** `rect` grown by `f` times its size on every side. */
+/**
+ * `rect` grown by `f` times its size on every side.
+ * @param {Rect} r
+ * @param {number} f
+ * @returns {Rect}
+ */
 export function growRect(r, f) {
   const dx = (r.x1 - r.x0) * f, dy = (r.y1 - r.y0) * f;
   return { x0: r.x0 - dx, y0: r.y0 - dy, x1: r.x1 + dx, y1: r.y1 + dy };
 }
 
-/** Does rectangle `outer` hold rectangle `inner`? */
+/**
+ * Does rectangle `outer` hold rectangle `inner`?
+ * @param {Rect} outer
+ * @param {Rect} inner
+ */
 export function containsRect(outer, inner) {
   return inner.x0 >= outer.x0 && inner.y0 >= outer.y0 && inner.x1 <= outer.x1 && inner.y1 <= outer.y1;
 }
 
-/** Is the box {x, y, width, height} (drawing units) wholly in view, `margin` canvas pixels inside the edges? */
+/**
+ * Is the box {x, y, width, height} (drawing units) wholly in view, `margin` canvas pixels inside the edges?
+ * @param {ViewTransform} view
+ * @param {Size} size
+ * @param {import("../types.js").Box} box
+ * @param {number} [margin]
+ */
 export function boxInView(view, size, box, margin = 0) {
   const left = box.x * view.k + view.x, top = box.y * view.k + view.y;
   return left >= margin && top >= margin && left + box.width * view.k <= size.w - margin &&
     top + box.height * view.k <= size.h - margin;
 }
 
-/** The view that shows the drawing point `p` in the middle of the canvas, at zoom `k` (default: the view's). */
+/**
+ * The view that shows the drawing point `p` in the middle of the canvas, at zoom `k` (default: the view's).
+ * @param {ViewTransform} view
+ * @param {Point} p
+ * @param {Size} size
+ * @param {number} [k]
+ * @returns {ViewTransform}
+ */
 export function centreView(view, p, size, k = view.k) {
   const kk = clampZoom(k);
   return { k: kk, x: size.w / 2 - p.x * kk, y: size.h / 2 - p.y * kk };
 }
 
-/** The drawing point under the canvas point `c` ({x, y}). */
+/**
+ * The drawing point under the canvas point `c` ({x, y}).
+ * @param {ViewTransform} view
+ * @param {Point} c
+ * @returns {Point}
+ */
 export function toDrawing(view, c) {
   return { x: (c.x - view.x) / view.k, y: (c.y - view.y) / view.k };
 }
@@ -89,7 +153,10 @@ const RECT_MS = 250;
 export const DRAG_THRESHOLD = 4;
 
 /** May the wheel zoom? With Ctrl or ⌘ held, or once the widget has been clicked into (`engaged`); otherwise the
- * page scrolls past the widget, as map widgets do. */
+ * page scrolls past the widget, as map widgets do.
+ * @param {{ctrlKey?: boolean, metaKey?: boolean}} ev
+ * @param {boolean} engaged
+ */
 export function wheelZooms(ev, engaged) {
   return !!(ev.ctrlKey || ev.metaKey || engaged);
 }
@@ -101,19 +168,31 @@ export function wheelZooms(ev, engaged) {
  * the tree automatically until then). Options: `isEngaged()` (has the widget been clicked into?),
  * `onEngage()` (a press in the canvas), `onWheelRefused()` (a plain wheel over an idle widget: show the hint),
  * `onResize(size)`.
+ * @param {HTMLElement} canvas
+ * @param {Element} group
+ * @param {(view: ViewTransform, size: Size) => void} [onChange]
+ * @param {{isEngaged?: () => boolean, onEngage?: () => void, onWheelRefused?: () => void, onResize?: (size: Size) => void}} [options]
  */
 export function createViewport(canvas, group, onChange = () => {}, options = {}) {
   const { isEngaged = () => false, onEngage = () => {}, onWheelRefused = () => {}, onResize = () => {} } = options;
   // where the canvas is on the page: not read per wheel event (reading it right after a drawing forces a layout
   // of the whole page), at most every RECT_MS, and again whenever anything scrolls or resizes
+  /** @type {DOMRect | null} */
   let rect = null;
   let rectAt = 0;
+  /** @type {ViewTransform} */
   let view = { ...INITIAL_VIEW };
+  /** @type {Size} */
   let size = { ...DEFAULT_SIZE };
+  /** @type {{from: Point, start: Point, moved: boolean} | null} */
   let drag = null;
+  /** @type {number | null} */
   let frame = null;
   let suppressClick = false;
-  const raf = typeof requestAnimationFrame === "function" ? requestAnimationFrame : (f) => setTimeout(f, 16);
+  /** @type {(f: () => void) => number} */
+  const raf = typeof requestAnimationFrame === "function" ? requestAnimationFrame
+    : (f) => /** @type {number} */ (/** @type {unknown} */ (setTimeout(f, 16)));
+  /** @type {(id: number) => void} */
   const caf = typeof cancelAnimationFrame === "function" ? cancelAnimationFrame : clearTimeout;
 
   const vp = {
@@ -144,6 +223,10 @@ export function createViewport(canvas, group, onChange = () => {}, options = {})
     flush() {
       if (frame !== null) vp.apply();
     },
+    /**
+     * @param {ViewTransform} next
+     * @param {{user?: boolean}} [options]
+     */
     set(next, { user = false } = {}) {
       view = { x: next.x, y: next.y, k: clampZoom(next.k) };
       if (user) vp.userMoved = true;
@@ -156,11 +239,18 @@ export function createViewport(canvas, group, onChange = () => {}, options = {})
       size = next;
       return changed;
     },
+    /**
+     * @param {import("../types.js").Box} bounds
+     */
     fit(bounds) {
       view = fitView(bounds, size);
       vp.apply();
     },
-    /** Centre the drawing point `p`, at zoom `k` (default: keep the zoom). */
+    /**
+     * Centre the drawing point `p`, at zoom `k` (default: keep the zoom).
+     * @param {Point} p
+     * @param {number} [k]
+     */
     centre(p, k) {
       view = centreView(view, p, size, k);
       vp.apply();
@@ -186,12 +276,13 @@ export function createViewport(canvas, group, onChange = () => {}, options = {})
 
   canvas.addEventListener("mousedown", (ev) => {
     if (ev.button !== 0) return;
-    if (ev.target.closest && ev.target.closest(".af-minimap, .af-span-label")) return;
+    if (ev.target instanceof Element && ev.target.closest(".af-minimap, .af-span-label")) return;
     ev.preventDefault(); // a drag that starts on a node pans; it never selects text
     onEngage();
     drag = { from: { x: ev.clientX, y: ev.clientY }, start: { x: view.x, y: view.y }, moved: false };
     suppressClick = false;
   });
+  /** @param {MouseEvent} ev */
   const onMove = (ev) => {
     if (!drag) return;
     const to = { x: ev.clientX, y: ev.clientY };

@@ -1,0 +1,170 @@
+// @ts-check
+// The drawn tree: what the TreeView shows of the state (view.js: forwards folded into their originals unless
+// "unfold forwards"; in the "runs" mode each agent call a span, the collapsed ones folded into their first
+// response; the subtrees the user collapsed hidden), laid out (layout.js, or Graphviz in its mode) and handed to
+// the drawing, the minimap and the status line. The search's matches are kept as ids and marked on the drawn
+// nodes they fall in. `relayout()` rebuilds all of it, `restyle()` only the marks (head, selection, matches).
+
+import { layoutTree } from "../layout.js";
+import { runGroups } from "../runs.js";
+import { buildView, drawnKey } from "../view.js";
+import { statusText } from "./draw.js";
+import { toDrawing } from "./viewport.js";
+
+/** @typedef {import("../types.js").View} View */
+/** @typedef {import("../types.js").Layout} Layout */
+/** @typedef {import("../types.js").Marks} Marks */
+/** @typedef {import("../runs.js").RunSpan} RunSpan */
+
+/**
+ * @param {object} deps
+ * @param {import("../types.js").State} deps.state
+ * @param {import("../types.js").Model} deps.model
+ * @param {ReturnType<typeof import("./dom.js").buildTree>} deps.dom
+ * @param {ReturnType<typeof import("./draw.js").createDrawing>} deps.drawing
+ * @param {ReturnType<typeof import("./minimap.js").createMinimap>} deps.minimap
+ * @param {ReturnType<typeof import("./viewport.js").createViewport>} deps.viewport
+ * @param {ReturnType<typeof import("./gvmode.js").createGraphvizMode>} deps.graphviz
+ * @param {() => Marks} deps.marks        the head and the selection, as drawn keys of the current view
+ * @param {() => void} deps.onLaidOut     after each relayout (the parts that follow the tree: lists, the view)
+ */
+export function createScene({ state, model, dom, drawing, minimap, viewport, graphviz, marks, onLaidOut }) {
+  /** @type {Set<string>} drawn keys whose subtrees are hidden */
+  const collapsed = new Set();
+  /** @type {Set<string>} ids of the runs drawn as their first response */
+  const collapsedRuns = new Set();
+  let fold = true; // forwards drawn in their originals
+  let runsMode = false;
+  /** @type {View | null} */
+  let view = null;
+  /** @type {Layout | null} */
+  let layout = null;
+  /** @type {string[]} the search's matches (ids) */
+  let matchIds = [];
+
+  /** The matches as drawn keys (a folded forward's match is its original's node). */
+  function applyMatches() {
+    /** @type {Set<string>} */
+    const keys = new Set();
+    if (view) {
+      for (const id of matchIds) {
+        const k = drawnKey(view, id);
+        if (k !== null) keys.add(k);
+      }
+    }
+    drawing.setMatches(keys);
+  }
+
+  function relayout() {
+    if (!layout) viewport.measure();
+    const folded = buildView(state, { fold });
+    const groups = runsMode ? runGroups(folded) : null;
+    const v = groups && collapsedRuns.size ? buildView(state, { fold, runs: groups, collapsedRuns }) : folded;
+    view = v;
+    const m = marks();
+    const lay = layoutTree(v, { collapsed, headKey: m.head, budget: model.get("budget") || 20000 });
+    lay.engine = "tidy";
+    layout = lay;
+    let note = null;
+    if (model.get("mode") === "graphviz") note = graphviz.apply(lay);
+    /** @type {RunSpan[]} */
+    const spans = [];
+    if (groups) {
+      for (const g of groups.values()) {
+        const keys = [...new Set(g.keys.map((k) => drawnKey(v, k)).filter((k) => k !== null))];
+        spans.push({ group: { ...g, keys, count: g.keys.length }, collapsed: collapsedRuns.has(g.id) });
+      }
+    }
+    drawing.setLayout(lay, v, m, spans);
+    applyMatches();
+    minimap.setLayout(lay, v);
+    dom.statusLine.textContent = note || statusText(state.nodes.size, lay, model.get("budget"), v.folded.size);
+    onLaidOut();
+  }
+
+  const scene = {
+    /** The drawn tree, once there is one. */
+    get view() {
+      return view;
+    },
+    get layout() {
+      return layout;
+    },
+    relayout,
+    /** Only the marks changed: reclass the nodes (and the minimap's dots at the next frame). */
+    restyle() {
+      drawing.restyle(marks());
+      viewport.schedule();
+    },
+    /**
+     * The drawn key standing for `key` (itself, or the node it is folded into), or null when it is not drawn.
+     * @param {string | null | undefined} key
+     */
+    drawnKey(key) {
+      return view ? drawnKey(view, key ?? null) : null;
+    },
+    /**
+     * Where the drawn node of `key` is laid out, or null.
+     * @param {string | null | undefined} key
+     */
+    position(key) {
+      const k = scene.drawnKey(key);
+      return (k !== null && layout && layout.pos.get(k)) || null;
+    },
+    /**
+     * Hide or show the subtree of the drawn node of `key`; false when it is not drawn.
+     * @param {string | null} key
+     */
+    toggleCollapsed(key) {
+      const k = scene.drawnKey(key);
+      if (!k) return false;
+      if (collapsed.has(k)) collapsed.delete(k);
+      else collapsed.add(k);
+      relayout();
+      return true;
+    },
+    /** "unfold forwards": returns whether forwards are folded now. */
+    toggleFold() {
+      fold = !fold;
+      relayout();
+      return fold;
+    },
+    /** The "runs" mode: returns whether it is on now. */
+    toggleRuns() {
+      runsMode = !runsMode;
+      relayout();
+      return runsMode;
+    },
+    /**
+     * A run's label was clicked: collapse it into its first response, or expand it.
+     * @param {string | null} id
+     */
+    toggleRun(id) {
+      if (!id) return;
+      if (collapsedRuns.has(id)) collapsedRuns.delete(id);
+      else collapsedRuns.add(id);
+      relayout();
+    },
+    /**
+     * The search's matches (ids), marked at the next restyle.
+     * @param {string[]} ids
+     */
+    setMatches(ids) {
+      matchIds = ids;
+      applyMatches();
+    },
+    /**
+     * The drawn node under a pointer event on the far canvas (found through the layout's index), or null.
+     * @param {MouseEvent} ev
+     */
+    hitTest(ev) {
+      if (!layout || !drawing.index) return null;
+      const r = dom.canvas.getBoundingClientRect();
+      const p = toDrawing(viewport.view, { x: ev.clientX - r.left, y: ev.clientY - r.top });
+      const slack = drawing.far ? 6 / viewport.view.k : 0; // a few pixels around a tiny box
+      const item = drawing.index.at(p.x, p.y, slack);
+      return item ? item.key : null;
+    },
+  };
+  return scene;
+}
