@@ -259,8 +259,12 @@ async def test_cancelling_run_cancels_every_run(forum):
 
 async def test_shards_split_the_runs_and_merge_in_the_forum(forum):
     calls: list[str] = []
-    spec = dict(cases=[f"case {i}" for i in range(5)], variants={"a": _writer("a", calls), "b": _writer("b", calls)})
-    parts = [await af.Experiment("sharded", **spec, forum=forum).run(shard=(i, 3), progress=False) for i in range(3)]
+    variants = {"a": _writer("a", calls), "b": _writer("b", calls)}
+    cases = [f"case {i}" for i in range(5)]
+    parts = [
+        await af.Experiment("sharded", cases=cases, variants=variants, forum=forum).run(shard=(i, 3), progress=False)
+        for i in range(3)
+    ]
     assert [len(p.runs) for p in parts] == [4, 7, 10]  # each returns the whole table stored so far
     assert len(calls) == 10 and len(forum.experiments()) == 1
     merged = forum.experiment("sharded")
@@ -276,7 +280,7 @@ def test_bad_arguments_are_named():
         af.Experiment("x", cases=[af.Case("a", name="n"), af.Case("b", name="n")], variants={"w": w})
     with pytest.raises(af.UsageError, match="variants"):
         af.Experiment("x", cases=["a"], variants={})
-    with pytest.raises(af.UsageError, match="af.Agent"):
+    with pytest.raises(af.UsageError, match=r"af\.Agent"):
         af.Variant("not an agent")  # type: ignore[arg-type]
     with pytest.raises(af.UsageError, match="JSON"):
         af.Variant(w, when=object())

@@ -316,6 +316,8 @@ BAD_RESERVED = [
     ("edited_from", 7),
     ("awaiting", 1),
     ("calls", {"agent": "echo"}),
+    ("scores", {"quality": "good"}),
+    ("scores", [1, 2]),
     ("calls", [{"agent": "echo", "version": "v", "kwargs": {}, "sample": -1}]),
     ("calls", [{"agent": "echo", "kwargs": {}, "sample": 0}]),
     ("sample", -1),
