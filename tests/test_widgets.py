@@ -369,7 +369,7 @@ def test_widget_packages_are_plain_dependencies():
 
     meta = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())["project"]
     names = {d.split(">")[0].split("=")[0].strip() for d in meta["dependencies"]}
-    assert {"anywidget", "ipywidgets", "nest-asyncio"} <= names
+    assert {"anywidget", "ipywidgets", "nest-asyncio2"} <= names
 
 
 async def test_stream_view_answers_a_waiting_question(forum):
