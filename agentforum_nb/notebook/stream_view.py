@@ -83,6 +83,8 @@ class StreamView(anywidget.AnyWidget):
             else:
                 status = "streaming"
             item: dict[str, Any] = {"sender": p.sender, "text": p.text, "status": status}
+            if p.author != p.sender:  # a forward: labelled "<author> via <sender>", as in the TreeView
+                item["author"] = p.author
             if m is not None and m.id in waiting:
                 item["id"] = m.id
                 item["awaiting"] = True
@@ -118,8 +120,14 @@ def display_stream(obj: MessagePromise | MessageSequence) -> Any:
     bundle = view._repr_mimebundle_()
     data = bundle[0] if isinstance(bundle, tuple) else bundle
     data = dict(data or {})
-    data["text/plain"] = "\n".join(f"{i['sender']}: {i['text']}" for i in view.items) or repr(obj)
+    data["text/plain"] = "\n".join(f"{item_label(i)}: {i['text']}" for i in view.items) or repr(obj)
     return data
+
+
+def item_label(item: dict[str, Any]) -> str:
+    """Who an item is from: its sender, or for a forward "<author> via <sender>" (as the TreeView says)."""
+    author = item.get("author")
+    return f"{author} via {item['sender']}" if author and author != item["sender"] else str(item["sender"])
 
 
 __all__ = ["StreamView", "display_stream"]

@@ -1,5 +1,6 @@
 // StreamView front end (anywidget): a promise's or sequence's messages as a cell's result, one row of sender +
-// text each, updated live as tokens arrive (the `items` trait: [{sender, text, status, awaiting?, id?, choices?}]),
+// text each, updated live as tokens arrive (the `items` trait: [{sender, author?, text, status, awaiting?, id?,
+// choices?}]; a forward has its original's author and is labelled "<author> via <sender>"),
 // and an error line (the `error` trait). A question its agent waits on (ctx.ask) gets an input box and a button
 // per choice; answering sends {kind: "answer", id, text}. Text is only ever set as text, never parsed as HTML.
 
@@ -36,6 +37,11 @@ export function answerBox(item, send) {
   return box;
 }
 
+/** Who an item is from: its sender, or for a forward "<author> via <sender>" (as the TreeView labels it). */
+export function itemLabel(item) {
+  return item.author && item.author !== item.sender ? `${item.author} via ${item.sender}` : item.sender;
+}
+
 /** Replace the contents of `host` with the rows of `items` and the `error` line. */
 export function drawStream(host, items, error, send = () => {}) {
   // answer boxes are kept across redraws (the text typed so far survives tokens streaming elsewhere)
@@ -47,7 +53,7 @@ export function drawStream(host, items, error, send = () => {}) {
     row.style.cssText = ROW_STYLE;
     const text = el("span", {}, item.text);
     if (item.status !== "complete") text.style.opacity = item.status === "streaming" ? "0.85" : "0.6";
-    row.append(el("b", {}, item.sender + ": "), text);
+    row.append(el("b", {}, itemLabel(item) + ": "), text);
     // a message that ended otherwise than complete (cancelled, failed...) says so
     if (item.status !== "complete" && item.status !== "streaming") row.append(el("i", {}, " [" + item.status + "]"));
     host.append(row);
