@@ -290,7 +290,6 @@ async def test_stream_view_of_sequence(forum, gate):
     v.close()
 
 
-
 async def test_stream_view_labels_a_forward_by_its_author_via_the_forwarder(forum):
     """A forward reaches the front end with its author, and is labelled as the TreeView labels it ("writer via
     moderator", not "moderator")."""
