@@ -21,11 +21,12 @@ from .errors import (
     IntegrityError,
     InvalidMessageError,
     MessageNotFound,
+    ToolDenied,
     UsageError,
 )
 from .forum import Forum, ForumEvent, default_forum
 from .messages import Message
-from .models import FunctionModel, ScriptedModel, ToolCall, function_agent, scripted_agent
+from .models import FunctionModel, ScriptedModel, ToolCall, function_agent, mcp_tools, scripted_agent, tool
 from .replay import replay as _replay  # noqa: F401 - it provides Forum.replay
 from .runner import run_sync
 from .streams import MessagePromise, MessageSequence
@@ -64,14 +65,17 @@ __all__ = [
     "MessageSequence",
     "ScriptedModel",
     "ToolCall",
+    "ToolDenied",
     "TreeView",
     "UsageError",
     "agent",
     "default_forum",
     "function_agent",
     "llm",
+    "mcp_tools",
     "run_sync",
     "scripted_agent",
+    "tool",
 ]
 
 

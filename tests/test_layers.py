@@ -32,6 +32,7 @@ LAYERS = {
     "calls": 3,
     "agents": 3,
     "runner": 3,
+    "replay": 3,
     "models": 3,
     "notebook": 4,
     "__init__": 5,

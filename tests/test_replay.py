@@ -81,7 +81,7 @@ async def test_the_agent_that_answered_on_this_branch_is_called_again(forum):
 async def test_bad_agents_and_missing_agents_are_named(forum):
     with pytest.raises(af.UsageError, match="map agent names"):
         await forum.replay(forum.post("x"), agents=["writer"])
-    with pytest.raises(af.UsageError, match="af.Agent"):
+    with pytest.raises(af.UsageError, match=r"af\.Agent"):
         await forum.replay(forum.post("y"), agents={"writer": "not an agent"})
     q = forum.post("q")
     a = forum.post("an answer from an agent that is gone", parent=q, sender="ghost")
