@@ -212,6 +212,14 @@ async def _list_tools(server: MCPServer, seconds: float) -> tuple[dict[str, Any]
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
+def _run_fresh(server: MCPServer, seconds: float) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """:func:`_list_tools` on a new event loop of this (worker) thread, closed afterwards. ``asyncio.Runner`` rather
+    than ``asyncio.run``, which nest-asyncio (``af.run_sync`` in a notebook) replaces with a version that reuses and
+    never closes a loop."""
+    with asyncio.Runner() as runner:
+        return runner.run(_list_tools(server, seconds))
+
+
 def result_text(result: Mapping[str, Any]) -> str:
     """The text of a tool result (``CallToolResult`` in its wire form), see the module docstring."""
     parts: list[str] = []
@@ -222,7 +230,8 @@ def result_text(result: Mapping[str, Any]) -> str:
         elif kind in ("image", "audio"):
             parts.append(f"[{kind}: {block.get('mimeType', '?')}, {_size(block.get('data'))} bytes]")
         elif kind == "resource_link":
-            parts.append(f"[resource link: {block.get('name', '')} {block.get('uri', '')}]".replace(" ]", "]"))
+            named = " ".join(str(block[k]) for k in ("name", "uri") if block.get(k))
+            parts.append(f"[resource link: {named}]")
         elif kind == "resource":
             res = block.get("resource") or {}
             if "text" in res:
@@ -375,7 +384,10 @@ class MCPSessions:
     async def connection(self, server: MCPServer, seconds: float) -> _Connection:
         if self.closing:
             raise UsageError("this forum is closing: its MCP sessions are closed")
-        key = (asyncio.get_running_loop(), server)
+        loop = asyncio.get_running_loop()
+        for old in [k for k in self.connections if k[0] is not loop and k[0].is_closed()]:
+            del self.connections[old]  # sessions of loops that have ended (asyncio.run cancelled them)
+        key = (loop, server)
         conn = self.connections.get(key)
         if conn is None or conn.task.done():
             conn = self.connections[key] = _Connection(server, seconds)
@@ -429,7 +441,7 @@ def mcp_tools(
     target = MCPServer.parse(server, env)
     _require_mcp()
     with ThreadPoolExecutor(1, thread_name_prefix="agentforum_nb-mcp") as pool:
-        info, specs = pool.submit(asyncio.run, _list_tools(target, float(timeout))).result()
+        info, specs = pool.submit(_run_fresh, target, float(timeout)).result()
     server_info = info.get("serverInfo") or {}
     tools = [MCPTool(target, spec, server_info, prefix=name, timeout=float(timeout)) for spec in specs]
     names = [t.name for t in tools]
