@@ -3,7 +3,8 @@
 Run as a script it serves over stdio (``python tests/mcp_server.py``); :class:`HTTPServer` serves a fresh one over
 streamable HTTP with uvicorn on 127.0.0.1 (a free port), in a thread of its own. Every tool call is appended, as
 one JSON line, to the file named by ``$AGENTFORUM_MCP_LOG`` when it is set (so tests count the calls a server got);
-``$AGENTFORUM_MCP_VARIANT=2`` changes ``add``'s description (a server whose tools changed).
+``$AGENTFORUM_MCP_VARIANT=2`` changes ``add``'s description (a server whose tools changed). ``hold`` waits until
+:data:`RELEASE` is set (after setting :data:`HELD`): a call in flight, for the in-thread HTTP server.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ try:
     from mcp.server.mcpserver import MCPServer as _Server
 except ImportError:  # the 1.x SDK
     from mcp.server.fastmcp import FastMCP as _Server  # type: ignore[no-redef]
+
+
+HELD = threading.Event()  # a call of `hold` has reached the server
+RELEASE = threading.Event()  # lets calls of `hold` return
 
 
 def _log(tool: str, arguments: dict[str, Any]) -> None:
@@ -50,6 +55,16 @@ def make_server() -> Any:
         """Always fails."""
         _log("fail", {"why": why})
         raise ValueError(f"failed because {why}")
+
+    @server.tool()
+    async def hold() -> str:
+        """Waits until the test releases it."""
+        import anyio.to_thread
+
+        _log("hold", {})
+        HELD.set()
+        await anyio.to_thread.run_sync(RELEASE.wait)
+        return "released"
 
     @server.tool()
     def crash() -> str:

@@ -16,6 +16,7 @@ import pytest
 import agentforum_nb as af
 from agentforum_nb.models.mcp import MCPSessions, MCPToolError, result_text
 
+from . import mcp_server
 from .mcp_server import HTTPServer
 from .sse_server import Call, Reply, SSEServer
 
@@ -53,7 +54,7 @@ def server_processes():
 # -- listing ---------------------------------------------------------------------------------------------------
 def test_names_descriptions_and_schemas_come_from_the_server(stdio_tools, http_tools):
     tools = by_name(stdio_tools)
-    assert list(tools) == ["add", "greet", "fail", "crash"]
+    assert list(tools) == ["add", "greet", "fail", "hold", "crash"]
     assert tools["add"].description == "Add two numbers."
     assert tools["greet"].description == "Greet someone by name."
     greet = tools["greet"].parameters
@@ -66,7 +67,7 @@ def test_names_descriptions_and_schemas_come_from_the_server(stdio_tools, http_t
 
 def test_name_prefixes_the_tools(http_server, http_tools):
     tools = af.mcp_tools(http_server.url, name="calc")
-    assert [t.name for t in tools] == ["calc_add", "calc_greet", "calc_fail", "calc_crash"]
+    assert [t.name for t in tools] == ["calc_add", "calc_greet", "calc_fail", "calc_hold", "calc_crash"]
     assert [t.spec()["parameters"] for t in tools] == [t.parameters for t in http_tools]
     assert tools[0].fingerprint != http_tools[0].fingerprint  # the model sees another name
     with pytest.raises(af.UsageError, match="two tools have the name 'add'"):
@@ -83,7 +84,7 @@ async def test_the_schema_the_provider_sees_is_the_servers(forum, http_tools):
             await bot.aclose()
         first, second = server.requests
     sent = {t["function"]["name"]: t["function"] for t in first["tools"]}
-    assert list(sent) == ["add", "greet", "fail", "crash"]
+    assert list(sent) == ["add", "greet", "fail", "hold", "crash"]
     assert sent["add"] == {"name": "add", "description": "Add two numbers.", "parameters": tools["add"].parameters}
     assert sent["add"]["parameters"]["properties"]["a"]["type"] == "integer"
     assert (result.sender, result.content, result.metadata["tool_call_id"]) == ("add", "42", "c1")
@@ -164,6 +165,55 @@ def test_the_version_changes_when_the_servers_tools_change(stdio_tools):
     before = af.scripted_agent("bot", ["x"], tools=stdio_tools)
     after = af.scripted_agent("bot", ["x"], tools=changed)
     assert before.version != after.version
+
+
+async def test_an_mcp_tool_can_require_approval(forum, http_tools):
+    guarded = af.tool(by_name(http_tools)["greet"], requires_approval=True)
+    model = af.ScriptedModel([af.ToolCall("greet", {"name": "Cy"}, id="c"), "done"])
+    seq = model.agent("bot", tools=[guarded]).quick_call("go", forum=forum)
+    question = None
+    async for promise in seq:
+        question = await promise
+        if "choices" in question.metadata:
+            break
+    assert question.content == 'Run greet({"name": "Cy"})?'
+    forum.post("approve", parent=question)
+    assert [m.content for m in await seq][-2:] == ["Hello, Cy!", "done"]
+
+
+async def test_closing_the_forum_stops_a_call_in_flight_before_its_session(http_tools):
+    forum = af.Forum()
+    mcp_server.HELD.clear()
+    mcp_server.RELEASE.clear()
+    stored = []
+    forum.subscribe(lambda ev: ev.kind == "message" and stored.append(ev.message))
+    model = af.ScriptedModel([af.ToolCall("hold", {}, id="c"), "done"])
+    seq = model.agent("bot", tools=http_tools).quick_call("go", forum=forum)
+    try:
+        assert await asyncio.to_thread(mcp_server.HELD.wait, 30)
+        await forum.aclose()
+    finally:
+        mcp_server.RELEASE.set()
+    with pytest.raises(af.CallCancelled):
+        await seq
+    # the call was cancelled while its session was open: no error result from a closed session was recorded
+    assert [m.sender for m in stored] == ["user", "bot"]
+    assert not [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+
+
+def test_a_forum_used_by_successive_event_loops_has_a_session_per_loop(stdio_tools):
+    forum = af.Forum()
+    bot = af.scripted_agent("bot", [af.ToolCall("add", {"a": 1, "b": 2}), "done"], tools=stdio_tools, cycle=True)
+
+    async def ask():
+        msgs = await bot.quick_call("1 + 2?", forum=forum, cache=False)
+        return msgs[1].content, len(server_processes())
+
+    assert asyncio.run(ask()) == ("3", 1)
+    assert server_processes() == []  # the loop ended: asyncio.run cancelled its session, which closed
+    assert asyncio.run(ask()) == ("3", 1)
+    asyncio.run(forum.aclose())
+    assert server_processes() == []
 
 
 # -- unreachable servers and bad input ------------------------------------------------------------------------
