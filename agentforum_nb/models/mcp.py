@@ -53,7 +53,7 @@ from .tools import Tool, ToolCall, ToolResult, error_result, plain_json
 if TYPE_CHECKING:  # pragma: no cover
     from mcp import ClientSession
 
-__all__ = ["CONNECT_TIMEOUT", "MCPServer", "MCPSessions", "MCPTool", "MCPToolError", "mcp_tools", "result_text"]
+__all__ = ["CONNECT_TIMEOUT", "MCPEndpoint", "MCPSessions", "MCPTool", "MCPToolError", "mcp_tools", "result_text"]
 
 log = logging.getLogger("agentforum_nb")
 
@@ -70,7 +70,7 @@ class MCPToolError(AgentForumError):
 
 
 @dataclass(frozen=True)
-class MCPServer:
+class MCPEndpoint:
     """Where an MCP server is: ``command`` (program and arguments, the stdio transport; ``env``: extra environment
     variables for it) or ``url`` (the streamable HTTP transport)."""
 
@@ -84,7 +84,7 @@ class MCPServer:
         return self.url if self.url is not None else shlex.join(self.command)
 
     @classmethod
-    def parse(cls, server: Any, env: Mapping[str, str] | None = None) -> MCPServer:
+    def parse(cls, server: Any, env: Mapping[str, str] | None = None) -> MCPEndpoint:
         if env is not None and (
             not isinstance(env, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in env.items())
         ):
@@ -133,7 +133,7 @@ def _leaf(exc: BaseException) -> BaseException:
     return exc
 
 
-def _unreachable(server: MCPServer, exc: BaseException, errlog: TextIO | None, timeout: float) -> UsageError:
+def _unreachable(server: MCPEndpoint, exc: BaseException, errlog: TextIO | None, timeout: float) -> UsageError:
     cause = _leaf(exc)
     if isinstance(cause, TimeoutError):
         detail = f"no answer within {timeout:g} s"
@@ -154,7 +154,7 @@ def _unreachable(server: MCPServer, exc: BaseException, errlog: TextIO | None, t
 
 @contextlib.asynccontextmanager
 async def _session(
-    server: MCPServer, seconds: float, errlog: TextIO
+    server: MCPEndpoint, seconds: float, errlog: TextIO
 ) -> AsyncIterator[tuple[ClientSession, dict[str, Any]]]:
     """An initialized session with ``server`` and the server's handshake (its wire form). Entered and left by one
     task. Errors come out of the SDK's task groups, often wrapped in exception groups (see :func:`_leaf`)."""
@@ -181,7 +181,7 @@ async def _session(
         yield session, init.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-async def _list_tools(server: MCPServer, seconds: float) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+async def _list_tools(server: MCPEndpoint, seconds: float) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The server's handshake and its tools (wire form), listed over a connection of its own."""
     from mcp import types
 
@@ -212,7 +212,7 @@ async def _list_tools(server: MCPServer, seconds: float) -> tuple[dict[str, Any]
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
-def _run_fresh(server: MCPServer, seconds: float) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _run_fresh(server: MCPEndpoint, seconds: float) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """:func:`_list_tools` on a new event loop of this (worker) thread, closed afterwards. ``asyncio.Runner`` rather
     than ``asyncio.run``, which nest-asyncio (``af.run_sync`` in a notebook) replaces with a version that reuses and
     never closes a loop."""
@@ -262,7 +262,7 @@ class MCPTool(Tool):
 
     def __init__(
         self,
-        server: MCPServer,
+        server: MCPEndpoint,
         spec: Mapping[str, Any],
         server_info: Mapping[str, Any],
         *,
@@ -313,7 +313,7 @@ class _Connection:
     serves until :meth:`close`, and leaves them (in the same task, as the SDK requires). Its owner is the forum's
     :class:`MCPSessions`, which closes it (or asyncio.run's cleanup cancels it when its loop ends first)."""
 
-    def __init__(self, server: MCPServer, seconds: float) -> None:
+    def __init__(self, server: MCPEndpoint, seconds: float) -> None:
         self.server = server
         self.loop = asyncio.get_running_loop()
         self.ready: asyncio.Future[ClientSession] = self.loop.create_future()
@@ -378,10 +378,10 @@ class MCPSessions:
 
     def __init__(self, forum: Forum) -> None:
         self.forum = forum
-        self.connections: dict[tuple[asyncio.AbstractEventLoop, MCPServer], _Connection] = {}
+        self.connections: dict[tuple[asyncio.AbstractEventLoop, MCPEndpoint], _Connection] = {}
         self.closing = False
 
-    async def connection(self, server: MCPServer, seconds: float) -> _Connection:
+    async def connection(self, server: MCPEndpoint, seconds: float) -> _Connection:
         if self.closing:
             raise UsageError("this forum is closing: its MCP sessions are closed")
         loop = asyncio.get_running_loop()
@@ -398,7 +398,7 @@ class MCPSessions:
                 del self.connections[key]  # the next call tries again
             raise
 
-    async def drop(self, server: MCPServer) -> None:
+    async def drop(self, server: MCPEndpoint) -> None:
         """Close this loop's session with ``server`` (its connection was lost)."""
         conn = self.connections.pop((asyncio.get_running_loop(), server), None)
         if conn is not None:
@@ -438,7 +438,7 @@ def mcp_tools(
         raise UsageError(f"af.mcp_tools: name must be a non-empty str (a prefix of the tools' names), not {name!r}")
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
         raise UsageError(f"af.mcp_tools: timeout must be a number of seconds > 0, not {timeout!r}")
-    target = MCPServer.parse(server, env)
+    target = MCPEndpoint.parse(server, env)
     _require_mcp()
     with ThreadPoolExecutor(1, thread_name_prefix="agentforum_nb-mcp") as pool:
         info, specs = pool.submit(_run_fresh, target, float(timeout)).result()
