@@ -21,12 +21,13 @@ from .errors import (
     IntegrityError,
     InvalidMessageError,
     MessageNotFound,
+    ToolDenied,
     UsageError,
 )
 from .experiments import Experiment, Variant, llm_judge
 from .forum import Forum, ForumEvent, default_forum
 from .messages import Message
-from .models import FunctionModel, ScriptedModel, ToolCall, function_agent, scripted_agent
+from .models import FunctionModel, ScriptedModel, ToolCall, function_agent, mcp_tools, scripted_agent, tool
 from .replay import replay as _replay  # noqa: F401 - it provides Forum.replay
 from .results import Case, ExperimentResult, Run
 from .runner import run_sync
@@ -70,6 +71,7 @@ __all__ = [
     "Run",
     "ScriptedModel",
     "ToolCall",
+    "ToolDenied",
     "TreeView",
     "UsageError",
     "Variant",
@@ -78,8 +80,10 @@ __all__ = [
     "function_agent",
     "llm",
     "llm_judge",
+    "mcp_tools",
     "run_sync",
     "scripted_agent",
+    "tool",
 ]
 
 

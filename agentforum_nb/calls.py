@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ._canonical import EMPTY, ENCODE_ERRORS, FrozenDict, freeze_metadata, metadata_json, thaw
@@ -93,23 +94,33 @@ class Context:
         else:
             run.respond(item, reply_to, metadata)
 
-    async def ask(self, question: str, *, choices: list[str] | None = None) -> Message:
+    async def ask(
+        self, question: str, *, choices: list[str] | None = None, metadata: Mapping[str, Any] | None = None
+    ) -> Message:
         """Ask the user: ``question`` is recorded as this agent's next response (``metadata["choices"]`` when
-        given), then this waits for the answer, a message with sender ``"user"`` stored as a child of the question
-        (``forum.post(text, parent=question)``, or a widget's input box), and returns it. Later responses go under
-        the answer. A question that already has user answers (a re-run asks the same question: it is the same
-        message) returns the latest at once. While waiting the question is annotated ``awaiting: "user"`` and
-        listed by ``forum.questions()``. A run that asked is not cached."""
+        given, with ``metadata``'s other keys: JSON values that tell what the question is about, e.g. the tool
+        call a tool approval asks about), then this waits for the answer, a message with sender ``"user"`` stored
+        as a child of the question (``forum.post(text, parent=question)``, or a widget's input box), and returns
+        it. Later responses go under the answer. A question that already has user answers (a re-run asks the same
+        question: it is the same message) returns the latest at once. While waiting the question is annotated
+        ``awaiting: "user"`` and listed by ``forum.questions()``. A run that asked is not cached."""
         if not isinstance(question, str):
             raise UsageError(f"ask() needs the question as a str, not {type(question).__name__}")
         if choices is not None and (
             not isinstance(choices, (list, tuple)) or not all(isinstance(c, str) for c in choices)
         ):
             raise UsageError(f"choices must be a list of str, not {choices!r:.80}")
+        if metadata is not None and not isinstance(metadata, Mapping):
+            raise InvalidMessageError(
+                f"metadata must be a dict of JSON values, not {type(metadata).__name__}", key="metadata"
+            )
+        if metadata is not None and "choices" in metadata:
+            raise UsageError("ask(): pass the choices as choices=[...], not in metadata")
+        fields = {**(metadata or {}), **({"choices": list(choices)} if choices else {})}
         run = self._run
         run.asked = True
-        metadata = freeze_metadata({"choices": list(choices)})[0] if choices else None
-        promise = run.chain.respond_text(question, metadata)
+        frozen = freeze_metadata(fields)[0] if fields else None
+        promise = run.chain.respond_text(question, frozen)
         if promise is None:
             raise asyncio.CancelledError  # the run is over: this function is being cancelled
         asked = await promise

@@ -19,6 +19,7 @@ __all__ = [
     "IntegrityError",
     "InvalidMessageError",
     "MessageNotFound",
+    "ToolDenied",
     "UsageError",
 ]
 
@@ -65,6 +66,14 @@ class IntegrityError(AgentForumError):
 
 class UsageError(AgentForumError):
     """The library was used in a way it does not support; the message says what to do instead."""
+
+
+class ToolDenied(AgentForumError):
+    """The user denied a tool call that needed approval (``af.tool(fn, requires_approval=True)``).
+
+    Never raised to the caller: the model gets a tool result whose ``metadata["tool_error"]`` names this class
+    (``agentforum_nb.errors.ToolDenied``) and goes on.
+    """
 
 
 class _MessageOutcome(AgentForumError):

@@ -7,7 +7,8 @@ iterating the result yields text chunks and :class:`~agentforum_nb.ToolCall` obj
 
 :class:`ModelAgent` turns any model into an agent, and is the single place where what every model agent does is
 written once: the tool loop (run the calls a model asks for, concurrently, record each result as the run's next
-response, ask the model again, at most ``max_tool_rounds`` rounds), structured output (``output_type``: the last
+response, ask the model again, at most ``max_tool_rounds`` rounds; calls of tools that require approval first ask
+the user, see :func:`_run_tools`), structured output (``output_type``: the last
 answer must validate, else the error goes back to the model, at most ``output_retries`` times), and what is
 known about each answer (model, usage, finish reason, sample) as annotations.
 """
@@ -25,10 +26,11 @@ from ..agents import Agent
 from ..calls import Context
 from ..errors import AgentError, UsageError
 from ..messages import Message
-from .tools import Tool, ToolCall, ToolResult, as_tools
+from .tools import APPROVAL_CHOICES, APPROVE, Tool, ToolCall, ToolResult, approval_question, as_tools, denial
 
 __all__ = [
     "ALLOW_MODEL_REQUESTS",
+    "APPROVAL_KEY",
     "VALIDATION_SENDER",
     "MakesAgents",
     "Model",
@@ -40,6 +42,11 @@ __all__ = [
 
 #: the sender of the message that tells a model its answer did not validate (a user turn for the model)
 VALIDATION_SENDER = "validation"
+
+#: the metadata key of a tool approval's question: the call it asks about (``{"id", "name", "arguments"}``); the
+#: chat mappings of the providers leave such questions and their answers out (the model sees the outcome as the
+#: call's result)
+APPROVAL_KEY = "tool_approval"
 
 #: whether models may send requests to servers other than this machine's (a test suite sets it to ``False``, as
 #: pydantic-ai's ``ALLOW_MODEL_REQUESTS`` does, so that no test reaches a real provider by mistake)
@@ -61,8 +68,8 @@ def check_model_request(host: str | None, agent: str) -> None:
 @dataclass(frozen=True)
 class ModelRequest:
     """What a model is asked: ``history`` (the branch: root .. last request, then this run's responses so far:
-    its own earlier messages and tool results), ``agent`` (the name of the agent answering: its messages in the
-    history are the model's earlier turns), ``params`` (the call's kwargs: model settings such as
+    its own earlier messages, tool results and tool approvals), ``agent`` (the name of the agent answering: its
+    messages in the history are the model's earlier turns), ``params`` (the call's kwargs: model settings such as
     ``temperature``), ``sample`` (which answer is asked for: models make samples differ where they can),
     ``tools`` (``[{"name", "description", "parameters"}]``) and ``output_schema`` (JSON Schema the answer must
     follow, named ``output_name``), both empty when not used."""
@@ -201,9 +208,24 @@ def _output(output_type: Any) -> tuple[Any, dict[str, Any] | None, str]:
 
 async def _run_tools(ctx: Context, calls: list[ToolCall], tools: dict[str, Tool]) -> list[ToolResult]:
     """Run the calls concurrently (owned by a TaskGroup inside the agent's task: cancelling the run cancels
-    them, and nothing of them is stored); results in the order of the calls."""
+    them, and nothing of them is stored); results in the order of the calls.
 
-    async def one(call: ToolCall) -> ToolResult:
+    Calls of tools that require approval ask the user first, one question after the other in the order of the
+    calls (a run asks one question at a time: each next response goes under the answer), before any tool of the
+    round runs; then the approved calls run with the others."""
+    decided: dict[int, ToolResult] = {}
+    for i, call in enumerate(calls):
+        tool = tools.get(call.name)
+        if tool is not None and tool.requires_approval:
+            answer = await ctx.ask(
+                approval_question(call), choices=list(APPROVAL_CHOICES), metadata={APPROVAL_KEY: call.to_json()}
+            )
+            if answer.content.strip().lower() != APPROVE:
+                decided[i] = denial(call, answer.content)
+
+    async def one(i: int, call: ToolCall) -> ToolResult:
+        if i in decided:
+            return decided[i]
         tool = tools.get(call.name)
         if tool is None:
             known = ", ".join(sorted(tools)) or "none"
@@ -211,9 +233,9 @@ async def _run_tools(ctx: Context, calls: list[ToolCall], tools: dict[str, Tool]
         return await tool.run(ctx, call)
 
     if len(calls) == 1:
-        return [await one(calls[0])]
+        return [await one(0, calls[0])]
     async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(one(c)) for c in calls]
+        tasks = [group.create_task(one(i, c)) for i, c in enumerate(calls)]
     return [t.result() for t in tasks]
 
 

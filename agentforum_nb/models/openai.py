@@ -18,8 +18,10 @@ results) becomes the chat, see :func:`branch_turns` and :func:`to_chat_messages`
   neither ``"user"`` nor this agent (another agent, or a tool result of another agent's call), so a debate
   between agents reads naturally;
 - ``kind="error"`` messages are left out, and so are the forwards an agent used as a tool leaves (its answer
-  streaming through; the tool result carries the text); cancelled and failed messages are included with their
-  partial text; a forward counts as said by whoever forwarded it (its ``sender``), with the original's text.
+  streaming through; the tool result carries the text) and this agent's tool approvals (the question
+  ``metadata["tool_approval"]`` and the user's answer under it: the call's result tells the model the
+  outcome); cancelled and failed messages are included with their partial text; a forward counts as said by
+  whoever forwarded it (its ``sender``), with the original's text.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .._canonical import freeze_metadata, metadata_json, thaw
 from ..errors import InvalidMessageError, UsageError
 from ..messages import Message
-from .base import ModelAgent, ModelRequest, check_model_request
+from .base import APPROVAL_KEY, ModelAgent, ModelRequest, check_model_request
 from .pricing import cost_usd
 from .tools import ToolCall
 
@@ -152,8 +154,14 @@ def branch_turns(history: Iterable[Message], agent_name: str) -> list[Turn]:
             out.append(Turn("tool", NO_RESULT, call_id=call_id, tool=tool, is_error=True))
         pending.clear()
 
+    approvals: set[str] = set()  # tool approvals asked on the branch: they and their answers are left out
     for m in history:
         if m.kind == "error":
+            continue
+        if APPROVAL_KEY in m.metadata and m.sender == agent_name:
+            approvals.add(m.id)
+            continue
+        if m.parent_id in approvals and m.sender == "user":
             continue
         call_id = m.metadata.get("tool_call_id")
         if m.kind == "forward" and call_id is not None:

@@ -4,6 +4,10 @@ A tool is a function (sync or async, with annotated parameters) or an agent (it 
 answers with its responses' text). Its JSON Schema comes from the signature through pydantic, its name is the
 function's (or agent's) name and its description the first paragraph of the docstring. Arguments are validated
 before the call; a return value that is not a ``str`` is recorded as JSON.
+
+:func:`tool` (``af.tool``) wraps a function, an agent or a tool with another name, or so that each call first asks
+the user for approval (``requires_approval=True``; the model agent's tool loop asks, see
+:func:`approval_question`). Tools of a Model Context Protocol server are made by :mod:`.mcp` (``af.mcp_tools``).
 """
 
 from __future__ import annotations
@@ -16,13 +20,35 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..agents import Agent
-from ..errors import UsageError
+from ..errors import ToolDenied, UsageError
 from ..fingerprint import code_fingerprint
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..calls import Context
 
-__all__ = ["AgentTool", "FunctionTool", "Tool", "ToolCall", "ToolResult", "as_tools", "first_paragraph"]
+__all__ = [
+    "APPROVAL_CHOICES",
+    "APPROVE",
+    "DENY",
+    "AgentTool",
+    "FunctionTool",
+    "Tool",
+    "ToolCall",
+    "ToolResult",
+    "WrappedTool",
+    "approval_question",
+    "as_tools",
+    "denial",
+    "error_result",
+    "first_paragraph",
+    "plain_json",
+    "tool",
+]
+
+#: the answers a tool approval offers (``ctx.ask(..., choices=APPROVAL_CHOICES)``)
+APPROVE = "approve"
+DENY = "deny"
+APPROVAL_CHOICES = (APPROVE, DENY)
 
 
 @dataclass(frozen=True)
@@ -72,6 +98,12 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def error_result(exc: BaseException) -> ToolResult:
+    """The result of a tool call that raised ``exc``: content ``"<Type>: <message>"``, ``error_type`` the
+    exception's ``module.QualName`` (API.md section 12)."""
+    return ToolResult(_error_text(exc), _error_type(exc))
+
+
 class Tool:
     """A tool a model may call: ``name``, ``description``, ``parameters`` (JSON Schema of the arguments object)
     and ``fingerprint`` (part of the agent's version, so changing a tool misses the cache)."""
@@ -80,6 +112,8 @@ class Tool:
     description: str
     parameters: dict[str, Any]
     fingerprint: str
+    #: whether each call asks the user first (``af.tool(..., requires_approval=True)``)
+    requires_approval: bool = False
 
     def spec(self) -> dict[str, Any]:
         """``{"name", "description", "parameters"}``: what a model is told."""
@@ -92,13 +126,21 @@ class Tool:
 class FunctionTool(Tool):
     """A function as a tool (sync functions run in the event loop: make slow ones async)."""
 
-    def __init__(self, fn: Callable[..., Any], *, name: str | None = None, description: str | None = None) -> None:
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        requires_approval: bool = False,
+    ) -> None:
         import pydantic
 
         if not callable(fn):
             raise UsageError(f"a tool must be a function or an agent, not {type(fn).__name__}")
         self.fn = fn
-        self.name = name or getattr(fn, "__name__", "") or type(fn).__name__
+        self.name = _check_name(name) or getattr(fn, "__name__", "") or type(fn).__name__
+        self.requires_approval = _check_flag(requires_approval)
         self.description = description if description is not None else first_paragraph(fn.__doc__)
         fields: dict[str, Any] = {}
         try:
@@ -125,11 +167,10 @@ class FunctionTool(Tool):
     @property
     def fingerprint(self) -> str:  # type: ignore[override]  # computed when an agent's version needs it
         if self._fingerprint is None:
-            body = json.dumps(
-                {"name": self.name, "description": self.description, "parameters": self.parameters},
-                sort_keys=True,
-                ensure_ascii=False,
-            )
+            spec: dict[str, Any] = {"name": self.name, "description": self.description, "parameters": self.parameters}
+            if self.requires_approval:
+                spec["requires_approval"] = True
+            body = json.dumps(spec, sort_keys=True, ensure_ascii=False)
             digest = hashlib.sha256((body + code_fingerprint(self.fn)).encode("utf-8", "surrogatepass"))
             self._fingerprint = "tool:" + digest.hexdigest()[:16]
         return self._fingerprint
@@ -159,9 +200,10 @@ class AgentTool(Tool):
     """An agent as a tool: it gets the ``request`` text, streams its answer through (recorded as forwards) and
     the tool's result is its responses' text."""
 
-    def __init__(self, agent: Agent) -> None:
+    def __init__(self, agent: Agent, *, name: str | None = None, requires_approval: bool = False) -> None:
         self.agent = agent
-        self.name = agent.name
+        self.name = _check_name(name) or agent.name
+        self.requires_approval = _check_flag(requires_approval)
         self.description = first_paragraph(agent.__doc__) or f"Ask the agent {agent.name!r}."
         self.parameters = {
             "type": "object",
@@ -169,6 +211,10 @@ class AgentTool(Tool):
             "required": ["request"],
         }
         self.fingerprint = f"agent-tool:{agent.name}:{agent.version}"
+        if self.name != agent.name:
+            self.fingerprint += f":as:{self.name}"
+        if self.requires_approval:
+            self.fingerprint += ":approval"
 
     async def run(self, ctx: Context, call: ToolCall) -> ToolResult:
         request = call.arguments.get("request")
@@ -179,8 +225,83 @@ class AgentTool(Tool):
         try:
             return ToolResult(await seq.text())
         except Exception as exc:  # the agent's error goes back to the model
-            cause = exc.__cause__ if exc.__cause__ is not None else exc
-            return ToolResult(_error_text(cause), _error_type(cause))
+            return error_result(exc.__cause__ if exc.__cause__ is not None else exc)
+
+
+class WrappedTool(Tool):
+    """A :class:`Tool` under another name, or asking for approval: ``af.tool(some_tool, name=..., ...)``. Runs the
+    tool it wraps (which sees the call as made to its own name)."""
+
+    def __init__(self, inner: Tool, *, name: str | None = None, requires_approval: bool = False) -> None:
+        self.inner = inner
+        self.name = _check_name(name) or inner.name
+        self.description = inner.description
+        self.parameters = inner.parameters
+        self.requires_approval = _check_flag(requires_approval) or inner.requires_approval
+        marks = (f":as:{self.name}" if self.name != inner.name else "") + (
+            ":approval" if self.requires_approval else ""
+        )
+        self.fingerprint = inner.fingerprint + marks
+
+    async def run(self, ctx: Context, call: ToolCall) -> ToolResult:
+        return await self.inner.run(ctx, ToolCall(self.inner.name, call.arguments, call.id))
+
+    def __repr__(self) -> str:
+        return f"<WrappedTool {self.name!r} of {self.inner!r}{' requires_approval' if self.requires_approval else ''}>"
+
+
+def _check_name(name: str | None) -> str | None:
+    if name is not None and (not isinstance(name, str) or not name):
+        raise UsageError(f"a tool's name must be a non-empty str, not {name!r}")
+    return name
+
+
+def _check_flag(value: bool) -> bool:
+    if not isinstance(value, bool):
+        raise UsageError(f"requires_approval must be True or False, not {value!r}")
+    return value
+
+
+def tool(fn: Any, *, name: str | None = None, requires_approval: bool = False) -> Tool:
+    """``af.tool``: a function, an agent or a :class:`Tool` (e.g. one of ``af.mcp_tools(...)``) as a tool for
+    ``tools=[...]``, named ``name`` (default: its own name). With ``requires_approval=True``, each call first asks
+    the user (``ctx.ask``) ``Run <name>(<arguments as JSON>)?`` with the choices ``["approve", "deny"]``: only
+    ``"approve"`` runs the tool; any other answer gives the model a result whose ``tool_error`` is
+    ``agentforum_nb.errors.ToolDenied`` (an answer other than ``"deny"`` is passed on as the reason), and the
+    tool does not run."""
+    if isinstance(fn, Tool):
+        if name is None and not requires_approval:
+            return fn
+        return WrappedTool(fn, name=name, requires_approval=requires_approval)
+    if isinstance(fn, Agent):
+        return AgentTool(fn, name=name, requires_approval=requires_approval)
+    if callable(fn):
+        return FunctionTool(fn, name=name, requires_approval=requires_approval)
+    raise UsageError(f"af.tool() needs a function, an agent or an af tool, not {type(fn).__name__}")
+
+
+def approval_question(call: ToolCall) -> str:
+    """The question a tool approval asks: ``Run name({"arg": ...})?`` (the arguments as JSON)."""
+    args = json.dumps(plain_json(call.arguments), ensure_ascii=False)
+    return f"Run {call.name}({args})?"
+
+
+def denial(call: ToolCall, answer: str) -> ToolResult:
+    """The result a denied call gives the model (``answer``: the user's answer, not ``"approve"``)."""
+    reason = answer.strip()
+    text = f"the user denied the call of {call.name}"
+    if reason and reason.lower() != DENY:
+        text += f" ({reason})"
+    return error_result(ToolDenied(text))
+
+
+def plain_json(value: Any) -> Any:
+    """JSON-ready (plain, mutable) copies of (possibly read-only) mappings and sequences."""
+    if isinstance(value, Mapping):
+        return {str(k): plain_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_json(v) for v in value]
+    return value
 
 
 def as_tools(tools: Iterable[Any]) -> list[Tool]:
