@@ -109,6 +109,12 @@ _RESERVED_VALUES: dict[str, tuple[Callable[[object], bool], str]] = {
     "sample": (_is_count, "an int >= 0"),
     "edited_from": (lambda v: isinstance(v, str) and _ID.fullmatch(v) is not None, "a message id (64 hex digits)"),
     "awaiting": (lambda v: isinstance(v, str), 'who is awaited (a str: "user")'),
+    "reasoning": (lambda v: isinstance(v, str), "the model's reasoning (a str)"),
+    "reasoning_blocks": (
+        lambda v: isinstance(v, (list, tuple)) and all(isinstance(b, Mapping) for b in v),
+        "the provider's reasoning blocks (a list of objects)",
+    ),
+    "cost_usd": (_is_seconds, "a cost in US dollars (a number >= 0)"),
     "scores": (
         lambda v: (
             isinstance(v, Mapping)

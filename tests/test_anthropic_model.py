@@ -235,6 +235,29 @@ async def test_tool_loop_assembles_input_json_deltas_and_maps_the_results(forum,
     assert forum.annotations(final)["finish_reason"] == "end_turn"
 
 
+async def test_signed_thinking_blocks_are_sent_back_during_a_tool_loop(forum, bots):
+    asks = Reply(
+        [], reasoning=["I need ", "the weather."], tool_calls=[Call("get_weather", ['{"city": "Oslo"}'], id="t1")]
+    )
+    async with AnthropicServer([asks, ["Oslo: sunny."]]) as server:
+        bot = bots(server, tools=[get_weather])
+        asking, weather, final = await bot.quick_call("Weather in Oslo?", forum=forum)
+        first, second = server.requests
+    notes = forum.annotations(asking)
+    assert notes["reasoning"] == "I need the weather."
+    assert [dict(b) for b in notes["reasoning_blocks"]] == [
+        {"type": "thinking", "thinking": "I need the weather.", "signature": "sig-1"}
+    ]
+    assert second["messages"][1] == {
+        "role": "assistant",
+        "content": [
+            {"type": "thinking", "thinking": "I need the weather.", "signature": "sig-1"},  # first, as required
+            {"type": "tool_use", "id": "t1", "name": "get_weather", "input": {"city": "Oslo"}},
+        ],
+    }
+    assert final.content == "Oslo: sunny."
+
+
 async def test_an_agent_as_a_tool_is_mapped_by_its_result(forum, bots):
     researcher = af.scripted_agent("researcher", ["found it"])
     asks = Reply(tool_calls=[Call("researcher", '{"request": "look up X"}', id="toolu_r")])

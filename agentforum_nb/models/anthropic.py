@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
 from ..messages import Message
@@ -43,8 +43,12 @@ __all__ = ["DEFAULT_MAX_TOKENS", "AnthropicModel", "schema_prompt", "to_anthropi
 DEFAULT_MAX_TOKENS = 4096
 
 
-def to_anthropic_messages(history: Iterable[Message], agent_name: str) -> list[dict[str, Any]]:
-    """The branch as Messages API ``messages`` (see the module docstring for the mapping)."""
+def to_anthropic_messages(
+    history: Iterable[Message], agent_name: str, notes: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """The branch as Messages API ``messages`` (see the module docstring for the mapping); ``notes`` (annotations
+    by id) give the signed thinking blocks of the agent's earlier answers, sent back first in their turns as the
+    API requires during a tool loop."""
     out: list[dict[str, Any]] = []
 
     def add(role: str, block: dict[str, Any]) -> None:
@@ -55,6 +59,10 @@ def to_anthropic_messages(history: Iterable[Message], agent_name: str) -> list[d
 
     for t in branch_turns(history, agent_name):
         if t.role == "assistant":
+            blocks = (notes or {}).get(t.message_id, {}).get("reasoning_blocks")
+            for b in blocks if isinstance(blocks, (list, tuple)) else ():
+                if isinstance(b, Mapping) and b.get("type") in ("thinking", "redacted_thinking"):
+                    add("assistant", dict(b))
             if t.text.strip():
                 add("assistant", {"type": "text", "text": t.text})
             for c in t.calls:
@@ -102,6 +110,16 @@ class _Events(SdkStream):
         self._output: int | None = None
         self._deltas = 0  # content deltas received: what streamed, when the final count never comes
         self._final = False  # message_delta reported the final output tokens
+        self._thinking: dict[int, dict[str, Any]] = {}  # thinking blocks by index: sent back on the next turn
+
+    def stream_annotations(self) -> dict[str, Any]:
+        """As every stream's, and ``reasoning_blocks``: the signed thinking blocks, as the API must get them back
+        on the next turn of a tool loop."""
+        notes = super().stream_annotations()
+        blocks = [self._thinking[i] for i in sorted(self._thinking)]
+        if blocks:
+            notes["reasoning_blocks"] = blocks
+        return notes
 
     def _usage(self) -> dict[str, int] | None:
         """As every stream's; a message that ended before ``message_delta`` (cancelled, failed) counts at least
@@ -132,6 +150,14 @@ class _Events(SdkStream):
                         thought = getattr(delta, "thinking", None)
                         if isinstance(thought, str) and thought:
                             self._reasoning.append(thought)
+                            block = self._thinking.get(event.index)
+                            if block is not None:
+                                block["thinking"] += thought
+                    elif dtype == "signature_delta":
+                        block = self._thinking.get(event.index)
+                        signature = getattr(delta, "signature", None)
+                        if block is not None and isinstance(signature, str):
+                            block["signature"] = block.get("signature", "") + signature
                     elif dtype == "input_json_delta":
                         call = self._blocks.get(event.index)
                         if call is not None and isinstance(delta.partial_json, str):
@@ -141,6 +167,10 @@ class _Events(SdkStream):
                     btype = getattr(block, "type", None)
                     if btype == "tool_use":
                         self._blocks[event.index] = PartialCall(block.id, block.name, initial=block.input or None)
+                    elif btype == "thinking":
+                        self._thinking[event.index] = {"type": "thinking", "thinking": block.thinking or ""}
+                    elif btype == "redacted_thinking":
+                        self._thinking[event.index] = {"type": "redacted_thinking", "data": block.data}
                     elif btype == "text" and block.text:
                         text = block.text
                         return text
@@ -207,7 +237,7 @@ class AnthropicModel(ChatModel):
         if request.tools:
             params["tools"] = [_tool(spec) for spec in request.tools]
         params.setdefault("max_tokens", DEFAULT_MAX_TOKENS)
-        messages = to_anthropic_messages(request.history, request.agent)
+        messages = to_anthropic_messages(request.history, request.agent, request.notes)
         create = self.request_client(request.agent).messages.create
         _unnamed_to_body(create, params)
         # errors before the first token (HTTP 4xx/5xx, connection refused) raise here: an error message

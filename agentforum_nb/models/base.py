@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast, runtime_checkable
 
@@ -81,6 +81,9 @@ class ModelRequest:
     tools: list[dict[str, Any]] = field(default_factory=list)
     output_schema: dict[str, Any] | None = None
     output_name: str = "output"
+    #: what the agent's own earlier messages of the branch carry that a provider may need sent back (by id):
+    #: ``reasoning_blocks`` (Anthropic's signed thinking blocks, required again during a tool loop)
+    notes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @runtime_checkable
@@ -132,7 +135,13 @@ class ModelAgent(Agent):
             rounds = retries = 0
             while True:
                 history = await ctx.history(responses=True)
-                request = ModelRequest(history, agent_name, kwargs, ctx.sample, specs, schema, output_name)
+                own = [m.id for m in history if m.sender == agent_name and m.kind == "message"]
+                notes = {
+                    mid: n
+                    for mid, n in (ctx.forum.store.annotations_many(own).items() if own else ())
+                    if "reasoning_blocks" in n
+                }
+                request = ModelRequest(history, agent_name, kwargs, ctx.sample, specs, schema, output_name, notes)
                 tokens = await model.stream(request)
                 stream = tokens if isinstance(tokens, ModelStream) else ModelStream(tokens, {})
                 stream.annotations.setdefault("sample", ctx.sample)

@@ -124,6 +124,7 @@ class Turn:
     call_id: str = ""
     tool: str = ""
     is_error: bool = False
+    message_id: str = ""  # the message an assistant turn is (what a provider may need sent back with it)
 
 
 def _calls_of(m: Message) -> tuple[dict[str, Any], ...]:
@@ -173,7 +174,7 @@ def branch_turns(history: Iterable[Message], agent_name: str) -> list[Turn]:
         settle()
         if m.sender == agent_name:
             calls = _calls_of(m)
-            out.append(Turn("assistant", m.content, calls))
+            out.append(Turn("assistant", m.content, calls, message_id=m.id))
             pending.update((c["id"], c["name"]) for c in calls)
         elif m.sender == "user":
             out.append(Turn("user", m.content))
