@@ -5,7 +5,7 @@ from typing import Any
 
 from ..errors import IntegrityError
 from ..messages import Message
-from ._base import merge_annotations, walk_history
+from ._base import check_search, merge_annotations, walk_history
 
 
 class MemoryStore:
@@ -69,7 +69,10 @@ class MemoryStore:
     ) -> Iterator[Message]:
         """Messages whose case-folded content contains ``text`` case-folded, with the given fields, in
         first-stored order."""
-        needle = text.casefold()
+        check_search(text, sender, kind, status)
+        return self._search(text.casefold(), sender, kind, status)
+
+    def _search(self, needle: str, sender: str | None, kind: str | None, status: str | None) -> Iterator[Message]:
         for m, folded in list(self._folded):
             if (
                 needle in folded

@@ -1,0 +1,601 @@
+"""The SQL store core: what the SQLite and PostgreSQL stores do alike, written once.
+
+:class:`SQLStore` holds the message cache, the decoding of stored rows (the fast path for a row not changed since
+it was stored, and the checks that name a corrupt one), reading (get, children, history, iteration, scan),
+writing (add, add_many, repair), annotations, search plumbing and the response-cache table. A backend subclass
+keeps only its dialect, its connection and its search index:
+
+* ``_render(template)``: a statement of the core in the backend's SQL. Templates use ``%s`` for a parameter and
+  name ``{messages}`` and ``{cache}`` (the tables), ``{row}`` (the columns of a row, below), ``{in_list}`` (``IN``
+  one list parameter, given by ``_list(ids)``) and ``{for_update}`` (a row lock, when the dialect has one).
+* ``_run(op, what, write=False)`` runs ``op(cursor)`` with the backend's errors translated (``what`` names the
+  operation in them); ``_transaction(op, what)`` runs it in one transaction.
+* ``_values(message, annotations)``: the values of an INSERT; their first nine are the canonical columns and
+  ``values[:_SAME]`` equals ``row[:_SAME]`` of an unchanged row. ``_insert(values) -> bool`` (one committed
+  insert: False when the id was stored), ``_insert_many(cursor, values) -> set of the ids inserted``,
+  ``_repair_row(cursor, values)``.
+* ``_chain_rows(id)``: the rows of a message and its ancestors (one query); ``_search_rows(needle, where,
+  args)``: batches of candidate rows for a search; ``poll()`` and ``has_changes()``; opening and ``close()``.
+
+A row is ``(id, kind, content, sender, parent_id, reply_to_id, original_id, status, metadata, exact, suspect)``
+(plus ``seq`` where asked for): ``exact`` is NULL, or the JSON of the exact content and sender when the columns
+hold a stand-in (PostgreSQL text cannot hold U+0000); ``suspect`` is true for a row changed since it was stored
+(it is re-hashed), or the names of the columns that are not UTF-8 text (SQLite).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, NoReturn, TypeVar
+
+from .._canonical import EMPTY, freeze_trusted
+from ..errors import IntegrityError, InvalidMessageError, UsageError
+from ..messages import Message, rebuild
+from ._base import check_search, merge_annotations, usable_key, walk_history
+from ._lru import ByteLRU
+
+__all__ = ["CANONICAL", "DEFAULT_CACHE_BYTES", "KIND", "STATUS", "Row", "SQLStore", "dump_annotations"]
+
+log = logging.getLogger("agentforum_nb")
+DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
+PER_MESSAGE = 600  # approximate bytes of a cached Message beyond its content and metadata: object, id strings
+BATCH = 500  # rows per query when iterating
+CHUNK = 2000  # ids per statement in batch lookups
+CANONICAL = ("id", "kind", "content", "sender", "parent_id", "reply_to_id", "original_id", "status", "metadata")
+# kind and status as the library's own str objects: validates them and shares one object between messages
+KIND = {k: k for k in ("message", "forward", "error")}
+STATUS = {s: s for s in ("complete", "cancelled", "failed")}
+
+T = TypeVar("T")
+Row = tuple[Any, ...]  # values as the database returns them: untrusted until decoded
+
+
+def _reject_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+_META_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def dump_annotations(annotations: Mapping[str, Any] | None) -> str | None:
+    """Annotations as stored: compact JSON (U+0000 escaped, as JSON does), or NULL when there are none."""
+    if not annotations:
+        return None
+    if len(annotations) == 1:
+        stamp = annotations.get("created_at")  # the annotation of every post: written without the json module
+        if type(stamp) is str and stamp.isascii() and '"' not in stamp and "\\" not in stamp and stamp.isprintable():
+            return '{"created_at":"' + stamp + '"}'
+    return json.dumps(annotations, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def parse_annotations(message_id: str, raw: object) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise IntegrityError(
+            f"the annotations of stored message {message_id} are not a JSON object (the row was changed by hand)",
+            expected=message_id,
+        )
+    return value
+
+
+def more_than_created_at(annotations: Mapping[str, Any]) -> bool:
+    """A message stored again keeps its first ``created_at``: only other annotations are worth a write."""
+    return len(annotations) > 1 or "created_at" not in annotations
+
+
+def decode_metadata(name: str, meta: object) -> Any:
+    """The frozen metadata of the stored row ``name``; IntegrityError naming it when not the JSON of an object."""
+    if meta == "{}":
+        return EMPTY
+    if type(meta) is not str:
+        raise IntegrityError(f"stored message {name} has corrupt metadata (not JSON text: {meta!r:.60})", expected=name)
+    try:
+        value = _META_DECODER.decode(meta)
+    except ValueError as exc:
+        raise IntegrityError(f"stored message {name} has corrupt metadata ({exc})", expected=name) from None
+    if type(value) is not dict:
+        raise IntegrityError(
+            f"stored message {name} has corrupt metadata (a JSON {type(value).__name__}, not an object)",
+            expected=name,
+        )
+    return freeze_trusted(value)
+
+
+def exact_text(name: str, exact: object) -> tuple[Any, Any]:
+    """The content and sender a row's ``exact`` column holds."""
+    try:
+        value = json.loads(exact)  # type: ignore[arg-type]
+        return value["content"], value["sender"]
+    except (ValueError, TypeError, KeyError):
+        raise IntegrityError(
+            f"stored message {name} is corrupt: its nul_text column is not the JSON of its content and sender",
+            expected=name,
+        ) from None
+
+
+def build(row: Row) -> Message:
+    """The message of a row. A row not marked as changed since it was stored, with valid kind, status, content and
+    sender, is rebuilt as it is; any other is re-hashed: IntegrityError (with ``actual``) when its fields hash to
+    another id, or naming the row when they are not a message's."""
+    mid, kind, content, sender, parent_id, reply_to_id, original_id, status, meta, exact, suspect = row[:11]
+    name = mid if type(mid) is str else repr(mid)
+    if type(suspect) is str:
+        raise IntegrityError(f"stored message {name} is corrupt: its {suspect} is not valid UTF-8 text", expected=name)
+    if exact is not None:
+        content, sender = exact_text(name, exact)
+    metadata = decode_metadata(name, meta)
+    k = KIND.get(kind) if type(kind) is str else None
+    st = STATUS.get(status) if type(status) is str else None
+    if not suspect and k is not None and st is not None and type(content) is str and type(sender) is str and sender:
+        empty = True if metadata is EMPTY else None
+        return rebuild(mid, k, content, sender, parent_id, reply_to_id, original_id, st, metadata, empty)
+    try:
+        fresh = Message(
+            content,
+            kind=kind,
+            sender=sender,
+            parent_id=parent_id,
+            reply_to_id=reply_to_id,
+            original_id=original_id,
+            status=status,
+            metadata=metadata,
+        )
+    except (InvalidMessageError, TypeError) as exc:
+        raise IntegrityError(f"stored message {name} has invalid fields: {exc}", expected=name) from None
+    if fresh.id != mid:
+        raise IntegrityError(
+            f"stored message {name} does not match its id: its fields hash to {fresh.id} "
+            f"(the row was changed after it was stored)",
+            expected=name,
+            actual=fresh.id,
+        )
+    return fresh
+
+
+class SQLStore(ABC):
+    """Messages, annotations and the response cache in SQL tables (see the module docstring)."""
+
+    _SAME = 9  # leading columns of a row equal to the leading `_values()` of its message when unchanged
+    _CACHE_PUT = ""  # the dialect's upsert of a cache entry: (key, agent, response_ids)
+    _CACHE_ORDER = ""  # the cache table's column that orders entries as they were last put
+    _annotated = True  # False for a file of a schema without annotations (read-only SQLite files of version 1)
+    readonly = False
+
+    def __init__(self, cache_bytes: int) -> None:
+        if type(cache_bytes) is not int or cache_bytes < 0:
+            raise UsageError(f"cache_bytes must be an int >= 0 (bytes of messages kept in memory), not {cache_bytes!r}")
+        self.cache_bytes = cache_bytes
+        self._lock = threading.RLock()
+        self._cache: ByteLRU[str, Message] = ByteLRU(cache_bytes)  # message id -> message
+        self._queries: dict[str, str] = {}
+
+    # -- what a backend provides -----------------------------------------------------------------------------
+    @abstractmethod
+    def _render(self, template: str) -> str: ...
+    @abstractmethod
+    def _run(self, op: Callable[[Any], T], what: str, write: bool = False) -> T: ...
+    @abstractmethod
+    def _transaction(self, op: Callable[[Any], T], what: str) -> T: ...
+    @abstractmethod
+    def _values(self, message: Message, annotations: Mapping[str, Any] | None = None) -> tuple[Any, ...]: ...
+    @abstractmethod
+    def _insert(self, values: tuple[Any, ...]) -> bool: ...
+    @abstractmethod
+    def _insert_many(self, cursor: Any, values: list[tuple[Any, ...]]) -> set[str]: ...
+    @abstractmethod
+    def _repair_row(self, cursor: Any, values: tuple[Any, ...]) -> None: ...
+    @abstractmethod
+    def _chain_rows(self, message_id: str) -> list[Row]: ...
+    @abstractmethod
+    def _search_rows(self, needle: str, where: list[str], args: list[Any]) -> Iterator[list[Row]]: ...
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def _list(self, ids: list[str]) -> Any:
+        """The parameter of ``{in_list}``."""
+        return ids
+
+    def _text(self, value: str) -> str:
+        """``value`` as the database's text holds it."""
+        return value
+
+    # -- running statements ----------------------------------------------------------------------------------
+    def _q(self, template: str) -> str:
+        """A statement of the core in this backend's SQL (rendered once per store)."""
+        query = self._queries.get(template)
+        if query is None:
+            query = self._queries[template] = self._render(template)
+        return query
+
+    def _fetch(self, query: str, args: Any = (), what: str = "read messages") -> list[Row]:
+        return self._run(lambda c: c.execute(query, args).fetchall(), what)
+
+    def _rows(self, query: str, args: Any = (), what: str = "read messages") -> list[Row]:
+        """Message rows (a backend may check their text here)."""
+        return self._fetch(query, args, what)
+
+    def _execute(self, query: str, args: Any, what: str) -> int:
+        """One write in a transaction of its own; the number of rows it changed."""
+        return int(self._run(lambda c: c.execute(query, args).rowcount, what, write=True))
+
+    # -- the message cache -----------------------------------------------------------------------------------
+    def message_cache_info(self) -> dict[str, int]:
+        """The in-process message cache: ``messages`` held, their approximate ``bytes``, the ``limit``, and how
+        many messages were ``evicted`` to stay within it."""
+        info = self._cache.info()
+        return {"messages": info["entries"], "bytes": info["bytes"], "limit": info["limit"], "evicted": info["evicted"]}
+
+    def _decode(self, row: Row, lenient: bool = False) -> Message:
+        """``build`` through the cache. ``lenient``: a row whose fields are valid but hash to another id is
+        returned as stored (not cached), for a caller that re-hashes what it reads (``forum.verify()``)."""
+        msg = self._cache.peek(row[0])
+        if msg is not None:
+            return msg
+        try:
+            msg = build(row)
+        except IntegrityError as exc:
+            if not lenient or exc.actual is None or type(row[0]) is not str:
+                raise
+            content, sender = (row[2], row[3]) if row[9] is None else exact_text(row[0], row[9])
+            meta = decode_metadata(row[0], row[8])
+            return rebuild(row[0], row[1], content, sender, row[4], row[5], row[6], row[7], meta)
+        self._cache.put(msg.id, msg, len(msg.content) + len(row[8]) + PER_MESSAGE)
+        return msg
+
+    def _decode_many(self, rows: Iterable[Row]) -> list[Message]:
+        """Messages from rows, through the cache (the hot path of history(), children(), search(): no call per
+        ordinary row but ``rebuild``)."""
+        peek = self._cache.peek
+        kinds = KIND.get
+        statuses = STATUS.get
+        out: list[Message] = []
+        new: list[tuple[str, Message, int]] = []
+        for r in rows:
+            m = peek(r[0])
+            if m is None:
+                mid, kind, content, sender, parent_id, reply_to_id, original_id, status, meta, exact, suspect = r[:11]
+                k = kinds(kind)
+                st = statuses(status)
+                if (
+                    suspect
+                    or exact is not None
+                    or meta != "{}"
+                    or k is None
+                    or st is None
+                    or type(content) is not str
+                    or type(sender) is not str
+                    or not sender
+                ):
+                    m = build(r)
+                else:
+                    m = rebuild(mid, k, content, sender, parent_id, reply_to_id, original_id, st, EMPTY, True)
+                new.append((m.id, m, len(m.content) + len(meta) + PER_MESSAGE))
+            out.append(m)
+        if new:
+            self._cache.put_many(new)
+        return out
+
+    # -- reading ---------------------------------------------------------------------------------------------
+    def get(self, message_id: str) -> Message | None:
+        msg = self._cache.get(message_id) if type(message_id) is str else None
+        if msg is not None or not usable_key(message_id):
+            return msg
+        rows = self._rows(self._q("SELECT {row} FROM {messages} m WHERE m.id = %s"), (message_id,))
+        return self._decode(rows[0]) if rows else None
+
+    def get_many(self, message_ids: Iterable[str]) -> dict[str, Message]:
+        """The stored messages among ``message_ids`` (one query per 2,000 ids not cached here)."""
+        out: dict[str, Message] = {}
+        missing = []
+        peek = self._cache.peek
+        for mid in message_ids:
+            if not usable_key(mid):
+                continue
+            msg = peek(mid)
+            if msg is not None:
+                out[mid] = msg
+            else:
+                missing.append(mid)
+        query = self._q("SELECT {row} FROM {messages} m WHERE m.id {in_list}")
+        for i in range(0, len(missing), CHUNK):
+            for m in self._decode_many(self._rows(query, (self._list(missing[i : i + CHUNK]),))):
+                out[m.id] = m
+        return out
+
+    def __contains__(self, message_id: object) -> bool:
+        if type(message_id) is not str:
+            return False
+        if self._cache.peek(message_id) is not None:
+            return True
+        if not usable_key(message_id):
+            return False
+        return bool(self._fetch(self._q("SELECT 1 FROM {messages} WHERE id = %s"), (message_id,)))
+
+    def __len__(self) -> int:
+        return int(self._fetch(self._q("SELECT count(*) FROM {messages}"))[0][0])
+
+    def _top(self) -> int:
+        """The largest seq stored (0 when none)."""
+        return int(self._fetch(self._q("SELECT coalesce(max(seq), 0) FROM {messages}"))[0][0])
+
+    def _batches(self, grow: bool = False) -> Iterator[list[Row]]:
+        """Rows (with their seq) in first-stored order, up to the last one stored when the iteration began, one
+        query per batch (none stays open between batches, so the caller may read and write the store meanwhile).
+        ``grow`` doubles the batch size each time (for searches: the first results come quickly)."""
+        top = self._top()
+        query = self._q(
+            "SELECT {row}, m.seq FROM {messages} m WHERE m.seq > %s AND m.seq <= %s ORDER BY m.seq LIMIT %s"
+        )
+        last, size = 0, BATCH
+        while last < top:
+            rows = self._rows(query, (last, top, size))
+            if rows:
+                yield rows
+            if len(rows) < size:
+                return
+            last = rows[-1][11]
+            if grow:
+                size = min(size * 2, 64 * BATCH)
+
+    def __iter__(self) -> Iterator[Message]:
+        """Every message in first-stored order. A row whose fields are valid but do not hash to its id is
+        yielded as stored (``Message.verify()`` raises on it); a row that is no message raises IntegrityError."""
+        return (self._decode(r, lenient=True) for rows in self._batches() for r in rows)
+
+    def scan(self) -> Iterator[tuple[str, Message | IntegrityError]]:
+        """``(id, message)`` for every row in first-stored order, or ``(id, IntegrityError)`` for a row that is
+        not a message matching its id: every row is re-hashed, and a bad row does not stop the scan."""
+        for rows in self._batches():
+            for r in rows:
+                mid = r[0] if type(r[0]) is str else repr(r[0])
+                try:
+                    msg = build(r)
+                    if not r[10]:  # a marked row was re-hashed by build() already
+                        msg.verify()
+                except IntegrityError as exc:
+                    yield mid, exc
+                    continue
+                cached = self._cache.peek(mid)
+                if cached is None:
+                    self._cache.put(mid, msg, len(msg.content) + len(r[8]) + PER_MESSAGE)
+                    cached = msg
+                yield mid, cached
+
+    def ids_with_prefix(self, prefix: str, limit: int) -> list[str]:
+        """Up to ``limit`` stored ids that start with ``prefix`` (a range scan of the id index)."""
+        if not usable_key(prefix):
+            return []
+        query = self._q("SELECT id FROM {messages} WHERE id >= %s AND id < %s ORDER BY id LIMIT %s")
+        rows = self._fetch(query, (prefix, prefix + "g", limit))  # "g": just above every hex continuation
+        return [str(r[0]) for r in rows if str(r[0]).startswith(prefix)]
+
+    def children(self, message_id: str) -> list[Message]:
+        if not usable_key(message_id):
+            return []
+        query = self._q("SELECT {row} FROM {messages} m WHERE m.parent_id = %s ORDER BY m.seq")
+        return self._decode_many(self._rows(query, (message_id,)))
+
+    def roots(self) -> list[Message]:
+        return self._decode_many(
+            self._rows(self._q("SELECT {row} FROM {messages} m WHERE m.parent_id IS NULL ORDER BY m.seq"))
+        )
+
+    def history(self, message_id: str) -> list[Message] | None:
+        """Root..message: the part this process holds is walked here, the rest comes from one query."""
+        if not usable_key(message_id):
+            return None
+        fetched: dict[str, Message] = {}
+        pending: dict[Any, Row] = {}  # rows read but not decoded: they may not be on the branch
+        bad: dict[str, IntegrityError] = {}  # rows on the walk that do not match their ids
+
+        def fetch(mid: str) -> Message | None:
+            msg = fetched.get(mid)
+            if msg is not None:
+                return msg
+            row = pending.get(mid)
+            if row is None:
+                rows = self._chain_rows(mid)
+                ids = [r[0] for r in rows]
+                parents = [r[4] for r in rows]
+                if ids and ids[0] == mid and parents[-1] is None and parents[:-1] == ids[1:]:  # root..mid, reversed
+                    # decoded root first: of a branch bigger than the cache, the newest part stays cached
+                    fetched.update((m.id, m) for m in self._decode_many(rows[::-1]))
+                    return fetched.get(mid)
+                # rows changed by hand: decode what the walk meets, and report a cycle before a changed row
+                pending.update(zip(ids, rows, strict=True))
+                row = pending.get(mid)
+                if row is None:
+                    return None
+            try:
+                msg = self._decode(row)
+            except IntegrityError as exc:
+                msg = self._decode(row, lenient=True)
+                bad[mid] = exc
+            fetched[mid] = msg
+            return msg
+
+        cache = self._cache
+        out = walk_history(cache.peek, message_id, lambda: len(cache) + len(fetched), fetch)
+        for m in out if bad and out else ():
+            if m.id in bad:
+                raise bad[m.id]
+        return out
+
+    # -- writing ---------------------------------------------------------------------------------------------
+    def add(self, message: Message, annotations: Mapping[str, Any] | None = None) -> Message:
+        mid = message.id
+        existing = self._cache.peek(mid)
+        if existing is None:
+            v = self._values(message, annotations)
+            if self._insert(v):
+                self._cache.put(mid, message, len(v[2]) + len(v[8]) + PER_MESSAGE)
+                return message
+            existing = self._add_existing(message, v)  # stored before (perhaps by another process)
+        if annotations and more_than_created_at(annotations):
+            self.annotate(mid, annotations)
+        return existing
+
+    def _add_existing(self, message: Message, v: tuple[Any, ...]) -> Message:
+        rows = self._rows(self._q("SELECT {row} FROM {messages} m WHERE m.id = %s"), (message.id,))
+        if not rows:  # pragma: no cover - deleted by hand between the INSERT and this read
+            raise IntegrityError(f"message {message.id} was stored and then removed behind the store's back")
+        if tuple(rows[0][: self._SAME]) != v[: self._SAME]:
+            # the row was changed behind the store's back; this message (hashed or verified by the forum) is what
+            # the id stands for: rewrite the row
+            message.verify()
+            log.warning("agentforum_nb: stored message %s… did not match its id; repaired", message.id[:12])
+            self.repair(message)
+        stored = rebuild(
+            message.id,
+            message.kind,
+            message.content,
+            message.sender,
+            message.parent_id,
+            message.reply_to_id,
+            message.original_id,
+            message.status,
+            message.metadata,
+        )
+        self._cache.put(stored.id, stored, len(v[2]) + len(v[8]) + PER_MESSAGE)
+        return stored
+
+    def repair(self, message: Message) -> None:
+        v = self._values(message)
+        self._transaction(lambda c: self._repair_row(c, v), "repair a message")
+        self._cache.pop(message.id)
+        self._cache.put(message.id, message, len(v[2]) + len(v[8]) + PER_MESSAGE)
+
+    def add_many(self, messages: Sequence[Message], annotations: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        """All the messages in one transaction (in the given order), or none of them; the annotations of messages
+        stored before are merged."""
+        notes = annotations or {}
+        values = [self._values(m, notes.get(m.id)) for m in messages]
+        select = self._q("SELECT id, annotations FROM {messages} WHERE id {in_list}{for_update}")
+        update = self._q("UPDATE {messages} SET annotations = %s WHERE id = %s")
+
+        def op(c: Any) -> None:
+            inserted = self._insert_many(c, values) if values else set()
+            known = [m.id for m in messages if notes.get(m.id) and m.id not in inserted]
+            for i in range(0, len(known), CHUNK):
+                updates = []
+                for mid, raw in c.execute(select, (self._list(known[i : i + CHUNK]),)).fetchall():
+                    current = parse_annotations(mid, raw)
+                    merged = merge_annotations(current, notes[mid])
+                    if merged != current:
+                        updates.append((dump_annotations(merged), mid))
+                if updates:
+                    c.executemany(update, updates)
+
+        self._transaction(op, "store messages")
+
+    # -- annotations -----------------------------------------------------------------------------------------
+    def annotations(self, message_id: str) -> dict[str, Any]:
+        if not self._annotated or not usable_key(message_id):
+            return {}
+        rows = self._fetch(self._q("SELECT annotations FROM {messages} WHERE id = %s"), (message_id,))
+        return parse_annotations(message_id, rows[0][0]) if rows else {}
+
+    def annotations_many(self, message_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        if not self._annotated:
+            return {}
+        ids = [i for i in message_ids if usable_key(i)]
+        query = self._q("SELECT id, annotations FROM {messages} WHERE annotations IS NOT NULL AND id {in_list}")
+        out: dict[str, dict[str, Any]] = {}
+        for i in range(0, len(ids), CHUNK):
+            for mid, raw in self._fetch(query, (self._list(ids[i : i + CHUNK]),)):
+                out[mid] = parse_annotations(mid, raw)
+        return out
+
+    def annotate(self, message_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Read, merge and write a message's annotations in one transaction, the row locked (other processes may
+        annotate it at the same moment: no change is lost). KeyError for a message that is not stored."""
+        if not usable_key(message_id):
+            raise KeyError(message_id)
+        select = self._q("SELECT annotations FROM {messages} WHERE id = %s{for_update}")
+        update = self._q("UPDATE {messages} SET annotations = %s WHERE id = %s")
+
+        def op(c: Any) -> dict[str, Any]:
+            row = c.execute(select, (message_id,)).fetchone()
+            if row is None:
+                raise KeyError(message_id)
+            current = parse_annotations(message_id, row[0])
+            merged = merge_annotations(current, changes)
+            if merged != current:
+                c.execute(update, (dump_annotations(merged), message_id))
+            return merged
+
+        return self._transaction(op, "annotate a message")
+
+    # -- search ----------------------------------------------------------------------------------------------
+    def search(
+        self, text: str = "", *, sender: str | None = None, kind: str | None = None, status: str | None = None
+    ) -> Iterator[Message]:
+        """Messages whose case-folded content contains ``text.casefold()`` with the given fields, in first-stored
+        order. The backend narrows the candidates (its search index); the match is decided here, exactly as in
+        memory."""
+        check_search(text, sender, kind, status)
+        return self._search(text.casefold(), sender, kind, status)
+
+    def _search(self, needle: str, sender: str | None, kind: str | None, status: str | None) -> Iterator[Message]:
+        where, args = [], []
+        for column, value in (("sender", sender), ("kind", kind), ("status", status)):
+            if value is not None:
+                where.append(f"m.{column} = %s")
+                args.append(self._text(value))
+        for rows in self._search_rows(needle, where, args):
+            for m in self._decode_many(rows):
+                if (
+                    needle in m.content.casefold()
+                    and (sender is None or m.sender == sender)
+                    and (kind is None or m.kind == kind)
+                    and (status is None or m.status == status)
+                ):
+                    yield m
+
+    # -- the response cache ----------------------------------------------------------------------------------
+    def cache_get(self, key: str) -> tuple[str, ...] | None:
+        if not usable_key(key):
+            return None
+        rows = self._fetch(self._q("SELECT response_ids FROM {cache} WHERE key = %s"), (key,), "read the cache")
+        if not rows:
+            return None
+        try:
+            ids = json.loads(rows[0][0])
+        except (TypeError, ValueError):
+            ids = None
+        if not isinstance(ids, list):
+            return ("<corrupt entry>",)  # the forum treats an unusable entry as a miss and repairs it
+        return tuple(ids)
+
+    def cache_put(self, key: str, response_ids: Iterable[str], *, agent: str = "") -> None:
+        """Record (or replace) an entry: an upsert, so processes storing the same key at once leave one entry."""
+        if not usable_key(key):
+            raise UsageError(f"a cache key must be a str of UTF-8 text without U+0000, not {key!r:.80}")
+        args = (key, self._text(agent), json.dumps(list(response_ids)))
+        self._execute(self._q(self._CACHE_PUT), args, "write the cache")
+
+    def cache_delete(self, key: str) -> None:
+        if usable_key(key):
+            self._execute(self._q("DELETE FROM {cache} WHERE key = %s"), (key,), "write the cache")
+
+    def cache_clear(self) -> int:
+        return self._execute(self._q("DELETE FROM {cache}"), (), "clear the cache")
+
+    def cache_entries(self) -> list[tuple[str, str, tuple[str, ...]]]:
+        out = []
+        query = self._q("SELECT key, agent, response_ids FROM {cache} ORDER BY " + self._CACHE_ORDER)
+        for key, agent, ids in self._fetch(query, (), "read the cache"):
+            try:
+                out.append((key, agent, tuple(json.loads(ids))))
+            except (TypeError, ValueError):
+                out.append((key, agent, ()))
+        return out
