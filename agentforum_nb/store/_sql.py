@@ -6,8 +6,12 @@ writing (add, add_many, repair), annotations, search plumbing and the response-c
 keeps only its dialect, its connection and its search index:
 
 * ``_render(template)``: a statement of the core in the backend's SQL. Templates use ``%s`` for a parameter and
-  name ``{messages}`` and ``{cache}`` (the tables), ``{row}`` (the columns of a row, below), ``{in_list}`` (``IN``
+  name the tables of ``TABLES`` (``{messages}``...), ``{row}`` (the columns of a row, below), ``{in_list}`` (``IN``
   one list parameter, given by ``_list(ids)``) and ``{for_update}`` (a row lock, when the dialect has one).
+* The schema: ``TABLES`` holds the columns both dialects store, once; a backend maps their types (``_TYPES``),
+  adds columns and statements of its own (``_OWN_COLUMNS``, ``_AFTER``) and lists a table's columns
+  (``_columns_of``). ``_create_missing`` creates a new forum's tables, the tables added to ``TABLES`` since an
+  older forum was written, and the columns of ``ADDED`` it lacks: a new table or column is one entry here.
 * ``_run(op, what, write=False)`` runs ``op(cursor)`` with the backend's errors translated (``what`` names the
   operation in them); ``_transaction(op, what)`` runs it in one transaction.
 * ``_values(message, annotations)``: the values of an INSERT; their first nine are the canonical columns and
@@ -30,7 +34,7 @@ import logging
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, NoReturn, TypeVar
+from typing import Any, ClassVar, NoReturn, TypeVar
 
 from .._canonical import EMPTY, freeze_trusted
 from ..errors import IntegrityError, InvalidMessageError, UsageError
@@ -50,6 +54,17 @@ CANONICAL = ("id", "kind", "content", "sender", "parent_id", "reply_to_id", "ori
 KIND = {k: k for k in ("message", "forward", "error")}
 STATUS = {s: s for s in ("complete", "cancelled", "failed")}
 
+APP_ID = "agentforum_nb"
+# The tables and columns both dialects store: "name type constraints", where the type is "seq" (an integer key in
+# first-stored order), "id" (text compared byte by byte) or "text". Tables of schema version 1 first.
+TABLES = {
+    "meta": "key text PRIMARY KEY, value text NOT NULL",
+    "messages": "seq seq PRIMARY KEY, id id NOT NULL UNIQUE, kind text NOT NULL, content text NOT NULL, "
+    "sender text NOT NULL, parent_id id, reply_to_id id, original_id id, status text NOT NULL, metadata text NOT NULL, "
+    "annotations text",
+    "cache": "key id PRIMARY KEY, agent text NOT NULL, response_ids text NOT NULL",
+}
+ADDED = (("messages", "annotations"),)  # columns added to a table after its first release: added when missing
 T = TypeVar("T")
 Row = tuple[Any, ...]  # values as the database returns them: untrusted until decoded
 
@@ -122,6 +137,22 @@ def exact_text(name: str, exact: object) -> tuple[Any, Any]:
         ) from None
 
 
+def check_meta(rows: Mapping[Any, Any], versions: Sequence[str], where: str) -> int:
+    """The schema version of a forum's ``meta`` rows; IntegrityError unless they are an agentforum_nb forum's of a
+    version this library reads (``where`` names the forum)."""
+    if rows.get("application") != APP_ID:
+        raise IntegrityError(
+            f"{where} is not an agentforum_nb forum (its meta table says application={rows.get('application')!r})"
+        )
+    version = rows.get("schema_version")
+    if type(version) is not str or version not in versions:
+        raise IntegrityError(
+            f"{where} has schema version {version}; this agentforum_nb reads version {' and '.join(versions)} "
+            f"(upgrade agentforum_nb to open it)"
+        )
+    return int(version)
+
+
 def build(row: Row) -> Message:
     """The message of a row. A row not marked as changed since it was stored, with valid kind, status, content and
     sender, is rebuilt as it is; any other is re-hashed: IntegrityError (with ``actual``) when its fields hash to
@@ -164,6 +195,9 @@ def build(row: Row) -> Message:
 class SQLStore(ABC):
     """Messages, annotations and the response cache in SQL tables (see the module docstring)."""
 
+    _TYPES: ClassVar[dict[str, str]] = {}  # the dialect's type of each type of TABLES
+    _OWN_COLUMNS: ClassVar[dict[str, tuple[str, ...]]] = {}  # the dialect's own columns, by table
+    _AFTER: ClassVar[dict[str, tuple[str, ...]]] = {}  # statements that complete a new table (indexes, triggers)
     _SAME = 9  # leading columns of a row equal to the leading `_values()` of its message when unchanged
     _CACHE_PUT = ""  # the dialect's upsert of a cache entry: (key, agent, response_ids)
     _CACHE_ORDER = ""  # the cache table's column that orders entries as they were last put
@@ -198,6 +232,8 @@ class SQLStore(ABC):
     @abstractmethod
     def _search_rows(self, needle: str, where: list[str], args: list[Any]) -> Iterator[list[Row]]: ...
     @abstractmethod
+    def _columns_of(self, cursor: Any, table: str) -> set[str]: ...
+    @abstractmethod
     def close(self) -> None: ...
 
     def _list(self, ids: list[str]) -> Any:
@@ -207,6 +243,35 @@ class SQLStore(ABC):
     def _text(self, value: str) -> str:
         """``value`` as the database's text holds it."""
         return value
+
+    # -- the schema ------------------------------------------------------------------------------------------
+    def _column(self, table: str, name: str) -> str:
+        """The declaration of a column of ``TABLES`` in this dialect."""
+        for column in TABLES[table].split(", "):
+            n, kind, *rest = column.split(" ")
+            if n == name:
+                return " ".join((n, self._TYPES[kind], *rest))
+        raise KeyError(name)
+
+    def _create_missing(self, cursor: Any, tables: set[str]) -> None:
+        """Create the tables of ``TABLES`` missing from ``tables`` (the names there are) with what completes them,
+        and add the columns of ``ADDED`` that a table lacks."""
+        for table, spec in TABLES.items():
+            if table not in tables:
+                names = [c.split(" ", 1)[0] for c in spec.split(", ")]
+                columns = [self._column(table, n) for n in names] + list(self._OWN_COLUMNS.get(table, ()))
+                cursor.execute(self._render(f"CREATE TABLE {{{table}}} ({', '.join(columns)})"))
+                for statement in self._AFTER.get(table, ()):
+                    cursor.execute(self._render(statement))
+        for table, name in ADDED:
+            if table in tables and name not in self._columns_of(cursor, table):
+                cursor.execute(self._render(f"ALTER TABLE {{{table}}} ADD COLUMN {self._column(table, name)}"))
+
+    def _lacking(self, cursor: Any, tables: set[str]) -> list[str]:
+        """What a forum always has and this one lacks (a table dropped or renamed, a flipped bit in the schema)."""
+        missing = [t for t in ("messages", "cache") if t not in tables]
+        columns = self._columns_of(cursor, "messages") if not missing else set()
+        return missing or [f"messages.{c}" for c in ("seq", *CANONICAL) if c not in columns]
 
     # -- running statements ----------------------------------------------------------------------------------
     def _q(self, template: str) -> str:

@@ -39,7 +39,7 @@ import logging
 import os
 import secrets
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 try:
@@ -54,7 +54,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
 
 from ..errors import IntegrityError, UsageError
 from ..messages import Message
-from ._sql import BATCH, CANONICAL, DEFAULT_CACHE_BYTES, Row, SQLStore, dump_annotations
+from ._sql import APP_ID, BATCH, CANONICAL, DEFAULT_CACHE_BYTES, TABLES, Row, SQLStore, check_meta, dump_annotations
 from .copy import copy_forum
 
 __all__ = ["DEFAULT_CACHE_BYTES", "SCHEMA_VERSION", "PostgresStore", "copy_forum"]
@@ -63,53 +63,14 @@ log = logging.getLogger("agentforum_nb")
 
 SCHEMA_VERSION = 1
 CONNECT_TIMEOUT = 5  # seconds, unless the URL says connect_timeout=
-_APP_ID = "agentforum_nb"
 _MIN_SERVER = 130000  # xid8 and pg_current_xact_id(): PostgreSQL 13
 _COPY_ABOVE = 200  # add_many of more messages than this goes through COPY
 _NUL = "\x00"
 _NUL_SUBSTITUTE = "\ufffd"
 _STORED = (*CANONICAL, "nul_text", "annotations", "folded")  # the columns of `_values`, in order
 _LOST = ("08", "57P")  # SQLSTATE classes of a connection that is gone (connection exception, operator intervention)
-# the forum's tables, each with its indexes ({s}: the schema); a table added in a later version is created in an
-# existing forum when it is opened (one missing of those here since schema version 1 means the forum is damaged)
-_TABLES = {
-    "meta": ["CREATE TABLE IF NOT EXISTS {s}.meta (key text PRIMARY KEY, value text NOT NULL)"],
-    "messages": [
-        """CREATE TABLE {s}.messages (
-    seq bigserial PRIMARY KEY,
-    id text COLLATE "C" NOT NULL UNIQUE,
-    kind text NOT NULL,
-    content text NOT NULL,
-    sender text NOT NULL,
-    parent_id text COLLATE "C",
-    reply_to_id text COLLATE "C",
-    original_id text COLLATE "C",
-    status text NOT NULL,
-    metadata text NOT NULL,
-    annotations text,
-    nul_text text,
-    folded text NOT NULL,
-    writer bigint NOT NULL DEFAULT 0,
-    xact xid8 NOT NULL DEFAULT pg_current_xact_id(),
-    suspect boolean NOT NULL DEFAULT false
-)""",
-        "CREATE INDEX messages_by_parent ON {s}.messages (parent_id, seq)",
-        "CREATE INDEX messages_by_xact ON {s}.messages (xact)",
-        "CREATE FUNCTION {s}.agentforum_mark_suspect() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN NEW.suspect := true; RETURN NEW; END $$",
-        "CREATE TRIGGER messages_suspect BEFORE UPDATE ON {s}.messages FOR EACH ROW WHEN (({old}) IS DISTINCT FROM "
-        "({new})) EXECUTE FUNCTION {s}.agentforum_mark_suspect()",
-    ],
-    "cache": [
-        """CREATE TABLE {s}.cache (
-    key text COLLATE "C" PRIMARY KEY,
-    agent text NOT NULL,
-    response_ids text NOT NULL,
-    seq bigserial NOT NULL
-)"""
-    ],
-}
-
+# a canonical column changed (the trigger that marks a row `suspect`)
+_CHANGED = "(({}) IS DISTINCT FROM ({}))".format(*(", ".join(f"{w}.{c}" for c in _STORED[:10]) for w in ("OLD", "NEW")))
 _T = TypeVar("_T")
 _Cursor = psycopg.Cursor[Row]
 _Connection = psycopg.Connection[Row]
@@ -142,6 +103,28 @@ def _reason(exc: BaseException) -> str:
 class PostgresStore(SQLStore):
     """Messages, annotations and the response cache in a PostgreSQL database, shared by many processes."""
 
+    _TYPES: ClassVar[dict[str, str]] = {"seq": "bigserial", "id": 'text COLLATE "C"', "text": "text"}
+    _OWN_COLUMNS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "messages": (
+            "nul_text text",
+            "folded text NOT NULL",
+            "writer bigint NOT NULL DEFAULT 0",
+            "xact xid8 NOT NULL DEFAULT pg_current_xact_id()",
+            "suspect boolean NOT NULL DEFAULT false",
+        ),
+        "cache": ("seq bigserial NOT NULL",),
+    }
+    _AFTER: ClassVar[dict[str, tuple[str, ...]]] = {
+        "messages": (
+            "CREATE INDEX messages_by_parent ON {messages} (parent_id, seq)",
+            "CREATE INDEX messages_by_xact ON {messages} (xact)",
+            "CREATE FUNCTION {schema}.agentforum_mark_suspect() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN NEW.suspect := true; RETURN NEW; END $$",
+            "CREATE TRIGGER messages_suspect BEFORE UPDATE ON {messages} FOR EACH ROW WHEN "
+            + _CHANGED
+            + " EXECUTE FUNCTION {schema}.agentforum_mark_suspect()",
+        )
+    }
     _SAME = 10  # the canonical columns and nul_text
     _CACHE_PUT = (
         "INSERT INTO {cache} (key, agent, response_ids) VALUES (%s, %s, %s) ON CONFLICT (key) "
@@ -267,12 +250,6 @@ class PostgresStore(SQLStore):
         self._pid = os.getpid()
         return conn
 
-    def _ddl(self, conn: _Connection, template: str, *args: Any) -> None:
-        """A statement naming the forum's schema as ``{s}``."""
-        old, new = (", ".join(f"{w}.{c}" for c in (*CANONICAL, "nul_text")) for w in ("OLD", "NEW"))
-        query = sql.SQL(template).format(s=sql.Identifier(self.schema), old=sql.SQL(old), new=sql.SQL(new))
-        conn.execute(query, args)
-
     def _init_schema(self, conn: _Connection, schema: str | None) -> None:
         """Check an existing forum's meta table, or create the forum (under an advisory lock, so that processes
         opening a new database at once create it once)."""
@@ -297,66 +274,46 @@ class PostgresStore(SQLStore):
                     )
                 }
                 existing = "meta" in tables and self._check_meta(conn)
-                if existing and not {"messages", "cache"} <= tables:  # in every forum since schema version 1
-                    raise IntegrityError(
-                        f"the forum in schema {schema!r} of {self.where} is damaged: its tables "
-                        f"{sorted({'messages', 'cache'} - tables)} were dropped behind the store's back"
+                lacking = self._lacking(conn, tables) if existing else []
+                if lacking or (not existing and tables - {"meta"}):
+                    what = (
+                        f"is damaged: it has no {', '.join(lacking)}" if lacking else f"has tables {sorted(tables)[:8]}"
                     )
-                if not existing and tables - {"meta"}:
                     raise IntegrityError(
-                        f"schema {schema!r} of the PostgreSQL database {self.where} is not an agentforum_nb "
-                        f"forum (it has tables {sorted(tables)[:8]}); use another database, or give the forum a "
-                        f"schema of its own with ?schema=NAME"
+                        f"schema {schema!r} of the PostgreSQL database {self.where} is not an agentforum_nb forum "
+                        f"(it {what}); use another database, or give the forum a schema of its own with ?schema=NAME"
                     )
-                if (
-                    not existing
-                    and not conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchall()
-                ):
-                    self._ddl(conn, "CREATE SCHEMA {s}")  # only when missing: it asks for CREATE on the database
-                for table, statements in _TABLES.items():  # a new forum's tables, and tables added since
-                    if table not in tables:
-                        for stmt in statements:
-                            self._ddl(conn, stmt)
+                if not conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchall():
+                    conn.execute(self._render("CREATE SCHEMA {schema}"))  # asks for CREATE on the database
+                self._create_missing(conn, tables)
                 if existing:
                     self._init_existing(conn)
                     return
                 self._trigram = self._create_trigram_index(conn)
-                self._ddl(
-                    conn,
-                    "INSERT INTO {s}.meta (key, value) VALUES ('application', %s), ('schema_version', %s), "
-                    "('message_format', 'agentforum-message 1'), ('store', 'postgresql') "
-                    "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-                    _APP_ID,
-                    str(SCHEMA_VERSION),
+                conn.execute(
+                    self._render(
+                        "INSERT INTO {meta} (key, value) VALUES ('application', %s), ('schema_version', %s), "
+                        "('message_format', 'agentforum-message 1'), ('store', 'postgresql') "
+                        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
+                    ),
+                    (APP_ID, str(SCHEMA_VERSION)),
                 )
         except psycopg.Error as exc:
             raise self._error(exc, "open the forum") from None
 
     def _check_meta(self, conn: _Connection) -> bool:
         """False for an empty meta table (an interrupted creation); IntegrityError for another application."""
-        query = sql.SQL("SELECT key, value FROM {}").format(sql.Identifier(self.schema, "meta"))
         try:
             with conn.transaction():
-                rows: dict[Any, Any] = dict(conn.execute(query).fetchall())
+                rows: dict[Any, Any] = dict(conn.execute(self._render("SELECT key, value FROM {meta}")).fetchall())
         except (pg_errors.UndefinedColumn, pg_errors.DatatypeMismatch, ValueError, TypeError):
-            raise IntegrityError(
-                f"schema {self.schema!r} of the PostgreSQL database {self.where} is not an agentforum_nb forum "
-                f"(its meta table is not one of a forum)"
-            ) from None
-        if not rows:
-            return False
-        if rows.get("application") != _APP_ID:
-            raise IntegrityError(
-                f"schema {self.schema!r} of the PostgreSQL database {self.where} is not an agentforum_nb forum "
-                f"(its meta table says application={rows.get('application')!r})"
-            )
-        version = rows.get("schema_version")
-        if version != str(SCHEMA_VERSION):
-            raise IntegrityError(
-                f"the forum in schema {self.schema!r} of {self.where} has schema version {version}; this "
-                f"agentforum_nb reads version {SCHEMA_VERSION} (upgrade agentforum_nb to open it)"
-            )
-        return True
+            rows = {"application": "(not a forum's: its columns differ)"}
+        where = f"schema {self.schema!r} of the PostgreSQL database {self.where}"
+        return bool(rows) and bool(check_meta(rows, (str(SCHEMA_VERSION),), where))
+
+    def _columns_of(self, cursor: Any, table: str) -> set[str]:
+        query = "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s"
+        return {str(r[0]) for r in cursor.execute(query, (self.schema, table))}
 
     def _create_trigram_index(self, conn: _Connection) -> bool:
         """A trigram GIN index on ``folded`` when pg_trgm is (or can be) installed; else search scans."""
@@ -397,17 +354,15 @@ class PostgresStore(SQLStore):
 
     # -- running statements --------------------------------------------------------------------------------
     def _render(self, template: str) -> str:
-        return (
-            sql.SQL(template)
-            .format(
-                messages=sql.Identifier(self.schema, "messages"),
-                cache=sql.Identifier(self.schema, "cache"),
-                row=sql.SQL(self._row),
-                in_list=sql.SQL("= ANY(%s)"),
-                for_update=sql.SQL(" FOR UPDATE"),
-            )
-            .as_string(self._conn)
+        names = {t: sql.Identifier(self.schema, t) for t in TABLES}
+        composed = sql.SQL(template).format(
+            schema=sql.Identifier(self.schema),
+            row=sql.SQL(self._row),
+            in_list=sql.SQL("= ANY(%s)"),
+            for_update=sql.SQL(" FOR UPDATE"),
+            **names,
         )
+        return composed.as_string(self._conn)
 
     def _text(self, value: str) -> str:
         return _text(value)

@@ -1,23 +1,13 @@
 """An embedded SQLite store (stdlib ``sqlite3``, WAL mode): the SQLite dialect, connection and search index of the
 SQL store core (``_sql.py``).
 
-Every ``add`` is its own committed transaction, so a message is in the file once ``add`` returns: a process
-killed afterwards loses nothing of it (WAL with ``synchronous=NORMAL``: durable against process crashes, not
-against power loss). Several processes may open the same file; lookups by id see what another process stored.
-
-Besides the version-1 tables (``meta``, ``messages``, ``cache``: see ``docs/message-format.md``) a file holds side
-tables kept up to date by triggers, so that any program writing the file keeps them right:
-
-* ``edges (seq, parent_seq)``: the parent's row number of every message with a parent. ``history()`` walks it
-  with one recursive query over integer keys instead of the 64-character text ids.
-* ``suspect (seq)``: rows changed by an ``UPDATE`` after they were stored (the library never updates a row except
-  through ``repair``, which clears the mark). Reading a marked row re-hashes it; every other row was written
-  from a message whose id was computed or verified, so reads trust it (``scan()`` re-hashes everything).
-* ``search_text``: the case-folded contents, trigram-indexed (FTS5), brought up to date by ``search()``.
-
-``PRAGMA user_version`` records this layout (``LAYOUT_VERSION``); files of schema version 1 or without the side
-tables are upgraded in place when opened for writing (what is missing is created, in one transaction). Old
-versions of the library can still open upgraded files: the tables they read and write are unchanged.
+Every ``add`` is its own committed transaction, so a message is in the file once ``add`` returns (WAL with
+``synchronous=NORMAL``: durable against process crashes, not against power loss). Several processes may open one
+file. Besides the tables of ``_sql.TABLES`` a file holds side tables that triggers keep right, whoever writes it:
+``edges (seq, parent_seq)`` (``history()`` walks integer keys), ``suspect (seq)`` (rows changed by an ``UPDATE``:
+re-hashed when read) and ``search_text`` (the case-folded contents, FTS5 trigram-indexed, brought up to date by
+``search()``). ``PRAGMA user_version`` records this layout (``LAYOUT_VERSION``); older files are upgraded in place
+when opened for writing, in one transaction, and stay readable by older versions. See docs/stores.md.
 """
 
 from __future__ import annotations
@@ -28,41 +18,20 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from ..errors import IntegrityError, UsageError
 from ..messages import Message
-from ._sql import CANONICAL, DEFAULT_CACHE_BYTES, Row, SQLStore, dump_annotations
+from ._sql import APP_ID, CANONICAL, DEFAULT_CACHE_BYTES, Row, SQLStore, check_meta, dump_annotations
 
 __all__ = ["DEFAULT_CACHE_BYTES", "LAYOUT_VERSION", "SCHEMA_VERSION", "SQLiteStore"]
 
 SCHEMA_VERSION = 2  # 2: messages.annotations and the search index (files of version 1 are upgraded in place)
 LAYOUT_VERSION = 2  # PRAGMA user_version: 0 = version-1 tables only, 1 = with edges and suspect, 2 = schema 2
-_APP_ID = "agentforum_nb"
 _TIMEOUT = 30.0  # seconds a connection waits for another process's lock (busy timeout, and the WAL switch)
 # `seq` is a plain INTEGER PRIMARY KEY (rowid): messages are never deleted, so max(seq)+1 keeps first-stored order,
 # and each commit writes one page fewer than with AUTOINCREMENT (its sqlite_sequence row): ~15% more posts/s.
 # Files created with AUTOINCREMENT (earlier development versions) work the same.
-_TABLES = {
-    "meta": "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    "messages": """CREATE TABLE IF NOT EXISTS messages (
-    seq INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL,
-    content TEXT NOT NULL,
-    sender TEXT NOT NULL,
-    parent_id TEXT,
-    reply_to_id TEXT,
-    original_id TEXT,
-    status TEXT NOT NULL,
-    metadata TEXT NOT NULL,
-    annotations TEXT
-)""",
-    "messages_by_parent": "CREATE INDEX IF NOT EXISTS messages_by_parent ON messages (parent_id, seq)",
-    "cache": "CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, agent TEXT NOT NULL, response_ids TEXT NOT NULL)",
-}
-# columns added after a table was first released: (table, column, declaration), added when missing on opening
-_ADDED_COLUMNS = (("messages", "annotations", "TEXT"),)
 _SIDE = {
     "edges": "CREATE TABLE IF NOT EXISTS edges (seq INTEGER PRIMARY KEY, parent_seq INTEGER NOT NULL)",
     "suspect": "CREATE TABLE IF NOT EXISTS suspect (seq INTEGER PRIMARY KEY)",
@@ -73,20 +42,14 @@ _SIDE = {
     INSERT OR REPLACE INTO edges (seq, parent_seq) SELECT c.seq, NEW.seq FROM messages c WHERE c.parent_id = NEW.id;
 END""",
     # an UPDATE of a canonical field (not of the annotations, which are outside the id) marks the row
-    "messages_suspect": f"""CREATE TRIGGER IF NOT EXISTS messages_suspect
-    AFTER UPDATE OF {", ".join(CANONICAL)} ON messages BEGIN
-    INSERT OR IGNORE INTO suspect (seq) VALUES (NEW.seq);
-END""",
+    "messages_suspect": f"""CREATE TRIGGER IF NOT EXISTS messages_suspect AFTER UPDATE OF {", ".join(CANONICAL)}
+    ON messages BEGIN INSERT OR IGNORE INTO suspect (seq) VALUES (NEW.seq); END""",
     # case-folded text for substring search, filled lazily by search() (rowid = messages.seq); its trigram index
     # makes a search for 3 or more characters a lookup
-    "search_text": (
-        "CREATE VIRTUAL TABLE IF NOT EXISTS search_text USING fts5(folded, tokenize='trigram case_sensitive 1')"
-    ),
+    "search_text": "CREATE VIRTUAL TABLE IF NOT EXISTS search_text "
+    "USING fts5(folded, tokenize='trigram case_sensitive 1')",
 }
-_FILL_EDGES = (
-    "INSERT OR REPLACE INTO edges (seq, parent_seq) "
-    "SELECT c.seq, p.seq FROM messages c JOIN messages p ON p.id = c.parent_id"
-)
+_FILL_EDGES = "INSERT OR REPLACE INTO edges SELECT c.seq, p.seq FROM messages c JOIN messages p ON p.id = c.parent_id"
 _INSERT = f"INSERT OR IGNORE INTO messages ({', '.join(CANONICAL)}, annotations) VALUES (?,?,?,?,?,?,?,?,?,?)"
 _NUL_STAND_IN = "\uffff"  # what the search index holds for a NUL (a noncharacter: FTS5 stops reading at NUL)
 _SEARCH_FORMAT = "2"  # meta 'search_format': the index's way of writing text (1, unmarked: NULs cut it short)
@@ -106,14 +69,15 @@ def _damaged(exc: sqlite3.Error) -> bool:
     return _code(exc) in (_CORRUPT, _NOTADB) or "malformed" in text or text.startswith("no such") or "decode" in text
 
 
-def _utf8_bad(value: object) -> bool:
+def _not_utf8(value: object) -> bool:
+    """Whether ``value`` is a str that UTF-8 cannot encode (it holds a lone surrogate)."""
     if type(value) is not str or value.isascii():
         return False
     try:
         value.encode("utf-8")
-        return False
     except UnicodeEncodeError:
         return True
+    return False
 
 
 def _shown(path: str) -> str:
@@ -124,6 +88,10 @@ def _shown(path: str) -> str:
 class SQLiteStore(SQLStore):
     """Messages and the response cache in one SQLite file."""
 
+    _TYPES: ClassVar[dict[str, str]] = {"seq": "INTEGER", "id": "TEXT", "text": "TEXT"}
+    _AFTER: ClassVar[dict[str, tuple[str, ...]]] = {
+        "messages": ("CREATE INDEX messages_by_parent ON messages (parent_id, seq)",)
+    }
     _CACHE_PUT = "INSERT OR REPLACE INTO {cache} (key, agent, response_ids) VALUES (%s, %s, %s)"
     _CACHE_ORDER = "rowid"  # INSERT OR REPLACE gives a replaced entry a new rowid
 
@@ -137,12 +105,10 @@ class SQLiteStore(SQLStore):
     ) -> None:
         """``synchronous="NORMAL"`` (default) survives process crashes and keeps the file consistent on power
         loss; ``"OFF"`` is about twice as fast to write and still survives process crashes, but a power loss
-        or OS crash can corrupt the file (see SQLite's PRAGMA synchronous).
-
-        ``readonly=True`` opens an existing file for reading only (SQLite ``mode=ro``; also a file in a
-        read-only directory): every write raises :class:`UsageError`, nothing in the file is changed.
-        ``cache_bytes`` bounds the in-process message cache (approximately: content + metadata JSON + about
-        600 bytes per message); ``0`` turns it off."""
+        or OS crash can corrupt the file (see SQLite's PRAGMA synchronous). ``readonly=True`` opens an existing
+        file for reading only (SQLite ``mode=ro``; also a file in a read-only directory): every write raises
+        :class:`UsageError`. ``cache_bytes`` bounds the in-process message cache (approximately: content +
+        metadata JSON + about 600 bytes per message); ``0`` turns it off."""
         if synchronous not in ("NORMAL", "FULL", "OFF"):
             raise UsageError(f"synchronous must be 'NORMAL', 'FULL' or 'OFF', not {synchronous!r}")
         if type(readonly) is not bool:
@@ -161,10 +127,7 @@ class SQLiteStore(SQLStore):
         except OSError as exc:  # the path itself (too long, a loop of links...)
             raise UsageError(f"cannot open SQLite forum file {self._name}: {exc.strerror or exc}") from None
         try:
-            if readonly:
-                self._init_readonly(conn)
-            else:
-                self._retry_busy(lambda: self._init_schema(conn))
+            self._init_readonly(conn) if readonly else self._retry_busy(lambda: self._init_schema(conn))
         except sqlite3.Error as exc:
             conn.close()
             raise self._open_error(exc) from exc
@@ -185,16 +148,10 @@ class SQLiteStore(SQLStore):
             text = os.fspath(path)  # type: ignore[call-overload]
         except TypeError:
             raise UsageError(f"a SQLite forum path must be a str or os.PathLike, not {type(path).__name__}") from None
-        if type(text) is not str:
-            raise UsageError(f"a SQLite forum path must be text, not {type(text).__name__}")
-        if not text.strip():
-            raise UsageError(f"the SQLite forum path is empty ({text!r}); give a file name such as 'chat.sqlite'")
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise UsageError(f"the SQLite forum path {text!r:.100} is not UTF-8 text (a lone surrogate)") from None
-        if "\x00" in text:
-            raise UsageError(f"the SQLite forum path {text!r:.100} contains U+0000")
+        if type(text) is not str or not text.strip():
+            raise UsageError(f"a SQLite forum path must be a file name such as 'chat.sqlite', not {text!r:.100}")
+        if "\x00" in text or _not_utf8(text):
+            raise UsageError(f"the SQLite forum path {text!r:.100} is not a file name (U+0000 or a lone surrogate)")
         return text
 
     def _open_readwrite(self) -> sqlite3.Connection:
@@ -204,8 +161,7 @@ class SQLiteStore(SQLStore):
                 f"the SQLite forum file {self._name} is read-only (no write permission); open it with "
                 f"SQLiteStore(path, readonly=True) to read it, or make it writable"
             )
-        try:
-            # timeout= sets SQLite's busy timeout as the connection opens, before any statement runs
+        try:  # timeout= sets SQLite's busy timeout as the connection opens, before any statement runs
             return sqlite3.connect(str(p), isolation_level=None, check_same_thread=False, timeout=_TIMEOUT)
         except sqlite3.Error as exc:
             raise self._open_error(exc) from exc
@@ -272,18 +228,15 @@ class SQLiteStore(SQLStore):
         except OSError:
             reason, parent_missing = None, False
         if reason is None and _code(exc) == _READONLY:
-            reason = (
-                "SQLite cannot write it or create its -wal/-shm files next to it (a read-only file, "
-                "directory or filesystem)"
-            )
+            reason = "SQLite cannot write it or create its -wal/-shm files next to it (a read-only file, directory or "
+            reason += "filesystem)"
         if reason is not None:
             return UsageError(
                 f"cannot open SQLite forum file {p} for writing: {reason}; open it with "
                 f"SQLiteStore(path, readonly=True) to read it"
             )
-        if parent_missing:
-            return UsageError(f"cannot open SQLite forum file {p}: its directory does not exist")
-        return UsageError(f"cannot open SQLite forum file {p}: {exc}")
+        why = "its directory does not exist" if parent_missing else str(exc)
+        return UsageError(f"cannot open SQLite forum file {p}: {why}")
 
     @staticmethod
     def _retry_busy(fn: Callable[[], _T]) -> _T:
@@ -300,74 +253,56 @@ class SQLiteStore(SQLStore):
             time.sleep(delay)
             delay = min(delay * 2, 0.05)
 
-    def _check_meta(self, c: sqlite3.Connection, tables: set[str]) -> bool:
-        """Check an existing forum's meta table (and that its tables are there); False for a new (empty) file."""
-        if not tables:
-            return False
-        if "meta" not in tables:
+    def _check_meta(self, c: sqlite3.Connection) -> tuple[bool, set[str], set[str]]:
+        """Whether the file holds a forum (False for a new, empty file), with its tables and triggers;
+        IntegrityError for a database of another application, version or a damaged schema."""
+        rows = c.execute("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger')").fetchall()
+        tables, triggers = {n for t, n in rows if t == "table"}, {n for t, n in rows if t == "trigger"}
+        if tables and "meta" not in tables:
             raise IntegrityError(
                 f"{self._name} is a SQLite database but not an agentforum_nb forum "
                 f"(it has tables {sorted(tables)}); open a new file instead"
             )
-        row = dict(c.execute("SELECT key, value FROM meta").fetchall())
-        if not row:
-            return False
-        if row.get("application") != _APP_ID:
-            raise IntegrityError(f"{self._name} is not an agentforum_nb forum file")
-        version = row.get("schema_version")
-        if version not in ("1", str(SCHEMA_VERSION)):  # version 1 files are upgraded when opened for writing
-            raise IntegrityError(
-                f"{self._name} has schema version {version}; this agentforum_nb "
-                f"reads versions 1 and {SCHEMA_VERSION} (upgrade agentforum_nb to open it)"
-            )
-        self._schema = int(version)
-        columns = {r[1] for r in c.execute("PRAGMA table_info(messages)")}
-        lacking = [n for n in ("messages", "cache") if n not in tables] or [
-            f"messages.{n}" for n in ("seq", *CANONICAL) if n not in columns
-        ]
-        if lacking:  # a forum file always has them: renamed by hand, or a flipped bit in its schema
+        meta = dict(c.execute("SELECT key, value FROM meta").fetchall()) if tables else {}
+        if not meta:
+            return False, tables, triggers
+        self._schema = check_meta(meta, ("1", str(SCHEMA_VERSION)), self._name)  # version 1 files are upgraded
+        lacking = self._lacking(c, tables)
+        if lacking:
             raise IntegrityError(f"the SQLite forum file {self._name} is damaged: it has no {', '.join(lacking)}")
-        return True
+        return True, tables, triggers
 
-    @staticmethod
-    def _objects(c: sqlite3.Connection) -> tuple[set[str], set[str]]:
-        rows = c.execute("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger')").fetchall()
-        return {n for t, n in rows if t == "table"}, {n for t, n in rows if t == "trigger"}
+    def _columns_of(self, cursor: Any, table: str) -> set[str]:
+        return {r[1] for r in cursor.execute(f"PRAGMA table_info({table})")}
 
     def _init_readonly(self, c: sqlite3.Connection) -> None:
-        tables, _ = self._objects(c)
-        if not self._check_meta(c, tables):
+        existing, tables, _ = self._check_meta(c)
+        if not existing:
             raise UsageError(
                 f"cannot open {self._name} read-only: it is not an initialized forum file "
                 f"(open it for writing once to create the forum)"
             )
-        version = c.execute("PRAGMA user_version").fetchone()[0]
-        self._edges = version >= 1 and {"edges", "suspect"} <= tables
+        self._edges = c.execute("PRAGMA user_version").fetchone()[0] >= 1 and {"edges", "suspect"} <= tables
         self._annotated = self._schema >= 2  # a version 1 file read-only: no annotations, search by scanning
 
     def _init_schema(self, c: sqlite3.Connection) -> None:
         c.execute(f"PRAGMA busy_timeout = {int(_TIMEOUT * 1000)}")
-        self._check_meta(c, self._objects(c)[0])
+        self._check_meta(c)
         if c.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             mode = c.execute("PRAGMA journal_mode=WAL").fetchone()[0]  # raises SQLITE_BUSY at once: retried
             if mode.lower() != "wal":  # pragma: no cover - e.g. some network filesystems
                 raise UsageError(f"SQLite could not switch {self._name} to WAL mode (got {mode!r})")
         c.execute(f"PRAGMA synchronous={self.synchronous}")
         c.execute("BEGIN IMMEDIATE")
-        try:
-            # what is missing is created, in one transaction: another process sees the file before or after
-            existing = self._check_meta(c, self._objects(c)[0])
-            for stmt in _TABLES.values():
-                c.execute(stmt)
+        try:  # what is missing is created in one transaction: other processes see the file before or after
+            existing, tables, triggers = self._check_meta(c)
+            self._create_missing(c, tables)
             if not existing:
                 c.execute(
-                    "INSERT INTO meta VALUES ('application', ?), ('schema_version', ?), ('message_format', ?)",
-                    (_APP_ID, str(SCHEMA_VERSION), "agentforum-message 1"),
+                    "INSERT OR REPLACE INTO meta VALUES ('application', ?), ('schema_version', ?), "
+                    "('message_format', 'agentforum-message 1')",
+                    (APP_ID, str(SCHEMA_VERSION)),
                 )
-            for table, column, declaration in _ADDED_COLUMNS:
-                if column not in {r[1] for r in c.execute(f"PRAGMA table_info({table})")}:
-                    c.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
-            tables, triggers = self._objects(c)
             version = c.execute("PRAGMA user_version").fetchone()[0]
             if self._schema < SCHEMA_VERSION:
                 c.execute("DROP TRIGGER IF EXISTS messages_suspect")  # version 1's fired on any update
@@ -392,13 +327,8 @@ class SQLiteStore(SQLStore):
         # without the suspect table (a read-only file of an old layout) every row is re-hashed
         suspect = "EXISTS (SELECT 1 FROM suspect s WHERE s.seq = m.seq)" if self._edges else "1"
         row = ", ".join("m." + c for c in CANONICAL) + ", NULL, " + suspect
-        sql = template.format(
-            messages="messages",
-            cache="cache",
-            row=row,
-            in_list="IN (SELECT value FROM json_each(%s))",
-            for_update="",
-        )
+        names = {"messages": "messages", "cache": "cache", "meta": "meta", "for_update": ""}
+        sql = template.format(row=row, in_list="IN (SELECT value FROM json_each(%s))", **names)
         return sql.replace("%s", "?")
 
     def _list(self, ids: list[str]) -> Any:
@@ -458,8 +388,8 @@ class SQLiteStore(SQLStore):
             except sqlite3.OperationalError as exc:
                 if "decode" not in str(exc):
                     raise
-            # a tampered row holds bytes that are not UTF-8: read again, and mark such rows so that building them
-            # raises an IntegrityError naming the row
+            # a tampered row holds bytes that are not UTF-8: read again, and mark such rows (their suspect column
+            # names the columns) so that building them raises an IntegrityError naming the row
             c.text_factory = lambda b: b.decode("utf-8", "surrogateescape")
             try:
                 rows = c.execute(query, args).fetchall()
@@ -467,7 +397,7 @@ class SQLiteStore(SQLStore):
                 c.text_factory = str
             out = []
             for r in rows:
-                bad = [CANONICAL[i] for i in range(9) if _utf8_bad(r[i])]
+                bad = [CANONICAL[i] for i in range(9) if _not_utf8(r[i])]
                 out.append(r if not bad else (*r[:10], ",".join(bad), *r[11:]))
             return out
 
@@ -491,8 +421,7 @@ class SQLiteStore(SQLStore):
                 raise self._error(exc, "store a message") from exc
             if cur.rowcount != 1:
                 return False
-            seq = cur.lastrowid or 0
-            self._note_own(seq, seq)
+            self._note_own(cur.lastrowid or 0, cur.lastrowid or 0)
             return True
 
     def _insert_many(self, cursor: Any, values: list[tuple[Any, ...]]) -> set[str]:
@@ -504,40 +433,34 @@ class SQLiteStore(SQLStore):
         return {r[1] for r in rows}
 
     def _repair_row(self, cursor: Any, values: tuple[Any, ...]) -> None:
+        sets = ", ".join(f"{c} = ?" for c in CANONICAL[1:])
+        cursor.execute(f"UPDATE messages SET {sets} WHERE id = ?", values[1:9] + values[:1])
+        seq = "(SELECT seq FROM messages WHERE id = ?)"
+        cursor.execute(f"DELETE FROM edges WHERE seq = {seq}", values[:1])
         cursor.execute(
-            "UPDATE messages SET kind=?, content=?, sender=?, parent_id=?, reply_to_id=?, original_id=?, status=?, "
-            "metadata=? WHERE id=?",
-            values[1:9] + values[:1],
+            "INSERT OR REPLACE INTO edges SELECT m.seq, p.seq FROM messages m JOIN messages p ON p.id = m.parent_id "
+            "WHERE m.id = ?",
+            values[:1],
         )
-        key = values[:1]
-        cursor.execute("DELETE FROM edges WHERE seq IN (SELECT seq FROM messages WHERE id = ?)", key)
-        cursor.execute(
-            "INSERT OR REPLACE INTO edges (seq, parent_seq) SELECT m.seq, p.seq FROM messages m "
-            "JOIN messages p ON p.id = m.parent_id WHERE m.id = ?",
-            key,
-        )
-        cursor.execute("DELETE FROM suspect WHERE seq IN (SELECT seq FROM messages WHERE id = ?)", key)
+        cursor.execute(f"DELETE FROM suspect WHERE seq = {seq}", values[:1])
 
     # -- reading -------------------------------------------------------------------------------------------
     def _chain_rows(self, message_id: str) -> list[Row]:
         if self._edges:  # over the integer keys of `edges`; LIMIT ends a cycle there
-            query = """WITH RECURSIVE chain(seq) AS (
-                    SELECT seq FROM messages WHERE id = %s
-                    UNION ALL
-                    SELECT e.parent_seq FROM chain JOIN edges e ON e.seq = chain.seq
-                    LIMIT (SELECT max(seq) FROM messages) + 1)
+            query = """WITH RECURSIVE chain(seq) AS (SELECT seq FROM messages WHERE id = %s
+                UNION ALL SELECT e.parent_seq FROM chain JOIN edges e ON e.seq = chain.seq
+                LIMIT (SELECT max(seq) FROM messages) + 1)
                 SELECT {row} FROM chain JOIN messages m ON m.seq = chain.seq"""
         else:  # by the text ids; UNION (not UNION ALL) ends at a repeated id, so a parent cycle terminates
-            query = """WITH RECURSIVE chain(id) AS (
-                    SELECT %s
-                    UNION
-                    SELECT m.parent_id FROM messages m JOIN chain ON m.id = chain.id WHERE m.parent_id IS NOT NULL)
+            query = """WITH RECURSIVE chain(id) AS (SELECT %s
+                UNION SELECT m.parent_id FROM messages m JOIN chain ON m.id = chain.id WHERE m.parent_id IS NOT NULL)
                 SELECT {row} FROM chain JOIN messages m ON m.id = chain.id"""
         return self._rows(self._q(query), (message_id,))
 
     def _search_rows(self, needle: str, where: list[str], args: list[Any]) -> Iterator[list[Row]]:
         """Three or more characters are looked up in the trigram index (brought up to date first: rows stored
         since the last search, by any process, are indexed then); shorter text scans the folded texts."""
+        source = "{messages} m"  # without an index to keep (read-only): the rows with the given fields
         if needle and not self.readonly and self._annotated:
             self._index_search()
             indexed = needle.replace("\x00", _NUL_STAND_IN)  # as the index holds it (see _index_search)
@@ -548,12 +471,8 @@ class SQLiteStore(SQLStore):
                 where.insert(0, "instr(s.folded, %s) > 0")
                 args.insert(0, indexed)
             source = "search_text s JOIN {messages} m ON m.seq = s.rowid"
-        else:  # no index to keep (read-only): the rows with the given fields, folded by the core
-            source = "{messages} m"
-        yield self._rows(
-            self._q(f"SELECT {{row}} FROM {source}{' WHERE ' if where else ''}{' AND '.join(where)} ORDER BY m.seq"),
-            args,
-        )
+        condition = " WHERE " + " AND ".join(where) if where else ""
+        yield self._rows(self._q(f"SELECT {{row}} FROM {source}{condition} ORDER BY m.seq"), args)
 
     def _index_search(self) -> None:
         """Add the rows stored since the last search to the search index (one transaction). FTS5 reads text only
@@ -565,25 +484,24 @@ class SQLiteStore(SQLStore):
             meta = dict(c.execute("SELECT key, value FROM meta WHERE key IN ('search_seq', 'search_format')"))
             return int(meta.get("search_seq", 0)), meta.get("search_format") == _SEARCH_FORMAT
 
-        def op(c: sqlite3.Connection) -> None:
+        def index(c: sqlite3.Connection) -> None:
             last, current = state(c)  # again under the write lock: another process may have indexed meanwhile
             if not current:
                 c.execute("DELETE FROM search_text")
-                c.execute("DELETE FROM meta WHERE key = 'search_seq'")
-                c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('search_format', ?)", (_SEARCH_FORMAT,))
+                c.execute("INSERT OR REPLACE INTO meta VALUES ('search_format', ?)", (_SEARCH_FORMAT,))
                 last = 0
             rows = c.execute("SELECT seq, content FROM messages WHERE seq > ? AND seq <= ?", (last, top)).fetchall()
             c.executemany(
                 "INSERT INTO search_text (rowid, folded) VALUES (?, ?)",
                 ((seq, str(content).casefold().replace("\x00", _NUL_STAND_IN)) for seq, content in rows),
             )
-            c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('search_seq', ?)", (str(top),))
+            c.execute("INSERT OR REPLACE INTO meta VALUES ('search_seq', ?)", (str(top),))
 
         with self._lock:
             last, current = self._run(state, "search")
             top = self._top()
             if top > last or not current:
-                self._transaction(op, "index messages for search")
+                self._transaction(index, "index messages for search")
 
     # -- what others stored ----------------------------------------------------------------------------------
     def _note_own(self, first: int, last: int) -> None:
@@ -597,13 +515,11 @@ class SQLiteStore(SQLStore):
     def poll(self) -> list[Message]:
         """The messages that other writers (other processes, other store objects) stored since the last
         ``poll()``, or since this store was opened, in first-stored order; never what this store stored itself."""
+        query = self._q("SELECT {row}, m.seq FROM {messages} m WHERE m.seq > %s ORDER BY m.seq")
         with self._lock:
-            rows = self._rows(
-                self._q("SELECT {row}, m.seq FROM {messages} m WHERE m.seq > %s ORDER BY m.seq"), (self._poll_seq,)
-            )
+            rows = self._rows(query, (self._poll_seq,))
             fresh = [self._decode(r) for r in rows if not any(a <= r[11] <= b for a, b in self._own)]
-            if rows:
-                self._poll_seq = rows[-1][11]
+            self._poll_seq = rows[-1][11] if rows else self._poll_seq
             self._own = [r for r in self._own if r[1] > self._poll_seq]
             return fresh
 
