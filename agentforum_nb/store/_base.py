@@ -13,6 +13,7 @@ __all__ = [
     "SupportsPrefix",
     "SupportsScan",
     "check_search",
+    "encodable",
     "merge_annotations",
     "usable_key",
     "walk_history",
@@ -121,18 +122,21 @@ class SharedStore(Protocol):
     def has_changes(self) -> bool: ...
 
 
-def usable_key(value: object) -> bool:
-    """Whether ``value`` can be an id or a cache key in a store: a str of UTF-8 text without U+0000 (anything
-    else is stored nowhere: a lookup finds nothing)."""
-    if type(value) is not str or "\x00" in value:
-        return False
-    if value.isascii():
+def encodable(text: str) -> bool:
+    """Whether UTF-8 can encode ``text`` (it holds no lone surrogate)."""
+    if text.isascii():
         return True
     try:
-        value.encode("utf-8")
+        text.encode("utf-8")
     except UnicodeEncodeError:
         return False
     return True
+
+
+def usable_key(value: object) -> bool:
+    """Whether ``value`` can be an id or a cache key in a store: a str of UTF-8 text without U+0000 (anything
+    else is stored nowhere: a lookup finds nothing)."""
+    return type(value) is str and "\x00" not in value and encodable(value)
 
 
 def check_search(text: object, sender: object, kind: object, status: object) -> None:
@@ -143,14 +147,11 @@ def check_search(text: object, sender: object, kind: object, status: object) -> 
         if type(value) is not str:
             allowed = "a str" if name == "text" else "a str or None"
             raise UsageError(f"search {name} must be {allowed}, not {type(value).__name__}")
-        if not value.isascii():
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                raise UsageError(
-                    f"search {name} {value!r:.60} contains a lone surrogate: it is not UTF-8 text, and no stored "
-                    f"message can match it"
-                ) from None
+        if not encodable(value):
+            raise UsageError(
+                f"search {name} {value!r:.60} contains a lone surrogate: it is not UTF-8 text, and no stored "
+                f"message can match it"
+            )
 
 
 def merge_annotations(current: Mapping[str, Any] | None, changes: Mapping[str, Any]) -> dict[str, Any]:

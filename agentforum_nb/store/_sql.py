@@ -1,30 +1,18 @@
-"""The SQL store core: what the SQLite and PostgreSQL stores do alike, written once.
+"""The SQL store core: what the SQLite and PostgreSQL stores do alike, written once (see docs/stores.md).
 
-:class:`SQLStore` holds the message cache, the decoding of stored rows (the fast path for a row not changed since
-it was stored, and the checks that name a corrupt one), reading (get, children, history, iteration, scan),
-writing (add, add_many, repair), annotations, search plumbing and the response-cache table. A backend subclass
-keeps only its dialect, its connection and its search index:
-
-* ``_render(template)``: a statement of the core in the backend's SQL. Templates use ``%s`` for a parameter and
-  name the tables of ``TABLES`` (``{messages}``...), ``{row}`` (the columns of a row, below), ``{in_list}`` (``IN``
-  one list parameter, given by ``_list(ids)``) and ``{for_update}`` (a row lock, when the dialect has one).
-* The schema: ``TABLES`` holds the columns both dialects store, once; a backend maps their types (``_TYPES``),
-  adds columns and statements of its own (``_OWN_COLUMNS``, ``_AFTER``) and lists a table's columns
-  (``_columns_of``). ``_create_missing`` creates a new forum's tables, the tables added to ``TABLES`` since an
-  older forum was written, and the columns of ``ADDED`` it lacks: a new table or column is one entry here.
-* ``_run(op, what, write=False)`` runs ``op(cursor)`` with the backend's errors translated (``what`` names the
-  operation in them); ``_transaction(op, what)`` runs it in one transaction.
-* ``_values(message, annotations)``: the values of an INSERT; their first nine are the canonical columns and
-  ``values[:_SAME]`` equals ``row[:_SAME]`` of an unchanged row. ``_insert(values) -> bool`` (one committed
-  insert: False when the id was stored), ``_insert_many(cursor, values) -> set of the ids inserted``,
-  ``_repair_row(cursor, values)``.
-* ``_chain_rows(id)``: the rows of a message and its ancestors (one query); ``_search_rows(needle, where,
-  args)``: batches of candidate rows for a search; ``poll()`` and ``has_changes()``; opening and ``close()``.
+:class:`SQLStore` holds the message cache, the decoding of rows (trusted unless changed since stored; a corrupt one
+is named), reading, writing, history, annotations, search plumbing and the response-cache table. A backend keeps its
+dialect, connection and search index: ``_render`` (the core's statements in its SQL: ``%s`` parameters, the tables
+of ``TABLES`` as ``{messages}``..., ``{row}``, ``{in_list}`` with ``_list(ids)``, ``{for_update}``), ``_run`` and
+``_transaction`` (its errors translated), the schema (``_TYPES``, ``_OWN_COLUMNS``, ``_AFTER``, ``_columns_of``:
+``_create_missing`` makes what ``TABLES`` and ``ADDED`` list, so a new table or column is one entry there),
+``_values``/``_insert``/``_insert_many``/``_repair_row`` (``values[:_SAME]`` equals ``row[:_SAME]`` of an unchanged
+row), ``_chain_rows`` (a message and its ancestors, one query), ``_search_rows``, ``poll``/``has_changes``, ``close``.
 
 A row is ``(id, kind, content, sender, parent_id, reply_to_id, original_id, status, metadata, exact, suspect)``
-(plus ``seq`` where asked for): ``exact`` is NULL, or the JSON of the exact content and sender when the columns
-hold a stand-in (PostgreSQL text cannot hold U+0000); ``suspect`` is true for a row changed since it was stored
-(it is re-hashed), or the names of the columns that are not UTF-8 text (SQLite).
+(and ``seq`` where asked for): ``exact`` is NULL or the JSON of the exact content and sender (PostgreSQL text cannot
+hold U+0000); ``suspect`` is true for a row changed since stored (re-hashed), or the names of its columns that are
+not UTF-8 (SQLite).
 """
 
 from __future__ import annotations
@@ -102,6 +90,15 @@ def parse_annotations(message_id: str, raw: object) -> dict[str, Any]:
     return value
 
 
+def _json_list(text: object) -> tuple[str, ...] | None:
+    """The response ids of a cache entry (None when not the JSON of a list)."""
+    try:
+        value = json.loads(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return tuple(value) if isinstance(value, list) else None
+
+
 def more_than_created_at(annotations: Mapping[str, Any]) -> bool:
     """A message stored again keeps its first ``created_at``: only other annotations are worth a write."""
     return len(annotations) > 1 or "created_at" not in annotations
@@ -169,17 +166,9 @@ def build(row: Row) -> Message:
     if not suspect and k is not None and st is not None and type(content) is str and type(sender) is str and sender:
         empty = True if metadata is EMPTY else None
         return rebuild(mid, k, content, sender, parent_id, reply_to_id, original_id, st, metadata, empty)
+    refs = {"parent_id": parent_id, "reply_to_id": reply_to_id, "original_id": original_id}
     try:
-        fresh = Message(
-            content,
-            kind=kind,
-            sender=sender,
-            parent_id=parent_id,
-            reply_to_id=reply_to_id,
-            original_id=original_id,
-            status=status,
-            metadata=metadata,
-        )
+        fresh = Message(content, kind=kind, sender=sender, status=status, metadata=metadata, **refs)
     except (InvalidMessageError, TypeError) as exc:
         raise IntegrityError(f"stored message {name} has invalid fields: {exc}", expected=name) from None
     if fresh.id != mid:
@@ -196,7 +185,7 @@ class SQLStore(ABC):
     """Messages, annotations and the response cache in SQL tables (see the module docstring)."""
 
     _TYPES: ClassVar[dict[str, str]] = {}  # the dialect's type of each type of TABLES
-    _OWN_COLUMNS: ClassVar[dict[str, tuple[str, ...]]] = {}  # the dialect's own columns, by table
+    _OWN_COLUMNS: ClassVar[dict[str, str]] = {}  # the dialect's own columns, by table
     _AFTER: ClassVar[dict[str, tuple[str, ...]]] = {}  # statements that complete a new table (indexes, triggers)
     _SAME = 9  # leading columns of a row equal to the leading `_values()` of its message when unchanged
     _CACHE_PUT = ""  # the dialect's upsert of a cache entry: (key, agent, response_ids)
@@ -259,8 +248,8 @@ class SQLStore(ABC):
         for table, spec in TABLES.items():
             if table not in tables:
                 names = [c.split(" ", 1)[0] for c in spec.split(", ")]
-                columns = [self._column(table, n) for n in names] + list(self._OWN_COLUMNS.get(table, ()))
-                cursor.execute(self._render(f"CREATE TABLE {{{table}}} ({', '.join(columns)})"))
+                columns = [self._column(table, n) for n in names] + [self._OWN_COLUMNS.get(table, "")]
+                cursor.execute(self._render(f"CREATE TABLE {{{table}}} ({', '.join(filter(None, columns))})"))
                 for statement in self._AFTER.get(table, ()):
                     cursor.execute(self._render(statement))
         for table, name in ADDED:
@@ -328,21 +317,12 @@ class SQLStore(ABC):
             m = peek(r[0])
             if m is None:
                 mid, kind, content, sender, parent_id, reply_to_id, original_id, status, meta, exact, suspect = r[:11]
-                k = kinds(kind)
-                st = statuses(status)
-                if (
-                    suspect
-                    or exact is not None
-                    or meta != "{}"
-                    or k is None
-                    or st is None
-                    or type(content) is not str
-                    or type(sender) is not str
-                    or not sender
-                ):
-                    m = build(r)
-                else:
+                k, st = kinds(kind), statuses(status)
+                plain = not suspect and exact is None and meta == "{}" and type(content) is str and type(sender) is str
+                if plain and sender and k is not None and st is not None:
                     m = rebuild(mid, k, content, sender, parent_id, reply_to_id, original_id, st, EMPTY, True)
+                else:
+                    m = build(r)
                 new.append((m.id, m, len(m.content) + len(meta) + PER_MESSAGE))
             out.append(m)
         if new:
@@ -359,17 +339,9 @@ class SQLStore(ABC):
 
     def get_many(self, message_ids: Iterable[str]) -> dict[str, Message]:
         """The stored messages among ``message_ids`` (one query per 2,000 ids not cached here)."""
-        out: dict[str, Message] = {}
-        missing = []
-        peek = self._cache.peek
-        for mid in message_ids:
-            if not usable_key(mid):
-                continue
-            msg = peek(mid)
-            if msg is not None:
-                out[mid] = msg
-            else:
-                missing.append(mid)
+        ids = [i for i in message_ids if usable_key(i)]
+        out = {i: m for i in ids if (m := self._cache.peek(i)) is not None}
+        missing = [i for i in ids if i not in out]
         query = self._q("SELECT {row} FROM {messages} m WHERE m.id {in_list}")
         for i in range(0, len(missing), CHUNK):
             for m in self._decode_many(self._rows(query, (self._list(missing[i : i + CHUNK]),))):
@@ -377,9 +349,7 @@ class SQLStore(ABC):
         return out
 
     def __contains__(self, message_id: object) -> bool:
-        if type(message_id) is not str:
-            return False
-        if self._cache.peek(message_id) is not None:
+        if type(message_id) is str and self._cache.peek(message_id) is not None:
             return True
         if not usable_key(message_id):
             return False
@@ -412,13 +382,12 @@ class SQLStore(ABC):
                 size = min(size * 2, 64 * BATCH)
 
     def __iter__(self) -> Iterator[Message]:
-        """Every message in first-stored order. A row whose fields are valid but do not hash to its id is
-        yielded as stored (``Message.verify()`` raises on it); a row that is no message raises IntegrityError."""
+        """Every message in first-stored order; a row whose fields are valid but hash to another id as stored (its
+        ``verify()`` raises), a row that is no message raises IntegrityError."""
         return (self._decode(r, lenient=True) for rows in self._batches() for r in rows)
 
     def scan(self) -> Iterator[tuple[str, Message | IntegrityError]]:
-        """``(id, message)`` for every row in first-stored order, or ``(id, IntegrityError)`` for a row that is
-        not a message matching its id: every row is re-hashed, and a bad row does not stop the scan."""
+        """Every row re-hashed (``SupportsScan``)."""
         for rows in self._batches():
             for r in rows:
                 mid = r[0] if type(r[0]) is str else repr(r[0])
@@ -455,7 +424,7 @@ class SQLStore(ABC):
         )
 
     def history(self, message_id: str) -> list[Message] | None:
-        """Root..message: the part this process holds is walked here, the rest comes from one query."""
+        """Root..message: the part this process holds is walked here, the rest read at once (``_chain_rows``)."""
         if not usable_key(message_id):
             return None
         fetched: dict[str, Message] = {}
@@ -469,16 +438,13 @@ class SQLStore(ABC):
             row = pending.get(mid)
             if row is None:
                 rows = self._chain_rows(mid)
-                ids = [r[0] for r in rows]
-                parents = [r[4] for r in rows]
+                ids, parents = [r[0] for r in rows], [r[4] for r in rows]
                 if ids and ids[0] == mid and parents[-1] is None and parents[:-1] == ids[1:]:  # root..mid, reversed
                     # decoded root first: of a branch bigger than the cache, the newest part stays cached
                     fetched.update((m.id, m) for m in self._decode_many(rows[::-1]))
                     return fetched.get(mid)
-                # rows changed by hand: decode what the walk meets, and report a cycle before a changed row
-                pending.update(zip(ids, rows, strict=True))
-                row = pending.get(mid)
-                if row is None:
+                pending.update(zip(ids, rows, strict=True))  # changed by hand: decode as met, a cycle named first
+                if (row := pending.get(mid)) is None:
                     return None
             try:
                 msg = self._decode(row)
@@ -519,16 +485,9 @@ class SQLStore(ABC):
             message.verify()
             log.warning("agentforum_nb: stored message %s… did not match its id; repaired", message.id[:12])
             self.repair(message)
+        m = message  # returned as a new object: the caller tells "stored before" by `is not`
         stored = rebuild(
-            message.id,
-            message.kind,
-            message.content,
-            message.sender,
-            message.parent_id,
-            message.reply_to_id,
-            message.original_id,
-            message.status,
-            message.metadata,
+            m.id, m.kind, m.content, m.sender, m.parent_id, m.reply_to_id, m.original_id, m.status, m.metadata
         )
         self._cache.put(stored.id, stored, len(v[2]) + len(v[8]) + PER_MESSAGE)
         return stored
@@ -604,9 +563,7 @@ class SQLStore(ABC):
     def search(
         self, text: str = "", *, sender: str | None = None, kind: str | None = None, status: str | None = None
     ) -> Iterator[Message]:
-        """Messages whose case-folded content contains ``text.casefold()`` with the given fields, in first-stored
-        order. The backend narrows the candidates (its search index); the match is decided here, exactly as in
-        memory."""
+        """The backend narrows the candidates (its search index); the match is decided here, as in memory."""
         check_search(text, sender, kind, status)
         return self._search(text.casefold(), sender, kind, status)
 
@@ -633,13 +590,8 @@ class SQLStore(ABC):
         rows = self._fetch(self._q("SELECT response_ids FROM {cache} WHERE key = %s"), (key,), "read the cache")
         if not rows:
             return None
-        try:
-            ids = json.loads(rows[0][0])
-        except (TypeError, ValueError):
-            ids = None
-        if not isinstance(ids, list):
-            return ("<corrupt entry>",)  # the forum treats an unusable entry as a miss and repairs it
-        return tuple(ids)
+        ids = _json_list(rows[0][0])
+        return ("<corrupt entry>",) if ids is None else ids  # the forum treats it as a miss and repairs it
 
     def cache_put(self, key: str, response_ids: Iterable[str], *, agent: str = "") -> None:
         """Record (or replace) an entry: an upsert, so processes storing the same key at once leave one entry."""
@@ -656,11 +608,5 @@ class SQLStore(ABC):
         return self._execute(self._q("DELETE FROM {cache}"), (), "clear the cache")
 
     def cache_entries(self) -> list[tuple[str, str, tuple[str, ...]]]:
-        out = []
         query = self._q("SELECT key, agent, response_ids FROM {cache} ORDER BY " + self._CACHE_ORDER)
-        for key, agent, ids in self._fetch(query, (), "read the cache"):
-            try:
-                out.append((key, agent, tuple(json.loads(ids))))
-            except (TypeError, ValueError):
-                out.append((key, agent, ()))
-        return out
+        return [(key, agent, _json_list(ids) or ()) for key, agent, ids in self._fetch(query, (), "read the cache")]

@@ -1,35 +1,14 @@
 """A PostgreSQL store (psycopg 3, no ORM): one forum shared by any number of processes and machines; the
 PostgreSQL dialect, connection and search index of the SQL store core (``_sql.py``).
 
-``af.Forum("postgresql://user@host:5432/db")`` (also ``postgres://``) opens it; the tables are created on first
-use. Every ``add`` is its own committed transaction (``INSERT ... ON CONFLICT (id) DO NOTHING``): a message is
-on the server once ``add`` returns, and any number of writers may store the same message at once (messages are
-content-addressed, so the second insert is a no-op and returns the stored value).
-
-Tables, in the connection's current schema (``public``) or in ``schema=`` (also ``?schema=`` in the URL):
-
-* ``meta (key, value)``: ``application = 'agentforum_nb'``, ``schema_version = '1'``, ``message_format``,
-  ``store = 'postgresql'``; a database whose schema holds other tables, or a forum of another version, is
-  refused with :class:`~agentforum_nb.errors.IntegrityError`.
-* ``messages``: ``seq`` (bigserial: first-stored order), ``id`` (unique), the nine canonical fields (metadata
-  as its canonical JSON text), ``annotations`` (JSON text, outside the id), and bookkeeping columns: ``folded``
-  (the content case-folded by Python's ``str.casefold()`` for search, trigram-indexed when the ``pg_trgm``
-  extension can be created), ``nul_text`` (PostgreSQL text cannot hold U+0000: a message whose content or
-  sender does keeps them exactly here, as JSON, and U+FFFD in their columns), ``writer`` (a random number per
-  open store, so ``poll()`` can leave out what this store wrote), ``xact`` (the inserting transaction's id,
-  for ``poll()``) and ``suspect`` (set by a trigger when a canonical column is updated behind the store's back:
-  such rows are re-hashed when read).
-* ``cache (key, agent, response_ids, seq)``: the response cache; ``cache_put`` is an upsert.
-
-``poll()`` (behind ``forum.refresh()``) finds what other writers stored since the last poll by transaction id,
-not by ``seq``: a ``seq`` is drawn when an insert starts, so a concurrent insert can commit a lower ``seq``
-after a higher one was already seen. Rows are asked for from the oldest transaction still running at the
-previous poll (``pg_snapshot_xmin``) on, and the few rows seen since then are remembered, so nothing is missed
-or returned twice, without locks.
-
-A lost connection (server restarted, network cut) is reopened once by the next operation, which then runs
-again: every operation is safe to repeat (inserts are idempotent, merges of annotations too, transactions are
-all or nothing). If the server cannot be reached again, :class:`~agentforum_nb.errors.UsageError` names it.
+``af.Forum("postgresql://user@host:5432/db")`` opens it (the tables are created on first use, in the current
+schema or ``?schema=``). Every ``add`` is one committed ``INSERT ... ON CONFLICT (id) DO NOTHING``, so writers may
+store the same message at once. Besides ``_sql.TABLES`` the messages table holds ``nul_text`` (PostgreSQL text
+cannot hold U+0000: the exact content and sender of such a message, as JSON), ``folded`` (the case-folded content,
+trigram-indexed when ``pg_trgm`` can be created), ``writer``, ``xact`` (for ``poll()``, which asks by transaction
+id: a ``seq`` is drawn when an insert starts, so a lower one can commit later) and ``suspect`` (set by a trigger
+when a canonical column is updated: such rows are re-hashed). A lost connection is reopened once by the next
+operation, which runs again (every operation may be repeated). See docs/stores.md.
 """
 
 from __future__ import annotations
@@ -66,11 +45,12 @@ CONNECT_TIMEOUT = 5  # seconds, unless the URL says connect_timeout=
 _MIN_SERVER = 130000  # xid8 and pg_current_xact_id(): PostgreSQL 13
 _COPY_ABOVE = 200  # add_many of more messages than this goes through COPY
 _NUL = "\x00"
-_NUL_SUBSTITUTE = "\ufffd"
 _STORED = (*CANONICAL, "nul_text", "annotations", "folded")  # the columns of `_values`, in order
 _LOST = ("08", "57P")  # SQLSTATE classes of a connection that is gone (connection exception, operator intervention)
-# a canonical column changed (the trigger that marks a row `suspect`)
+# a canonical column changed: the trigger that marks a row `suspect` fires
 _CHANGED = "(({}) IS DISTINCT FROM ({}))".format(*(", ".join(f"{w}.{c}" for c in _STORED[:10]) for w in ("OLD", "NEW")))
+# what poll() and has_changes() ask from: the oldest transaction still running
+_SNAPSHOT = "WITH snap AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS h) SELECT snap.h::text, "
 _T = TypeVar("_T")
 _Cursor = psycopg.Cursor[Row]
 _Connection = psycopg.Connection[Row]
@@ -78,7 +58,7 @@ _Connection = psycopg.Connection[Row]
 
 def _text(value: str) -> str:
     """``value`` as PostgreSQL text can hold it (U+0000 becomes U+FFFD; search and filters re-check exactly)."""
-    return value.replace(_NUL, _NUL_SUBSTITUTE) if _NUL in value else value
+    return value.replace(_NUL, "\ufffd") if _NUL in value else value
 
 
 def _redact(url: str) -> str:
@@ -89,30 +69,23 @@ def _redact(url: str) -> str:
         return "<a PostgreSQL URL>"
     if parts.password is None:
         return url
-    netloc = parts.netloc.rsplit("@", 1)
-    user = netloc[0].split(":", 1)[0]
-    return urlunsplit((parts.scheme, f"{user}:***@{netloc[1]}", parts.path, parts.query, parts.fragment))
+    user, host = parts.netloc.rsplit("@", 1)
+    return urlunsplit((parts.scheme, f"{user.split(':', 1)[0]}:***@{host}", parts.path, parts.query, parts.fragment))
 
 
 def _reason(exc: BaseException) -> str:
     """The server's or libpq's message, on one line."""
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 class PostgresStore(SQLStore):
     """Messages, annotations and the response cache in a PostgreSQL database, shared by many processes."""
 
     _TYPES: ClassVar[dict[str, str]] = {"seq": "bigserial", "id": 'text COLLATE "C"', "text": "text"}
-    _OWN_COLUMNS: ClassVar[dict[str, tuple[str, ...]]] = {
-        "messages": (
-            "nul_text text",
-            "folded text NOT NULL",
-            "writer bigint NOT NULL DEFAULT 0",
-            "xact xid8 NOT NULL DEFAULT pg_current_xact_id()",
-            "suspect boolean NOT NULL DEFAULT false",
-        ),
-        "cache": ("seq bigserial NOT NULL",),
+    _OWN_COLUMNS: ClassVar[dict[str, str]] = {
+        "messages": "nul_text text, folded text NOT NULL, writer bigint NOT NULL DEFAULT 0, "
+        "xact xid8 NOT NULL DEFAULT pg_current_xact_id(), suspect boolean NOT NULL DEFAULT false",
+        "cache": "seq bigserial NOT NULL",
     }
     _AFTER: ClassVar[dict[str, tuple[str, ...]]] = {
         "messages": (
@@ -121,8 +94,7 @@ class PostgresStore(SQLStore):
             "CREATE FUNCTION {schema}.agentforum_mark_suspect() RETURNS trigger LANGUAGE plpgsql AS "
             "$$ BEGIN NEW.suspect := true; RETURN NEW; END $$",
             "CREATE TRIGGER messages_suspect BEFORE UPDATE ON {messages} FOR EACH ROW WHEN "
-            + _CHANGED
-            + " EXECUTE FUNCTION {schema}.agentforum_mark_suspect()",
+            f"{_CHANGED} EXECUTE FUNCTION {{schema}}.agentforum_mark_suspect()",
         )
     }
     _SAME = 10  # the canonical columns and nul_text
@@ -170,10 +142,9 @@ class PostgresStore(SQLStore):
         self.url = url
         host = str(params.get("host") or params.get("hostaddr") or "localhost (Unix socket)")
         port = str(params.get("port") or os.environ.get("PGPORT") or "5432")
-        self._dbname = str(params.get("dbname") or os.environ.get("PGDATABASE") or "(the role's name)")
         self._user = str(params.get("user") or os.environ.get("PGUSER") or "(the OS user)")
         #: the server, for messages: "host:port/database" (never the password)
-        self.where = f"{host}:{port}/{self._dbname}"
+        self.where = f"{host}:{port}/{params.get('dbname') or os.environ.get('PGDATABASE') or '(the role name)'}"
         self._conninfo = conninfo
         self._connect_timeout = max(1, round(connect_timeout))
         self._conn: _Connection | None = None
@@ -185,20 +156,23 @@ class PostgresStore(SQLStore):
         self._horizon = 0  # poll(): every transaction with a lower id had finished when it was last asked
         self._seen: dict[int, int] = {}  # poll(): seq -> xact of the rows at or above the horizon seen already
         self._trigram = False
-        self._row = ", ".join("m." + c for c in (*CANONICAL, "nul_text", "suspect"))
+        self._row = ", ".join("m." + c for c in (*_STORED[:10], "suspect"))
         conn = self._connect()
         try:
             self._init_schema(conn, schema)
         except BaseException:
             conn.close()
             raise
-        self._conn = conn
-        self._cur = conn.cursor()
+        self._conn, self._cur = conn, conn.cursor()
         try:
-            self._start_polling()
+            rows = self._fetch(
+                self._q(_SNAPSHOT + "m.seq, m.xact::text FROM snap LEFT JOIN {messages} m ON m.xact >= snap.h")
+            )
         except BaseException:
             self.close()
             raise
+        self._horizon = int(rows[0][0])  # poll() returns what is stored after now
+        self._seen = {int(r[1]): int(r[2]) for r in rows if r[1] is not None}
 
     # -- opening -------------------------------------------------------------------------------------------
     @staticmethod
@@ -212,12 +186,12 @@ class PostgresStore(SQLStore):
         except ValueError as exc:
             raise UsageError(f"not a valid PostgreSQL URL ({_redact(url)}): {exc}") from None
         schemas = [v for k, v in query if k == "schema"]
-        if not schemas:
-            return url, None
         if len(schemas) > 1:
             raise UsageError(f"the URL gives ?schema= {len(schemas)} times ({_redact(url)}); give it once")
+        if not schemas:
+            return url, None
         rest = urlencode([(k, v) for k, v in query if k != "schema"])
-        return urlunsplit((parts.scheme, parts.netloc, parts.path, rest, parts.fragment)), schemas[0]
+        return urlunsplit((*parts[:3], rest, parts.fragment)), schemas[0]
 
     def _connect(self) -> _Connection:
         try:
@@ -233,16 +207,16 @@ class PostgresStore(SQLStore):
                 f"cannot connect to the PostgreSQL server at {self.where} as role {self._user!r}: {_reason(exc)}"
             ) from None
         try:
-            if conn.info.server_version < _MIN_SERVER:
+            encoding, version = str((conn.execute("SHOW server_encoding").fetchone() or ("?",))[0]), conn.info
+            if version.server_version < _MIN_SERVER:
                 raise UsageError(
-                    f"the PostgreSQL server at {self.where} is version {conn.info.server_version // 10000}; "
+                    f"the PostgreSQL server at {self.where} is version {version.server_version // 10000}; "
                     f"agentforum_nb needs PostgreSQL 13 or newer"
                 )
-            encoding = conn.execute("SHOW server_encoding").fetchone()
-            if encoding is None or str(encoding[0]).upper() not in ("UTF8", "UTF-8"):
+            if encoding.upper() not in ("UTF8", "UTF-8"):
                 raise UsageError(
-                    f"the database {self.where} has encoding {encoding[0] if encoding else '?'}; a forum needs "
-                    f"a UTF8 database (createdb --encoding=UTF8 --template=template0 NAME)"
+                    f"the database {self.where} has encoding {encoding}; a forum needs a UTF8 database "
+                    f"(createdb --encoding=UTF8 --template=template0 NAME)"
                 )
         except BaseException:
             conn.close()
@@ -251,34 +225,28 @@ class PostgresStore(SQLStore):
         return conn
 
     def _init_schema(self, conn: _Connection, schema: str | None) -> None:
-        """Check an existing forum's meta table, or create the forum (under an advisory lock, so that processes
-        opening a new database at once create it once)."""
+        """Check an existing forum, or create one (under an advisory lock, so that processes opening a new
+        database at once create it once)."""
         try:
             with conn.transaction():
-                if schema is None:
-                    row = conn.execute("SELECT current_schema()").fetchone()
-                    if row is None or row[0] is None:
-                        raise UsageError(
-                            f"the connection to {self.where} has no current schema (its search_path names no "
-                            f"existing schema); give one with ?schema=NAME"
-                        )
-                    schema = str(row[0])
+                schema = schema or str((conn.execute("SELECT current_schema()").fetchone() or ("",))[0] or "")
+                if not schema:
+                    raise UsageError(
+                        f"the connection to {self.where} has no current schema (its search_path names no "
+                        f"existing schema); give one with ?schema=NAME"
+                    )
                 self.schema = schema
                 conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", ("agentforum_nb " + schema,))
-                tables = {
-                    str(r[0])
-                    for r in conn.execute(
-                        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                        "WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
-                        (schema,),
-                    )
-                }
+                names = (
+                    "SELECT c.relname, c.relkind = 'i' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                )
+                names += "WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'i')"
+                relations = conn.execute(names, (schema,)).fetchall()
+                tables = {str(name) for name, index in relations if not index}
                 existing = "meta" in tables and self._check_meta(conn)
                 lacking = self._lacking(conn, tables) if existing else []
                 if lacking or (not existing and tables - {"meta"}):
-                    what = (
-                        f"is damaged: it has no {', '.join(lacking)}" if lacking else f"has tables {sorted(tables)[:8]}"
-                    )
+                    what = f"is damaged: it has no {', '.join(lacking)}" if lacking else f"has {sorted(tables)[:8]}"
                     raise IntegrityError(
                         f"schema {schema!r} of the PostgreSQL database {self.where} is not an agentforum_nb forum "
                         f"(it {what}); use another database, or give the forum a schema of its own with ?schema=NAME"
@@ -287,13 +255,17 @@ class PostgresStore(SQLStore):
                     conn.execute(self._render("CREATE SCHEMA {schema}"))  # asks for CREATE on the database
                 self._create_missing(conn, tables)
                 if existing:
-                    self._init_existing(conn)
+                    self._trigram = ("messages_folded_trgm", True) in relations
+                    trigger = "SELECT 1 FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname = 'messages_suspect' "
+                    if not conn.execute(trigger + "AND tgenabled <> 'D'", (self._render("{messages}"),)).fetchall():
+                        log.warning("agentforum_nb: %s has no messages_suspect trigger: rows are re-hashed", self.where)
+                        self._row = ", ".join("m." + c for c in _STORED[:10]) + ", true"  # no row can be trusted
                     return
                 self._trigram = self._create_trigram_index(conn)
+                meta = "('message_format', 'agentforum-message 1'), ('store', 'postgresql')"
                 conn.execute(
                     self._render(
-                        "INSERT INTO {meta} (key, value) VALUES ('application', %s), ('schema_version', %s), "
-                        "('message_format', 'agentforum-message 1'), ('store', 'postgresql') "
+                        f"INSERT INTO {{meta}} (key, value) VALUES ('application', %s), ('schema_version', %s), {meta} "
                         "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
                     ),
                     (APP_ID, str(SCHEMA_VERSION)),
@@ -307,7 +279,7 @@ class PostgresStore(SQLStore):
             with conn.transaction():
                 rows: dict[Any, Any] = dict(conn.execute(self._render("SELECT key, value FROM {meta}")).fetchall())
         except (pg_errors.UndefinedColumn, pg_errors.DatatypeMismatch, ValueError, TypeError):
-            rows = {"application": "(not a forum's: its columns differ)"}
+            rows = {"application": "<a meta table of other columns>"}
         where = f"schema {self.schema!r} of the PostgreSQL database {self.where}"
         return bool(rows) and bool(check_meta(rows, (str(SCHEMA_VERSION),), where))
 
@@ -322,35 +294,14 @@ class PostgresStore(SQLStore):
                 conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         except psycopg.Error as exc:
             log.info("agentforum_nb: pg_trgm is not available in %s (%s); search scans", self.where, _reason(exc))
-        row = conn.execute(
-            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
-            "WHERE e.extname = 'pg_trgm'"
-        ).fetchone()
-        if row is None:
-            return False
-        ops = sql.Identifier(row[0], "gin_trgm_ops")
-        conn.execute(
-            sql.SQL("CREATE INDEX messages_folded_trgm ON {} USING gin (folded {})").format(
-                sql.Identifier(self.schema, "messages"), ops
-            )
+        where = (
+            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = %s"
         )
-        return True
-
-    def _init_existing(self, conn: _Connection) -> None:
-        indexes = conn.execute(
-            "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = %s AND c.relkind = 'i' AND c.relname = 'messages_folded_trgm'",
-            (self.schema,),
-        ).fetchall()
-        self._trigram = bool(indexes)
-        trigger = conn.execute(
-            "SELECT 1 FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname = 'messages_suspect' "
-            "AND tgenabled <> 'D'",
-            (sql.Identifier(self.schema, "messages").as_string(conn),),
-        ).fetchone()
-        if trigger is None:  # dropped or disabled: no row can be trusted without re-hashing
-            log.warning("agentforum_nb: %s has no messages_suspect trigger; every row read is re-hashed", self.where)
-            self._row = ", ".join("m." + c for c in (*CANONICAL, "nul_text")) + ", true"
+        row = conn.execute(where, ("pg_trgm",)).fetchone()
+        if row is not None:
+            ops = sql.Identifier(row[0], "gin_trgm_ops").as_string(conn)
+            conn.execute(self._render(f"CREATE INDEX messages_folded_trgm ON {{messages}} USING gin (folded {ops})"))
+        return row is not None
 
     # -- running statements --------------------------------------------------------------------------------
     def _render(self, template: str) -> str:
@@ -382,8 +333,7 @@ class PostgresStore(SQLStore):
         return self._cur
 
     def _drop(self) -> None:
-        conn = self._conn
-        self._conn = self._cur = None
+        conn, self._conn, self._cur = self._conn, None, None
         if conn is not None and self._pid == os.getpid():
             try:
                 conn.close()
@@ -394,8 +344,7 @@ class PostgresStore(SQLStore):
         conn = self._conn
         if conn is None or conn.closed or conn.broken:
             return True
-        state = exc.sqlstate or ""
-        return state.startswith(_LOST) and isinstance(exc, psycopg.OperationalError)
+        return (exc.sqlstate or "").startswith(_LOST) and isinstance(exc, psycopg.OperationalError)
 
     def _run(self, op: Callable[[Any], _T], what: str, write: bool = False) -> _T:
         """``op(cursor)``; a lost connection is reopened once and ``op`` runs again (every op may be repeated)."""
@@ -432,48 +381,35 @@ class PostgresStore(SQLStore):
         return self._run(tx, what)
 
     def _error(self, exc: psycopg.Error, what: str) -> Exception:
-        role = self._user
+        schema, why = getattr(self, "schema", "?"), _reason(exc)
         if isinstance(exc, pg_errors.InsufficientPrivilege):
             return UsageError(
-                f"the PostgreSQL role {role!r} may not {what} in schema {getattr(self, 'schema', '?')!r} of "
-                f"{self.where}: {_reason(exc)} (see docs/stores.md for the privileges a forum needs)"
+                f"the PostgreSQL role {self._user!r} may not {what} in schema {schema!r} of {self.where}: {why} "
+                f"(see docs/stores.md for the privileges a forum needs)"
             )
         if isinstance(exc, pg_errors.ReadOnlySqlTransaction):
             return UsageError(f"the PostgreSQL server at {self.where} is read-only (a standby?); cannot {what}")
         if isinstance(exc, (pg_errors.UndefinedTable, pg_errors.UndefinedFunction, pg_errors.UndefinedColumn)):
             return IntegrityError(
-                f"the forum's tables in schema {getattr(self, 'schema', '?')!r} of {self.where} were changed or "
-                f"dropped behind the store's back: {_reason(exc)}"
+                f"the forum's tables in schema {schema!r} of {self.where} were changed or dropped behind the "
+                f"store's back: {why}"
             )
         if isinstance(exc, (pg_errors.ProgramLimitExceeded, pg_errors.OutOfMemory)):
-            return UsageError(f"PostgreSQL at {self.where} cannot {what}: {_reason(exc)}; nothing was stored")
+            return UsageError(f"PostgreSQL at {self.where} cannot {what}: {why}; nothing was stored")
         if isinstance(exc, psycopg.OperationalError):
-            return UsageError(f"PostgreSQL at {self.where} failed to {what}: {_reason(exc)}")
+            return UsageError(f"PostgreSQL at {self.where} failed to {what}: {why}")
         return exc
 
     # -- writing -------------------------------------------------------------------------------------------
     @staticmethod
     def _values(m: Message, annotations: Mapping[str, Any] | None = None) -> tuple[Any, ...]:
         """The stored columns of a message (``_STORED``)."""
-        content, sender = m.content, m.sender
-        nul = None
+        content, sender, nul = m.content, m.sender, None
         if _NUL in content or _NUL in sender:
             nul = json.dumps({"content": content, "sender": sender}, ensure_ascii=False, separators=(",", ":"))
             content, sender = _text(content), _text(sender)
-        return (
-            m.id,
-            m.kind,
-            content,
-            sender,
-            m.parent_id,
-            m.reply_to_id,
-            m.original_id,
-            m.status,
-            m.metadata_json(),
-            nul,
-            dump_annotations(annotations),
-            _text(m.content.casefold()),
-        )
+        fields = (m.id, m.kind, content, sender, m.parent_id, m.reply_to_id, m.original_id, m.status, m.metadata_json())
+        return (*fields, nul, dump_annotations(annotations), _text(m.content.casefold()))
 
     def _insert(self, values: tuple[Any, ...]) -> bool:
         query = self._q(
@@ -483,45 +419,35 @@ class PostgresStore(SQLStore):
         return bool(self._run(lambda c: c.execute(query, (*values, self._writer)).fetchall(), "store a message"))
 
     def _insert_many(self, cursor: Any, values: list[tuple[Any, ...]]) -> set[str]:
-        picked = ", ".join("t." + n for n in _STORED)
-        insert = f"INSERT INTO {{messages}} ({', '.join(_STORED)}, writer) SELECT {picked}, %s FROM "
+        columns = ", ".join(_STORED)
+        insert = f"INSERT INTO {{messages}} ({columns}, writer) SELECT {', '.join('t.' + n for n in _STORED)}, %s FROM "
         done = " ORDER BY t.ord ON CONFLICT (id) DO NOTHING RETURNING id"
         if len(values) <= _COPY_ABOVE:  # few messages: one INSERT of unnested arrays
-            arrays = (
-                f"unnest({', '.join(['%s::text[]'] * len(_STORED))}) WITH ORDINALITY AS t({', '.join(_STORED)}, ord)"
+            arrays = f"unnest({', '.join(['%s::text[]'] * len(_STORED))}) WITH ORDINALITY AS t({columns}, ord)"
+            query, args = insert + arrays + done, (self._writer, *(list(col) for col in zip(*values, strict=True)))
+        else:  # many: COPY into a temporary table first (3x faster)
+            text = ", ".join(n + " text" for n in _STORED)
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS agentforum_incoming (ord bigint, {text}) ON COMMIT DELETE ROWS"
             )
-            columns = [list(col) for col in zip(*values, strict=True)]
-            return {r[0] for r in cursor.execute(self._q(insert + arrays + done), (self._writer, *columns)).fetchall()}
-        # many: COPY into a temporary table first (3x faster)
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS agentforum_incoming (ord bigint, "
-            f"{', '.join(n + ' text' for n in _STORED)}) ON COMMIT DELETE ROWS"
-        )
-        with cursor.copy(f"COPY agentforum_incoming (ord, {', '.join(_STORED)}) FROM STDIN") as copy:
-            for i, v in enumerate(values):
-                copy.write_row((i, *v))
-        return {
-            r[0] for r in cursor.execute(self._q(insert + "agentforum_incoming t" + done), (self._writer,)).fetchall()
-        }
+            with cursor.copy(f"COPY agentforum_incoming (ord, {columns}) FROM STDIN") as copy:
+                for i, v in enumerate(values):
+                    copy.write_row((i, *v))
+            query, args = insert + "agentforum_incoming t" + done, (self._writer,)
+        return {r[0] for r in cursor.execute(self._q(query), args).fetchall()}
 
     def _repair_row(self, cursor: Any, values: tuple[Any, ...]) -> None:
-        v = values
-        cursor.execute(
-            self._q(
-                "UPDATE {messages} SET kind=%s, content=%s, sender=%s, parent_id=%s, reply_to_id=%s, "
-                "original_id=%s, status=%s, metadata=%s, nul_text=%s, folded=%s WHERE id=%s"
-            ),
-            (*v[1:10], v[11], v[0]),
-        )
-        cursor.execute(self._q("UPDATE {messages} SET suspect = false WHERE id = %s"), (v[0],))
+        sets = ", ".join(f"{c} = %s" for c in (*_STORED[1:10], "folded"))
+        cursor.execute(self._q(f"UPDATE {{messages}} SET {sets} WHERE id = %s"), (*values[1:10], values[11], values[0]))
+        cursor.execute(self._q("UPDATE {messages} SET suspect = false WHERE id = %s"), values[:1])
 
     # -- reading -------------------------------------------------------------------------------------------
     def _chain_rows(self, message_id: str) -> list[Row]:
         """One recursive query (``UNION`` ends at a repeated row, so a tampered parent cycle terminates)."""
-        cols = ", ".join((*CANONICAL, "nul_text", "suspect"))
+        cols = ", ".join((*_STORED[:10], "suspect"))
         query = self._q(
-            "WITH RECURSIVE chain(" + cols + ") AS (SELECT {row} FROM {messages} m WHERE m.id = %s "
-            "UNION SELECT {row} FROM {messages} m JOIN chain c ON m.id = c.parent_id) SELECT " + cols + " FROM chain"
+            f"WITH RECURSIVE chain({cols}) AS (SELECT {{row}} FROM {{messages}} m WHERE m.id = %s "
+            f"UNION SELECT {{row}} FROM {{messages}} m JOIN chain c ON m.id = c.parent_id) SELECT {cols} FROM chain"
         )
         return self._rows(query, (message_id,))
 
@@ -545,47 +471,31 @@ class PostgresStore(SQLStore):
         i, size = 0, BATCH
         while i < len(seqs):
             yield self._rows(rows_of, (seqs[i : i + size],), "search")
-            i += size
-            size = min(size * 2, 64 * BATCH)
+            i, size = i + size, min(size * 2, 64 * BATCH)
 
     # -- what others stored ----------------------------------------------------------------------------------
-    _SNAPSHOT = "WITH snap AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS h) SELECT snap.h::text, "
-
-    def _start_polling(self) -> None:
-        """Note what is stored now: ``poll()`` returns what is stored after."""
-        query = self._q(self._SNAPSHOT + "m.seq, m.xact::text FROM snap LEFT JOIN {messages} m ON m.xact >= snap.h")
-        rows = self._fetch(query, (), "read the forum")
-        with self._lock:
-            self._horizon = int(rows[0][0])
-            self._seen = {int(r[1]): int(r[2]) for r in rows if r[1] is not None}
-
     def poll(self) -> list[Message]:
-        """The messages that other writers (other processes, other store objects) stored since the last
-        ``poll()``, or since this store was opened, in first-stored order; never what this store stored itself,
-        never one twice."""
+        """``SharedStore.poll``: the rows of transactions at or above the horizon, but those seen already."""
         query = self._q(
-            self._SNAPSHOT + "m.seq, m.xact::text, {row} FROM snap "
+            _SNAPSHOT + "m.seq, m.xact::text, {row} FROM snap "
             "LEFT JOIN {messages} m ON m.xact >= %s::xid8 AND m.writer <> %s ORDER BY m.seq"
         )
         with self._lock:
             self._cursor()  # (re)connects first: a forked child draws its own writer number there
-            horizon = self._horizon
-            rows = self._rows(query, (str(horizon), self._writer), "read new messages")
-            new_horizon = max(horizon, int(rows[0][0]))
-            seen = self._seen
-            fresh: list[Message] = []
+            rows = self._rows(query, (str(self._horizon), self._writer), "read new messages")
+            seen, fresh = self._seen, []
             for r in rows:
                 if r[1] is not None and int(r[1]) not in seen:
                     fresh.append(self._decode(r[3:]))
                     seen[int(r[1])] = int(r[2])
-            self._seen = {q: x for q, x in seen.items() if x >= new_horizon}
-            self._horizon = new_horizon
+            self._horizon = max(self._horizon, int(rows[0][0]))
+            self._seen = {q: x for q, x in seen.items() if x >= self._horizon}
             return fresh
 
     def has_changes(self) -> bool:
         """Whether ``poll()`` would return something (one cheap query: a count over the newest rows)."""
         query = self._q(
-            self._SNAPSHOT + "count(m.seq) FROM snap LEFT JOIN {messages} m "
+            _SNAPSHOT + "count(m.seq) FROM snap LEFT JOIN {messages} m "
             "ON m.xact >= %s::xid8 AND m.writer <> %s GROUP BY snap.h"
         )
         with self._lock:
@@ -594,8 +504,7 @@ class PostgresStore(SQLStore):
             h, count = int(rows[0][0]), int(rows[0][1])
             if count != len(self._seen):
                 return True
-            # every row at or above the horizon was seen: move it up (poll and this stay cheap)
-            if h > self._horizon:
+            if h > self._horizon:  # every row at or above the horizon was seen: move it up (poll stays cheap)
                 self._horizon = h
                 self._seen = {q: x for q, x in self._seen.items() if x >= h}
             return False

@@ -22,6 +22,7 @@ from typing import Any, ClassVar, TypeVar
 
 from ..errors import IntegrityError, UsageError
 from ..messages import Message
+from ._base import encodable
 from ._sql import APP_ID, CANONICAL, DEFAULT_CACHE_BYTES, Row, SQLStore, check_meta, dump_annotations
 
 __all__ = ["DEFAULT_CACHE_BYTES", "LAYOUT_VERSION", "SCHEMA_VERSION", "SQLiteStore"]
@@ -67,17 +68,6 @@ def _damaged(exc: sqlite3.Error) -> bool:
     """Whether ``exc`` says the file's pages or schema are not a forum's (corruption, or tables changed by hand)."""
     text = str(exc)
     return _code(exc) in (_CORRUPT, _NOTADB) or "malformed" in text or text.startswith("no such") or "decode" in text
-
-
-def _not_utf8(value: object) -> bool:
-    """Whether ``value`` is a str that UTF-8 cannot encode (it holds a lone surrogate)."""
-    if type(value) is not str or value.isascii():
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
 
 
 def _shown(path: str) -> str:
@@ -130,7 +120,7 @@ class SQLiteStore(SQLStore):
             self._init_readonly(conn) if readonly else self._retry_busy(lambda: self._init_schema(conn))
         except sqlite3.Error as exc:
             conn.close()
-            raise self._open_error(exc) from exc
+            raise self._error(exc) from exc
         except BaseException:
             conn.close()
             raise
@@ -150,7 +140,7 @@ class SQLiteStore(SQLStore):
             raise UsageError(f"a SQLite forum path must be a str or os.PathLike, not {type(path).__name__}") from None
         if type(text) is not str or not text.strip():
             raise UsageError(f"a SQLite forum path must be a file name such as 'chat.sqlite', not {text!r:.100}")
-        if "\x00" in text or _not_utf8(text):
+        if "\x00" in text or not encodable(text):
             raise UsageError(f"the SQLite forum path {text!r:.100} is not a file name (U+0000 or a lone surrogate)")
         return text
 
@@ -164,7 +154,7 @@ class SQLiteStore(SQLStore):
         try:  # timeout= sets SQLite's busy timeout as the connection opens, before any statement runs
             return sqlite3.connect(str(p), isolation_level=None, check_same_thread=False, timeout=_TIMEOUT)
         except sqlite3.Error as exc:
-            raise self._open_error(exc) from exc
+            raise self._error(exc) from exc
 
     def _open_readonly(self) -> sqlite3.Connection:
         p = self.path
@@ -181,13 +171,13 @@ class SQLiteStore(SQLStore):
         except sqlite3.Error as exc:
             wal = p.with_name(p.name + "-wal")
             if _code(exc) not in (_READONLY, _CANTOPEN) or (wal.exists() and wal.stat().st_size > 0):
-                raise self._open_error(exc) from exc
+                raise self._error(exc) from exc
         # A WAL file needs its -shm index, which SQLite could not create (a read-only directory). No -wal file
         # holds anything, and nobody can write the file without creating one here: read it as immutable.
         try:
             return self._connect_probe(uri + "&immutable=1")
         except sqlite3.Error as exc:
-            raise self._open_error(exc) from exc
+            raise self._error(exc) from exc
 
     @staticmethod
     def _connect_probe(uri: str) -> sqlite3.Connection:
@@ -213,30 +203,6 @@ class SQLiteStore(SQLStore):
             if q.exists() and not os.access(q, os.W_OK):
                 return f"{_shown(str(q))} is read-only"
         return None
-
-    def _open_error(self, exc: sqlite3.Error) -> Exception:
-        p = self._name
-        if _code(exc) == _NOTADB:
-            return IntegrityError(f"{p} is not a SQLite database: {exc}")
-        if _damaged(exc):
-            return IntegrityError(f"the SQLite forum file {p} is damaged ({exc}); restore it from a backup")
-        if self.readonly:
-            return UsageError(f"cannot open SQLite forum file {p} read-only: {exc}")
-        try:
-            reason = self._readonly_reason()
-            parent_missing = not self.path.parent.is_dir()
-        except OSError:
-            reason, parent_missing = None, False
-        if reason is None and _code(exc) == _READONLY:
-            reason = "SQLite cannot write it or create its -wal/-shm files next to it (a read-only file, directory or "
-            reason += "filesystem)"
-        if reason is not None:
-            return UsageError(
-                f"cannot open SQLite forum file {p} for writing: {reason}; open it with "
-                f"SQLiteStore(path, readonly=True) to read it"
-            )
-        why = "its directory does not exist" if parent_missing else str(exc)
-        return UsageError(f"cannot open SQLite forum file {p}: {why}")
 
     @staticmethod
     def _retry_busy(fn: Callable[[], _T]) -> _T:
@@ -366,19 +332,32 @@ class SQLiteStore(SQLStore):
 
         return self._run(tx, what, write=True)
 
-    def _error(self, exc: sqlite3.Error, what: str) -> Exception:
-        code = _code(exc)
+    def _error(self, exc: sqlite3.Error, what: str = "open") -> Exception:
+        """The error of ours that says what went wrong (``what``: the operation; "open" while opening)."""
+        name, code, opening = self._name, _code(exc), what == "open"
+        if code == _NOTADB:
+            return IntegrityError(f"{name} is not a SQLite database: {exc}")
         if _damaged(exc):
-            return IntegrityError(
-                f"the SQLite forum file {self._name} is damaged ({exc}): cannot {what}; restore it from a backup"
-            )
-        if code == _READONLY:
-            reason = self._readonly_reason() or "the file, its directory or its filesystem is read-only"
-            return UsageError(f"cannot write to SQLite forum file {self._name}: {reason}; nothing was stored")
-        if code == _FULL:
-            return UsageError(f"cannot {what} in SQLite forum file {self._name}: the disk is full; nothing was stored")
+            return IntegrityError(f"the SQLite forum file {name} is damaged ({exc}): cannot {what}; restore a backup")
         if code in _BUSY:
-            return UsageError(f"cannot {what}: SQLite forum file {self._name} stayed locked by another process ({exc})")
+            return UsageError(f"cannot {what}: SQLite forum file {name} stayed locked by another process ({exc})")
+        if code == _FULL:
+            return UsageError(f"cannot {what}: the disk of SQLite forum file {name} is full; nothing was stored")
+        if opening and self.readonly:
+            return UsageError(f"cannot open SQLite forum file {name} read-only: {exc}")
+        try:
+            reason, parent_missing = self._readonly_reason(), not self.path.parent.is_dir()
+        except OSError:
+            reason, parent_missing = None, False
+        if code == _READONLY or (opening and reason is not None):
+            reason = reason or "SQLite cannot write it or create its -wal/-shm files (a read-only file or directory)"
+            if opening:
+                advice = "open it with SQLiteStore(path, readonly=True) to read it"
+                return UsageError(f"cannot open SQLite forum file {name} for writing: {reason}; {advice}")
+            return UsageError(f"cannot write to SQLite forum file {name}: {reason}; nothing was stored")
+        if opening:
+            why = "its directory does not exist" if parent_missing else exc
+            return UsageError(f"cannot open SQLite forum file {name}: {why}")
         return exc
 
     def _rows(self, query: str, args: Any = (), what: str = "read messages") -> list[Row]:
@@ -397,7 +376,7 @@ class SQLiteStore(SQLStore):
                 c.text_factory = str
             out = []
             for r in rows:
-                bad = [CANONICAL[i] for i in range(9) if _not_utf8(r[i])]
+                bad = [CANONICAL[i] for i in range(9) if type(r[i]) is str and not encodable(r[i])]
                 out.append(r if not bad else (*r[:10], ",".join(bad), *r[11:]))
             return out
 
