@@ -15,6 +15,7 @@ __all__ = [
     "check_search",
     "encodable",
     "merge_annotations",
+    "more_than_created_at",
     "usable_key",
     "walk_history",
 ]
@@ -152,6 +153,11 @@ def check_search(text: object, sender: object, kind: object, status: object) -> 
                 f"search {name} {value!r:.60} contains a lone surrogate: it is not UTF-8 text, and no stored "
                 f"message can match it"
             )
+
+
+def more_than_created_at(annotations: Mapping[str, Any]) -> bool:
+    """A message stored again keeps its first ``created_at``: only other annotations are worth a write."""
+    return len(annotations) > 1 or "created_at" not in annotations
 
 
 def merge_annotations(current: Mapping[str, Any] | None, changes: Mapping[str, Any]) -> dict[str, Any]:

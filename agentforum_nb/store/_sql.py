@@ -27,7 +27,7 @@ from typing import Any, ClassVar, NoReturn, TypeVar
 from .._canonical import EMPTY, freeze_trusted
 from ..errors import IntegrityError, InvalidMessageError, UsageError
 from ..messages import Message, rebuild
-from ._base import check_search, merge_annotations, usable_key, walk_history
+from ._base import check_search, merge_annotations, more_than_created_at, usable_key, walk_history
 from ._lru import ByteLRU
 
 __all__ = ["CANONICAL", "DEFAULT_CACHE_BYTES", "KIND", "STATUS", "Row", "SQLStore", "dump_annotations"]
@@ -75,33 +75,22 @@ def dump_annotations(annotations: Mapping[str, Any] | None) -> str | None:
     return json.dumps(annotations, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-def parse_annotations(message_id: str, raw: object) -> dict[str, Any]:
-    if raw is None:
-        return {}
+def _loads(text: object) -> Any:
+    """The JSON value of ``text``, or None when it is not JSON text."""
     try:
-        value = json.loads(raw) if isinstance(raw, str) else None
+        return json.loads(text) if isinstance(text, str) else None
     except ValueError:
-        value = None
+        return None
+
+
+def parse_annotations(message_id: str, raw: object) -> dict[str, Any]:
+    value = {} if raw is None else _loads(raw)
     if not isinstance(value, dict):
         raise IntegrityError(
             f"the annotations of stored message {message_id} are not a JSON object (the row was changed by hand)",
             expected=message_id,
         )
     return value
-
-
-def _json_list(text: object) -> tuple[str, ...] | None:
-    """The response ids of a cache entry (None when not the JSON of a list)."""
-    try:
-        value = json.loads(text)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return tuple(value) if isinstance(value, list) else None
-
-
-def more_than_created_at(annotations: Mapping[str, Any]) -> bool:
-    """A message stored again keeps its first ``created_at``: only other annotations are worth a write."""
-    return len(annotations) > 1 or "created_at" not in annotations
 
 
 def decode_metadata(name: str, meta: object) -> Any:
@@ -124,30 +113,12 @@ def decode_metadata(name: str, meta: object) -> Any:
 
 def exact_text(name: str, exact: object) -> tuple[Any, Any]:
     """The content and sender a row's ``exact`` column holds."""
-    try:
-        value = json.loads(exact)  # type: ignore[arg-type]
-        return value["content"], value["sender"]
-    except (ValueError, TypeError, KeyError):
+    value = _loads(exact)
+    if not isinstance(value, dict) or not {"content", "sender"} <= value.keys():
         raise IntegrityError(
-            f"stored message {name} is corrupt: its nul_text column is not the JSON of its content and sender",
-            expected=name,
-        ) from None
-
-
-def check_meta(rows: Mapping[Any, Any], versions: Sequence[str], where: str) -> int:
-    """The schema version of a forum's ``meta`` rows; IntegrityError unless they are an agentforum_nb forum's of a
-    version this library reads (``where`` names the forum)."""
-    if rows.get("application") != APP_ID:
-        raise IntegrityError(
-            f"{where} is not an agentforum_nb forum (its meta table says application={rows.get('application')!r})"
+            f"stored message {name} is corrupt: its nul_text is not its content and sender", expected=name
         )
-    version = rows.get("schema_version")
-    if type(version) is not str or version not in versions:
-        raise IntegrityError(
-            f"{where} has schema version {version}; this agentforum_nb reads version {' and '.join(versions)} "
-            f"(upgrade agentforum_nb to open it)"
-        )
-    return int(version)
+    return value["content"], value["sender"]
 
 
 def build(row: Row) -> Message:
@@ -187,9 +158,13 @@ class SQLStore(ABC):
     _TYPES: ClassVar[dict[str, str]] = {}  # the dialect's type of each type of TABLES
     _OWN_COLUMNS: ClassVar[dict[str, str]] = {}  # the dialect's own columns, by table
     _AFTER: ClassVar[dict[str, tuple[str, ...]]] = {}  # statements that complete a new table (indexes, triggers)
+    _VERSIONS: ClassVar[tuple[str, ...]] = ()  # the schema versions this backend opens, the current one last
+    _META: ClassVar[dict[str, str]] = {}  # the backend's own rows of a new forum's meta table
     _SAME = 9  # leading columns of a row equal to the leading `_values()` of its message when unchanged
     _CACHE_PUT = ""  # the dialect's upsert of a cache entry: (key, agent, response_ids)
     _CACHE_ORDER = ""  # the cache table's column that orders entries as they were last put
+    _ADVICE = ""  # what to do instead when a database is not a forum
+    _schema = 0  # the forum's schema version
     _annotated = True  # False for a file of a schema without annotations (read-only SQLite files of version 1)
     readonly = False
 
@@ -220,10 +195,6 @@ class SQLStore(ABC):
     def _chain_rows(self, message_id: str) -> list[Row]: ...
     @abstractmethod
     def _search_rows(self, needle: str, where: list[str], args: list[Any]) -> Iterator[list[Row]]: ...
-    @abstractmethod
-    def _columns_of(self, cursor: Any, table: str) -> set[str]: ...
-    @abstractmethod
-    def close(self) -> None: ...
 
     def _list(self, ids: list[str]) -> Any:
         """The parameter of ``{in_list}``."""
@@ -256,11 +227,50 @@ class SQLStore(ABC):
             if table in tables and name not in self._columns_of(cursor, table):
                 cursor.execute(self._render(f"ALTER TABLE {{{table}}} ADD COLUMN {self._column(table, name)}"))
 
-    def _lacking(self, cursor: Any, tables: set[str]) -> list[str]:
-        """What a forum always has and this one lacks (a table dropped or renamed, a flipped bit in the schema)."""
-        missing = [t for t in ("messages", "cache") if t not in tables]
-        columns = self._columns_of(cursor, "messages") if not missing else set()
-        return missing or [f"messages.{c}" for c in ("seq", *CANONICAL) if c not in columns]
+    def _columns_of(self, cursor: Any, table: str) -> list[str]:
+        return [d[0] for d in cursor.execute(self._render(f"SELECT * FROM {{{table}}} LIMIT 0")).description]
+
+    def _open_forum(self, cursor: Any, tables: set[str], where: str, create: bool) -> bool:
+        """Whether the database's ``tables`` hold a forum (its schema version read into ``_schema``); IntegrityError
+        naming ``where`` for a database of something else, of another version, or a damaged forum. ``create``:
+        what is missing is created (a new forum; tables and columns added since an older one was written)."""
+        meta: dict[Any, Any] = {}
+        if "meta" in tables:
+            if self._columns_of(cursor, "meta")[:2] != ["key", "value"]:
+                raise IntegrityError(f"{where} is not an agentforum_nb forum (its meta table is another program's)")
+            meta = dict(cursor.execute(self._render("SELECT key, value FROM {meta}")).fetchall())
+        if meta.get("application", APP_ID) != APP_ID or (tables - {"meta"} and not meta):
+            what = (
+                f"its meta table says application={meta['application']!r}"
+                if meta
+                else f"it has tables {sorted(tables)[:8]}"
+            )
+            raise IntegrityError(f"{where} is not an agentforum_nb forum ({what}){self._ADVICE}")
+        if meta and meta.get("schema_version") not in self._VERSIONS:
+            raise IntegrityError(
+                f"{where} has schema version {meta.get('schema_version')}; this agentforum_nb reads version "
+                f"{' and '.join(self._VERSIONS)} (upgrade agentforum_nb to open it)"
+            )
+        self._schema = int(meta.get("schema_version", self._VERSIONS[-1]))
+        columns = self._columns_of(cursor, "messages") if {"messages", "cache"} <= tables else []
+        lacking = [f"messages.{c}" for c in ("seq", *CANONICAL) if c not in columns]
+        if meta and lacking:  # a table dropped or renamed, a flipped bit in the schema
+            raise IntegrityError(
+                f"{where} is damaged: it has no {'messages or cache table' if not columns else ', '.join(lacking)}"
+            )
+        if create:
+            self._create_missing(cursor, tables)
+            if not meta:
+                rows = {
+                    "application": APP_ID,
+                    "schema_version": self._VERSIONS[-1],
+                    "message_format": "agentforum-message 1",
+                }
+                cursor.executemany(
+                    self._render("INSERT INTO {meta} (key, value) VALUES (%s, %s)"),
+                    [*rows.items(), *self._META.items()],
+                )
+        return bool(meta)
 
     # -- running statements ----------------------------------------------------------------------------------
     def _q(self, template: str) -> str:
@@ -590,8 +600,8 @@ class SQLStore(ABC):
         rows = self._fetch(self._q("SELECT response_ids FROM {cache} WHERE key = %s"), (key,), "read the cache")
         if not rows:
             return None
-        ids = _json_list(rows[0][0])
-        return ("<corrupt entry>",) if ids is None else ids  # the forum treats it as a miss and repairs it
+        ids = _loads(rows[0][0])
+        return tuple(ids) if isinstance(ids, list) else ("<corrupt entry>",)  # the forum: a miss, and repairs it
 
     def cache_put(self, key: str, response_ids: Iterable[str], *, agent: str = "") -> None:
         """Record (or replace) an entry: an upsert, so processes storing the same key at once leave one entry."""
@@ -609,4 +619,5 @@ class SQLStore(ABC):
 
     def cache_entries(self) -> list[tuple[str, str, tuple[str, ...]]]:
         query = self._q("SELECT key, agent, response_ids FROM {cache} ORDER BY " + self._CACHE_ORDER)
-        return [(key, agent, _json_list(ids) or ()) for key, agent, ids in self._fetch(query, (), "read the cache")]
+        rows = self._fetch(query, (), "read the cache")
+        return [(key, agent, tuple(ids) if isinstance(ids := _loads(raw), list) else ()) for key, agent, raw in rows]

@@ -5,7 +5,7 @@ from typing import Any
 
 from ..errors import IntegrityError
 from ..messages import Message
-from ._base import check_search, merge_annotations, walk_history
+from ._base import check_search, merge_annotations, more_than_created_at, walk_history
 
 
 class MemoryStore:
@@ -34,7 +34,7 @@ class MemoryStore:
         mid = message.id
         existing = self._messages.get(mid)
         if existing is not None:
-            if annotations and (len(annotations) > 1 or "created_at" not in annotations):
+            if annotations and more_than_created_at(annotations):
                 self._annotations[mid] = merge_annotations(self._annotations.get(mid), annotations)
             return existing
         self._messages[mid] = message

@@ -33,7 +33,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
 
 from ..errors import IntegrityError, UsageError
 from ..messages import Message
-from ._sql import APP_ID, BATCH, CANONICAL, DEFAULT_CACHE_BYTES, TABLES, Row, SQLStore, check_meta, dump_annotations
+from ._sql import BATCH, CANONICAL, DEFAULT_CACHE_BYTES, TABLES, Row, SQLStore, dump_annotations
 from .copy import copy_forum
 
 __all__ = ["DEFAULT_CACHE_BYTES", "SCHEMA_VERSION", "PostgresStore", "copy_forum"]
@@ -97,6 +97,9 @@ class PostgresStore(SQLStore):
             f"{_CHANGED} EXECUTE FUNCTION {{schema}}.agentforum_mark_suspect()",
         )
     }
+    _VERSIONS = (str(SCHEMA_VERSION),)
+    _META: ClassVar[dict[str, str]] = {"store": "postgresql"}
+    _ADVICE = "; use another database, or give the forum a schema of its own with ?schema=NAME"
     _SAME = 10  # the canonical columns and nul_text
     _CACHE_PUT = (
         "INSERT INTO {cache} (key, agent, response_ids) VALUES (%s, %s, %s) ON CONFLICT (key) "
@@ -243,49 +246,19 @@ class PostgresStore(SQLStore):
                 names += "WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'i')"
                 relations = conn.execute(names, (schema,)).fetchall()
                 tables = {str(name) for name, index in relations if not index}
-                existing = "meta" in tables and self._check_meta(conn)
-                lacking = self._lacking(conn, tables) if existing else []
-                if lacking or (not existing and tables - {"meta"}):
-                    what = f"is damaged: it has no {', '.join(lacking)}" if lacking else f"has {sorted(tables)[:8]}"
-                    raise IntegrityError(
-                        f"schema {schema!r} of the PostgreSQL database {self.where} is not an agentforum_nb forum "
-                        f"(it {what}); use another database, or give the forum a schema of its own with ?schema=NAME"
-                    )
                 if not conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchall():
                     conn.execute(self._render("CREATE SCHEMA {schema}"))  # asks for CREATE on the database
-                self._create_missing(conn, tables)
-                if existing:
+                where = f"schema {schema!r} of the PostgreSQL database {self.where}"
+                if self._open_forum(conn.cursor(), tables, where, create=True):
                     self._trigram = ("messages_folded_trgm", True) in relations
                     trigger = "SELECT 1 FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname = 'messages_suspect' "
                     if not conn.execute(trigger + "AND tgenabled <> 'D'", (self._render("{messages}"),)).fetchall():
                         log.warning("agentforum_nb: %s has no messages_suspect trigger: rows are re-hashed", self.where)
                         self._row = ", ".join("m." + c for c in _STORED[:10]) + ", true"  # no row can be trusted
-                    return
-                self._trigram = self._create_trigram_index(conn)
-                meta = "('message_format', 'agentforum-message 1'), ('store', 'postgresql')"
-                conn.execute(
-                    self._render(
-                        f"INSERT INTO {{meta}} (key, value) VALUES ('application', %s), ('schema_version', %s), {meta} "
-                        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
-                    ),
-                    (APP_ID, str(SCHEMA_VERSION)),
-                )
+                else:
+                    self._trigram = self._create_trigram_index(conn)
         except psycopg.Error as exc:
             raise self._error(exc, "open the forum") from None
-
-    def _check_meta(self, conn: _Connection) -> bool:
-        """False for an empty meta table (an interrupted creation); IntegrityError for another application."""
-        try:
-            with conn.transaction():
-                rows: dict[Any, Any] = dict(conn.execute(self._render("SELECT key, value FROM {meta}")).fetchall())
-        except (pg_errors.UndefinedColumn, pg_errors.DatatypeMismatch, ValueError, TypeError):
-            rows = {"application": "<a meta table of other columns>"}
-        where = f"schema {self.schema!r} of the PostgreSQL database {self.where}"
-        return bool(rows) and bool(check_meta(rows, (str(SCHEMA_VERSION),), where))
-
-    def _columns_of(self, cursor: Any, table: str) -> set[str]:
-        query = "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s"
-        return {str(r[0]) for r in cursor.execute(query, (self.schema, table))}
 
     def _create_trigram_index(self, conn: _Connection) -> bool:
         """A trigram GIN index on ``folded`` when pg_trgm is (or can be) installed; else search scans."""

@@ -17,13 +17,14 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from ..errors import IntegrityError, UsageError
 from ..messages import Message
 from ._base import encodable
-from ._sql import APP_ID, CANONICAL, DEFAULT_CACHE_BYTES, Row, SQLStore, check_meta, dump_annotations
+from ._sql import CANONICAL, DEFAULT_CACHE_BYTES, Row, SQLStore, dump_annotations
 
 __all__ = ["DEFAULT_CACHE_BYTES", "LAYOUT_VERSION", "SCHEMA_VERSION", "SQLiteStore"]
 
@@ -70,6 +71,19 @@ def _damaged(exc: sqlite3.Error) -> bool:
     return _code(exc) in (_CORRUPT, _NOTADB) or "malformed" in text or text.startswith("no such") or "decode" in text
 
 
+@contextmanager
+def _immediate(c: sqlite3.Connection) -> Iterator[None]:
+    """A write transaction: committed when the block ends, rolled back when it raises."""
+    c.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        c.execute("COMMIT")
+    except BaseException:
+        if c.in_transaction:
+            c.execute("ROLLBACK")
+        raise
+
+
 def _shown(path: str) -> str:
     """A path for messages (a very long one shortened)."""
     return repr(path if len(path) <= 200 else path[:120] + "…" + path[-60:])
@@ -84,6 +98,8 @@ class SQLiteStore(SQLStore):
     }
     _CACHE_PUT = "INSERT OR REPLACE INTO {cache} (key, agent, response_ids) VALUES (%s, %s, %s)"
     _CACHE_ORDER = "rowid"  # INSERT OR REPLACE gives a replaced entry a new rowid
+    _VERSIONS = ("1", str(SCHEMA_VERSION))  # version 1 files are upgraded when opened for writing
+    _ADVICE = "; open a new file instead"
 
     def __init__(
         self,
@@ -109,7 +125,6 @@ class SQLiteStore(SQLStore):
         self.synchronous = synchronous
         self.readonly = readonly
         self._edges = False  # the side tables exist (always once opened for writing)
-        self._schema = SCHEMA_VERSION  # the file's schema version (a new file gets the current one)
         self._batch: tuple[int, int] | None = None  # the seqs add_many inserted, noted as this store's on commit
         self._conn: sqlite3.Connection | None = None
         try:
@@ -219,31 +234,13 @@ class SQLiteStore(SQLStore):
             time.sleep(delay)
             delay = min(delay * 2, 0.05)
 
-    def _check_meta(self, c: sqlite3.Connection) -> tuple[bool, set[str], set[str]]:
-        """Whether the file holds a forum (False for a new, empty file), with its tables and triggers;
-        IntegrityError for a database of another application, version or a damaged schema."""
+    def _tables(self, c: sqlite3.Connection) -> tuple[set[str], set[str]]:
         rows = c.execute("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger')").fetchall()
-        tables, triggers = {n for t, n in rows if t == "table"}, {n for t, n in rows if t == "trigger"}
-        if tables and "meta" not in tables:
-            raise IntegrityError(
-                f"{self._name} is a SQLite database but not an agentforum_nb forum "
-                f"(it has tables {sorted(tables)}); open a new file instead"
-            )
-        meta = dict(c.execute("SELECT key, value FROM meta").fetchall()) if tables else {}
-        if not meta:
-            return False, tables, triggers
-        self._schema = check_meta(meta, ("1", str(SCHEMA_VERSION)), self._name)  # version 1 files are upgraded
-        lacking = self._lacking(c, tables)
-        if lacking:
-            raise IntegrityError(f"the SQLite forum file {self._name} is damaged: it has no {', '.join(lacking)}")
-        return True, tables, triggers
-
-    def _columns_of(self, cursor: Any, table: str) -> set[str]:
-        return {r[1] for r in cursor.execute(f"PRAGMA table_info({table})")}
+        return {n for t, n in rows if t == "table"}, {n for t, n in rows if t == "trigger"}
 
     def _init_readonly(self, c: sqlite3.Connection) -> None:
-        existing, tables, _ = self._check_meta(c)
-        if not existing:
+        tables, _ = self._tables(c)
+        if not self._open_forum(c, tables, self._name, create=False):
             raise UsageError(
                 f"cannot open {self._name} read-only: it is not an initialized forum file "
                 f"(open it for writing once to create the forum)"
@@ -253,22 +250,15 @@ class SQLiteStore(SQLStore):
 
     def _init_schema(self, c: sqlite3.Connection) -> None:
         c.execute(f"PRAGMA busy_timeout = {int(_TIMEOUT * 1000)}")
-        self._check_meta(c)
+        self._open_forum(c, self._tables(c)[0], self._name, create=False)  # another file is refused unchanged
         if c.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             mode = c.execute("PRAGMA journal_mode=WAL").fetchone()[0]  # raises SQLITE_BUSY at once: retried
             if mode.lower() != "wal":  # pragma: no cover - e.g. some network filesystems
                 raise UsageError(f"SQLite could not switch {self._name} to WAL mode (got {mode!r})")
         c.execute(f"PRAGMA synchronous={self.synchronous}")
-        c.execute("BEGIN IMMEDIATE")
-        try:  # what is missing is created in one transaction: other processes see the file before or after
-            existing, tables, triggers = self._check_meta(c)
-            self._create_missing(c, tables)
-            if not existing:
-                c.execute(
-                    "INSERT OR REPLACE INTO meta VALUES ('application', ?), ('schema_version', ?), "
-                    "('message_format', 'agentforum-message 1')",
-                    (APP_ID, str(SCHEMA_VERSION)),
-                )
+        with _immediate(c):  # what is missing is created in one transaction: others see the file before or after
+            tables, triggers = self._tables(c)
+            self._open_forum(c, tables, self._name, create=True)
             version = c.execute("PRAGMA user_version").fetchone()[0]
             if self._schema < SCHEMA_VERSION:
                 c.execute("DROP TRIGGER IF EXISTS messages_suspect")  # version 1's fired on any update
@@ -281,11 +271,6 @@ class SQLiteStore(SQLStore):
                 if version < 1 or "edges" not in tables:
                     c.execute(_FILL_EDGES)
                 c.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
-            c.execute("COMMIT")
-        except BaseException:
-            if c.in_transaction:
-                c.execute("ROLLBACK")
-            raise
         self._edges = True
 
     # -- running statements --------------------------------------------------------------------------------
@@ -316,14 +301,11 @@ class SQLiteStore(SQLStore):
 
     def _transaction(self, op: Callable[[Any], _T], what: str) -> _T:
         def tx(c: sqlite3.Connection) -> _T:
-            c.execute("BEGIN IMMEDIATE")
             try:
-                out = op(c)
-                c.execute("COMMIT")
+                with _immediate(c):
+                    out = op(c)
             except BaseException:
                 self._batch = None
-                if c.in_transaction:
-                    c.execute("ROLLBACK")
                 raise
             batch, self._batch = self._batch, None
             if batch is not None:  # committed: those rows are this store's
@@ -390,18 +372,15 @@ class SQLiteStore(SQLStore):
 
     def _insert(self, values: tuple[Any, ...]) -> bool:
         with self._lock:
-            if self._conn is None or self.readonly:
-                if self._conn is not None and values[0] in self:  # read-only: a stored message needs no write
-                    return False
-                self._run(lambda c: None, "store a message", write=True)  # raises why it cannot be written
+            if self._conn is None or self.readonly:  # read-only: a stored message needs no write, others raise
+                return values[0] not in self and self._run(lambda c: False, "store a message", write=True)
             try:
                 cur = self._ins.execute(_INSERT, values)  # autocommit: its own committed transaction
             except sqlite3.Error as exc:
                 raise self._error(exc, "store a message") from exc
-            if cur.rowcount != 1:
-                return False
-            self._note_own(cur.lastrowid or 0, cur.lastrowid or 0)
-            return True
+            if cur.rowcount == 1:
+                self._note_own(cur.lastrowid or 0, cur.lastrowid or 0)
+            return cur.rowcount == 1
 
     def _insert_many(self, cursor: Any, values: list[tuple[Any, ...]]) -> set[str]:
         before = cursor.execute("SELECT coalesce(max(seq), 0) FROM messages").fetchone()[0]
@@ -412,16 +391,12 @@ class SQLiteStore(SQLStore):
         return {r[1] for r in rows}
 
     def _repair_row(self, cursor: Any, values: tuple[Any, ...]) -> None:
-        sets = ", ".join(f"{c} = ?" for c in CANONICAL[1:])
-        cursor.execute(f"UPDATE messages SET {sets} WHERE id = ?", values[1:9] + values[:1])
-        seq = "(SELECT seq FROM messages WHERE id = ?)"
-        cursor.execute(f"DELETE FROM edges WHERE seq = {seq}", values[:1])
         cursor.execute(
-            "INSERT OR REPLACE INTO edges SELECT m.seq, p.seq FROM messages m JOIN messages p ON p.id = m.parent_id "
-            "WHERE m.id = ?",
-            values[:1],
+            f"UPDATE messages SET {', '.join(c + ' = ?' for c in CANONICAL[1:])} WHERE id = ?", values[1:9] + values[:1]
         )
-        cursor.execute(f"DELETE FROM suspect WHERE seq = {seq}", values[:1])
+        cursor.execute("DELETE FROM edges WHERE seq = (SELECT seq FROM messages WHERE id = ?)", values[:1])
+        cursor.execute(_FILL_EDGES + " WHERE c.id = ?", values[:1])
+        cursor.execute("DELETE FROM suspect WHERE seq = (SELECT seq FROM messages WHERE id = ?)", values[:1])
 
     # -- reading -------------------------------------------------------------------------------------------
     def _chain_rows(self, message_id: str) -> list[Row]:
@@ -437,8 +412,7 @@ class SQLiteStore(SQLStore):
         return self._rows(self._q(query), (message_id,))
 
     def _search_rows(self, needle: str, where: list[str], args: list[Any]) -> Iterator[list[Row]]:
-        """Three or more characters are looked up in the trigram index (brought up to date first: rows stored
-        since the last search, by any process, are indexed then); shorter text scans the folded texts."""
+        """Three or more characters are looked up in the trigram index (brought up to date first), fewer scan it."""
         source = "{messages} m"  # without an index to keep (read-only): the rows with the given fields
         if needle and not self.readonly and self._annotated:
             self._index_search()
@@ -492,8 +466,7 @@ class SQLiteStore(SQLStore):
                 own.append([first, last])
 
     def poll(self) -> list[Message]:
-        """The messages that other writers (other processes, other store objects) stored since the last
-        ``poll()``, or since this store was opened, in first-stored order; never what this store stored itself."""
+        """``SharedStore.poll``: the rows above the last seq seen, but those this store inserted."""
         query = self._q("SELECT {row}, m.seq FROM {messages} m WHERE m.seq > %s ORDER BY m.seq")
         with self._lock:
             rows = self._rows(query, (self._poll_seq,))
