@@ -7,7 +7,8 @@ of ``TABLES`` as ``{messages}``..., ``{row}``, ``{in_list}`` with ``_list(ids)``
 ``_transaction`` (its errors translated), the schema (``_TYPES``, ``_OWN_COLUMNS``, ``_AFTER``, ``_columns_of``:
 ``_create_missing`` makes what ``TABLES`` and ``ADDED`` list, so a new table or column is one entry there),
 ``_values``/``_insert``/``_insert_many``/``_repair_row`` (``values[:_SAME]`` equals ``row[:_SAME]`` of an unchanged
-row), ``_chain_rows`` (a message and its ancestors, one query), ``_search_rows``, ``poll``/``has_changes``, ``close``.
+row), ``_chain_rows`` (a message and its ancestors, one query), ``_narrow`` (the search index's condition),
+``poll``/``has_changes`` and ``close``.
 
 A row is ``(id, kind, content, sender, parent_id, reply_to_id, original_id, status, metadata, exact, suspect)``
 (and ``seq`` where asked for): ``exact`` is NULL or the JSON of the exact content and sender (PostgreSQL text cannot
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -43,16 +45,17 @@ KIND = {k: k for k in ("message", "forward", "error")}
 STATUS = {s: s for s in ("complete", "cancelled", "failed")}
 
 APP_ID = "agentforum_nb"
-# The tables and columns both dialects store: "name type constraints", where the type is "seq" (an integer key in
-# first-stored order), "id" (text compared byte by byte) or "text". Tables of schema version 1 first.
+# The tables and columns both dialects store, where the type is SEQ (an integer key in first-stored order), ID (text
+# compared byte by byte) or TEXT.
 TABLES = {
-    "meta": "key text PRIMARY KEY, value text NOT NULL",
-    "messages": "seq seq PRIMARY KEY, id id NOT NULL UNIQUE, kind text NOT NULL, content text NOT NULL, "
-    "sender text NOT NULL, parent_id id, reply_to_id id, original_id id, status text NOT NULL, metadata text NOT NULL, "
-    "annotations text",
-    "cache": "key id PRIMARY KEY, agent text NOT NULL, response_ids text NOT NULL",
+    "meta": "key TEXT PRIMARY KEY, value TEXT NOT NULL",
+    "messages": "seq SEQ PRIMARY KEY, id ID NOT NULL UNIQUE, kind TEXT NOT NULL, content TEXT NOT NULL, "
+    "sender TEXT NOT NULL, parent_id ID, reply_to_id ID, original_id ID, status TEXT NOT NULL, metadata TEXT NOT NULL, "
+    "annotations TEXT",
+    "cache": "key ID PRIMARY KEY, agent TEXT NOT NULL, response_ids TEXT NOT NULL",
 }
 ADDED = (("messages", "annotations"),)  # columns added to a table after its first release: added when missing
+MESSAGE_FORMAT = "agentforum-message 1"
 T = TypeVar("T")
 Row = tuple[Any, ...]  # values as the database returns them: untrusted until decoded
 
@@ -194,9 +197,11 @@ class SQLStore(ABC):
     @abstractmethod
     def _chain_rows(self, message_id: str) -> list[Row]: ...
     @abstractmethod
-    def _search_rows(self, needle: str, where: list[str], args: list[Any]) -> Iterator[list[Row]]: ...
+    def _narrow(self, needle: str, where: list[str], args: list[Any]) -> str:
+        """Add the search index's condition for ``needle`` (may be empty) to ``where`` and ``args``; the tables
+        to select from (``{messages} m`` and the index)."""
 
-    def _list(self, ids: list[str]) -> Any:
+    def _list(self, ids: Sequence[Any]) -> Any:
         """The parameter of ``{in_list}``."""
         return ids
 
@@ -205,27 +210,23 @@ class SQLStore(ABC):
         return value
 
     # -- the schema ------------------------------------------------------------------------------------------
-    def _column(self, table: str, name: str) -> str:
-        """The declaration of a column of ``TABLES`` in this dialect."""
-        for column in TABLES[table].split(", "):
-            n, kind, *rest = column.split(" ")
-            if n == name:
-                return " ".join((n, self._TYPES[kind], *rest))
-        raise KeyError(name)
+    def _typed(self, declaration: str) -> str:
+        """Column declarations of ``TABLES`` with this dialect's types."""
+        return re.sub(r"\b(SEQ|ID|TEXT)\b", lambda m: self._TYPES[m[1]], declaration)
 
     def _create_missing(self, cursor: Any, tables: set[str]) -> None:
         """Create the tables of ``TABLES`` missing from ``tables`` (the names there are) with what completes them,
         and add the columns of ``ADDED`` that a table lacks."""
         for table, spec in TABLES.items():
             if table not in tables:
-                names = [c.split(" ", 1)[0] for c in spec.split(", ")]
-                columns = [self._column(table, n) for n in names] + [self._OWN_COLUMNS.get(table, "")]
-                cursor.execute(self._render(f"CREATE TABLE {{{table}}} ({', '.join(filter(None, columns))})"))
+                columns = ", ".join(filter(None, (self._typed(spec), self._OWN_COLUMNS.get(table))))
+                cursor.execute(self._render(f"CREATE TABLE {{{table}}} ({columns})"))
                 for statement in self._AFTER.get(table, ()):
                     cursor.execute(self._render(statement))
-        for table, name in ADDED:
-            if table in tables and name not in self._columns_of(cursor, table):
-                cursor.execute(self._render(f"ALTER TABLE {{{table}}} ADD COLUMN {self._column(table, name)}"))
+        for table, column in ADDED:
+            if table in tables and column not in self._columns_of(cursor, table):
+                declaration = re.search(rf"\b{column} [^,]*", TABLES[table])[0]  # type: ignore[index]
+                cursor.execute(self._render(f"ALTER TABLE {{{table}}} ADD COLUMN {self._typed(declaration)}"))
 
     def _columns_of(self, cursor: Any, table: str) -> list[str]:
         return [d[0] for d in cursor.execute(self._render(f"SELECT * FROM {{{table}}} LIMIT 0")).description]
@@ -235,15 +236,14 @@ class SQLStore(ABC):
         naming ``where`` for a database of something else, of another version, or a damaged forum. ``create``:
         what is missing is created (a new forum; tables and columns added since an older one was written)."""
         meta: dict[Any, Any] = {}
-        if "meta" in tables:
-            if self._columns_of(cursor, "meta")[:2] != ["key", "value"]:
-                raise IntegrityError(f"{where} is not an agentforum_nb forum (its meta table is another program's)")
-            meta = dict(cursor.execute(self._render("SELECT key, value FROM {meta}")).fetchall())
+        if "meta" in tables:  # one of other columns is another program's
+            ours = self._columns_of(cursor, "meta")[:2] == ["key", "value"]
+            meta = dict(cursor.execute(self._render("SELECT key, value FROM {meta}")).fetchall()) if ours else {"": 0}
         if meta.get("application", APP_ID) != APP_ID or (tables - {"meta"} and not meta):
             what = (
-                f"its meta table says application={meta['application']!r}"
+                f"its meta table says application={meta.get('application')!r}"
                 if meta
-                else f"it has tables {sorted(tables)[:8]}"
+                else f"it has {sorted(tables)[:8]}"
             )
             raise IntegrityError(f"{where} is not an agentforum_nb forum ({what}){self._ADVICE}")
         if meta and meta.get("schema_version") not in self._VERSIONS:
@@ -253,23 +253,14 @@ class SQLStore(ABC):
             )
         self._schema = int(meta.get("schema_version", self._VERSIONS[-1]))
         columns = self._columns_of(cursor, "messages") if {"messages", "cache"} <= tables else []
-        lacking = [f"messages.{c}" for c in ("seq", *CANONICAL) if c not in columns]
+        lacking = [c for c in ("seq", *CANONICAL) if c not in columns] if columns else ["messages or cache table"]
         if meta and lacking:  # a table dropped or renamed, a flipped bit in the schema
-            raise IntegrityError(
-                f"{where} is damaged: it has no {'messages or cache table' if not columns else ', '.join(lacking)}"
-            )
+            raise IntegrityError(f"{where} is damaged: it has no {', '.join(lacking)}")
         if create:
             self._create_missing(cursor, tables)
-            if not meta:
-                rows = {
-                    "application": APP_ID,
-                    "schema_version": self._VERSIONS[-1],
-                    "message_format": "agentforum-message 1",
-                }
-                cursor.executemany(
-                    self._render("INSERT INTO {meta} (key, value) VALUES (%s, %s)"),
-                    [*rows.items(), *self._META.items()],
-                )
+            rows = {"application": APP_ID, "schema_version": self._VERSIONS[-1], "message_format": MESSAGE_FORMAT}
+            insert = self._render("INSERT INTO {meta} (key, value) VALUES (%s, %s)")
+            cursor.executemany(insert, [] if meta else [*rows.items(), *self._META.items()])
         return bool(meta)
 
     # -- running statements ----------------------------------------------------------------------------------
@@ -390,6 +381,14 @@ class SQLStore(ABC):
             last = rows[-1][11]
             if grow:
                 size = min(size * 2, 64 * BATCH)
+
+    def _by_seq(self, seqs: list[int]) -> Iterator[list[Row]]:
+        """The rows of these seqs (ascending), in first-stored order: batches of 500, doubling up to 32,000."""
+        query = self._q("SELECT {row} FROM {messages} m WHERE m.seq {in_list} ORDER BY m.seq")
+        i, size = 0, BATCH
+        while i < len(seqs):
+            yield self._rows(query, (self._list(seqs[i : i + size]),), "search")
+            i, size = i + size, min(size * 2, 64 * BATCH)
 
     def __iter__(self) -> Iterator[Message]:
         """Every message in first-stored order; a row whose fields are valid but hash to another id as stored (its
@@ -583,7 +582,14 @@ class SQLStore(ABC):
             if value is not None:
                 where.append(f"m.{column} = %s")
                 args.append(self._text(value))
-        for rows in self._search_rows(needle, where, args):
+        source = self._narrow(needle, where, args)
+        if where:  # the matching seqs first (the server picks the index), then their rows in growing batches
+            query = f"SELECT m.seq FROM {source} WHERE {' AND '.join(where)} ORDER BY m.seq"
+            seqs = [r[0] for r in self._fetch(self._q(query), args, "search")]
+            batches: Iterable[list[Row]] = self._by_seq(seqs)
+        else:
+            batches = self._batches(grow=True)
+        for rows in batches:
             for m in self._decode_many(rows):
                 if (
                     needle in m.content.casefold()

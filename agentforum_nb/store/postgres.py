@@ -17,7 +17,7 @@ import json
 import logging
 import os
 import secrets
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -33,7 +33,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
 
 from ..errors import IntegrityError, UsageError
 from ..messages import Message
-from ._sql import BATCH, CANONICAL, DEFAULT_CACHE_BYTES, TABLES, Row, SQLStore, dump_annotations
+from ._sql import CANONICAL, DEFAULT_CACHE_BYTES, TABLES, Row, SQLStore, dump_annotations
 from .copy import copy_forum
 
 __all__ = ["DEFAULT_CACHE_BYTES", "SCHEMA_VERSION", "PostgresStore", "copy_forum"]
@@ -81,7 +81,7 @@ def _reason(exc: BaseException) -> str:
 class PostgresStore(SQLStore):
     """Messages, annotations and the response cache in a PostgreSQL database, shared by many processes."""
 
-    _TYPES: ClassVar[dict[str, str]] = {"seq": "bigserial", "id": 'text COLLATE "C"', "text": "text"}
+    _TYPES: ClassVar[dict[str, str]] = {"SEQ": "bigserial", "ID": 'text COLLATE "C"', "TEXT": "text"}
     _OWN_COLUMNS: ClassVar[dict[str, str]] = {
         "messages": "nul_text text, folded text NOT NULL, writer bigint NOT NULL DEFAULT 0, "
         "xact xid8 NOT NULL DEFAULT pg_current_xact_id(), suspect boolean NOT NULL DEFAULT false",
@@ -322,29 +322,28 @@ class PostgresStore(SQLStore):
     def _run(self, op: Callable[[Any], _T], what: str, write: bool = False) -> _T:
         """``op(cursor)``; a lost connection is reopened once and ``op`` runs again (every op may be repeated)."""
         with self._lock:
-            cur = self._cursor()
-            try:
-                return op(cur)
-            except psycopg.Error as exc:
-                if not self._lost(exc):
+            lost = ""
+            while True:
+                try:
+                    cur = self._cursor()
+                except UsageError as exc:
+                    if not lost:
+                        raise
+                    raise UsageError(
+                        f"lost the connection to the PostgreSQL server at {self.where} ({lost}) and could not "
+                        f"reconnect to {what}: {exc}. What this call was storing was committed whole or not at all; "
+                        f"repeating it is safe"
+                    ) from None
+                try:
+                    return op(cur)
+                except psycopg.Error as exc:
+                    if self._lost(exc):
+                        self._drop()
+                        if not lost:
+                            lost = _reason(exc)
+                            log.warning("agentforum_nb: lost the connection to %s (%s); reconnecting", self.where, lost)
+                            continue
                     raise self._error(exc, what) from exc
-                lost = _reason(exc)
-            log.warning("agentforum_nb: lost the connection to %s (%s); reconnecting", self.where, lost)
-            self._drop()
-            try:
-                cur = self._cursor()
-            except UsageError as exc:
-                raise UsageError(
-                    f"lost the connection to the PostgreSQL server at {self.where} ({lost}) and could not reconnect "
-                    f"to {what}: {exc}. What this call was storing was committed whole or not at all; repeating "
-                    f"it is safe"
-                ) from None
-            try:
-                return op(cur)
-            except psycopg.Error as exc:
-                if self._lost(exc):
-                    self._drop()
-                raise self._error(exc, what) from exc
 
     def _transaction(self, op: Callable[[Any], _T], what: str) -> _T:
         def tx(c: _Cursor) -> _T:
@@ -424,27 +423,16 @@ class PostgresStore(SQLStore):
         )
         return self._rows(query, (message_id,))
 
-    def _search_rows(self, needle: str, where: list[str], args: list[Any]) -> Iterator[list[Row]]:
-        """The server narrows the candidates on the ``folded`` column (the trigram index for 3 or more characters,
-        when there is one; else ``strpos``): the matching seqs first, then their rows in growing batches."""
-        if needle:
-            folded = _text(needle)
-            if self._trigram and len(folded) >= 3:
-                where.append("m.folded LIKE %s")
-                args.append("%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
-            else:
-                where.append("strpos(m.folded, %s) > 0")
-                args.append(folded)
-        if not where:
-            yield from self._batches(grow=True)
-            return
-        query = self._q("SELECT m.seq FROM {messages} m WHERE " + " AND ".join(where) + " ORDER BY m.seq")
-        seqs = [r[0] for r in self._fetch(query, args, "search")]
-        rows_of = self._q("SELECT {row} FROM {messages} m WHERE m.seq = ANY(%s) ORDER BY m.seq")
-        i, size = 0, BATCH
-        while i < len(seqs):
-            yield self._rows(rows_of, (seqs[i : i + size],), "search")
-            i, size = i + size, min(size * 2, 64 * BATCH)
+    def _narrow(self, needle: str, where: list[str], args: list[Any]) -> str:
+        """The ``folded`` column: through the trigram index for 3 or more characters (when there is one), else a
+        ``strpos`` scan."""
+        if needle and self._trigram and len(folded := _text(needle)) >= 3:
+            where.append("m.folded LIKE %s")
+            args.append("%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        elif needle:
+            where.append("strpos(m.folded, %s) > 0")
+            args.append(_text(needle))
+        return "{messages} m"
 
     # -- what others stored ----------------------------------------------------------------------------------
     def poll(self) -> list[Message]:

@@ -16,7 +16,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -92,7 +92,7 @@ def _shown(path: str) -> str:
 class SQLiteStore(SQLStore):
     """Messages and the response cache in one SQLite file."""
 
-    _TYPES: ClassVar[dict[str, str]] = {"seq": "INTEGER", "id": "TEXT", "text": "TEXT"}
+    _TYPES: ClassVar[dict[str, str]] = {"SEQ": "INTEGER", "ID": "TEXT", "TEXT": "TEXT"}
     _AFTER: ClassVar[dict[str, tuple[str, ...]]] = {
         "messages": ("CREATE INDEX messages_by_parent ON messages (parent_id, seq)",)
     }
@@ -128,11 +128,11 @@ class SQLiteStore(SQLStore):
         self._batch: tuple[int, int] | None = None  # the seqs add_many inserted, noted as this store's on commit
         self._conn: sqlite3.Connection | None = None
         try:
-            conn = self._open_readonly() if readonly else self._open_readwrite()
+            conn = self._connect()
         except OSError as exc:  # the path itself (too long, a loop of links...)
             raise UsageError(f"cannot open SQLite forum file {self._name}: {exc.strerror or exc}") from None
         try:
-            self._init_readonly(conn) if readonly else self._retry_busy(lambda: self._init_schema(conn))
+            self._retry_busy(lambda: self._init(conn))
         except sqlite3.Error as exc:
             conn.close()
             raise self._error(exc) from exc
@@ -159,50 +159,34 @@ class SQLiteStore(SQLStore):
             raise UsageError(f"the SQLite forum path {text!r:.100} is not a file name (U+0000 or a lone surrogate)")
         return text
 
-    def _open_readwrite(self) -> sqlite3.Connection:
-        p = self.path
-        if p.exists() and not os.access(p, os.W_OK):
+    def _connect(self) -> sqlite3.Connection:
+        """A connection to the file, for writing or read-only (``mode=ro``; as immutable when SQLite cannot create
+        the -shm index of a file in a read-only directory and no -wal file holds anything: nobody writes it)."""
+        p, name, readonly = self.path, self._name, self.readonly
+        if readonly and not p.is_file():
+            why = "it is a directory, not a forum file" if p.is_dir() else "the file does not exist"
+            raise UsageError(f"cannot open {name} read-only: {why} (readonly=True opens an existing forum file)")
+        if not readonly and p.exists() and not os.access(p, os.W_OK):
             raise UsageError(
-                f"the SQLite forum file {self._name} is read-only (no write permission); open it with "
+                f"the SQLite forum file {name} is read-only (no write permission); open it with "
                 f"SQLiteStore(path, readonly=True) to read it, or make it writable"
             )
-        try:  # timeout= sets SQLite's busy timeout as the connection opens, before any statement runs
-            return sqlite3.connect(str(p), isolation_level=None, check_same_thread=False, timeout=_TIMEOUT)
-        except sqlite3.Error as exc:
-            raise self._error(exc) from exc
-
-    def _open_readonly(self) -> sqlite3.Connection:
-        p = self.path
-        if not p.exists():
-            raise UsageError(
-                f"cannot open {self._name} read-only: the file does not exist (readonly=True opens an "
-                f"existing forum file and never creates one)"
-            )
-        if p.is_dir():
-            raise UsageError(f"cannot open {self._name}: it is a directory, not a forum file")
-        uri = p.absolute().as_uri() + "?mode=ro"
-        try:
-            return self._connect_probe(uri)
-        except sqlite3.Error as exc:
-            wal = p.with_name(p.name + "-wal")
-            if _code(exc) not in (_READONLY, _CANTOPEN) or (wal.exists() and wal.stat().st_size > 0):
-                raise self._error(exc) from exc
-        # A WAL file needs its -shm index, which SQLite could not create (a read-only directory). No -wal file
-        # holds anything, and nobody can write the file without creating one here: read it as immutable.
-        try:
-            return self._connect_probe(uri + "&immutable=1")
-        except sqlite3.Error as exc:
-            raise self._error(exc) from exc
-
-    @staticmethod
-    def _connect_probe(uri: str) -> sqlite3.Connection:
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=_TIMEOUT)
-        try:
-            conn.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
-        except BaseException:
-            conn.close()
-            raise
-        return conn
+        target = p.absolute().as_uri() + "?mode=ro" if readonly else str(p)
+        for immutable in ("", "&immutable=1"):
+            conn = None
+            try:  # timeout= sets SQLite's busy timeout as the connection opens, before any statement runs
+                conn = sqlite3.connect(target + immutable, uri=readonly, check_same_thread=False, timeout=_TIMEOUT)
+                conn.isolation_level = None
+                conn.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
+                return conn
+            except sqlite3.Error as exc:
+                if conn is not None:
+                    conn.close()
+                retry = readonly and not immutable and _code(exc) in (_READONLY, _CANTOPEN)
+                wal = p.with_name(p.name + "-wal")
+                if not retry or (wal.exists() and wal.stat().st_size):
+                    raise self._error(exc) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _readonly_reason(self) -> str | None:
         """Why this process cannot write the file, when permissions say so (root may write anything)."""
@@ -223,34 +207,32 @@ class SQLiteStore(SQLStore):
     def _retry_busy(fn: Callable[[], _T]) -> _T:
         """Run ``fn``, retrying while another process holds a lock SQLite does not wait for by itself
         (switching the journal mode to WAL takes an exclusive lock without calling the busy handler)."""
-        deadline = time.monotonic() + _TIMEOUT
-        delay = 0.001
+        deadline, delay = time.monotonic() + _TIMEOUT, 0.0005
         while True:
             try:
                 return fn()
             except sqlite3.OperationalError as exc:
                 if _code(exc) not in _BUSY or time.monotonic() >= deadline:
                     raise
-            time.sleep(delay)
-            delay = min(delay * 2, 0.05)
+            time.sleep(delay := min(delay * 2, 0.05))
 
     def _tables(self, c: sqlite3.Connection) -> tuple[set[str], set[str]]:
         rows = c.execute("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger')").fetchall()
         return {n for t, n in rows if t == "table"}, {n for t, n in rows if t == "trigger"}
 
-    def _init_readonly(self, c: sqlite3.Connection) -> None:
-        tables, _ = self._tables(c)
-        if not self._open_forum(c, tables, self._name, create=False):
-            raise UsageError(
-                f"cannot open {self._name} read-only: it is not an initialized forum file "
-                f"(open it for writing once to create the forum)"
-            )
-        self._edges = c.execute("PRAGMA user_version").fetchone()[0] >= 1 and {"edges", "suspect"} <= tables
-        self._annotated = self._schema >= 2  # a version 1 file read-only: no annotations, search by scanning
-
-    def _init_schema(self, c: sqlite3.Connection) -> None:
+    def _init(self, c: sqlite3.Connection) -> None:
         c.execute(f"PRAGMA busy_timeout = {int(_TIMEOUT * 1000)}")
-        self._open_forum(c, self._tables(c)[0], self._name, create=False)  # another file is refused unchanged
+        tables, _ = self._tables(c)
+        existing = self._open_forum(c, tables, self._name, create=False)  # another file is refused unchanged
+        if self.readonly:
+            if not existing:
+                raise UsageError(
+                    f"cannot open {self._name} read-only: it is not an initialized forum file "
+                    f"(open it for writing once to create the forum)"
+                )
+            self._edges = c.execute("PRAGMA user_version").fetchone()[0] >= 1 and {"edges", "suspect"} <= tables
+            self._annotated = self._schema >= 2  # a version 1 file read-only: no annotations, search by scanning
+            return
         if c.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             mode = c.execute("PRAGMA journal_mode=WAL").fetchone()[0]  # raises SQLITE_BUSY at once: retried
             if mode.lower() != "wal":  # pragma: no cover - e.g. some network filesystems
@@ -282,7 +264,7 @@ class SQLiteStore(SQLStore):
         sql = template.format(row=row, in_list="IN (SELECT value FROM json_each(%s))", **names)
         return sql.replace("%s", "?")
 
-    def _list(self, ids: list[str]) -> Any:
+    def _list(self, ids: Sequence[Any]) -> Any:
         return json.dumps(ids)
 
     def _run(self, op: Callable[[Any], _T], what: str, write: bool = False) -> _T:
@@ -411,21 +393,16 @@ class SQLiteStore(SQLStore):
                 SELECT {row} FROM chain JOIN messages m ON m.id = chain.id"""
         return self._rows(self._q(query), (message_id,))
 
-    def _search_rows(self, needle: str, where: list[str], args: list[Any]) -> Iterator[list[Row]]:
-        """Three or more characters are looked up in the trigram index (brought up to date first), fewer scan it."""
-        source = "{messages} m"  # without an index to keep (read-only): the rows with the given fields
-        if needle and not self.readonly and self._annotated:
-            self._index_search()
-            indexed = needle.replace("\x00", _NUL_STAND_IN)  # as the index holds it (see _index_search)
-            if len(needle) >= 3:
-                where.insert(0, "s.folded MATCH %s")
-                args.insert(0, '"' + indexed.replace('"', '""') + '"')
-            else:
-                where.insert(0, "instr(s.folded, %s) > 0")
-                args.insert(0, indexed)
-            source = "search_text s JOIN {messages} m ON m.seq = s.rowid"
-        condition = " WHERE " + " AND ".join(where) if where else ""
-        yield self._rows(self._q(f"SELECT {{row}} FROM {source}{condition} ORDER BY m.seq"), args)
+    def _narrow(self, needle: str, where: list[str], args: list[Any]) -> str:
+        """Three or more characters are looked up in the trigram index (brought up to date first), fewer scan it;
+        a file opened read-only has no index to keep (the core decides on every row with the given fields)."""
+        if not needle or self.readonly or not self._annotated:
+            return "{messages} m"
+        self._index_search()
+        indexed = needle.replace("\x00", _NUL_STAND_IN)  # as the index holds it (see _index_search)
+        where.insert(0, "s.folded MATCH %s" if len(needle) >= 3 else "instr(s.folded, %s) > 0")
+        args.insert(0, '"' + indexed.replace('"', '""') + '"' if len(needle) >= 3 else indexed)
+        return "search_text s JOIN {messages} m ON m.seq = s.rowid"
 
     def _index_search(self) -> None:
         """Add the rows stored since the last search to the search index (one transaction). FTS5 reads text only
