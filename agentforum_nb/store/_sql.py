@@ -513,22 +513,26 @@ class SQLStore(ABC):
         notes = annotations or {}
         values = [self._values(m, notes.get(m.id)) for m in messages]
         select = self._q("SELECT id, annotations FROM {messages} WHERE id {in_list}{for_update}")
-        update = self._q("UPDATE {messages} SET annotations = %s WHERE id = %s")
 
         def op(c: Any) -> None:
             inserted = self._insert_many(c, values) if values else set()
             known = [m.id for m in messages if notes.get(m.id) and m.id not in inserted]
             for i in range(0, len(known), CHUNK):
-                updates = []
-                for mid, raw in c.execute(select, (self._list(known[i : i + CHUNK]),)).fetchall():
-                    current = parse_annotations(mid, raw)
-                    merged = merge_annotations(current, notes[mid])
-                    if merged != current:
-                        updates.append((dump_annotations(merged), mid))
-                if updates:
-                    c.executemany(update, updates)
+                self._merge(c, c.execute(select, (self._list(known[i : i + CHUNK]),)).fetchall(), notes)
 
         self._transaction(op, "store messages")
+
+    def _merge(self, cursor: Any, rows: list[Row], changes: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+        """Merge ``changes[id]`` into the annotations of the rows ``(id, annotations)`` (locked by the caller)."""
+        merged: dict[str, Any] = {}
+        for mid, raw in rows:
+            current = parse_annotations(mid, raw)
+            new = merge_annotations(current, changes[mid])
+            if new != current:
+                merged[mid] = new
+        update = self._q("UPDATE {messages} SET annotations = %s WHERE id = %s")
+        cursor.executemany(update, [(dump_annotations(new), mid) for mid, new in merged.items()])
+        return merged
 
     # -- annotations -----------------------------------------------------------------------------------------
     def annotations(self, message_id: str) -> dict[str, Any]:
@@ -553,18 +557,14 @@ class SQLStore(ABC):
         annotate it at the same moment: no change is lost). KeyError for a message that is not stored."""
         if not usable_key(message_id):
             raise KeyError(message_id)
-        select = self._q("SELECT annotations FROM {messages} WHERE id = %s{for_update}")
-        update = self._q("UPDATE {messages} SET annotations = %s WHERE id = %s")
+        select = self._q("SELECT id, annotations FROM {messages} WHERE id = %s{for_update}")
 
         def op(c: Any) -> dict[str, Any]:
-            row = c.execute(select, (message_id,)).fetchone()
-            if row is None:
+            rows = c.execute(select, (message_id,)).fetchall()
+            if not rows:
                 raise KeyError(message_id)
-            current = parse_annotations(message_id, row[0])
-            merged = merge_annotations(current, changes)
-            if merged != current:
-                c.execute(update, (dump_annotations(merged), message_id))
-            return merged
+            merged = self._merge(c, rows, {message_id: changes})
+            return merged[message_id] if merged else parse_annotations(message_id, rows[0][1])
 
         return self._transaction(op, "annotate a message")
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from ..errors import IntegrityError
+from ..errors import IntegrityError, UsageError
 from ..messages import Message
-from ._base import check_search, merge_annotations, more_than_created_at, walk_history
+from ._base import check_search, merge_annotations, more_than_created_at, usable_key, walk_history
 
 
 class MemoryStore:
@@ -130,6 +130,8 @@ class MemoryStore:
         return None if entry is None else entry[1]
 
     def cache_put(self, key: str, response_ids: Iterable[str], *, agent: str = "") -> None:
+        if not usable_key(key):  # as in the SQL stores: a key no database could hold
+            raise UsageError(f"a cache key must be a str of UTF-8 text without U+0000, not {key!r:.80}")
         self._cache[key] = (agent, tuple(response_ids))
 
     def cache_delete(self, key: str) -> None:

@@ -18,6 +18,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -57,6 +58,7 @@ _NUL_STAND_IN = "\uffff"  # what the search index holds for a NUL (a noncharacte
 _SEARCH_FORMAT = "2"  # meta 'search_format': the index's way of writing text (1, unmarked: NULs cut it short)
 _BUSY = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (primary codes; extended codes add bits above 0xff)
 _READONLY, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 8, 11, 13, 14, 26
+_ERRORS = (sqlite3.Error, UnicodeDecodeError)  # what reading a damaged file raises (a name in its schema not UTF-8)
 _T = TypeVar("_T")
 
 
@@ -65,10 +67,10 @@ def _code(exc: BaseException) -> int | None:
     return None if code is None else code & 0xFF
 
 
-def _damaged(exc: sqlite3.Error) -> bool:
+def _damaged(exc: Exception) -> bool:
     """Whether ``exc`` says the file's pages or schema are not a forum's (corruption, or tables changed by hand)."""
     text = str(exc)
-    return _code(exc) in (_CORRUPT, _NOTADB) or "malformed" in text or text.startswith("no such") or "decode" in text
+    return _code(exc) in (_CORRUPT, _NOTADB) or any(w in text for w in ("malformed", "no such", "decode", "utf-8"))
 
 
 @contextmanager
@@ -128,18 +130,9 @@ class SQLiteStore(SQLStore):
         self._batch: tuple[int, int] | None = None  # the seqs add_many inserted, noted as this store's on commit
         self._conn: sqlite3.Connection | None = None
         try:
-            conn = self._connect()
+            self._conn = conn = self._open()
         except OSError as exc:  # the path itself (too long, a loop of links...)
             raise UsageError(f"cannot open SQLite forum file {self._name}: {exc.strerror or exc}") from None
-        try:
-            self._retry_busy(lambda: self._init(conn))
-        except sqlite3.Error as exc:
-            conn.close()
-            raise self._error(exc) from exc
-        except BaseException:
-            conn.close()
-            raise
-        self._conn = conn
         self._ins = conn.cursor()  # one cursor for every INSERT: saves creating one per post
         # poll(): rows above _poll_seq are new; _own holds [first, last] seq ranges this store inserted above it
         # (writers take SQLite's write lock one at a time, so seq order is commit order: nothing commits below)
@@ -159,9 +152,10 @@ class SQLiteStore(SQLStore):
             raise UsageError(f"the SQLite forum path {text!r:.100} is not a file name (U+0000 or a lone surrogate)")
         return text
 
-    def _connect(self) -> sqlite3.Connection:
-        """A connection to the file, for writing or read-only (``mode=ro``; as immutable when SQLite cannot create
-        the -shm index of a file in a read-only directory and no -wal file holds anything: nobody writes it)."""
+    def _open(self) -> sqlite3.Connection:
+        """A connection to the forum file (checked, created or upgraded), for writing or read-only (``mode=ro``; as
+        immutable when SQLite cannot create the -shm index of a file in a read-only directory and no -wal file
+        holds anything: nobody writes it)."""
         p, name, readonly = self.path, self._name, self.readonly
         if readonly and not p.is_file():
             why = "it is a directory, not a forum file" if p.is_dir() else "the file does not exist"
@@ -175,13 +169,15 @@ class SQLiteStore(SQLStore):
         for immutable in ("", "&immutable=1"):
             conn = None
             try:  # timeout= sets SQLite's busy timeout as the connection opens, before any statement runs
-                conn = sqlite3.connect(target + immutable, uri=readonly, check_same_thread=False, timeout=_TIMEOUT)
-                conn.isolation_level = None
-                conn.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
-                return conn
-            except sqlite3.Error as exc:
+                conn = c = sqlite3.connect(target + immutable, uri=readonly, check_same_thread=False, timeout=_TIMEOUT)
+                c.isolation_level = None
+                self._retry_busy(partial(self._init, c))
+                return c
+            except BaseException as exc:
                 if conn is not None:
                     conn.close()
+                if not isinstance(exc, _ERRORS):
+                    raise
                 retry = readonly and not immutable and _code(exc) in (_READONLY, _CANTOPEN)
                 wal = p.with_name(p.name + "-wal")
                 if not retry or (wal.exists() and wal.stat().st_size):
@@ -278,7 +274,7 @@ class SQLiteStore(SQLStore):
                 )
             try:
                 return op(conn)
-            except sqlite3.Error as exc:
+            except _ERRORS as exc:
                 raise self._error(exc, what) from exc
 
     def _transaction(self, op: Callable[[Any], _T], what: str) -> _T:
@@ -296,7 +292,7 @@ class SQLiteStore(SQLStore):
 
         return self._run(tx, what, write=True)
 
-    def _error(self, exc: sqlite3.Error, what: str = "open") -> Exception:
+    def _error(self, exc: Exception, what: str = "open") -> Exception:
         """The error of ours that says what went wrong (``what``: the operation; "open" while opening)."""
         name, code, opening = self._name, _code(exc), what == "open"
         if code == _NOTADB:
