@@ -871,7 +871,8 @@ class Forum:
 
     def cache_info(self) -> dict[str, Any]:
         """Cache statistics of this forum object: ``entries``, ``hits``, ``misses``, ``stores``, ``repairs``,
-        ``inflight``."""
+        ``inflight``, and the replay chunks kept (``chunk_bytes``) and dropped to stay within their bound
+        (``chunks_evicted``)."""
         self.check_open()
         return self.response_cache.info()
 
