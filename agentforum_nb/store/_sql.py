@@ -86,13 +86,15 @@ def _loads(text: object) -> Any:
         return None
 
 
+def corrupt(name: str, what: str, actual: str | None = None) -> IntegrityError:
+    """The error naming a stored row that is not what it should be."""
+    return IntegrityError(f"stored message {name} {what}", expected=name, actual=actual)
+
+
 def parse_annotations(message_id: str, raw: object) -> dict[str, Any]:
     value = {} if raw is None else _loads(raw)
     if not isinstance(value, dict):
-        raise IntegrityError(
-            f"the annotations of stored message {message_id} are not a JSON object (the row was changed by hand)",
-            expected=message_id,
-        )
+        raise corrupt(message_id, "has annotations that are not a JSON object (the row was changed by hand)")
     return value
 
 
@@ -101,16 +103,13 @@ def decode_metadata(name: str, meta: object) -> Any:
     if meta == "{}":
         return EMPTY
     if type(meta) is not str:
-        raise IntegrityError(f"stored message {name} has corrupt metadata (not JSON text: {meta!r:.60})", expected=name)
+        raise corrupt(name, f"has corrupt metadata (not JSON text: {meta!r:.60})")
     try:
         value = _META_DECODER.decode(meta)
     except ValueError as exc:
-        raise IntegrityError(f"stored message {name} has corrupt metadata ({exc})", expected=name) from None
+        raise corrupt(name, f"has corrupt metadata ({exc})") from None
     if type(value) is not dict:
-        raise IntegrityError(
-            f"stored message {name} has corrupt metadata (a JSON {type(value).__name__}, not an object)",
-            expected=name,
-        )
+        raise corrupt(name, f"has corrupt metadata (a JSON {type(value).__name__}, not an object)")
     return freeze_trusted(value)
 
 
@@ -118,9 +117,7 @@ def exact_text(name: str, exact: object) -> tuple[Any, Any]:
     """The content and sender a row's ``exact`` column holds."""
     value = _loads(exact)
     if not isinstance(value, dict) or not {"content", "sender"} <= value.keys():
-        raise IntegrityError(
-            f"stored message {name} is corrupt: its nul_text is not its content and sender", expected=name
-        )
+        raise corrupt(name, "is corrupt: its nul_text column is not the JSON of its content and sender")
     return value["content"], value["sender"]
 
 
@@ -131,7 +128,7 @@ def build(row: Row) -> Message:
     mid, kind, content, sender, parent_id, reply_to_id, original_id, status, meta, exact, suspect = row[:11]
     name = mid if type(mid) is str else repr(mid)
     if type(suspect) is str:
-        raise IntegrityError(f"stored message {name} is corrupt: its {suspect} is not valid UTF-8 text", expected=name)
+        raise corrupt(name, f"is corrupt: its {suspect} is not valid UTF-8 text")
     if exact is not None:
         content, sender = exact_text(name, exact)
     metadata = decode_metadata(name, meta)
@@ -144,14 +141,10 @@ def build(row: Row) -> Message:
     try:
         fresh = Message(content, kind=kind, sender=sender, status=status, metadata=metadata, **refs)
     except (InvalidMessageError, TypeError) as exc:
-        raise IntegrityError(f"stored message {name} has invalid fields: {exc}", expected=name) from None
+        raise corrupt(name, f"has invalid fields: {exc}") from None
     if fresh.id != mid:
-        raise IntegrityError(
-            f"stored message {name} does not match its id: its fields hash to {fresh.id} "
-            f"(the row was changed after it was stored)",
-            expected=name,
-            actual=fresh.id,
-        )
+        why = f"does not match its id: its fields hash to {fresh.id} (the row was changed after it was stored)"
+        raise corrupt(name, why, fresh.id)
     return fresh
 
 
@@ -238,7 +231,11 @@ class SQLStore(ABC):
         meta: dict[Any, Any] = {}
         if "meta" in tables:  # one of other columns is another program's
             ours = self._columns_of(cursor, "meta")[:2] == ["key", "value"]
-            meta = dict(cursor.execute(self._render("SELECT key, value FROM {meta}")).fetchall()) if ours else {"": 0}
+            meta = (
+                dict(cursor.execute(self._render("SELECT key, value FROM {meta}")).fetchall())
+                if ours
+                else {"application": None}
+            )
         if meta.get("application", APP_ID) != APP_ID or (tables - {"meta"} and not meta):
             what = (
                 f"its meta table says application={meta.get('application')!r}"
@@ -428,9 +425,8 @@ class SQLStore(ABC):
         return self._decode_many(self._rows(query, (message_id,)))
 
     def roots(self) -> list[Message]:
-        return self._decode_many(
-            self._rows(self._q("SELECT {row} FROM {messages} m WHERE m.parent_id IS NULL ORDER BY m.seq"))
-        )
+        query = self._q("SELECT {row} FROM {messages} m WHERE m.parent_id IS NULL ORDER BY m.seq")
+        return self._decode_many(self._rows(query))
 
     def history(self, message_id: str) -> list[Message] | None:
         """Root..message: the part this process holds is walked here, the rest read at once (``_chain_rows``)."""

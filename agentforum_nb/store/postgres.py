@@ -43,7 +43,6 @@ log = logging.getLogger("agentforum_nb")
 SCHEMA_VERSION = 1
 CONNECT_TIMEOUT = 5  # seconds, unless the URL says connect_timeout=
 _MIN_SERVER = 130000  # xid8 and pg_current_xact_id(): PostgreSQL 13
-_COPY_ABOVE = 200  # add_many of more messages than this goes through COPY
 _NUL = "\x00"
 _STORED = (*CANONICAL, "nul_text", "annotations", "folded")  # the columns of `_values`, in order
 _LOST = ("08", "57P")  # SQLSTATE classes of a connection that is gone (connection exception, operator intervention)
@@ -391,22 +390,19 @@ class PostgresStore(SQLStore):
         return bool(self._run(lambda c: c.execute(query, (*values, self._writer)).fetchall(), "store a message"))
 
     def _insert_many(self, cursor: Any, values: list[tuple[Any, ...]]) -> set[str]:
-        columns = ", ".join(_STORED)
-        insert = f"INSERT INTO {{messages}} ({columns}, writer) SELECT {', '.join('t.' + n for n in _STORED)}, %s FROM "
-        done = " ORDER BY t.ord ON CONFLICT (id) DO NOTHING RETURNING id"
-        if len(values) <= _COPY_ABOVE:  # few messages: one INSERT of unnested arrays
-            arrays = f"unnest({', '.join(['%s::text[]'] * len(_STORED))}) WITH ORDINALITY AS t({columns}, ord)"
-            query, args = insert + arrays + done, (self._writer, *(list(col) for col in zip(*values, strict=True)))
-        else:  # many: COPY into a temporary table first (3x faster)
-            text = ", ".join(n + " text" for n in _STORED)
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS agentforum_incoming (ord bigint, {text}) ON COMMIT DELETE ROWS"
-            )
-            with cursor.copy(f"COPY agentforum_incoming (ord, {columns}) FROM STDIN") as copy:
-                for i, v in enumerate(values):
-                    copy.write_row((i, *v))
-            query, args = insert + "agentforum_incoming t" + done, (self._writer,)
-        return {r[0] for r in cursor.execute(self._q(query), args).fetchall()}
+        """COPY into a temporary table, then one INSERT from it (3x faster than row by row)."""
+        columns, text = ", ".join(_STORED), ", ".join(n + " text" for n in _STORED)
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS agentforum_incoming (ord bigint, {text}) ON COMMIT DELETE ROWS"
+        )
+        with cursor.copy(f"COPY agentforum_incoming (ord, {columns}) FROM STDIN") as copy:
+            for i, v in enumerate(values):
+                copy.write_row((i, *v))
+        query = self._q(
+            f"INSERT INTO {{messages}} ({columns}, writer) SELECT {', '.join('t.' + n for n in _STORED)}, %s FROM "
+            "agentforum_incoming t ORDER BY t.ord ON CONFLICT (id) DO NOTHING RETURNING id"
+        )
+        return {r[0] for r in cursor.execute(query, (self._writer,)).fetchall()}
 
     def _repair_row(self, cursor: Any, values: tuple[Any, ...]) -> None:
         sets = ", ".join(f"{c} = %s" for c in (*_STORED[1:10], "folded"))

@@ -127,6 +127,7 @@ class SQLiteStore(SQLStore):
         self.synchronous = synchronous
         self.readonly = readonly
         self._edges = False  # the side tables exist (always once opened for writing)
+        self._indexed = -1  # the largest seq this store saw in the search index (-1: not looked yet)
         self._batch: tuple[int, int] | None = None  # the seqs add_many inserted, noted as this store's on commit
         self._conn: sqlite3.Connection | None = None
         try:
@@ -401,33 +402,26 @@ class SQLiteStore(SQLStore):
         return "search_text s JOIN {messages} m ON m.seq = s.rowid"
 
     def _index_search(self) -> None:
-        """Add the rows stored since the last search to the search index (one transaction). FTS5 reads text only
-        up to a NUL character, so the index holds each NUL as a stand-in character (a needle is written the same
-        way; a real stand-in character then only adds candidates, which search() checks). An index written
-        before that rule (no ``search_format`` row) is rebuilt."""
+        """Add the rows stored since the last search (by any process) to the search index, in one transaction.
+        FTS5 reads text only up to a NUL character, so the index holds each NUL as a stand-in character (a needle
+        is written the same way; a real stand-in then only adds candidates, which the core checks). An index
+        written before that rule (no ``search_format`` row) is rebuilt."""
 
-        def state(c: sqlite3.Connection) -> tuple[int, bool]:
+        def index(c: sqlite3.Connection) -> int:
             meta = dict(c.execute("SELECT key, value FROM meta WHERE key IN ('search_seq', 'search_format')"))
-            return int(meta.get("search_seq", 0)), meta.get("search_format") == _SEARCH_FORMAT
-
-        def index(c: sqlite3.Connection) -> None:
-            last, current = state(c)  # again under the write lock: another process may have indexed meanwhile
-            if not current:
+            last = int(meta.get("search_seq", 0)) if meta.get("search_format") == _SEARCH_FORMAT else 0
+            if not last:
                 c.execute("DELETE FROM search_text")
                 c.execute("INSERT OR REPLACE INTO meta VALUES ('search_format', ?)", (_SEARCH_FORMAT,))
-                last = 0
-            rows = c.execute("SELECT seq, content FROM messages WHERE seq > ? AND seq <= ?", (last, top)).fetchall()
-            c.executemany(
-                "INSERT INTO search_text (rowid, folded) VALUES (?, ?)",
-                ((seq, str(content).casefold().replace("\x00", _NUL_STAND_IN)) for seq, content in rows),
-            )
+            rows = c.execute("SELECT seq, content FROM messages WHERE seq > ? ORDER BY seq", (last,)).fetchall()
+            folded = ((seq, str(content).casefold().replace("\x00", _NUL_STAND_IN)) for seq, content in rows)
+            c.executemany("INSERT INTO search_text (rowid, folded) VALUES (?, ?)", folded)
+            top = rows[-1][0] if rows else last
             c.execute("INSERT OR REPLACE INTO meta VALUES ('search_seq', ?)", (str(top),))
+            return int(top)
 
-        with self._lock:
-            last, current = self._run(state, "search")
-            top = self._top()
-            if top > last or not current:
-                self._transaction(index, "index messages for search")
+        if self._top() > self._indexed:  # (another process may have indexed them: the transaction reads again)
+            self._indexed = self._transaction(index, "index messages for search")
 
     # -- what others stored ----------------------------------------------------------------------------------
     def _note_own(self, first: int, last: int) -> None:
