@@ -96,6 +96,7 @@ class ByteLRU(Generic[K, V]):
             self._sizes.clear()
             self._bytes = 0
 
-    def info(self) -> dict[str, int]:
-        """``entries`` held, their ``bytes``, the ``limit``, and how many entries were ``evicted`` so far."""
-        return {"entries": len(self._data), "bytes": self._bytes, "limit": self.limit, "evicted": self.evicted}
+    def info(self, entries: str = "entries") -> dict[str, int]:
+        """How many entries are held (under the key ``entries``), their ``bytes``, the ``limit``, and how many
+        entries were ``evicted`` so far."""
+        return {entries: len(self._data), "bytes": self._bytes, "limit": self.limit, "evicted": self.evicted}

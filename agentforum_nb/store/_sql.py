@@ -113,24 +113,20 @@ def decode_metadata(name: str, meta: object) -> Any:
     return freeze_trusted(value)
 
 
-def exact_text(name: str, exact: object) -> tuple[Any, Any]:
-    """The content and sender a row's ``exact`` column holds."""
-    value = _loads(exact)
-    if not isinstance(value, dict) or not {"content", "sender"} <= value.keys():
-        raise corrupt(name, "is corrupt: its nul_text column is not the JSON of its content and sender")
-    return value["content"], value["sender"]
-
-
-def build(row: Row) -> Message:
+def build(row: Row, as_stored: bool = False) -> Message:
     """The message of a row. A row not marked as changed since it was stored, with valid kind, status, content and
     sender, is rebuilt as it is; any other is re-hashed: IntegrityError (with ``actual``) when its fields hash to
-    another id, or naming the row when they are not a message's."""
+    another id (``as_stored``: the message as stored, for a caller that re-hashes it), or naming the row when they
+    are not a message's."""
     mid, kind, content, sender, parent_id, reply_to_id, original_id, status, meta, exact, suspect = row[:11]
     name = mid if type(mid) is str else repr(mid)
     if type(suspect) is str:
         raise corrupt(name, f"is corrupt: its {suspect} is not valid UTF-8 text")
-    if exact is not None:
-        content, sender = exact_text(name, exact)
+    if exact is not None:  # the exact content and sender of a PostgreSQL row holding U+0000
+        value = _loads(exact)
+        if not isinstance(value, dict) or not {"content", "sender"} <= value.keys():
+            raise corrupt(name, "is corrupt: its nul_text column is not the JSON of its content and sender")
+        content, sender = value["content"], value["sender"]
     metadata = decode_metadata(name, meta)
     k = KIND.get(kind) if type(kind) is str else None
     st = STATUS.get(status) if type(status) is str else None
@@ -142,6 +138,11 @@ def build(row: Row) -> Message:
         fresh = Message(content, kind=kind, sender=sender, status=status, metadata=metadata, **refs)
     except (InvalidMessageError, TypeError) as exc:
         raise corrupt(name, f"has invalid fields: {exc}") from None
+    if fresh.id != mid and as_stored:
+        f = fresh
+        return rebuild(
+            mid, f.kind, f.content, f.sender, f.parent_id, f.reply_to_id, f.original_id, f.status, f.metadata
+        )
     if fresh.id != mid:
         why = f"does not match its id: its fields hash to {fresh.id} (the row was changed after it was stored)"
         raise corrupt(name, why, fresh.id)
@@ -229,20 +230,13 @@ class SQLStore(ABC):
         naming ``where`` for a database of something else, of another version, or a damaged forum. ``create``:
         what is missing is created (a new forum; tables and columns added since an older one was written)."""
         meta: dict[Any, Any] = {}
-        if "meta" in tables:  # one of other columns is another program's
+        if "meta" in tables:  # a meta table of other columns is another program's
             ours = self._columns_of(cursor, "meta")[:2] == ["key", "value"]
-            meta = (
-                dict(cursor.execute(self._render("SELECT key, value FROM {meta}")).fetchall())
-                if ours
-                else {"application": None}
-            )
+            select = "SELECT key, value FROM {meta}" if ours else "SELECT 'application', NULL"
+            meta = dict(cursor.execute(self._render(select)).fetchall())
         if meta.get("application", APP_ID) != APP_ID or (tables - {"meta"} and not meta):
-            what = (
-                f"its meta table says application={meta.get('application')!r}"
-                if meta
-                else f"it has {sorted(tables)[:8]}"
-            )
-            raise IntegrityError(f"{where} is not an agentforum_nb forum ({what}){self._ADVICE}")
+            what = f"its meta table says application={meta['application']!r}" if meta else f"it has {sorted(tables)}"
+            raise IntegrityError(f"{where} is not an agentforum_nb forum ({what[:200]}){self._ADVICE}")
         if meta and meta.get("schema_version") not in self._VERSIONS:
             raise IntegrityError(
                 f"{where} has schema version {meta.get('schema_version')}; this agentforum_nb reads version "
@@ -283,8 +277,7 @@ class SQLStore(ABC):
     def message_cache_info(self) -> dict[str, int]:
         """The in-process message cache: ``messages`` held, their approximate ``bytes``, the ``limit``, and how
         many messages were ``evicted`` to stay within it."""
-        info = self._cache.info()
-        return {"messages": info["entries"], "bytes": info["bytes"], "limit": info["limit"], "evicted": info["evicted"]}
+        return self._cache.info("messages")
 
     def _decode(self, row: Row, lenient: bool = False) -> Message:
         """``build`` through the cache. ``lenient``: a row whose fields are valid but hash to another id is
@@ -297,9 +290,7 @@ class SQLStore(ABC):
         except IntegrityError as exc:
             if not lenient or exc.actual is None or type(row[0]) is not str:
                 raise
-            content, sender = (row[2], row[3]) if row[9] is None else exact_text(row[0], row[9])
-            meta = decode_metadata(row[0], row[8])
-            return rebuild(row[0], row[1], content, sender, row[4], row[5], row[6], row[7], meta)
+            return build(row, as_stored=True)
         self._cache.put(msg.id, msg, len(msg.content) + len(row[8]) + PER_MESSAGE)
         return msg
 
@@ -360,24 +351,17 @@ class SQLStore(ABC):
         """The largest seq stored (0 when none)."""
         return int(self._fetch(self._q("SELECT coalesce(max(seq), 0) FROM {messages}"))[0][0])
 
-    def _batches(self, grow: bool = False) -> Iterator[list[Row]]:
+    def _batches(self) -> Iterator[list[Row]]:
         """Rows (with their seq) in first-stored order, up to the last one stored when the iteration began, one
-        query per batch (none stays open between batches, so the caller may read and write the store meanwhile).
-        ``grow`` doubles the batch size each time (for searches: the first results come quickly)."""
+        query per batch (none stays open between batches, so the caller may read and write the store meanwhile)."""
         top = self._top()
         query = self._q(
             "SELECT {row}, m.seq FROM {messages} m WHERE m.seq > %s AND m.seq <= %s ORDER BY m.seq LIMIT %s"
         )
-        last, size = 0, BATCH
-        while last < top:
-            rows = self._rows(query, (last, top, size))
-            if rows:
-                yield rows
-            if len(rows) < size:
-                return
+        last = 0
+        while last < top and (rows := self._rows(query, (last, top, BATCH))):
+            yield rows
             last = rows[-1][11]
-            if grow:
-                size = min(size * 2, 64 * BATCH)
 
     def _by_seq(self, seqs: list[int]) -> Iterator[list[Row]]:
         """The rows of these seqs (ascending), in first-stored order: batches of 500, doubling up to 32,000."""
@@ -403,12 +387,8 @@ class SQLStore(ABC):
                         msg.verify()
                 except IntegrityError as exc:
                     yield mid, exc
-                    continue
-                cached = self._cache.peek(mid)
-                if cached is None:
-                    self._cache.put(mid, msg, len(msg.content) + len(r[8]) + PER_MESSAGE)
-                    cached = msg
-                yield mid, cached
+                else:
+                    yield mid, self._cache.peek(mid) or msg
 
     def ids_with_prefix(self, prefix: str, limit: int) -> list[str]:
         """Up to ``limit`` stored ids that start with ``prefix`` (a range scan of the id index)."""
@@ -433,31 +413,21 @@ class SQLStore(ABC):
         if not usable_key(message_id):
             return None
         fetched: dict[str, Message] = {}
-        pending: dict[Any, Row] = {}  # rows read but not decoded: they may not be on the branch
-        bad: dict[str, IntegrityError] = {}  # rows on the walk that do not match their ids
+        bad: dict[str, IntegrityError] = {}  # rows that do not match their ids: raised when on the branch
 
         def fetch(mid: str) -> Message | None:
-            msg = fetched.get(mid)
-            if msg is not None:
-                return msg
-            row = pending.get(mid)
-            if row is None:
+            if mid not in fetched:
                 rows = self._chain_rows(mid)
                 ids, parents = [r[0] for r in rows], [r[4] for r in rows]
                 if ids and ids[0] == mid and parents[-1] is None and parents[:-1] == ids[1:]:  # root..mid, reversed
                     # decoded root first: of a branch bigger than the cache, the newest part stays cached
                     fetched.update((m.id, m) for m in self._decode_many(rows[::-1]))
-                    return fetched.get(mid)
-                pending.update(zip(ids, rows, strict=True))  # changed by hand: decode as met, a cycle named first
-                if (row := pending.get(mid)) is None:
-                    return None
-            try:
-                msg = self._decode(row)
-            except IntegrityError as exc:
-                msg = self._decode(row, lenient=True)
-                bad[mid] = exc
-            fetched[mid] = msg
-            return msg
+                for r in rows if mid not in fetched else ():  # changed by hand: a cycle is reported first
+                    try:
+                        fetched[r[0]] = self._decode(r)
+                    except IntegrityError as exc:
+                        fetched[r[0]], bad[r[0]] = self._decode(r, lenient=True), exc
+            return fetched.get(mid)
 
         cache = self._cache
         out = walk_history(cache.peek, message_id, lambda: len(cache) + len(fetched), fetch)
@@ -578,14 +548,10 @@ class SQLStore(ABC):
             if value is not None:
                 where.append(f"m.{column} = %s")
                 args.append(self._text(value))
-        source = self._narrow(needle, where, args)
-        if where:  # the matching seqs first (the server picks the index), then their rows in growing batches
-            query = f"SELECT m.seq FROM {source} WHERE {' AND '.join(where)} ORDER BY m.seq"
-            seqs = [r[0] for r in self._fetch(self._q(query), args, "search")]
-            batches: Iterable[list[Row]] = self._by_seq(seqs)
-        else:
-            batches = self._batches(grow=True)
-        for rows in batches:
+        source = self._narrow(needle, where, args)  # the matching seqs first (the database picks its index), then
+        condition = " WHERE " + " AND ".join(where) if where else ""  # their rows in growing batches
+        seqs = [r[0] for r in self._fetch(self._q(f"SELECT m.seq FROM {source}{condition} ORDER BY m.seq"), args)]
+        for rows in self._by_seq(seqs):
             for m in self._decode_many(rows):
                 if (
                     needle in m.content.casefold()
