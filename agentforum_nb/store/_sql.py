@@ -1,14 +1,7 @@
-"""The SQL store core: what the SQLite and PostgreSQL stores do alike, written once (see docs/stores.md).
-
-:class:`SQLStore` holds the message cache, the decoding of rows (trusted unless changed since stored; a corrupt one
-is named), reading, writing, history, annotations, search plumbing and the response-cache table. A backend keeps its
-dialect, connection and search index: ``_render`` (the core's statements in its SQL: ``%s`` parameters, the tables
-of ``TABLES`` as ``{messages}``..., ``{row}``, ``{in_list}`` with ``_list(ids)``, ``{for_update}``), ``_run`` and
-``_transaction`` (its errors translated), the schema (``_TYPES``, ``_OWN_COLUMNS``, ``_AFTER``, ``_columns_of``:
-``_create_missing`` makes what ``TABLES`` and ``ADDED`` list, so a new table or column is one entry there),
-``_values``/``_insert``/``_insert_many``/``_repair_row`` (``values[:_SAME]`` equals ``row[:_SAME]`` of an unchanged
-row), ``_chain_rows`` (a message and its ancestors, one query), ``_narrow`` (the search index's condition),
-``poll``/``has_changes`` and ``close``.
+"""The SQL store core: what the SQLite and PostgreSQL stores do alike, written once (docs/stores.md, "How the SQL
+stores are built"). :class:`SQLStore` holds the message cache, row decoding, reading, writing, history,
+annotations, search plumbing and the response-cache table; a backend keeps its dialect, connection and search
+index (the abstract methods and class attributes of ``SQLStore``).
 
 A row is ``(id, kind, content, sender, parent_id, reply_to_id, original_id, status, metadata, exact, suspect)``
 (and ``seq`` where asked for): ``exact`` is NULL or the JSON of the exact content and sender (PostgreSQL text cannot
@@ -173,9 +166,12 @@ class SQLStore(ABC):
         self._cache: ByteLRU[str, Message] = ByteLRU(cache_bytes)  # message id -> message
         self._queries: dict[str, str] = {}
 
-    # -- what a backend provides -----------------------------------------------------------------------------
+    # -- what a backend provides (and the class attributes above) -------------------------------------------------
     @abstractmethod
-    def _render(self, template: str) -> str: ...
+    def _render(self, template: str) -> str:
+        """A statement of the core in this dialect: ``%s`` parameters, the tables of ``TABLES`` (``{messages}``...),
+        ``{row}`` (a row's columns), ``{in_list}`` (``IN`` the parameter ``_list(ids)``), ``{for_update}``."""
+
     @abstractmethod
     def _run(self, op: Callable[[Any], T], what: str, write: bool = False) -> T: ...
     @abstractmethod
@@ -183,7 +179,9 @@ class SQLStore(ABC):
     @abstractmethod
     def _values(self, message: Message, annotations: Mapping[str, Any] | None = None) -> tuple[Any, ...]: ...
     @abstractmethod
-    def _insert(self, values: tuple[Any, ...]) -> bool: ...
+    def _insert(self, values: tuple[Any, ...]) -> bool:
+        """Store one message's ``_values`` (its own committed transaction); False when its id was stored."""
+
     @abstractmethod
     def _insert_many(self, cursor: Any, values: list[tuple[Any, ...]]) -> set[str]: ...
     @abstractmethod
@@ -257,10 +255,8 @@ class SQLStore(ABC):
     # -- running statements ----------------------------------------------------------------------------------
     def _q(self, template: str) -> str:
         """A statement of the core in this backend's SQL (rendered once per store)."""
-        query = self._queries.get(template)
-        if query is None:
-            query = self._queries[template] = self._render(template)
-        return query
+        known = self._queries.get(template)
+        return known if known is not None else self._queries.setdefault(template, self._render(template))
 
     def _fetch(self, query: str, args: Any = (), what: str = "read messages") -> list[Row]:
         return self._run(lambda c: c.execute(query, args).fetchall(), what)
@@ -332,10 +328,12 @@ class SQLStore(ABC):
         out = {i: m for i in ids if (m := self._cache.peek(i)) is not None}
         missing = [i for i in ids if i not in out]
         query = self._q("SELECT {row} FROM {messages} m WHERE m.id {in_list}")
-        for i in range(0, len(missing), CHUNK):
-            for m in self._decode_many(self._rows(query, (self._list(missing[i : i + CHUNK]),))):
-                out[m.id] = m
+        out.update((m.id, m) for m in self._decode_many(self._in_chunks(self._rows, query, missing)))
         return out
+
+    def _in_chunks(self, fetch: Callable[..., list[Row]], query: str, ids: list[str]) -> list[Row]:
+        """The rows of ``query`` for ``ids`` (its ``{in_list}``), one query per 2,000 ids."""
+        return [r for i in range(0, len(ids), CHUNK) for r in fetch(query, (self._list(ids[i : i + CHUNK]),))]
 
     def __contains__(self, message_id: object) -> bool:
         if type(message_id) is str and self._cache.peek(message_id) is not None:
@@ -512,11 +510,7 @@ class SQLStore(ABC):
             return {}
         ids = [i for i in message_ids if usable_key(i)]
         query = self._q("SELECT id, annotations FROM {messages} WHERE annotations IS NOT NULL AND id {in_list}")
-        out: dict[str, dict[str, Any]] = {}
-        for i in range(0, len(ids), CHUNK):
-            for mid, raw in self._fetch(query, (self._list(ids[i : i + CHUNK]),)):
-                out[mid] = parse_annotations(mid, raw)
-        return out
+        return {mid: parse_annotations(mid, raw) for mid, raw in self._in_chunks(self._fetch, query, ids)}
 
     def annotate(self, message_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         """Read, merge and write a message's annotations in one transaction, the row locked (other processes may

@@ -1,21 +1,18 @@
 """A PostgreSQL store (psycopg 3, no ORM): one forum shared by any number of processes and machines; the
-PostgreSQL dialect, connection and search index of the SQL store core (``_sql.py``).
-
-``af.Forum("postgresql://user@host:5432/db")`` opens it (the tables are created on first use, in the current
-schema or ``?schema=``). Every ``add`` is one committed ``INSERT ... ON CONFLICT (id) DO NOTHING``, so writers may
-store the same message at once. Besides ``_sql.TABLES`` the messages table holds ``nul_text`` (PostgreSQL text
-cannot hold U+0000: the exact content and sender of such a message, as JSON), ``folded`` (the case-folded content,
-trigram-indexed when ``pg_trgm`` can be created), ``writer``, ``xact`` (for ``poll()``, which asks by transaction
-id: a ``seq`` is drawn when an insert starts, so a lower one can commit later) and ``suspect`` (set by a trigger
-when a canonical column is updated: such rows are re-hashed). A lost connection is reopened once by the next
-operation, which runs again (every operation may be repeated). See docs/stores.md.
+PostgreSQL dialect, connection and search index of the SQL store core (``_sql.py``). Every ``add`` is one committed
+``INSERT ... ON CONFLICT (id) DO NOTHING``. Besides ``_sql.TABLES`` the messages table holds ``nul_text`` (the exact
+content and sender of a message holding U+0000, which PostgreSQL text cannot), ``folded`` (for search, trigram-
+indexed when ``pg_trgm`` can be created), ``writer`` and ``xact`` (``poll()`` asks by transaction id) and
+``suspect`` (set by a trigger). A lost connection is reopened once. See docs/stores.md.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
@@ -62,14 +59,7 @@ def _text(value: str) -> str:
 
 def _redact(url: str) -> str:
     """The URL without its password."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<a PostgreSQL URL>"
-    if parts.password is None:
-        return url
-    user, host = parts.netloc.rsplit("@", 1)
-    return urlunsplit((parts.scheme, f"{user.split(':', 1)[0]}:***@{host}", parts.path, parts.query, parts.fragment))
+    return re.sub(r"^([a-z]+://[^:/@]*):[^/@]*@", r"\1:***@", url)
 
 
 def _reason(exc: BaseException) -> str:
@@ -210,19 +200,15 @@ class PostgresStore(SQLStore):
             ) from None
         try:
             encoding, version = str((conn.execute("SHOW server_encoding").fetchone() or ("?",))[0]), conn.info
-            if version.server_version < _MIN_SERVER:
-                raise UsageError(
-                    f"the PostgreSQL server at {self.where} is version {version.server_version // 10000}; "
-                    f"agentforum_nb needs PostgreSQL 13 or newer"
-                )
-            if encoding.upper() not in ("UTF8", "UTF-8"):
-                raise UsageError(
-                    f"the database {self.where} has encoding {encoding}; a forum needs a UTF8 database "
-                    f"(createdb --encoding=UTF8 --template=template0 NAME)"
-                )
         except BaseException:
             conn.close()
             raise
+        problem = f"is version {version.server_version // 10000}: agentforum_nb needs PostgreSQL 13 or newer"
+        if version.server_version >= _MIN_SERVER:
+            problem = f"has encoding {encoding}: a forum needs UTF8 (createdb --encoding=UTF8 --template=template0)"
+        if version.server_version < _MIN_SERVER or encoding.upper() not in ("UTF8", "UTF-8"):
+            conn.close()
+            raise UsageError(f"the PostgreSQL database {self.where} {problem}")
         self._pid = os.getpid()
         return conn
 
@@ -307,10 +293,8 @@ class PostgresStore(SQLStore):
     def _drop(self) -> None:
         conn, self._conn, self._cur = self._conn, None, None
         if conn is not None and self._pid == os.getpid():
-            try:
+            with contextlib.suppress(psycopg.Error):  # already broken
                 conn.close()
-            except psycopg.Error:  # pragma: no cover - already broken
-                pass
 
     def _lost(self, exc: psycopg.Error) -> bool:
         conn = self._conn

@@ -1,13 +1,9 @@
 """An embedded SQLite store (stdlib ``sqlite3``, WAL mode): the SQLite dialect, connection and search index of the
-SQL store core (``_sql.py``).
-
-Every ``add`` is its own committed transaction, so a message is in the file once ``add`` returns (WAL with
-``synchronous=NORMAL``: durable against process crashes, not against power loss). Several processes may open one
-file. Besides the tables of ``_sql.TABLES`` a file holds side tables that triggers keep right, whoever writes it:
-``edges (seq, parent_seq)`` (``history()`` walks integer keys), ``suspect (seq)`` (rows changed by an ``UPDATE``:
-re-hashed when read) and ``search_text`` (the case-folded contents, FTS5 trigram-indexed, brought up to date by
-``search()``). ``PRAGMA user_version`` records this layout (``LAYOUT_VERSION``); older files are upgraded in place
-when opened for writing, in one transaction, and stay readable by older versions. See docs/stores.md.
+SQL store core (``_sql.py``). Every ``add`` is its own committed transaction (durable against process crashes);
+several processes may open one file. Besides ``_sql.TABLES`` a file holds side tables that triggers keep right,
+whoever writes it: ``edges`` (``history()`` walks integer keys), ``suspect`` (rows changed by an ``UPDATE``,
+re-hashed when read) and ``search_text`` (FTS5 trigram index). ``PRAGMA user_version`` records this layout; older
+files are upgraded in place when opened for writing. See docs/stores.md.
 """
 
 from __future__ import annotations
@@ -128,7 +124,7 @@ class SQLiteStore(SQLStore):
         self.readonly = readonly
         self._edges = False  # the side tables exist (always once opened for writing)
         self._indexed = -1  # the largest seq this store saw in the search index (-1: not looked yet)
-        self._batch: tuple[int, int] | None = None  # the seqs add_many inserted, noted as this store's on commit
+        self._inserted: list[tuple[int, int]] = []  # the seqs a transaction inserted: this store's once committed
         self._conn: sqlite3.Connection | None = None
         try:
             self._conn = conn = self._open()
@@ -143,14 +139,10 @@ class SQLiteStore(SQLStore):
     # -- opening -------------------------------------------------------------------------------------------
     @staticmethod
     def _check_path(path: object) -> str:
-        try:
-            text = os.fspath(path)  # type: ignore[call-overload]
-        except TypeError:
-            raise UsageError(f"a SQLite forum path must be a str or os.PathLike, not {type(path).__name__}") from None
-        if type(text) is not str or not text.strip():
-            raise UsageError(f"a SQLite forum path must be a file name such as 'chat.sqlite', not {text!r:.100}")
-        if "\x00" in text or not encodable(text):
-            raise UsageError(f"the SQLite forum path {text!r:.100} is not a file name (U+0000 or a lone surrogate)")
+        text = os.fspath(path) if isinstance(path, (str, os.PathLike)) else path
+        if type(text) is not str or not text.strip() or "\x00" in text or not encodable(text):
+            what = f"{text!r:.100}" if isinstance(text, str) else f"a {type(text).__name__}"
+            raise UsageError(f"a SQLite forum path must be a file name such as 'chat.sqlite' (UTF-8 text), not {what}")
         return text
 
     def _open(self) -> sqlite3.Connection:
@@ -190,15 +182,11 @@ class SQLiteStore(SQLStore):
         p = self.path
         if p.exists() and not os.access(p, os.W_OK):
             return f"the file {self._name} is read-only"
-        d = p.parent if str(p.parent) else Path(".")
-        if d.is_dir() and not os.access(d, os.W_OK):
+        if p.parent.is_dir() and not os.access(p.parent, os.W_OK):
             what = "create the file" if not p.exists() else f"create {p.name}-wal and {p.name}-shm next to it"
-            return f"its directory {_shown(str(d))} is read-only (SQLite must {what})"
-        for suffix in ("-wal", "-shm"):
-            q = p.with_name(p.name + suffix)
-            if q.exists() and not os.access(q, os.W_OK):
-                return f"{_shown(str(q))} is read-only"
-        return None
+            return f"its directory {_shown(str(p.parent))} is read-only (SQLite must {what})"
+        side = [p.with_name(p.name + suffix) for suffix in ("-wal", "-shm")]
+        return next((f"{_shown(str(q))} is read-only" for q in side if q.exists() and not os.access(q, os.W_OK)), None)
 
     @staticmethod
     def _retry_busy(fn: Callable[[], _T]) -> _T:
@@ -280,15 +268,11 @@ class SQLiteStore(SQLStore):
 
     def _transaction(self, op: Callable[[Any], _T], what: str) -> _T:
         def tx(c: sqlite3.Connection) -> _T:
-            try:
-                with _immediate(c):
-                    out = op(c)
-            except BaseException:
-                self._batch = None
-                raise
-            batch, self._batch = self._batch, None
-            if batch is not None:  # committed: those rows are this store's
-                self._note_own(*batch)
+            self._inserted.clear()
+            with _immediate(c):
+                out = op(c)
+            for first, last in self._inserted:  # committed: those rows are this store's
+                self._note_own(first, last)
             return out
 
         return self._run(tx, what, write=True)
@@ -335,11 +319,8 @@ class SQLiteStore(SQLStore):
                 rows = c.execute(query, args).fetchall()
             finally:
                 c.text_factory = str
-            out = []
-            for r in rows:
-                bad = [CANONICAL[i] for i in range(9) if type(r[i]) is str and not encodable(r[i])]
-                out.append(r if not bad else (*r[:10], ",".join(bad), *r[11:]))
-            return out
+            marked = ((r, [CANONICAL[i] for i in range(9) if type(r[i]) is str and not encodable(r[i])]) for r in rows)
+            return [(*r[:10], ",".join(bad), *r[11:]) if bad else r for r, bad in marked]
 
         return self._run(op, what)
 
@@ -366,7 +347,7 @@ class SQLiteStore(SQLStore):
         cursor.executemany(_INSERT, values)
         rows = cursor.execute("SELECT seq, id FROM messages WHERE seq > ? ORDER BY seq", (before,)).fetchall()
         if rows:  # the write lock is held: every row in between is this store's
-            self._batch = (before + 1, rows[-1][0])
+            self._inserted.append((before + 1, rows[-1][0]))
         return {r[1] for r in rows}
 
     def _repair_row(self, cursor: Any, values: tuple[Any, ...]) -> None:
