@@ -193,12 +193,10 @@ class SQLStore(ABC):
         """Add the search index's condition for ``needle`` (may be empty) to ``where`` and ``args``; the tables
         to select from (``{messages} m`` and the index)."""
 
-    def _list(self, ids: Sequence[Any]) -> Any:
-        """The parameter of ``{in_list}``."""
+    def _list(self, ids: Sequence[Any]) -> Any:  # the parameter of {in_list}
         return ids
 
-    def _text(self, value: str) -> str:
-        """``value`` as the database's text holds it."""
+    def _text(self, value: str) -> str:  # a value as the database's text holds it
         return value
 
     # -- the schema ------------------------------------------------------------------------------------------
@@ -345,8 +343,7 @@ class SQLStore(ABC):
     def __len__(self) -> int:
         return int(self._fetch(self._q("SELECT count(*) FROM {messages}"))[0][0])
 
-    def _top(self) -> int:
-        """The largest seq stored (0 when none)."""
+    def _top(self) -> int:  # the largest seq stored (0 when none)
         return int(self._fetch(self._q("SELECT coalesce(max(seq), 0) FROM {messages}"))[0][0])
 
     def _batches(self) -> Iterator[list[Row]]:
@@ -361,8 +358,10 @@ class SQLStore(ABC):
             yield rows
             last = rows[-1][11]
 
-    def _by_seq(self, seqs: list[int]) -> Iterator[list[Row]]:
-        """The rows of these seqs (ascending), in first-stored order: batches of 500, doubling up to 32,000."""
+    def _search_rows(self, source: str, condition: str, args: list[Any]) -> Iterator[list[Row]]:
+        """The candidates of a search in first-stored order: their seqs first (the database picks its index), then
+        their rows in batches of 500, doubling up to 32,000 (the first results come quickly)."""
+        seqs = [r[0] for r in self._fetch(self._q(f"SELECT m.seq FROM {source}{condition} ORDER BY m.seq"), args)]
         query = self._q("SELECT {row} FROM {messages} m WHERE m.seq {in_list} ORDER BY m.seq")
         i, size = 0, BATCH
         while i < len(seqs):
@@ -542,10 +541,8 @@ class SQLStore(ABC):
             if value is not None:
                 where.append(f"m.{column} = %s")
                 args.append(self._text(value))
-        source = self._narrow(needle, where, args)  # the matching seqs first (the database picks its index), then
-        condition = " WHERE " + " AND ".join(where) if where else ""  # their rows in growing batches
-        seqs = [r[0] for r in self._fetch(self._q(f"SELECT m.seq FROM {source}{condition} ORDER BY m.seq"), args)]
-        for rows in self._by_seq(seqs):
+        source = self._narrow(needle, where, args)
+        for rows in self._search_rows(source, " WHERE " + " AND ".join(where) if where else "", args):
             for m in self._decode_many(rows):
                 if (
                     needle in m.content.casefold()

@@ -382,6 +382,9 @@ class SQLiteStore(SQLStore):
         args.insert(0, '"' + indexed.replace('"', '""') + '"' if len(needle) >= 3 else indexed)
         return "search_text s JOIN {messages} m ON m.seq = s.rowid"
 
+    def _search_rows(self, source: str, condition: str, args: list[Any]) -> Iterator[list[Row]]:
+        yield self._rows(self._q(f"SELECT {{row}} FROM {source}{condition} ORDER BY m.seq"), args)  # one query: faster
+
     def _index_search(self) -> None:
         """Add the rows stored since the last search (by any process) to the search index, in one transaction.
         FTS5 reads text only up to a NUL character, so the index holds each NUL as a stand-in character (a needle
@@ -436,6 +439,6 @@ class SQLiteStore(SQLStore):
 
     def close(self) -> None:
         with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+            conn, self._conn = self._conn, None
+            if conn is not None:
+                conn.close()
