@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
 from typing import Generic, TypeVar
 
 __all__ = ["ByteLRU"]
@@ -56,31 +55,32 @@ class ByteLRU(Generic[K, V]):
 
     def put(self, key: K, value: V, nbytes: int) -> None:
         """Keep ``value`` under ``key`` as the most recently used entry."""
-        self.put_many(((key, value, nbytes),))
+        self.put_many([key], [value], [nbytes])
 
-    def put_many(self, entries: Iterable[tuple[K, V, int]]) -> None:
-        """``put`` each ``(key, value, nbytes)`` in turn (the last one is the most recently used)."""
+    def put_many(self, keys: list[K], values: list[V], sizes: list[int]) -> None:
+        """``put`` each key with its value and size in turn (the last one is the most recently used)."""
         limit = self.limit
-        if not limit:
-            return
+        if not keys or max(sizes) > limit:  # an entry larger than the whole cache is not kept
+            kept = [(k, v, n) for k, v, n in zip(keys, values, sizes, strict=True) if n <= limit]
+            if not kept:
+                return
+            keys, values, sizes = (list(column) for column in zip(*kept, strict=True))
         with self._lock:
-            data, sizes = self._data, self._sizes
-            total = self._bytes
-            for key, value, nbytes in entries:
-                if nbytes > limit:
-                    continue
-                old = sizes.get(key)
-                if old is not None:
-                    total -= old
+            data, known = self._data, self._sizes
+            before = len(known)
+            for key in keys if not known.keys().isdisjoint(keys) else ():
+                if key in data:  # held already: now the most recently used
                     data.move_to_end(key)
-                data[key] = value
-                sizes[key] = nbytes
-                total += nbytes
-            while total > limit and data:
+            data.update(zip(keys, values, strict=True))  # at C speed: this is the cache of every read
+            known.update(zip(keys, sizes, strict=True))
+            if len(known) - before == len(keys):  # all new (the common case)
+                self._bytes += sum(sizes)
+            else:  # some were held already, or came twice: count again
+                self._bytes = sum(known.values())
+            while self._bytes > limit and data:
                 key, _ = data.popitem(last=False)
-                total -= sizes.pop(key)
+                self._bytes -= known.pop(key)
                 self.evicted += 1
-            self._bytes = total
 
     def pop(self, key: K) -> V | None:
         """Forget ``key``; its value, or None."""

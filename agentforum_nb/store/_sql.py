@@ -291,11 +291,9 @@ class SQLStore(ABC):
     def _decode_many(self, rows: Iterable[Row]) -> list[Message]:
         """Messages from rows, through the cache (the hot path of history(), children(), search(): no call per
         ordinary row but ``rebuild``)."""
-        peek = self._cache.peek
-        kinds = KIND.get
-        statuses = STATUS.get
+        peek, kinds, statuses = self._cache.peek, KIND.get, STATUS.get
         out: list[Message] = []
-        new: list[tuple[str, Message, int]] = []
+        ids, new, sizes = [], [], []
         for r in rows:
             m = peek(r[0])
             if m is None:
@@ -306,10 +304,12 @@ class SQLStore(ABC):
                     m = rebuild(mid, k, content, sender, parent_id, reply_to_id, original_id, st, EMPTY, True)
                 else:
                     m = build(r)
-                new.append((m.id, m, len(m.content) + len(meta) + PER_MESSAGE))
+                ids.append(m.id)
+                new.append(m)
+                sizes.append(len(m.content) + len(meta) + PER_MESSAGE)
             out.append(m)
         if new:
-            self._cache.put_many(new)
+            self._cache.put_many(ids, new, sizes)
         return out
 
     # -- reading ---------------------------------------------------------------------------------------------
