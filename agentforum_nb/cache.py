@@ -18,8 +18,7 @@ from typing import Any
 from ._canonical import FrozenDict, freeze_metadata, metadata_json
 from .errors import IntegrityError
 from .messages import Message, is_message_id
-from .store import Store, SupportsGetMany
-from .store._lru import ByteLRU
+from .store import ByteLRU, Store, SupportsGetMany
 
 __all__ = ["CHUNK_BYTES", "ResponseCache", "cache_key"]
 
@@ -87,7 +86,7 @@ class ResponseCache:
         out: list[tuple[Message, tuple[str, ...] | None]] = []
         expected_parent = parent_id
         batch = None
-        if isinstance(store, SupportsGetMany) and len(ids) > 8:
+        if len(ids) > 8 and isinstance(store, SupportsGetMany):
             batch = store.get_many([i for i in ids if is_message_id(i)])
         try:
             for mid in ids:

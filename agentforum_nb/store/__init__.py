@@ -24,6 +24,7 @@ from ._base import (
     usable_key,
     walk_history,
 )
+from ._lru import ByteLRU
 from .copy import copy_forum
 from .memory import MemoryStore
 from .sqlite import SQLiteStore
@@ -32,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .postgres import PostgresStore
 
 __all__ = [
+    "ByteLRU",
     "MemoryStore",
     "PostgresStore",
     "SQLiteStore",
