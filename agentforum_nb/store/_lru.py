@@ -55,7 +55,18 @@ class ByteLRU(Generic[K, V]):
 
     def put(self, key: K, value: V, nbytes: int) -> None:
         """Keep ``value`` under ``key`` as the most recently used entry."""
-        self.put_many([key], [value], [nbytes])
+        if nbytes > self.limit:
+            return
+        with self._lock:
+            old = self._sizes.get(key)
+            if old is not None:
+                self._bytes -= old
+                self._data.move_to_end(key)
+            self._data[key] = value
+            self._sizes[key] = nbytes
+            self._bytes += nbytes
+            if self._bytes > self.limit:
+                self._evict()
 
     def put_many(self, keys: list[K], values: list[V], sizes: list[int]) -> None:
         """``put`` each key with its value and size in turn (the last one is the most recently used)."""
@@ -77,10 +88,14 @@ class ByteLRU(Generic[K, V]):
                 self._bytes += sum(sizes)
             else:  # some were held already, or came twice: count again
                 self._bytes = sum(known.values())
-            while self._bytes > limit and data:
-                key, _ = data.popitem(last=False)
-                self._bytes -= known.pop(key)
-                self.evicted += 1
+            self._evict()
+
+    def _evict(self) -> None:  # with the lock held
+        data, limit = self._data, self.limit
+        while self._bytes > limit and data:
+            key, _ = data.popitem(last=False)
+            self._bytes -= self._sizes.pop(key)
+            self.evicted += 1
 
     def pop(self, key: K) -> V | None:
         """Forget ``key``; its value, or None."""

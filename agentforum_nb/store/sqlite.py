@@ -271,8 +271,7 @@ class SQLiteStore(SQLStore):
             self._inserted.clear()
             with _immediate(c):
                 out = op(c)
-            for first, last in self._inserted:  # committed: those rows are this store's
-                self._note_own(first, last)
+            self._own.extend([first, last] for first, last in self._inserted)  # committed: those rows are ours
             return out
 
         return self._run(tx, what, write=True)
@@ -338,9 +337,14 @@ class SQLiteStore(SQLStore):
                 cur = self._ins.execute(_INSERT, values)  # autocommit: its own committed transaction
             except sqlite3.Error as exc:
                 raise self._error(exc, "store a message") from exc
-            if cur.rowcount == 1:
-                self._note_own(cur.lastrowid or 0, cur.lastrowid or 0)
-            return cur.rowcount == 1
+            if cur.rowcount != 1:
+                return False
+            own, seq = self._own, cur.lastrowid or 0  # the rows this store inserted, as ranges of seqs
+            if own and own[-1][1] == seq - 1:
+                own[-1][1] = seq
+            else:
+                own.append([seq, seq])
+            return True
 
     def _insert_many(self, cursor: Any, values: list[tuple[Any, ...]]) -> set[str]:
         before = cursor.execute("SELECT coalesce(max(seq), 0) FROM messages").fetchone()[0]
@@ -408,14 +412,6 @@ class SQLiteStore(SQLStore):
             self._indexed = self._transaction(index, "index messages for search")
 
     # -- what others stored ----------------------------------------------------------------------------------
-    def _note_own(self, first: int, last: int) -> None:
-        with self._lock:
-            own = self._own
-            if own and own[-1][1] == first - 1:
-                own[-1][1] = last
-            else:
-                own.append([first, last])
-
     def poll(self) -> list[Message]:
         """``SharedStore.poll``: the rows above the last seq seen, but those this store inserted."""
         query = self._q("SELECT {row}, m.seq FROM {messages} m WHERE m.seq > %s ORDER BY m.seq")
