@@ -25,7 +25,7 @@ from ..messages import Message, rebuild
 from ._base import check_search, merge_annotations, more_than_created_at, usable_key, walk_history
 from ._lru import ByteLRU
 
-__all__ = ["CANONICAL", "DEFAULT_CACHE_BYTES", "KIND", "STATUS", "Row", "SQLStore", "dump_annotations"]
+__all__ = ["ADDED", "CANONICAL", "DEFAULT_CACHE_BYTES", "TABLES", "Row", "SQLStore", "dump_annotations"]
 
 log = logging.getLogger("agentforum_nb")
 DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
