@@ -12,20 +12,19 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
 from ._canonical import FrozenDict, freeze_metadata, metadata_json
 from .errors import IntegrityError
 from .messages import Message, is_message_id
-from .store import Store
+from .store import ByteLRU, Store, SupportsGetMany
 
 __all__ = ["CHUNK_BYTES", "ResponseCache", "cache_key"]
 
 log = logging.getLogger("agentforum_nb")
 _encode_str = json.encoder.encode_basestring
-#: at most this many bytes of token chunks are kept for in-process replay (oldest dropped first)
+#: at most this many bytes of token chunks are kept for in-process replay (least recently used dropped first)
 CHUNK_BYTES = 32 * 1024 * 1024
 
 
@@ -66,8 +65,6 @@ class ResponseCache:
         "shared",
         "_inflight",
         "_chunks",
-        "_chunk_bytes",
-        "chunk_limit",
     )
 
     def __init__(self, store: Store, *, enabled: bool = True, chunk_limit: int = CHUNK_BYTES) -> None:
@@ -76,9 +73,7 @@ class ResponseCache:
         self.hits = self.misses = self.stores = self.repairs = 0
         self.shared = 0  # calls that joined an identical call's live run
         self._inflight: dict[str, Any] = {}
-        self._chunks: OrderedDict[str, tuple[str, ...]] = OrderedDict()
-        self._chunk_bytes = 0
-        self.chunk_limit = chunk_limit
+        self._chunks: ByteLRU[str, tuple[str, ...]] = ByteLRU(chunk_limit)  # message id -> its tokens
 
     # -- entries ----------------------------------------------------------------------------------------------
     def lookup(self, key: str, parent_id: str | None) -> list[tuple[Message, tuple[str, ...] | None]] | None:
@@ -92,8 +87,9 @@ class ResponseCache:
             return None
         out: list[tuple[Message, tuple[str, ...] | None]] = []
         expected_parent = parent_id
-        get_many = getattr(store, "get_many", None)
-        batch = get_many([i for i in ids if is_message_id(i)]) if get_many is not None and len(ids) > 8 else None
+        batch = None
+        if len(ids) > 8 and isinstance(store, SupportsGetMany):
+            batch = store.get_many([i for i in ids if is_message_id(i)])
         try:
             for mid in ids:
                 if batch is not None:
@@ -128,27 +124,25 @@ class ResponseCache:
                 self._remember(m.id, c)
 
     def _remember(self, message_id: str, chunks: tuple[str, ...]) -> None:
-        size = sum(len(c) for c in chunks) + 8 * len(chunks)
-        if size > self.chunk_limit:
-            return
-        old = self._chunks.pop(message_id, None)
-        if old is not None:
-            self._chunk_bytes -= sum(len(c) for c in old) + 8 * len(old)
-        self._chunks[message_id] = chunks
-        self._chunk_bytes += size
-        while self._chunk_bytes > self.chunk_limit:
-            _, dropped = self._chunks.popitem(last=False)
-            self._chunk_bytes -= sum(len(c) for c in dropped) + 8 * len(dropped)
+        self._chunks.put(message_id, chunks, sum(len(c) for c in chunks) + 8 * len(chunks))
 
     @property
     def chunk_bytes(self) -> int:
         """Bytes of token chunks kept for replay (bounded by ``chunk_limit``)."""
-        return self._chunk_bytes
+        return self._chunks.bytes
+
+    @property
+    def chunk_limit(self) -> int:
+        """At most this many bytes of token chunks are kept (the least recently used are dropped first)."""
+        return self._chunks.limit
+
+    @chunk_limit.setter
+    def chunk_limit(self, limit: int) -> None:
+        self._chunks.limit = limit
 
     def clear(self) -> int:
         """Forget every entry (the messages stay in the tree); returns how many were removed."""
         self._chunks.clear()
-        self._chunk_bytes = 0
         return self.store.cache_clear()
 
     def info(self) -> dict[str, Any]:
@@ -160,6 +154,8 @@ class ResponseCache:
             "repairs": self.repairs,
             "shared": self.shared,
             "inflight": len(self._inflight),
+            "chunk_bytes": self._chunks.bytes,
+            "chunks_evicted": self._chunks.evicted,
         }
 
     def entries(self) -> list[dict[str, Any]]:

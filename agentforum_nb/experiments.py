@@ -27,11 +27,11 @@ from typing import Any
 from ._canonical import freeze_metadata, thaw
 from .agents import Agent
 from .chain import error_text_of
-from .errors import AgentError, AgentForumError, CallCancelled, UsageError
+from .errors import AgentError, AgentForumError, CallCancelled, IntegrityError, UsageError
 from .fingerprint import code_fingerprint
 from .forum import Forum, default_forum
 from .messages import Message
-from .results import METRICS, Case, ExperimentResult, Run, case_of
+from .results import METRICS, Case, ExperimentResult, Run, case_of, run_from_row
 
 __all__ = ["Experiment", "LLMJudge", "Variant", "Verdict", "judge_name", "llm_judge"]
 
@@ -303,14 +303,22 @@ class Experiment:
                 bar.update(1)
 
         todo = []
-        for ci, vname, sample in plan:  # taken from an earlier execution at once, without a task
+        taken = []
+        for ci, vname, sample in plan:
             key = hashlib.sha256(f"{case_keys[ci]} {variant_keys[vname]} {sample} {judged}".encode()).hexdigest()
             row = reuse.get(key)
             if row is None:
                 todo.append((ci, vname, sample, key))
+            else:
+                taken.append(row)
+        known = forum.get_many(i for row in taken for i in row["messages"]) if taken else {}
+        for row in taken:  # taken from an earlier execution at once, without a task
+            try:
+                run = run_from_row(known, self.cases, row)
+            except IntegrityError:  # a message of it is gone: run it again
+                todo.append((row["case"], row["variant"], row["sample"], row["key"]))
                 continue
-            run = self._restore(ci, row)
-            forum.experiment_put(self.name, execution, row)
+            forum.experiment_put(self.name, execution, {**row, "shard": part})
             counts["cached"] += 1
             runs.append(run)
             self._tell(run)
@@ -414,24 +422,10 @@ class Experiment:
             and all(getattr(j, "agent", None) is None or j.agent.cache for j in self.judges),
         }
 
-    def _restore(self, ci: int, row: Mapping[str, Any]) -> Run:
-        forum = self.forum
-        return Run(
-            self.cases[ci],
-            row["variant"],
-            row["sample"],
-            tuple(forum.get(mid) for mid in row["messages"]),
-            forum.get(row["output"]) if row.get("output") else None,
-            None,
-            None,
-            dict(row.get("scores") or {}),
-            dict(row.get("judge_errors") or {}),
-            dict(row.get("metrics") or {}),
-        )
-
     def _reusable(self, fingerprint: str) -> dict[str, Mapping[str, Any]]:
-        """Rows of this experiment's latest executions that can be taken as they are: completed, cacheable, and
-        their messages here (by the row's key: case, variant, sample and judges)."""
+        """Rows of this experiment's latest executions that can be taken as they are (completed, cacheable), by
+        the row's key: case, variant, sample and judges. (Their messages are read when taken: a row whose messages
+        are gone runs again.)"""
         forum = self.forum
         if not forum.cache_enabled:
             return {}
@@ -440,10 +434,8 @@ class Experiment:
         for ex in reversed(executions[-3:]):  # the latest first
             for row in forum.experiment_rows(self.name, ex["execution"]):
                 key = row.get("key")
-                if isinstance(key, str) and key not in out and row.get("reusable"):
-                    ids = row.get("messages") or []
-                    if ids and all(isinstance(i, str) and i in forum for i in ids):
-                        out[key] = row
+                if isinstance(key, str) and key not in out and row.get("reusable") and row.get("messages"):
+                    out[key] = row
         return out
 
     def _tell(self, run: Run | None) -> None:

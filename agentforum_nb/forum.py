@@ -14,7 +14,7 @@ import contextvars
 import logging
 import os
 import re
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, runtime_checkable
 
@@ -24,9 +24,18 @@ from .annotations import RESERVED_ANNOTATIONS, check_annotations, json_equal, ut
 from .cache import ResponseCache
 from .errors import AgentForumError, IntegrityError, InvalidMessageError, MessageNotFound, UsageError
 from .events import EventKind, ForumEvent, LiveStream, StreamText
-from .messages import Message
+from .messages import Message, is_message_id
 from .results import ExperimentResult
-from .store import MemoryStore, SQLiteStore, Store
+from .store import (
+    MemoryStore,
+    SharedStore,
+    SQLiteStore,
+    Store,
+    SupportsGetMany,
+    SupportsPrefix,
+    SupportsScan,
+    check_search,
+)
 from .store._experiments import SupportsExperiments
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -243,8 +252,11 @@ class Forum:
 
     def _by_prefix(self, prefix: str, what: str) -> Message:
         """The one message whose id starts with ``prefix`` (6 to 63 lowercase hex characters)."""
-        find = getattr(self._store, "ids_with_prefix", None)
-        ids = find(prefix, 11) if find is not None else [m.id for m in self._store if m.id.startswith(prefix)][:11]
+        store = self._store
+        if isinstance(store, SupportsPrefix):
+            ids = store.ids_with_prefix(prefix, 11)
+        else:
+            ids = [m.id for m in store if m.id.startswith(prefix)][:11]
         if len(ids) == 1:
             msg = self._store.get(ids[0])
             if msg is not None:
@@ -298,25 +310,25 @@ class Forum:
     @property
     def shared(self) -> bool:
         """Whether other processes can store messages here that :meth:`refresh` would find (SQLite, PostgreSQL)."""
-        return getattr(self._store, "poll", None) is not None
+        return isinstance(self._store, SharedStore)
 
     def has_changes(self) -> bool:
         """Whether :meth:`refresh` would find something, in one cheap query (``False`` when not :attr:`shared`):
         what a view checks on a timer."""
         self.check_open()
-        check = getattr(self._store, "has_changes", None)
-        return bool(check()) if check is not None else False
+        store = self._store
+        return isinstance(store, SharedStore) and bool(store.has_changes())
 
     def refresh(self) -> list[Message]:
         """The messages that other processes (or other forum objects) stored in this forum's store since it last
         looked (since it was opened, the first time), in first-stored order; each is also emitted as a
         ``message`` :class:`ForumEvent`. Messages this forum stored itself are not returned. ``[]`` for a store
-        that nobody else can write (memory) or that cannot tell (a store without ``poll()``)."""
+        that nobody else can write (memory) or that cannot tell (not a :class:`~agentforum_nb.store.SharedStore`)."""
         self.check_open()
-        poll = getattr(self._store, "poll", None)
-        if poll is None:
+        store = self._store
+        if not isinstance(store, SharedStore):
             return []
-        new: list[Message] = poll()
+        new = store.poll()
         if new and self._listeners:
             notes = self._store.annotations_many(m.id for m in new)
             for m in new:
@@ -491,8 +503,12 @@ class Forum:
         message), whose fields equal the given ones and whose annotations hold every key/value of
         ``annotations``; in first-stored order, at most ``limit``."""
         self.check_open()
-        if not isinstance(text, str):
-            raise UsageError(f"search text must be a str, not {type(text).__name__}")
+        check_search(text, sender, kind, status)
+        if annotations is not None and not isinstance(annotations, Mapping):
+            raise UsageError(
+                f"search annotations must be a mapping of annotation names to values (or None), "
+                f"not {type(annotations).__name__}"
+            )
         if limit is not None and (type(limit) is not int or limit < 0):
             raise UsageError(f"limit must be an int >= 0 or None, not {limit!r}")
         wanted = dict(annotations) if annotations else {}
@@ -570,6 +586,23 @@ class Forum:
     def experiment_put(self, name: str, execution: int, row: Mapping[str, Any]) -> None:
         """Store one row of an execution (internal API)."""
         self._experiment_store().experiment_put(name, execution, row)
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, Message]:
+        """The stored messages among ``ids``, by id (one query in stores that batch lookups); ids not stored are
+        left out. The library's internal API for reading many messages at once (an experiment's table)."""
+        wanted = [i for i in dict.fromkeys(ids) if is_message_id(i)]
+        store = self._store
+        batch = self._capabilities.get(SupportsGetMany)
+        if batch is None:
+            batch = self._capabilities[SupportsGetMany] = isinstance(store, SupportsGetMany)
+        if batch and len(wanted) > 1:
+            return cast(SupportsGetMany, store).get_many(wanted)
+        out = {}
+        for i in wanted:
+            m = store.get(i)
+            if m is not None:
+                out[i] = m
+        return out
 
     def _experiment_store(self) -> SupportsExperiments:
         store = self._store
@@ -697,8 +730,8 @@ class Forum:
         self.check_open()
         problems = []
         n = 0
-        scan = getattr(self._store, "scan", None)  # (id, message or the problem with its row), every row
-        rows = scan() if scan is not None else ((m.id, m) for m in self._store)
+        store = self._store  # (id, message or the problem with its row), every row
+        rows = store.scan() if isinstance(store, SupportsScan) else ((m.id, m) for m in store)
         for mid, msg in rows:
             n += 1
             if isinstance(msg, IntegrityError):
@@ -773,7 +806,8 @@ class Forum:
 
     def cache_info(self) -> dict[str, Any]:
         """Cache statistics of this forum object: ``entries``, ``hits``, ``misses``, ``stores``, ``repairs``,
-        ``inflight``."""
+        ``inflight``, and the replay chunks kept (``chunk_bytes``) and dropped to stay within their bound
+        (``chunks_evicted``)."""
         self.check_open()
         return self.response_cache.info()
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._canonical import freeze_metadata, thaw
-from .errors import AgentForumError, IntegrityError, InvalidMessageError, UsageError
+from .errors import AgentForumError, IntegrityError, InvalidMessageError, MessageNotFound, UsageError
 from .messages import Message
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .forum import Forum
 
-__all__ = ["METRICS", "Case", "ExperimentResult", "Run", "case_of"]
+__all__ = ["METRICS", "Case", "ExperimentResult", "Run", "case_of", "run_from_row"]
 
 #: the columns every row has besides the scores: what the run cost and how long it took
 METRICS = ("duration_s", "tokens", "input_tokens", "output_tokens", "cost_usd")
@@ -273,24 +273,39 @@ class ExperimentResult:
             samples = int(spec["samples"])
         except (KeyError, TypeError, ValueError) as exc:
             raise IntegrityError(f"the stored experiment {name!r} (execution {execution}) is damaged: {exc}") from None
-        runs = [_run_from_row(forum, cases, row) for row in rows]
+        rows = list(rows)
+        messages = forum.get_many(mid for row in rows for mid in _ids_of(row))
+        runs = [run_from_row(messages, cases, row) for row in rows]
         return cls(name, execution, runs, cases=cases, variants=variants, samples=samples)
 
 
-def _run_from_row(forum: Forum, cases: list[Case], row: Mapping[str, Any]) -> Run:
+def _ids_of(row: Mapping[str, Any]) -> list[Any]:
+    ids = row.get("messages")
+    out = list(ids) if isinstance(ids, list) else []
+    for key in ("output", "error"):
+        if row.get(key) is not None:
+            out.append(row[key])
+    return out
+
+
+def run_from_row(messages: Mapping[str, Message], cases: Sequence[Case], row: Mapping[str, Any]) -> Run:
+    """The :class:`Run` of a stored row, its messages taken from ``messages`` (by id: all of them must be there)."""
     try:
         case = cases[row["case"]]
 
-        def get(mid: Any) -> Message | None:
-            return None if mid is None else forum.get(mid)
+        def get(mid: Any) -> Message:
+            m = messages.get(mid)
+            if m is None:
+                raise MessageNotFound(mid, "a message of an experiment's run")
+            return m
 
         return Run(
             case=case,
             variant=row["variant"],
             sample=row["sample"],
-            messages=tuple(forum.get(mid) for mid in row["messages"]),
-            output=get(row.get("output")),
-            error=get(row.get("error")),
+            messages=tuple(get(mid) for mid in row["messages"]),
+            output=get(row["output"]) if row.get("output") is not None else None,
+            error=get(row["error"]) if row.get("error") is not None else None,
             error_text=row.get("error_text"),
             scores=dict(row.get("scores") or {}),
             judge_errors=dict(row.get("judge_errors") or {}),

@@ -8,10 +8,13 @@ from __future__ import annotations
 import asyncio
 import math
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import agentforum_nb as af
+
+from .test_store import close, new_forum
 
 ANY_CHAR = st.characters(min_codepoint=0, max_codepoint=0x10FFFF, blacklist_categories=())  # surrogates too
 TEXT = st.text(ANY_CHAR, max_size=40)
@@ -169,3 +172,62 @@ def test_floats_near_2_53_keep_their_value_and_type(tmp_path):
         for a, b in zip(got, m.fields()["metadata"]["v"], strict=True)
     )
     assert back.verify()
+
+
+# -- arguments no message can match: named errors, for every store, and nothing stored changes -------------------
+
+LONE = "\ud800"  # a lone surrogate: not UTF-8 text
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def any_forum(request, tmp_path):
+    forum = new_forum(request.param, request, tmp_path)
+    yield forum
+    close(forum)
+
+
+def test_ids_that_cannot_be_stored_are_not_found(any_forum):
+    f = any_forum
+    m = f.post("hello")
+    for bad in (LONE, "a\x00b", "\udcff" * 64):
+        with pytest.raises(af.MessageNotFound):
+            f.get(bad)
+        with pytest.raises(af.MessageNotFound):
+            f.annotations(bad)
+        assert bad not in f and f.store.get(bad) is None and f.store.children(bad) == []
+        assert f.store.history(bad) is None and f.store.annotations_many([bad, m.id]) == {m.id: f.annotations(m)}
+        assert f.store.cache_get(bad) is None
+        with pytest.raises(af.UsageError, match="cache key"):
+            f.store.cache_put(bad, [m.id])
+    assert len(f) == 1 and f.verify() == 1 and f.get(m.id) == m
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "named"),
+    [
+        ({"text": LONE}, "lone surrogate"),
+        ({"text": "h", "sender": ["x"]}, "sender must be a str"),
+        ({"text": "h", "kind": LONE}, "kind"),
+        ({"text": "h", "status": 1}, "status must be a str"),
+        ({"text": b"h"}, "text must be a str"),
+        ({"text": "h", "annotations": "label"}, "annotations must be a mapping"),
+    ],
+)
+def test_search_arguments_are_checked(any_forum, kwargs, named):
+    m = any_forum.post("hello")
+    with pytest.raises(af.UsageError, match=named):
+        any_forum.search(**kwargs)
+    if "annotations" not in kwargs:
+        with pytest.raises(af.UsageError, match=named):
+            any_forum.store.search(**kwargs)  # the store checks too (eagerly, not at the first result)
+    assert any_forum.search("hello") == [m]
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 5000, LONE + ".sqlite", "a\x00b.sqlite", 42])
+def test_sqlite_paths_that_cannot_be_files_are_named(tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(af.UsageError, match=r"path|SQLite forum"):
+        af.Forum(name) if isinstance(name, str) else af.store.SQLiteStore(name)
+    with pytest.raises(af.UsageError):
+        af.Forum(tmp_path / ("y" * 300) / "f.sqlite")  # a name longer than a file name can be
+    assert list(tmp_path.iterdir()) == []  # nothing was created

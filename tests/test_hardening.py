@@ -292,3 +292,5 @@ async def test_chunks_are_kept_only_for_cached_runs_and_bounded(forum):
     forum.response_cache.chunk_limit = kept  # bound by bytes: one more run evicts the oldest
     await cached.quick_call("another", forum=forum)
     assert forum.response_cache.chunk_bytes <= kept
+    info = forum.cache_info()
+    assert info["chunks_evicted"] == 1 and info["chunk_bytes"] == forum.response_cache.chunk_bytes

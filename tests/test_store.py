@@ -597,3 +597,39 @@ def test_ids_accept_a_unique_prefix_of_six_hex_characters(f):
         seen[m.id[:6]] = m
     else:
         pytest.fail("no two ids shared a 6-character prefix")
+
+
+# -- capabilities: what a forum asks of a store beyond the Store protocol -----------------------------------------
+
+
+def test_capability_protocols_are_what_the_forum_uses(tmp_path):
+    from agentforum_nb.store import SharedStore, SupportsGetMany, SupportsPrefix, SupportsScan
+
+    lite = af.Forum(tmp_path / "f.sqlite")
+    assert all(isinstance(lite.store, p) for p in (SharedStore, SupportsGetMany, SupportsPrefix, SupportsScan))
+    memory = af.Forum()
+    assert isinstance(memory.store, SupportsPrefix) and not isinstance(memory.store, SharedStore)
+
+    class Plain:  # the Store protocol and nothing more: every optional capability left out
+        def __init__(self) -> None:
+            self.inner = af.store.MemoryStore()
+
+        def __getattr__(self, name):
+            if name in ("ids_with_prefix", "scan", "poll", "has_changes", "get_many"):
+                raise AttributeError(name)
+            return getattr(self.inner, name)
+
+        def __contains__(self, mid) -> bool:
+            return mid in self.inner
+
+        def __len__(self) -> int:
+            return len(self.inner)
+
+        def __iter__(self):
+            return iter(self.inner)
+
+    plain = af.Forum(Plain())
+    m = plain.post("hello")
+    assert not plain.shared and not plain.has_changes() and plain.refresh() == []
+    assert plain.get(m.id[:8]) == m and plain.verify() == 1  # a prefix by scanning; verify() by iterating
+    close(lite)

@@ -8,6 +8,7 @@ import asyncio
 import json
 import multiprocessing
 import os
+import random
 import sqlite3
 import tempfile
 import threading
@@ -734,3 +735,108 @@ def test_cycle_among_cached_rows_ends(tmp_path):
     with pytest.raises(af.IntegrityError, match=msgs[0].id):
         forum.verify()
     close(forum)
+
+
+# -- damaged files (disk corruption): IntegrityError, never a raw sqlite3 error, and the file left as it was --------
+
+
+def forum_file(path) -> af.Message:
+    """A SQLite forum of 400 messages in branches of ten, written the same way every time (no timestamps) and
+    checkpointed into the one file; returns the last message."""
+    store = SQLiteStore(path)
+    last = None
+    for i in range(400):
+        parent = None if last is None or i % 10 == 0 else last.id
+        last = store.add(af.Message(f"message number {i} " + "x" * (i % 50), parent_id=parent, metadata={"i": i}))
+    store.close()
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    return last
+
+
+def raw_rows(path) -> object:
+    """What plain sqlite3 reads of the file's messages (or the error it raises), to show the store changed none."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return con.execute("SELECT * FROM messages ORDER BY seq").fetchall()
+        finally:
+            con.close()
+    except (sqlite3.Error, UnicodeDecodeError) as exc:
+        return repr(exc)
+
+
+def use(path, last: af.Message) -> str:
+    """Open, verify and read a forum file: "ok", or where an IntegrityError came (any other exception fails)."""
+    try:
+        forum = af.Forum(path)
+    except af.IntegrityError:
+        return "IntegrityError opening"
+    try:
+        forum.verify()
+        assert len(list(forum)) == len(forum)
+        forum.history(last)
+        forum.roots()
+        return "ok"
+    except af.IntegrityError:
+        return "IntegrityError reading"
+    finally:
+        close(forum)
+
+
+def test_bit_flipped_files_raise_integrity_errors(tmp_path):
+    last = forum_file(tmp_path / "base.sqlite")
+    data = (tmp_path / "base.sqlite").read_bytes()
+    rng = random.Random(19)  # flips that hit pages, the schema and the header alike (4 raised raw sqlite3 errors)
+    outcomes = []
+    for t in range(8):
+        flipped = bytearray(data)
+        for _ in range(20):
+            pos = rng.randrange(len(data))
+            flipped[pos] ^= 1 << rng.randrange(8)
+        path = tmp_path / f"flipped{t}.sqlite"
+        path.write_bytes(flipped)
+        before = raw_rows(path)
+        outcomes.append(use(path, last))
+        assert raw_rows(path) == before  # nothing stored was changed or lost
+    assert outcomes.count("ok") < 4, outcomes
+
+
+@pytest.mark.parametrize("damage", ["a renamed column", "a smashed page"])
+def test_damaged_schemas_and_pages_raise_integrity_errors(tmp_path, damage):
+    path = tmp_path / "f.sqlite"
+    last = forum_file(path)
+    con = sqlite3.connect(path)
+    root = con.execute("SELECT rootpage FROM sqlite_master WHERE name = 'messages'").fetchone()[0]
+    start = (root - 1) * con.execute("PRAGMA page_size").fetchone()[0]
+    con.close()
+    data = path.read_bytes()
+    if damage == "a renamed column":
+        data = data.replace(b"content TEXT NOT NULL", b"contenx TEXT NOT NULL", 1)
+    else:  # the header of the messages table's first page
+        data = data[:start] + b"\xff" * 12 + data[start + 12 :]
+    path.write_bytes(data)
+    before = raw_rows(path)
+    assert use(path, last) == "IntegrityError opening"
+    with pytest.raises(af.IntegrityError, match="damaged"):
+        SQLiteStore(path, readonly=True)
+    assert raw_rows(path) == before and path.read_bytes() == data
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_message_caches_forget_the_least_recently_used(tmp_path, request, kind):
+    if kind == "sqlite":
+        store = SQLiteStore(tmp_path / "lru.sqlite", cache_bytes=5_000)
+    else:
+        from agentforum_nb.store.postgres import PostgresStore
+
+        store = PostgresStore(request.getfixturevalue("pg_server").create_database(), cache_bytes=5_000)
+    a, b, c = (store.add(af.Message(t + "x" * 1000)) for t in "abc")  # about 1.6 KB each: three fit in 5,000
+    assert store.get(a.id) is a  # held; reading it marks it used
+    store.add(af.Message("d" + "x" * 1000))  # one must go: b, the least recently used, not a, the oldest
+    info = store.message_cache_info()
+    assert info["messages"] == 3 and info["evicted"] == 1 and info["bytes"] <= info["limit"] == 5_000
+    assert store.get(a.id) is a
+    assert store.get(b.id) == b and store.get(b.id) is not b  # read again from the database
+    store.close()

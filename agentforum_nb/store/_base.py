@@ -3,8 +3,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from ..errors import IntegrityError
+from ..errors import IntegrityError, UsageError
 from ..messages import Message
+
+__all__ = [
+    "SharedStore",
+    "Store",
+    "SupportsGetMany",
+    "SupportsPrefix",
+    "SupportsScan",
+    "check_search",
+    "encodable",
+    "merge_annotations",
+    "more_than_created_at",
+    "usable_key",
+    "walk_history",
+]
 
 
 @runtime_checkable
@@ -18,9 +32,8 @@ class Store(Protocol):
     * ``add_many`` stores all the messages or none of them (used by JSONL import).
     * ``children`` returns direct children in the order they were first stored; ``roots`` likewise.
     * ``repair`` overwrites the stored fields of ``message.id`` with a message that verifies (a corrupted row).
-    * ``get`` of an unknown id returns ``None``; a store may serve messages that another process stored.
-    * ``ids_with_prefix(prefix, limit)`` (optional): up to ``limit`` stored ids starting with ``prefix``, for ids
-      given by a unique prefix (a forum scans ``iter(store)`` when a store has no such method).
+    * ``get`` of an unknown id returns ``None``, also for a value that no id can be (not a str, a lone
+      surrogate, U+0000: see :func:`usable_key`); a store may serve messages that another process stored.
     * The cache maps a key (str) to a tuple of response ids; the messages themselves live once in the store.
     * ``history`` of a stored chain whose parent references form a cycle (a tampered file) raises
       :class:`~agentforum_nb.errors.IntegrityError` mentioning "cycle"; it never loops.
@@ -30,24 +43,11 @@ class Store(Protocol):
       the new dict; ``annotations(id)`` and ``annotations_many(ids)`` return copies (``{}`` / absent when none).
     * ``search(text, sender=, kind=, status=)`` yields the messages whose case-folded content contains
       ``text.casefold()`` and whose fields equal the given ones, in first-stored order (the forum filters by
-      annotations itself).
+      annotations itself); arguments that are not str (UTF-8 text) raise UsageError (:func:`check_search`).
 
-    Optional methods (a forum uses them when present, so they are not part of the runtime check):
-
-    * ``get_many(ids) -> dict[str, Message]``: batch lookup (serves large cache hits quickly).
-    * ``scan() -> Iterator[tuple[str, Message | IntegrityError]]``: every stored entry in first-stored order,
-      each re-checked on its own: ``(id, message)`` when the entry decodes and its fields hash to ``id``, else
-      ``(id, IntegrityError)`` naming the id. A bad entry does not stop the scan, so a caller such as
-      ``forum.verify()`` can list every problem (references between messages are the caller's to check).
-    * ``poll() -> list[Message]``: the messages that other writers (other processes, other store objects on the
-      same file or database) stored since the last ``poll()`` (the first time: since the store was opened), in
-      first-stored order, each once; never the ones this store object stored itself. ``forum.refresh()`` calls
-      it and emits them as ``message`` events; a store without it (``MemoryStore``: nobody else writes it) makes
-      ``refresh()`` return ``[]``. It must not miss a message that commits late: PostgreSQL draws ``seq`` when
-      an insert starts, so ``PostgresStore`` polls by transaction id, not by ``seq``.
-    * ``has_changes() -> bool``: whether ``poll()`` would find something, in one cheap query, for a view that
-      checks on a timer (it does not consume what it finds; it may answer True when ``poll()`` then returns
-      nothing new, never False when there is something).
+    Optional capabilities, each a protocol of its own that a forum checks with ``isinstance`` (so they are not
+    part of ``Store``): :class:`SupportsGetMany`, :class:`SupportsPrefix`, :class:`SupportsScan` and
+    :class:`SharedStore` (``poll``/``has_changes``). A forum works without any of them.
     """
 
     def get(self, message_id: str) -> Message | None: ...
@@ -79,6 +79,87 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
+@runtime_checkable
+class SupportsGetMany(Protocol):
+    """A batch lookup: the stored messages among ``message_ids``, by id (serves large cache hits quickly)."""
+
+    def get_many(self, message_ids: list[str]) -> dict[str, Message]: ...
+
+
+@runtime_checkable
+class SupportsPrefix(Protocol):
+    """Up to ``limit`` stored ids starting with ``prefix``, for ids given by a unique prefix (a forum scans
+    ``iter(store)`` when a store cannot do this)."""
+
+    def ids_with_prefix(self, prefix: str, limit: int) -> list[str]: ...
+
+
+@runtime_checkable
+class SupportsScan(Protocol):
+    """Every stored entry in first-stored order, each re-checked on its own: ``(id, message)`` when the entry
+    decodes and its fields hash to ``id``, else ``(id, IntegrityError)`` naming the id. A bad entry does not stop
+    the scan, so ``forum.verify()`` can list every problem (references between messages are the caller's to
+    check). Without it, ``verify()`` iterates the store."""
+
+    def scan(self) -> Iterator[tuple[str, Message | IntegrityError]]: ...
+
+
+@runtime_checkable
+class SharedStore(Protocol):
+    """A store that other writers (other processes, other store objects on the same file or database) can add
+    to, and that can say what they added.
+
+    * ``poll()``: the messages other writers stored since the last ``poll()`` (the first time: since the store
+      was opened), in first-stored order, each once; never the ones this store object stored itself.
+      ``forum.refresh()`` emits them as ``message`` events. It must not miss a message that commits late:
+      PostgreSQL draws ``seq`` when an insert starts, so ``PostgresStore`` polls by transaction id.
+    * ``has_changes()``: whether ``poll()`` would find something, in one cheap query, for a view that checks on
+      a timer (it does not consume what it finds; it may answer True when ``poll()`` then returns nothing new,
+      never False when there is something).
+
+    A forum whose store is not shared (``MemoryStore``: nobody else writes it) refreshes to ``[]``."""
+
+    def poll(self) -> list[Message]: ...
+    def has_changes(self) -> bool: ...
+
+
+def encodable(text: str) -> bool:
+    """Whether UTF-8 can encode ``text`` (it holds no lone surrogate)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def usable_key(value: object) -> bool:
+    """Whether ``value`` can be an id or a cache key in a store: a str of UTF-8 text without U+0000 (anything
+    else is stored nowhere: a lookup finds nothing)."""
+    return type(value) is str and "\x00" not in value and encodable(value)
+
+
+def check_search(text: object, sender: object, kind: object, status: object) -> None:
+    """UsageError naming the argument of ``search`` that is not a str of UTF-8 text (or None for a field)."""
+    for name, value in (("text", text), ("sender", sender), ("kind", kind), ("status", status)):
+        if value is None and name != "text":
+            continue
+        if type(value) is not str:
+            allowed = "a str" if name == "text" else "a str or None"
+            raise UsageError(f"search {name} must be {allowed}, not {type(value).__name__}")
+        if not encodable(value):
+            raise UsageError(
+                f"search {name} {value!r:.60} contains a lone surrogate: it is not UTF-8 text, and no stored "
+                f"message can match it"
+            )
+
+
+def more_than_created_at(annotations: Mapping[str, Any]) -> bool:
+    """A message stored again keeps its first ``created_at``: only other annotations are worth a write."""
+    return len(annotations) > 1 or "created_at" not in annotations
+
+
 def merge_annotations(current: Mapping[str, Any] | None, changes: Mapping[str, Any]) -> dict[str, Any]:
     """``current`` updated by ``changes``: a value ``None`` removes its key; ``created_at`` keeps the earlier time
     (ISO 8601 UTC strings of one format order as the times do)."""
@@ -94,43 +175,41 @@ def merge_annotations(current: Mapping[str, Any] | None, changes: Mapping[str, A
 
 
 def walk_history(
-    get: Callable[[str], Message | None], message_id: str, limit: int | None = None
+    get: Callable[[str], Message | None],
+    message_id: str,
+    limit: int | Callable[[], int] | None = None,
+    fetch: Callable[[str], Message | None] | None = None,
 ) -> list[Message] | None:
-    """Root-to-message path by following ``parent_id`` iteratively (no recursion limit).
+    """Root-to-message path by following ``parent_id`` iteratively (no recursion limit): every store's history.
 
-    ``None`` for an unknown ``message_id``; ``KeyError(missing_id)`` for a broken chain; IntegrityError for a
-    parent cycle. ``limit`` (the number of stored messages, when cheap to know) bounds the walk instead of a set
-    of the ids seen: a chain longer than the store holds has a cycle.
+    ``get`` looks a message up; ``fetch`` (optional) is asked for what ``get`` does not have (a SQL store reads the
+    rest of the branch there at once). ``None`` for an unknown ``message_id``; ``KeyError(missing_id)`` for a
+    broken chain; IntegrityError for a parent cycle. ``limit`` is how many messages ``get`` and ``fetch`` can
+    return (an int, or a function for a store that learns more as it reads; None when unknown): the walk looks
+    for a repeated id only when it gets longer than that, so the common case costs no set of the ids seen.
     """
     msg = get(message_id)
+    if msg is None and fetch is not None:
+        msg = fetch(message_id)
     if msg is None:
         return None
     out = [msg]
     append = out.append
-    if limit is not None:
-        for _ in range(limit):  # a chain of every stored message ends within `limit` steps
-            pid = msg.parent_id
-            if pid is None:
-                out.reverse()
-                return out
-            msg = get(pid)
-            if msg is None:
-                raise KeyError(pid)
-            append(msg)
-        raise _cycle(message_id, out)
-    seen = {msg.id}
-    while True:
-        pid = msg.parent_id
-        if pid is None:
-            out.reverse()
-            return out
-        if pid in seen:
-            raise _cycle(message_id, out)
+    size: Callable[[], int] = limit if callable(limit) else (lambda: len(out) if limit is None else limit)
+    bound = size()
+    while (pid := msg.parent_id) is not None:
         msg = get(pid)
         if msg is None:
-            raise KeyError(pid)
-        seen.add(pid)
+            msg = fetch(pid) if fetch is not None else None
+            if msg is None:
+                raise KeyError(pid)
         append(msg)
+        if len(out) > bound:  # longer than the messages there are, or a doubling: a cycle is possible
+            if len({m.id for m in out}) < len(out):
+                raise _cycle(message_id, out)
+            bound = len(out) + size()
+    out.reverse()
+    return out
 
 
 def _cycle(message_id: str, path: list[Message]) -> IntegrityError:

@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from ..errors import IntegrityError
+from ..errors import IntegrityError, UsageError
 from ..messages import Message
-from ._base import merge_annotations, walk_history
+from ._base import check_search, merge_annotations, more_than_created_at, usable_key, walk_history
 from ._experiments import MemoryExperiments
 
 
@@ -36,7 +36,7 @@ class MemoryStore(MemoryExperiments):
         mid = message.id
         existing = self._messages.get(mid)
         if existing is not None:
-            if annotations and (len(annotations) > 1 or "created_at" not in annotations):
+            if annotations and more_than_created_at(annotations):
                 self._annotations[mid] = merge_annotations(self._annotations.get(mid), annotations)
             return existing
         self._messages[mid] = message
@@ -71,7 +71,10 @@ class MemoryStore(MemoryExperiments):
     ) -> Iterator[Message]:
         """Messages whose case-folded content contains ``text`` case-folded, with the given fields, in
         first-stored order."""
-        needle = text.casefold()
+        check_search(text, sender, kind, status)
+        return self._search(text.casefold(), sender, kind, status)
+
+    def _search(self, needle: str, sender: str | None, kind: str | None, status: str | None) -> Iterator[Message]:
         for m, folded in list(self._folded):
             if (
                 needle in folded
@@ -129,6 +132,8 @@ class MemoryStore(MemoryExperiments):
         return None if entry is None else entry[1]
 
     def cache_put(self, key: str, response_ids: Iterable[str], *, agent: str = "") -> None:
+        if not usable_key(key):  # as in the SQL stores: a key no database could hold
+            raise UsageError(f"a cache key must be a str of UTF-8 text without U+0000, not {key!r:.80}")
         self._cache[key] = (agent, tuple(response_ids))
 
     def cache_delete(self, key: str) -> None:
