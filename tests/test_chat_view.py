@@ -16,6 +16,7 @@ import pytest
 
 import agentforum_nb as af
 from agentforum_nb.notebook import ChatView, TreeView
+from agentforum_nb.palette import sender_colour
 
 
 def frontend(widget, content):
@@ -653,6 +654,10 @@ async def test_arrows_count_samples_edits_and_branches_never_the_forwarded_copie
     alts = last_snapshot(sent)["alternatives"]
     assert alts[fwd0.id] == [fwd0.id, fwd1.id]  # "pro 1/2": the other sample, as the moderator passed it on
     assert [len(alts[m.id]) for m in forum.history(chat.head_id)] == [1, 2, 1, 1]  # con and judge: one each
+    forwards = [n for n in last_snapshot(sent)["nodes"] if n["kind"] == "forward"]
+    assert [(n["author"], n["author_colour"]) for n in forwards] == [
+        (a, sender_colour(a)) for a in ("pro", "con", "judge")
+    ]  # shown as the author's message, in the author's colour, passed on by the moderator
     frontend(chat, {"kind": "switch", "id": fwd1.id})  # the arrow: the other sample's transcript
     assert chat.head_id == leaf(forum, fwd1).id and chat.transcript[1] == ("moderator", "pro #1 saw user")
     chat.head_id = leaf(forum, pro0).id  # the originals' branch: pro, con under it, the judge under con

@@ -14,6 +14,7 @@ from ..calls import AgentCall, current_run, running_calls
 from ..errors import UsageError
 from ..forum import Forum, ForumEvent, LiveStream, default_forum
 from ..messages import Message
+from ..palette import sender_colour
 from ..streams import MessageSequence
 from ._alternatives import alternatives
 from ._questions import check_answer
@@ -147,12 +148,20 @@ class ChatView(LiveWidget):
         self._emit_custom(snap)
 
     def _emit_custom(self, content: dict[str, Any]) -> None:
+        """What a transcript adds to the nodes it sends: an error's detail, and a forward's author's colour (a
+        forward is shown as its author's message, passed on by its sender)."""
         if content.get("kind") in ("snapshot", "delta"):
             for node in content.get("nodes", ()):
                 if node.get("kind") == "error" and isinstance(node.get("id"), str):
                     detail = error_detail_text(self.forum.get(node["id"]))
                     if detail is not None:
                         node["error_detail"] = detail
+                elif node.get("kind") == "forward" and isinstance(node.get("author"), str):
+                    node["author_colour"] = sender_colour(node["author"])
+            for stream in content.get("streams", ()):
+                author = stream.get("author")
+                if isinstance(author, str) and author != stream.get("sender"):
+                    stream["author_colour"] = sender_colour(author)
         super()._emit_custom(content)
 
     def _adopt_streams(self) -> None:

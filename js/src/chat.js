@@ -28,7 +28,7 @@ export const FOLLOW_HINT = "no branch yet: waiting for a run to start (e.g. agen
 export function followBar(traits) {
   if (traits.linked) return null;
   return traits.follow_latest
-    ? { text: "following the latest run", button: "stop", title: "stay on this branch when another run starts", on: false }
+    ? { text: "following the latest run", button: "stop following", title: "stay on this branch when another run starts", on: false }
     : { text: "", button: "follow the latest run", title: "show each run started in this forum as it streams", on: true };
 }
 
