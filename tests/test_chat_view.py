@@ -710,6 +710,29 @@ async def test_answers_passed_on_together_are_one_alternative(forum):
         chat.close()
 
 
+async def test_samples_passing_on_the_same_answer_stay_apart(forum):
+    """Two samples of a host that introduces the debate in its own words, then passes on pro's (cached, so the same)
+    answer: two alternatives. Pro's answer is part of the first, and does not join the two together."""
+    pro = af.scripted_agent("pro", ["Cats are independent."])
+
+    @af.agent
+    async def host(ctx):
+        ctx.respond(f"Round {ctx.sample + 1}: pro opens.")
+        ctx.respond(pro.quick_call(ctx.requests))
+
+    for seq in host.samples("Motion: cats", n=2, forum=forum):
+        await seq
+    (motion,) = forum.roots()
+    intros = [m for m in forum.children(motion) if m.sender == "host"]
+    (opening,) = [m for m in forum.children(motion) if m.sender == "pro"]
+    assert len(intros) == 2 and all(forum.children(i)[0].original_id == opening.id for i in intros)
+    chat = ChatView(forum, head=leaf(forum, intros[1]))
+    sent = record(chat)
+    frontend(chat, {"kind": "ready"})
+    assert last_snapshot(sent)["alternatives"][intros[1].id] == [intros[0].id, intros[1].id]
+    chat.close()
+
+
 async def test_an_edited_message_has_arrows_back_to_its_original(forum):
     moderator = debate()
     await moderator.quick_call("Motion: cats", forum=forum)

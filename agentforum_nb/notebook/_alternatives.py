@@ -8,7 +8,8 @@ the children of a message are grouped, and each group is one alternative:
   further down a child's branch: a sub-agent's answer to a request its caller posted under the message);
 * a child whose answer is passed on further down another child's chain (the messages of that child's sender
   under it: an agent that asked two sub-agents in parallel on the same request and passed both answers on) is part
-  of that child's alternative;
+  of that child's alternative (passed on by several, e.g. samples of an agent that pass on the same cached answer,
+  it joins the first of them, and they stay apart);
 * every other child is an alternative of its own: a sample (the same request asked again, ``sample`` annotation),
   an edit (``edited_from``, made by ``forum.edit``), a message a person posted under the same parent, an answer
   of a call started on the same message (from a widget or code).
@@ -28,10 +29,12 @@ from ..errors import AgentForumError
 from ..forum import Forum
 from ..messages import Message
 
-__all__ = ["WALK_BUDGET", "alternative_groups", "alternatives", "edit_family", "pick"]
+__all__ = ["WALK_BUDGET", "WALK_PER_CHILD", "alternative_groups", "alternatives", "edit_family", "pick"]
 
-#: messages the walk down the children's chains visits at most, per message whose children are grouped
+#: messages the walk down the children's chains visits at most, per message whose children are grouped (and per
+#: child: WALK_PER_CHILD times their number, when that is more)
 WALK_BUDGET = 256
+WALK_PER_CHILD = 16
 _HOPS = 16  # a forward of a forward of ...: originals followed at most
 
 
@@ -99,26 +102,35 @@ def alternative_groups(forum: Forum, parent: Message | str) -> list[list[Message
                 return index.get(m.id)
         return None
 
-    def join_originals(i: int, forward: Message) -> None:
-        """``forward`` (stored in child ``i``'s alternative) passes on messages: their children join ``i``."""
+    def origins(forward: Message) -> list[int]:
+        """The children of ``parent`` that ``forward`` passes on (its original is or descends from one; also
+        through a forward of a forward)."""
+        out: list[int] = []
         seen: set[str] = set()
         m: Message | None = forward
         for _ in range(_HOPS):
             if m is None or m.kind != "forward" or m.original_id is None or m.original_id in seen:
-                return
+                break
             seen.add(m.original_id)
             j = child_of(m.original_id)
             if j is not None:
-                union(i, j)
+                out.append(j)
             try:
                 m = forum.get(m.original_id)
             except AgentForumError:
-                return
+                break
+        return out
 
-    budget = WALK_BUDGET
+    # a forward among the children and what it passes on are one message
     for i, kid in enumerate(kids):
-        join_originals(i, kid)
-        # down the chain of kid's sender: what it passed on there belongs to its alternative
+        for j in origins(kid):
+            union(i, j)
+    # a child passed on down another child's chain (the messages of that child's sender under it) is part of that
+    # alternative; one passed on by several (samples of an agent that pass on the same cached answer) joins the
+    # first of them without joining them together
+    absorbed: dict[int, list[int]] = {}
+    budget = max(WALK_BUDGET, WALK_PER_CHILD * len(kids))
+    for i, kid in enumerate(kids):
         frontier = [kid]
         while frontier and budget > 0:
             below: list[Message] = []
@@ -126,13 +138,19 @@ def alternative_groups(forum: Forum, parent: Message | str) -> list[list[Message
                 for c in forum.children(m):
                     budget -= 1
                     if c.sender == kid.sender:
-                        join_originals(i, c)
+                        for j in origins(c):
+                            if j != i:
+                                absorbed.setdefault(j, []).append(i)
                         below.append(c)
                     if budget <= 0:
                         break
                 if budget <= 0:
                     break
             frontier = below
+    for j, by in sorted(absorbed.items()):
+        others = [i for i in by if find(i) != find(j)]
+        if others:
+            union(j, others[0])
     groups: dict[int, list[Message]] = {}
     for i, kid in enumerate(kids):
         groups.setdefault(find(i), []).append(kid)
