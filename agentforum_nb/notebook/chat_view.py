@@ -150,7 +150,7 @@ class ChatView(LiveWidget):
     def _emit_custom(self, content: dict[str, Any]) -> None:
         """What a transcript adds to the nodes it sends: an error's detail, and a forward's author's colour (a
         forward is shown as its author's message, passed on by its sender)."""
-        if content.get("kind") in ("snapshot", "delta"):
+        if content.get("kind") in ("snapshot", "delta") and not self.forum.closed:
             for node in content.get("nodes", ()):
                 if node.get("kind") == "error" and isinstance(node.get("id"), str):
                     detail = error_detail_text(self.forum.get(node["id"]))
