@@ -8,7 +8,10 @@ a sibling stored from the kernel updates the count live; "regenerate" streams a 
 ChatView without a head shows its hint. In JupyterLab also: "edit" on a user message opens an inline editor, Esc
 cancels it, Ctrl+Enter saves the edit as a sibling (`‹ 2/2 ›`, no cell run) and the tree's agent answers it; an
 agent waiting on `ctx.ask` (its sequence shown in a cell, not awaited) gets its answer from the ChatView's choice
-buttons and goes on. Screenshots go to $AGENTFORUM_ARTIFACTS (default artifacts/).
+buttons and goes on. A debate (a moderator passing on pro's, con's and the judge's answers) in a ChatView shown
+before it ran: the view follows the run as it streams, the forwarded copies are not counted (two samples read
+"pro 1/2", switched by clicking ‹ ›), an edited motion has arrows back to its original, and a provider's error body
+shows under an error, folded. Screenshots go to $AGENTFORUM_ARTIFACTS (default artifacts/).
 """
 
 from __future__ import annotations
@@ -161,7 +164,7 @@ def drive_chat_view(app: str, prefix: str) -> None:
                     # a ChatView without a head says what to do
                     hint = page.locator(".af-chat-hint:visible")
                     hint.wait_for(timeout=30_000)
-                    assert "check out a message in the TreeView, or pass head=" in hint.text_content()
+                    assert "waiting for a run to start" in hint.text_content()  # it follows the latest run
                     chat.scroll_into_view_if_needed()
                     chat.screenshot(path=str(shots / f"{prefix}-1-three-answers.png"))
 
@@ -404,3 +407,210 @@ def test_chat_edit_and_answer_in_jupyterlab():
                     ctx.close()
         finally:
             lab.stop()
+
+
+# -- a debate: following the latest run, samples, an edit, an error's detail ---------------------------------------
+
+MOTION = "Motion: cats make better pets than dogs."
+PRO = [
+    "Cats are independent: they keep themselves clean and happy while you are at work.",
+    "Cats suit small flats and quiet lives; a dog needs walks you may not have time for.",
+]
+CON = "Independence is another word for indifference: a dog gets you outside and makes friends for you."
+MOTION_EDITED = "Motion: a cat is the better pet for a small flat."
+
+DEBATE_CELLS = [
+    "import asyncio\n"
+    "import agentforum_nb as af\n"
+    "forum = af.Forum()\n"
+    "gate = asyncio.Event()  # the test opens it once it has seen pro's opening streaming\n"
+    f"PRO = {PRO!r}\n"
+    "async def opening(ctx):\n"
+    "    async def tokens():\n"
+    "        text = PRO[ctx.sample % 2]\n"
+    "        yield text[:24]\n"
+    "        await gate.wait()\n"
+    "        yield text[24:]\n"
+    "    ctx.respond(tokens())\n"
+    "pro = af.Agent(opening, name='pro', version='v1')\n"
+    f"con = af.function_agent('con', lambda messages: {CON!r})\n"
+    "judge = af.function_agent('judge', lambda messages: 'Having read ' + ', '.join(m.sender for m in messages)"
+    " + ': pro wins, narrowly.')\n"
+    "@af.agent\n"
+    "async def moderator(ctx):\n"
+    "    opening = pro.quick_call(ctx.requests, sample=ctx.sample)\n"
+    "    ctx.respond(opening)\n"
+    "    rebuttal = con.quick_call(opening)       # con answers under the opening\n"
+    "    ctx.respond(rebuttal)\n"
+    "    ctx.respond(judge.quick_call(rebuttal))  # the judge answers under the rebuttal\n"
+    "chat = af.ChatView(forum)  # shown before anything ran: it follows the latest run\n"
+    "chat",
+    f"run = moderator.quick_call({MOTION!r}, forum=forum)\nrun",
+    f"more = moderator.quick_call({MOTION!r}, forum=forum, sample=1)\nmore",
+    "class ProviderError(Exception):\n"
+    "    error_detail = {'error': {'message': 'max_tokens: 100000 > 8192, the maximum for this model',"
+    " 'type': 'invalid_request_error', 'param': 'max_tokens', 'hint': '<b>lower max_tokens</b>'},"
+    " 'request_id': 'req_011CXyZ'}\n"
+    "@af.agent\n"
+    "async def summarizer(ctx):\n"
+    "    raise ProviderError('Error code: 400')\n"
+    "summary = summarizer.quick_call('Summarize the debate', forum=forum)\n"
+    "summary",
+]
+
+
+def drive_debate(app: str, prefix: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    motion = af.Message(MOTION).id
+    edited = af.Message(MOTION_EDITED).id
+    shots = artifacts()
+    with tempfile.TemporaryDirectory() as d:
+        write_notebook(Path(d) / "debate.ipynb", DEBATE_CELLS)
+        lab = JupyterLab(Path(d), app=app)
+        try:
+            with sync_playwright() as p:
+                ctx = p.chromium.launch_persistent_context(
+                    tempfile.mkdtemp(),
+                    executable_path=CHROMIUM,
+                    headless=True,
+                    args=CHROMIUM_ARGS,
+                    viewport={"width": 1100, "height": 1000},
+                )
+                try:
+                    page = ctx.new_page()
+                    url = "lab/tree" if app == "lab" else "notebooks"
+                    page.goto(f"{lab.base}/{url}/debate.ipynb?token={lab.token}")
+                    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+                    page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+                    cells = page.locator(".jp-Notebook .jp-Cell")
+
+                    def run_cell(i: int) -> None:
+                        """Click into the cell and press Shift+Enter, as a person runs one cell."""
+                        cells.nth(i).locator(".jp-InputArea-editor").click()
+                        page.keyboard.press("Shift+Enter")
+
+                    chat = page.locator(".af-chat").first
+                    rows = chat.locator(".af-chat-msg")
+
+                    def row(i: int):
+                        return rows.nth(i)
+
+                    def wait_js(expr: str) -> None:
+                        page.wait_for_function(
+                            "() => { const chat = document.querySelector('.af-chat');"
+                            " const rows = chat ? [...chat.querySelectorAll('.af-chat-msg')] : [];"
+                            f" return {expr}; }}",
+                            timeout=30_000,
+                        )
+
+                    def kernel(code: str) -> str:
+                        return kernel_eval(connection, code).strip()
+
+                    def shoot(name: str) -> None:
+                        chat.scroll_into_view_if_needed()
+                        chat.screenshot(path=str(shots / f"{prefix}-{name}.png"))
+
+                    # the view is shown before anything ran: it says it waits for a run
+                    run_cell(0)
+                    hint = chat.locator(".af-chat-hint")
+                    hint.wait_for(state="visible", timeout=90_000)
+                    assert "waiting for a run to start" in hint.text_content()
+                    assert chat.locator(".af-chat-following").text_content() == "following the latest run"
+                    connection = lab.kernel_connection_files()[-1]
+                    shoot("debate-1-waiting")
+
+                    # a run started from code: the view follows it as it streams (pro's opening, paused)
+                    run_cell(1)
+                    pending = chat.locator(".af-chat-msg.af-chat-pending")
+                    pending.first.wait_for(timeout=60_000)
+                    assert pending.first.locator(".af-chat-who").text_content() == "pro"
+                    assert PRO[0][:24] in pending.first.locator(".af-chat-text").text_content()
+                    assert kernel("print(chat.head_id == forum.roots()[0].id, chat.follow_latest)") == "True True"
+                    shoot("debate-2-streaming")
+                    kernel("gate.set()")
+                    chat.locator(".af-chat-msg", has_text="Having read").wait_for(timeout=30_000)
+                    wait_js("rows.length === 4 && !chat.querySelector('.af-chat-pending')")
+                    assert chat.locator(".af-chat-who").all_text_contents() == ["user", "pro", "con", "judge"]
+                    assert chat.locator(".af-chat-via").all_text_contents() == ["via moderator"] * 3
+                    # the judge answered under the rebuttal: it read the motion, the opening and the rebuttal
+                    assert row(3).locator(".af-chat-text").text_content() == (
+                        "Having read user, pro, con: pro wins, narrowly."
+                    )
+                    # pro's answer and the moderator's forward of it are one answer: no arrows anywhere
+                    assert kernel("print(len(forum.children(forum.roots()[0])))") == "2"
+                    assert chat.locator(".af-chat-branches").count() == 0
+                    shoot("debate-3-followed")
+
+                    # a second sample, started from code: followed; two samples read 2/2, forwards not counted
+                    run_cell(2)
+                    wait_js("rows[1]?.querySelector('.af-chat-pos')?.textContent === '2/2'")
+                    wait_js("rows.length === 4 && !chat.querySelector('.af-chat-pending')")
+                    assert row(1).locator(".af-chat-text").text_content() == PRO[1]
+                    assert kernel("print(len(forum.children(forum.roots()[0])))") == "4"
+                    assert row(2).locator(".af-chat-branches").count() == 0  # con: one answer there
+                    shoot("debate-4-second-sample")
+
+                    # ‹ : the first sample, "pro 1/2"; a switch stops following
+                    row(1).locator("button[data-action=prev]").click()
+                    wait_js("rows[1]?.querySelector('.af-chat-pos')?.textContent === '1/2'")
+                    assert row(1).locator(".af-chat-text").text_content() == PRO[0]
+                    assert row(1).locator(".af-chat-who").text_content() == "pro"
+                    assert row(1).locator("button[data-action=prev]").is_disabled()
+                    assert kernel("print(chat.follow_latest, chat.head.sender, chat.head.kind)") == (
+                        "False moderator forward"
+                    )
+                    assert chat.locator(".af-chat-bar button").text_content() == "follow the latest run"
+                    shoot("debate-5-pro-1-of-2")
+                    row(1).locator("button[data-action=next]").click()  # › : back to the second
+                    wait_js("rows[1]?.querySelector('.af-chat-pos')?.textContent === '2/2'")
+                    assert row(1).locator(".af-chat-text").text_content() == PRO[1]
+
+                    # edit the motion: the edit has arrows back to its original
+                    row(0).locator("button[data-action=edit]").click()
+                    area = row(0).locator("textarea")
+                    area.wait_for(timeout=30_000)
+                    area.fill(MOTION_EDITED)
+                    area.press("Control+Enter")
+                    page.locator(f'.af-chat-msg[data-key="{edited}"]').wait_for(timeout=30_000)
+                    wait_js("rows.length === 1 && rows[0].querySelector('.af-chat-pos')?.textContent === '2/2'")
+                    assert row(0).locator(".af-chat-tag").all_text_contents() == ["edited"]
+                    assert kernel("print(forum.annotations(chat.head)['edited_from'])") == motion
+                    shoot("debate-6-edited-motion")
+                    row(0).locator("button[data-action=prev]").click()  # ‹ : the original motion's debate
+                    wait_js(
+                        f"rows[0]?.dataset.key === '{motion}' && rows[0].querySelector('.af-chat-pos')?.textContent"
+                        " === '1/2' && rows.length === 4"
+                    )
+                    shoot("debate-7-back-to-the-original")
+
+                    # follow again; a provider's error body shows under the error, folded, as text
+                    chat.locator(".af-chat-bar button").click()
+                    chat.locator(".af-chat-following:visible").wait_for(timeout=30_000)
+                    run_cell(3)
+                    error = chat.locator(".af-chat-msg.af-chat-error")
+                    error.wait_for(timeout=60_000)
+                    detail = error.locator("details.af-chat-detail")
+                    assert not detail.evaluate("d => d.open")
+                    assert detail.locator("summary").text_content().startswith("error detail (")
+                    shoot("debate-8-error-folded")
+                    detail.locator("summary").click()
+                    assert detail.evaluate("d => d.open")
+                    body = detail.locator("pre").text_content()
+                    assert '"param": "max_tokens"' in body and "<b>lower max_tokens</b>" in body
+                    assert chat.locator("b, img, script").count() == 0
+                    assert kernel("print(repr(chat.error))") == "''"
+                    shoot("debate-9-error-detail")
+                    page.screenshot(path=str(shots / f"{prefix}-debate-page.png"), full_page=True)
+                finally:
+                    ctx.close()
+        finally:
+            lab.stop()
+
+
+def test_chat_debate_in_jupyterlab():
+    drive_debate("lab", "chatview-jupyterlab")
+
+
+def test_chat_debate_in_notebook7():
+    drive_debate("notebook", "chatview-notebook7")

@@ -1,21 +1,36 @@
 // @ts-check
 // ChatView front end (anywidget): the branch ending at head_id as a transcript, pending answers streaming live.
 // Message text is rendered as markdown through chat/markdown.js (elements built from tokens, never HTML).
-// Each message whose parent has several children shows `‹ 2/3 ›`: an arrow asks the kernel to switch to that
-// sibling's branch ({kind: "switch", id}); "regenerate" asks the linked TreeView's agent again; "edit" opens the
-// message's text in an inline editor whose save sends {kind: "edit", id, text}; a question an agent waits on
-// (notes.awaiting) gets an answer box under it that sends {kind: "answer", id, text}.
+// Each message with alternatives (the kernel's lists: samples, edits, branches a person made) shows `‹ 2/3 ›`: an
+// arrow asks the kernel to switch to that alternative's branch ({kind: "switch", id}); "regenerate" asks the linked
+// TreeView's agent again; "edit" opens the message's text in an inline editor whose save sends {kind: "edit", id,
+// text}; a question an agent waits on (notes.awaiting) gets an answer box under it that sends {kind: "answer", id,
+// text}. A view linked to no TreeView follows the latest run (the follow_latest trait): its bar says so and has a
+// button that sends {kind: "follow", on}.
 
 import { applyMessage, childrenOf, createState, pathTo } from "./state.js";
 import { el } from "./render.js";
 import { listen, sendReady } from "./widget.js";
-import { applySiblings } from "./chat/branches.js";
+import { applyAlternatives } from "./chat/branches.js";
 import { CSS } from "./chat/style.js";
 import { answerMessage } from "./shared/answer.js";
 import { createAnswerBox, createEditor, editMessage } from "./chat/inputs.js";
 import { FEATURES, buildRow, messageView } from "./chat/view.js";
 
 export const HINT = "no branch yet: check out a message in the TreeView, or pass head=";
+export const FOLLOW_HINT = "no branch yet: waiting for a run to start (e.g. agent.quick_call(…, forum=forum)), or pass head=";
+
+/**
+ * What the bar of an unlinked view says and offers (null: no bar, a view linked to a TreeView).
+ * @param {{linked?: unknown, follow_latest?: unknown}} traits
+ * @returns {{text: string, button: string, title: string, on: boolean} | null}
+ */
+export function followBar(traits) {
+  if (traits.linked) return null;
+  return traits.follow_latest
+    ? { text: "following the latest run", button: "stop following", title: "stay on this branch when another run starts", on: false }
+    : { text: "", button: "follow the latest run", title: "show each run started in this forum as it streams", on: true };
+}
 
 /**
  * The keys to show: the path to the head, then pending answers that continue it.
@@ -83,13 +98,17 @@ function refocus(saved) {
  */
 function render({ model, el: host }) {
   const state = createState();
-  const siblings = new Map();
+  const alternatives = new Map();
   const root = el("div", { class: "af-chat" });
   const style = el("style", {}, CSS);
   const error = el("div", { class: "af-chat-error" });
+  const bar = el("div", { class: "af-chat-bar" });
+  const following = el("span", { class: "af-chat-following" });
+  const followButton = el("button", { type: "button", class: "af-chat-follow" });
+  bar.append(following, followButton);
   const hint = el("div", { class: "af-chat-hint" }, HINT);
   const list = el("div", { class: "af-chat-list" });
-  root.append(style, error, hint, list);
+  root.append(style, error, bar, hint, list);
   host.append(root);
   /** @type {Map<string, {sig: string, text: string, row: HTMLElement}>} rows whose content did not change are kept */
   let rows = new Map();
@@ -106,6 +125,15 @@ function render({ model, el: host }) {
     const problem = model.get("error") || "";
     error.textContent = problem;
     error.hidden = !problem;
+    const follow = followBar({ linked: model.get("linked"), follow_latest: model.get("follow_latest") });
+    bar.hidden = !follow;
+    if (follow) {
+      following.textContent = follow.text;
+      following.hidden = !follow.text;
+      followButton.textContent = follow.button;
+      followButton.title = follow.title;
+    }
+    hint.textContent = follow && !follow.on ? FOLLOW_HINT : HINT;
     hint.hidden = Boolean(head);
     const agents = new Set(model.get("agents") || []);
     const stick = jumped || list.scrollHeight - list.scrollTop - list.clientHeight < NEAR_BOTTOM;
@@ -121,7 +149,7 @@ function render({ model, el: host }) {
     for (const key of keys) {
       const n = state.nodes.get(key);
       if (!n) continue;
-      const view = messageView(n, siblings, agents, FEATURES, open ? open.id : null);
+      const view = messageView(n, alternatives, agents, FEATURES, open ? open.id : null);
       let answer = null;
       const id = n.id;
       if (view.question && id) {
@@ -174,9 +202,9 @@ function render({ model, el: host }) {
    * @param {unknown} msg
    */
   const onCustom = (msg) => {
-    const sib = applySiblings(siblings, msg);
+    const alts = applyAlternatives(alternatives, msg);
     const changed = applyMessage(state, msg);
-    if (changed || sib) draw(!!msg && typeof msg === "object" && "kind" in msg && msg.kind === "snapshot");
+    if (changed || alts) draw(!!msg && typeof msg === "object" && "kind" in msg && msg.kind === "snapshot");
   };
   const onError = () => {
     if (model.get("error")) {
@@ -201,12 +229,19 @@ function render({ model, el: host }) {
     const msg = actionMessage(b);
     if (msg) model.send(msg);
   };
+  const onFollow = () => {
+    const follow = followBar({ linked: model.get("linked"), follow_latest: model.get("follow_latest") });
+    if (follow) model.send({ kind: "follow", on: follow.on });
+  };
   list.addEventListener("click", onClick);
+  followButton.addEventListener("click", onFollow);
   const unlisten = listen(model, {
     "msg:custom": onCustom,
     "change:head_id": () => draw(true),
     "change:error": onError,
     "change:agents": () => draw(),
+    "change:follow_latest": () => draw(),
+    "change:linked": () => draw(),
   });
   draw(true);
   const unready = sendReady(model, host); // says so when the host never answers (docs/hosts.md)
@@ -214,6 +249,7 @@ function render({ model, el: host }) {
     unlisten();
     unready();
     list.removeEventListener("click", onClick);
+    followButton.removeEventListener("click", onFollow);
     root.remove();
   };
 }

@@ -32,12 +32,12 @@ const node = (id, parent, sender, text, extra = {}) => ({
 const LONG = "Plan a trip to Italy. " + "Mention the trains, the food and the museums. ".repeat(10); // > 200 chars
 const XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
 
-function mount(nodes, head, siblings = {}) {
+function mount(nodes, head, alternatives = {}) {
   const model = fakeModel({ head_id: head, error: "", agents: ["bot"] });
   const host = document.createElement("div");
   document.body.append(host);
   const cleanup = chat.render({ model, el: host });
-  model.emit({ kind: "snapshot", nodes, streams: [], siblings });
+  model.emit({ kind: "snapshot", nodes, streams: [], alternatives });
   const row = (key) => host.querySelector(`.af-chat-msg[data-key="${key}"]`);
   const sent = () => model.sent.filter((m) => m.kind !== "ready");
   return { model, host, cleanup, row, sent };
@@ -97,7 +97,7 @@ describe("the inline editor", () => {
     cleanup();
   });
 
-  it("goes away once the branch moves to the edit; the edit's sibling arrows show", () => {
+  it("goes away once the branch moves to the edit; the edit's arrows show", () => {
     const { model, row, host, cleanup } = mount(NODES, "u");
     row("u").querySelector("button[data-action=edit]").click();
     type(row("u").querySelector("textarea"), "Spain instead");
@@ -105,14 +105,14 @@ describe("the inline editor", () => {
     expect(model.sent.at(-1)).toEqual({ kind: "edit", id: "u", text: "Spain instead" });
     const edited = node("u2", "a", "user", "Spain instead", { notes: { edited_from: "u" } });
     model.set("head_id", "u2");
-    model.emit({ kind: "snapshot", nodes: [NODES[0], NODES[1], edited], streams: [], siblings: { a: ["a"], u2: ["u", "u2"] } });
+    model.emit({ kind: "snapshot", nodes: [NODES[0], NODES[1], edited], streams: [], alternatives: { a: ["a"], u2: ["u", "u2"] } });
     expect(host.querySelector(".af-chat-editor")).toBe(null);
     expect(row("u2").querySelector(".af-chat-text").textContent).toBe("Spain instead");
     expect(row("u2").querySelector(".af-chat-pos").textContent).toBe("2/2");
     expect([...row("u2").querySelectorAll(".af-chat-tag")].map((t) => t.textContent)).toEqual(["edited"]);
     // back on the original: it shows its text, no editor
     model.set("head_id", "u");
-    model.emit({ kind: "snapshot", nodes: NODES, streams: [], siblings: { u: ["u", "u2"] } });
+    model.emit({ kind: "snapshot", nodes: NODES, streams: [], alternatives: { u: ["u", "u2"] } });
     expect(row("u").querySelector(".af-chat-text").textContent).toBe(LONG.trim());
     expect(host.querySelector(".af-chat-editor")).toBe(null);
     cleanup();
@@ -147,7 +147,7 @@ describe("the inline editor", () => {
     // an answer streaming in below, then another branch growing next to the row being edited (rebuilds it)
     model.emit({ kind: "delta", nodes: [], streams: [{ key: "~1", parent: "u", sender: "bot", text: "Hel" }], text: {}, resolved: [], ended: [] });
     model.emit({ kind: "delta", nodes: [], streams: [], text: { "~1": "lo" }, resolved: [], ended: [] });
-    model.emit({ kind: "siblings", siblings: { a: ["a", "b"] } });
+    model.emit({ kind: "alternatives", alternatives: { a: ["a", "b"] } });
     expect(row("a").querySelector(".af-chat-pos").textContent).toBe("1/2");
     expect(row("a").querySelector("textarea")).toBe(area);
     expect(area.value).toBe("a better answer");
@@ -229,7 +229,7 @@ describe("the answer box", () => {
     const { model, row, host, cleanup } = mount(NODES, "q");
     const box = row("q").querySelector(".af-chat-answer");
     box.querySelector("input").value = "half typed";
-    model.emit({ kind: "siblings", siblings: { q: ["q", "q2"] } }); // the row is rebuilt
+    model.emit({ kind: "alternatives", alternatives: { q: ["q", "q2"] } }); // the row is rebuilt
     expect(row("q").querySelector(".af-chat-answer")).toBe(box);
     expect(box.querySelector("input").value).toBe("half typed");
     // answered elsewhere (another widget, forum.post): the annotation update arrives as a node delta

@@ -7,12 +7,21 @@ export const CSS = `
   border-radius: 6px; background: #fff; display: flex; flex-direction: column; max-height: 520px; min-width: 0; }
 .af-chat .af-chat-error { color: #b91c1c; background: #fef2f2; padding: 4px 8px; white-space: pre-wrap;
   border-bottom: 1px solid #fecaca; overflow-wrap: anywhere; }
+.af-chat .af-chat-bar { display: flex; align-items: center; justify-content: flex-end; gap: 6px; padding: 3px 8px;
+  border-bottom: 1px solid #e4e7eb; font-size: 11px; color: #3e4c59; min-height: 20px; }
+.af-chat .af-chat-bar[hidden] { display: none; }
+.af-chat .af-chat-following::before { content: ""; display: inline-block; width: 7px; height: 7px; border-radius: 50%;
+  background: #2563eb; margin-right: 5px; vertical-align: 1px; }
+.af-chat .af-chat-bar button { font: 11px var(--jp-ui-font-family, system-ui, sans-serif); padding: 0 6px;
+  border: 1px solid #cbd2d9; border-radius: 4px; background: #fff; color: #323f4b; cursor: pointer; line-height: 18px; }
+.af-chat .af-chat-bar button:hover { background: #f0f4f8; }
 .af-chat .af-chat-hint { color: #616e7c; font-style: italic; padding: 14px 10px; text-align: center; }
 .af-chat .af-chat-list { overflow: auto; padding: 6px; min-height: 0; }
 .af-chat .af-chat-msg { margin: 6px 0; padding: 6px 10px; border-radius: 6px; border: 1px solid transparent;
   overflow-wrap: anywhere; word-break: normal; min-width: 0; }
 .af-chat .af-chat-top { display: flex; align-items: center; gap: 6px; margin-bottom: 2px; min-height: 20px; }
 .af-chat .af-chat-who { font-weight: 600; font-size: 11px; color: #323f4b; }
+.af-chat .af-chat-via { font-size: 11px; color: #52606d; }
 .af-chat .af-chat-tag { font-size: 10px; padding: 0 6px; border-radius: 8px; background: #e4e7eb; color: #3e4c59; }
 .af-chat .af-chat-spacer { flex: 1; }
 .af-chat .af-chat-top button { font: 11px var(--jp-ui-font-family, system-ui, sans-serif); padding: 0 6px;
@@ -51,6 +60,11 @@ export const CSS = `
 .af-chat .af-chat-msg.af-chat-failed .af-chat-tag { background: #ffedd5; color: #9a3412; }
 .af-chat .af-chat-msg.af-chat-error { background: #fee2e2 !important; border: 1px solid #dc2626; }
 .af-chat .af-chat-msg.af-chat-error .af-chat-tag { background: #fecaca; color: #991b1b; }
+.af-chat .af-chat-detail { margin-top: 4px; font-size: 12px; }
+.af-chat .af-chat-detail summary { cursor: pointer; color: #7f1d1d; font-size: 11px; }
+.af-chat .af-chat-detail-text { margin: 4px 0 0; padding: 4px 6px; max-height: 240px; overflow: auto;
+  background: rgba(255,255,255,0.7); border: 1px solid #fecaca; border-radius: 4px;
+  font: 11px/1.4 var(--jp-code-font-family, ui-monospace, monospace); white-space: pre-wrap; overflow-wrap: anywhere; }
 .af-chat .af-chat-tag.af-chat-waiting { background: #fef3c7; color: #92400e; }
 .af-chat .af-chat-msg.af-chat-question { border: 1px solid #f59e0b; }
 .af-chat .af-chat-editor, .af-chat .af-chat-answer { margin-top: 4px; display: flex; flex-direction: column; gap: 4px; }

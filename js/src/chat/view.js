@@ -3,7 +3,7 @@
 // the safe markdown renderer; the sender and every label are set as text.
 
 import { nodeColour, nodeStatus } from "../render.js";
-import { arrowLabel, siblingArrows } from "./branches.js";
+import { alternativeArrows, arrowLabel } from "./branches.js";
 import { questionOf } from "../shared/answer.js";
 import { editable } from "./inputs.js";
 import { renderMarkdown } from "./markdown.js";
@@ -14,6 +14,7 @@ import { renderMarkdown } from "./markdown.js";
  * @property {string} key
  * @property {string} status
  * @property {string} label
+ * @property {string} via        a forward: who passed it on ("" for a message of its own)
  * @property {string[]} tags
  * @property {string} colour
  * @property {string} text
@@ -22,7 +23,23 @@ import { renderMarkdown } from "./markdown.js";
  * @property {boolean} edit
  * @property {boolean} editing
  * @property {import("../types.js").Question | null} question
+ * @property {string} detail     an error's `error_detail` (a provider's error body), as text ("" when none)
+ * @property {boolean} detailOpen the detail is short: shown unfolded
  */
+
+/** An error detail up to this many characters and lines is shown unfolded; a longer one is folded. */
+export const DETAIL_OPEN = { chars: 240, lines: 4 };
+
+/**
+ * Whether an error detail is short enough to show unfolded.
+ * @param {string} text
+ */
+export function detailIsShort(text) {
+  return text.length <= DETAIL_OPEN.chars && text.split("\n").length <= DETAIL_OPEN.lines;
+}
+
+/** @param {unknown} c */
+const isColour = (c) => typeof c === "string" && /^#[0-9a-f]{6}$/i.test(c);
 
 /** Which per-message actions are offered: "edit" (an edited sibling, its branch shown) and "regenerate". */
 export const FEATURES = { edit: true, regenerate: true };
@@ -32,36 +49,44 @@ const TAGS = { pending: "streaming…", cancelled: "cancelled", failed: "failed"
 
 /**
  * What a row of node `n` shows: plain data, so that an unchanged row is recognised and kept as it is.
- * `editing`: the id whose editor is open (its row shows the editor instead of its text).
+ * `editing`: the id whose editor is open (its row shows the editor instead of its text). A forward is shown as its
+ * author's message (name and colour: the kernel sends `author` and `author_colour`), passed on "via" its sender.
  * @param {import("../types.js").TreeNode} n
- * @param {Map<string, string[]>} siblings
+ * @param {Map<string, string[]>} alternatives  id -> its alternatives (the kernel's lists)
  * @param {Set<string>} agents
  * @param {{edit?: boolean, regenerate?: boolean}} [features]
  * @param {string | null} [editing]
  * @returns {RowView}
  */
-export function messageView(n, siblings, agents, features = FEATURES, editing = null) {
+export function messageView(n, alternatives, agents, features = FEATURES, editing = null) {
   const status = nodeStatus(n);
   const tags = [];
   if (TAGS[status]) tags.push(TAGS[status]);
   else if (status !== "complete" && typeof status === "string") tags.push(status);
   if (n.cached) tags.push("cached");
   if (n.notes && typeof n.notes.edited_from === "string") tags.push("edited");
-  const forwarded = n.kind === "forward";
-  const label = forwarded ? `${n.sender} (forwarded${n.author ? ` from ${n.author}` : ""})` : String(n.sender ?? "");
+  const extra = /** @type {{error_detail?: unknown, author_colour?: unknown}} */ (n);
+  const forwarded = n.kind === "forward" || Boolean(n.pending && n.author && n.author !== n.sender);
+  const author = forwarded && n.author ? String(n.author) : "";
+  const label = author || String(n.sender ?? "");
+  const via = forwarded ? String(n.sender ?? "") : "";
   const stored = !n.pending && typeof n.id === "string";
+  const detail = status === "error" && typeof extra.error_detail === "string" ? extra.error_detail : "";
   return {
     key: n.key,
     status,
     label,
+    via,
     tags,
-    colour: nodeColour(n),
+    colour: author && isColour(extra.author_colour) ? String(extra.author_colour) : nodeColour(n),
     text: String(n.text ?? n.snippet ?? ""), // the kernel sends a transcript's nodes with their whole text
-    arrows: stored ? siblingArrows(siblings, n.id) : null,
+    arrows: stored ? alternativeArrows(alternatives, n.id) : null,
     regenerate: Boolean(features.regenerate && stored && n.parent && agents.has(n.sender)),
     edit: Boolean(features.edit && editable(n)),
     editing: Boolean(stored && editing !== null && n.id === editing),
     question: questionOf(n), // {choices} while an agent waits for the answer: the row gets an answer box
+    detail,
+    detailOpen: detail !== "" && detailIsShort(detail),
   };
 }
 
@@ -79,6 +104,25 @@ function button(action, text, title, id) {
   b.title = title;
   b.textContent = text;
   return b;
+}
+
+/**
+ * An error's detail (a provider's error body) as text under the error: a <details> box, open when it is short.
+ * @param {string} text
+ * @param {boolean} open
+ */
+export function detailBox(text, open) {
+  const box = document.createElement("details");
+  box.className = "af-chat-detail";
+  box.open = open;
+  const summary = document.createElement("summary");
+  const lines = text.split("\n").length;
+  summary.textContent = open ? "error detail" : `error detail (${lines} line${lines === 1 ? "" : "s"}, ${text.length} characters)`;
+  const body = document.createElement("pre");
+  body.className = "af-chat-detail-text";
+  body.textContent = text;
+  box.append(summary, body);
+  return box;
 }
 
 /**
@@ -103,6 +147,13 @@ export function buildRow(view, inputs = {}) {
   who.className = "af-chat-who";
   who.textContent = view.label;
   top.append(who);
+  if (view.via) {
+    const via = document.createElement("span");
+    via.className = "af-chat-via";
+    via.textContent = `via ${view.via}`;
+    via.title = `passed on by ${view.via}: a forward of ${view.label}'s message`;
+    top.append(via);
+  }
   for (const t of view.tags) {
     const tag = document.createElement("span");
     tag.className = "af-chat-tag";
@@ -143,6 +194,7 @@ export function buildRow(view, inputs = {}) {
     text.append(renderMarkdown(view.text));
     row.append(text);
   }
+  if (view.detail) row.append(detailBox(view.detail, view.detailOpen));
   if (view.question && inputs.answer) row.append(inputs.answer);
   return row;
 }
