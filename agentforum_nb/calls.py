@@ -589,9 +589,17 @@ class AgentCall:
             log.exception("agentforum_nb: the call of %s could not be recorded on its request", self.agent.name)
 
     def _call_entry(self) -> dict[str, Any]:
+        """This call as the ``calls`` annotation records it: agent, version, kwargs, sample, and ``by``: who made
+        it ("user" for a call made outside any agent, else the calling agent's name)."""
         agent = self.agent
         kwargs = thaw(self.kwargs) if self.kwargs else {}
-        return {"agent": agent.name, "version": agent.version, "kwargs": kwargs, "sample": self.sample}
+        return {
+            "agent": agent.name,
+            "version": agent.version,
+            "kwargs": kwargs,
+            "sample": self.sample,
+            "by": self.sender,
+        }
 
     def _placement_failed(self, exc: BaseException) -> None:
         """A request could not be placed: the call fails and stores nothing (no response, no error message);

@@ -908,3 +908,29 @@ async def test_a_long_or_odd_error_detail_is_cut_and_kept_as_text(forum):
     long = error_detail_text(error({"error_detail": "x" * (MAX_DETAIL + 50)}))
     assert long is not None and len(long) == MAX_DETAIL and long.endswith("…")
     assert error_detail_text(error({"error_detail": [1, "é"]})) == '[\n  1,\n  "é"\n]'
+
+
+async def test_an_answer_an_agent_asked_for_and_kept_is_not_an_alternative(forum):
+    """The moderator asks pro on the motion and only summarises: pro's answer is part of the moderator's run (its
+    call was made by the moderator: the calls annotation's "by"), not an answer a person made next to it."""
+    pro = af.scripted_agent("pro", ["Cats are calm."])
+
+    @af.agent
+    async def moderator(ctx):
+        heard = await pro.quick_call(ctx.requests)
+        ctx.respond(f"Summary: {heard[-1].content}")
+
+    (summary,) = await moderator.quick_call("Motion: cats", forum=forum)
+    (motion,) = forum.roots()
+    assert sorted(m.sender for m in forum.children(motion)) == ["moderator", "pro"]
+    chat = ChatView(forum, head=summary)
+    sent = record(chat)
+    frontend(chat, {"kind": "ready"})
+    assert last_snapshot(sent)["alternatives"].get(summary.id, [summary.id]) == [summary.id]  # no arrows
+    # a person asking pro on the motion themselves: that is an alternative
+    await af.scripted_agent("pro", ["Dogs!"]).quick_call(motion, forum=forum, sample=1)
+    sent.clear()
+    chat.flush()
+    (update,) = [m for m in sent if m["kind"] == "alternatives"]
+    assert len(update["alternatives"][summary.id]) == 2
+    chat.close()

@@ -156,7 +156,7 @@ async def test_each_distinct_call_on_a_request_is_annotated_once(forum):
     await echo.quick_call(q, forum=forum, sample=1)
     await echo.quick_call(q, forum=forum, cache=False, tone="dry")
     calls = forum.annotations(q)["calls"]
-    base = {"agent": "echo", "version": echo.version}
+    base = {"agent": "echo", "version": echo.version, "by": "user"}
     assert [dict(c) for c in calls] == [
         {**base, "kwargs": {}, "sample": 0},
         {**base, "kwargs": {}, "sample": 1},
@@ -173,4 +173,5 @@ async def test_nested_calls_are_recorded_on_the_request_they_answer(forum):
     outer = passthrough(inner, "outer")
     q = forum.post("q")
     await outer.quick_call(q, forum=forum)
-    assert [c["agent"] for c in forum.annotations(q)["calls"]] == ["outer", "inner", "echo"]
+    calls = forum.annotations(q)["calls"]
+    assert [(c["agent"], c["by"]) for c in calls] == [("outer", "user"), ("inner", "outer"), ("echo", "inner")]

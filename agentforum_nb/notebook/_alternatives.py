@@ -14,9 +14,11 @@ the children of a message are grouped, and each group is one alternative:
   an edit (``edited_from``, made by ``forum.edit``), a message a person posted under the same parent, an answer
   of a call started on the same message (from a widget or code).
 
+* an answer of a call that another agent made on the message (the ``calls`` annotation's ``by``) and no person
+  made is part of that agent's alternative, passed on or not: the caller's run asked for it.
+
 A root's alternatives are its edits (and the message it was edited from): the other roots of a forum are other
-conversations. An answer an agent got from a sub-agent and did not pass on is an alternative of its own: what is
-stored does not say whether a person or an agent made that call.
+conversations.
 
 The browser is sent, for each message of the branch shown, the list of its alternatives (one message per group,
 in first-stored order, the message itself at its place: see :func:`alternatives`); it draws the arrows from that
@@ -24,6 +26,8 @@ list as it is (``js/src/chat/branches.js``).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from ..errors import AgentForumError
 from ..forum import Forum
@@ -151,6 +155,30 @@ def alternative_groups(forum: Forum, parent: Message | str) -> list[list[Message
         others = [i for i in by if find(i) != find(j)]
         if others:
             union(j, others[0])
+    # an answer of a call another agent made on ``parent`` (its ``calls`` entry says ``by``), and no person made,
+    # is part of that agent's alternative: the caller's run asked it, whether it passed the answer on or not
+    callers: dict[tuple[str, Any], set[str]] = {}  # (agent, sample) -> who made such calls
+    for entry in forum.annotations(pid).get("calls") or ():
+        agent, by = entry.get("agent"), entry.get("by")
+        if isinstance(agent, str) and isinstance(by, str):
+            callers.setdefault((agent, entry.get("sample", 0)), set()).add(by)
+    first_of: dict[str, int] = {}
+    for i, kid in enumerate(kids):
+        first_of.setdefault(kid.sender, i)
+    sizes: dict[int, int] = {}
+    for k in range(len(kids)):
+        sizes[find(k)] = sizes.get(find(k), 0) + 1
+    notes = forum.store.annotations_many(m.id for m in kids) if callers else {}
+    for i, kid in enumerate(kids):
+        note = notes.get(kid.id, {})
+        made = callers.get((kid.sender, note.get("sample", 0)))
+        answered = note.get("agent") == kid.sender  # a run's response, not a person's edit
+        if made and "user" not in made and answered and sizes[find(i)] == 1:  # asked, and not passed on
+            for caller in sorted(made):
+                target = first_of.get(caller)
+                if target is not None and target != i:
+                    union(i, target)
+                    break
     groups: dict[int, list[Message]] = {}
     for i, kid in enumerate(kids):
         groups.setdefault(find(i), []).append(kid)
