@@ -549,6 +549,8 @@ def drive_debate(app: str, prefix: str) -> None:
                     assert row(1).locator(".af-chat-text").text_content() == PRO[1]
                     assert kernel("print(len(forum.children(forum.roots()[0])))") == "4"
                     assert row(2).locator(".af-chat-branches").count() == 0  # con: one answer there
+                    # "‹ 2 / 2 ›" keeps to one line in a narrow chat (nowrap)
+                    assert row(1).locator(".af-chat-branches").evaluate("(a) => a.offsetHeight") <= 24
                     shoot("debate-4-second-sample")
 
                     # ‹ : the first sample, "pro 1/2"; a switch stops following

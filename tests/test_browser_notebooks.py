@@ -133,8 +133,7 @@ def test_multi_agent_notebook_shows_tree_and_chat_side_by_side(monkeypatch):
         # the chat's buttons keep their words on one line at that width ("edit", not "ed" over "it")
         heights = chat.locator(".af-chat-top button").evaluate_all("(bs) => bs.map((b) => b.offsetHeight)")
         assert heights and max(heights) <= 24, heights
-        arrows = chat.locator(".af-chat-branches").first  # "‹ 2 / 2 ›" on one line too
-        assert arrows.evaluate("(a) => a.offsetHeight") <= 24
+        # (the branch arrows' one line is checked where a chat has alternatives: test_browser_chat.py's debate)
         cell = page.locator(".jp-Cell", has=row)
         cell.screenshot(path=str(artifacts() / "multi_agent-jupyterlab.png"))
 
