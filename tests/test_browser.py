@@ -394,7 +394,7 @@ def drive_nested_tree(app: str, tag: str) -> None:
 
                     # -- the 2,000-node tree: far zoom on a canvas, the minimap, jump to an id prefix -------------
                     big.scroll_into_view_if_needed()
-                    assert big.locator("svg").get_attribute("data-drawable") == "2000"
+                    assert big.locator("svg.af-svg").get_attribute("data-drawable") == "2000"
                     assert big.locator(".af-minimap").is_visible()
                     big.screenshot(path=str(out / f"treeview-2000-{tag}.png"))
                     target = kernel_eval(connection, "print(ids[1234])").strip()

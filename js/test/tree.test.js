@@ -74,8 +74,13 @@ describe("TreeView", () => {
     const { host, model, q, g, keys } = mount();
     expect(model.sent[0]).toEqual({ kind: "ready" });
     expect([...host.querySelectorAll(".af-toolbar button")].map((b) => b.dataset.action))
-      .toEqual(["branch", "checkout", "regenerate", "edit", "stop", undefined, "collapse", "fit", "centre-head",
-        "centre-selection", "unfold", "runs", "fullscreen", "export"]); // undefined: the bookmarks button
+      .toEqual(["branch", "checkout", "regenerate", "edit", "stop", "fit", "centre-head", "centre-selection",
+        "collapse", undefined, "unfold", "runs", "follow", "details", "fullscreen", "help", "more", "export", "sort"]);
+    // undefined: the bookmarks button; every control has an accessible name and a tooltip
+    for (const c of host.querySelectorAll(".af-toolbar button, .af-toolbar input, .af-toolbar select")) {
+      expect(c.getAttribute("aria-label"), c.outerHTML).toBeTruthy();
+      expect(c.getAttribute("title") || c.getAttribute("placeholder"), c.outerHTML).toBeTruthy();
+    }
     expect(q(".af-toolbar select").options.length).toBe(1);
     expect(q(".af-toolbar input.af-jump")).not.toBe(null);
     expect(keys()).toEqual(["a", "b", "c", "~1"]); // d is drawn in b
@@ -85,8 +90,8 @@ describe("TreeView", () => {
     expect(g("~1").getAttribute("class")).toBe("af-node af-streaming");
     expect(q("path.af-link.af-forwarded").getAttribute("d")).toBe("M0,0"); // d has no children
     expect(q(".af-status").textContent).toBe("5 nodes · 1 forward drawn in its original");
-    expect(q("svg").getAttribute("data-layout")).toBe("tidy");
-    expect(q("svg").getAttribute("data-drawable")).toBe("4");
+    expect(q("svg.af-svg").getAttribute("data-layout")).toBe("tidy");
+    expect(q("svg.af-svg").getAttribute("data-drawable")).toBe("4");
   });
 
   it("unfolds forwards into nodes of their own and back", () => {
@@ -108,7 +113,7 @@ describe("TreeView", () => {
     expect(g("b").getAttribute("class")).toContain("af-selected");
   });
 
-  it("a click on a node holding the head (a forward folded in) selects the head, so branch goes on from it", () => {
+  it("a click on a node with a forward folded in selects the forward (the message of this branch)", () => {
     const { model, click, g } = mount();
     model.set("head_id", "d");
     click(g("b").querySelector("rect"));
@@ -116,7 +121,10 @@ describe("TreeView", () => {
     expect(g("b").getAttribute("class")).toContain("af-selected");
     model.set("head_id", "a");
     click(g("b").querySelector("rect"));
-    expect(model.traits.selected_id).toBe("b"); // the head elsewhere: the node's own message
+    expect(model.traits.selected_id).toBe("d"); // the head elsewhere: the first forward folded in
+    model.set("head_id", "b");
+    click(g("b").querySelector("rect"));
+    expect(model.traits.selected_id).toBe("b"); // the original is the head: it is the message of this branch
   });
 
   it("selects on click, asks for the message and shows the latest answer only", () => {
@@ -177,7 +185,7 @@ describe("TreeView", () => {
   it("checks out on double-click and Enter, navigates with arrows", () => {
     const { model, q, click, g } = mount();
     click(g("b"), "dblclick");
-    expect(model.sent.at(-1)).toEqual({ kind: "checkout", id: "b" });
+    expect(model.sent.at(-1)).toEqual({ kind: "checkout", id: "d" }); // the forward folded into b
     const root = q(".af-tree");
     root.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowUp", bubbles: true }));
     expect(model.traits.selected_id).toBe("a");
@@ -365,7 +373,7 @@ describe("TreeView", () => {
 
   it("cleans up its listeners and elements", () => {
     const { host, model, cleanup } = mount();
-    expect(model.count()).toBe(9);
+    expect(model.count()).toBe(13);
     cleanup();
     expect(model.count()).toBe(0);
     expect(host.children.length).toBe(0);
