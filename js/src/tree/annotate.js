@@ -98,7 +98,9 @@ export function subtreeTotals(state, key) {
     if (seen.has(k)) continue;
     seen.add(k);
     const n = state.nodes.get(k);
-    if (n && !n.pending) {
+    // a forward drawn in its original (view.js) is the same message again: counted once, with its original
+    const folded = !!(n && n.kind === "forward" && n.original && n.original !== k && state.nodes.has(n.original));
+    if (n && !n.pending && !folded) {
       out.messages += 1;
       const notes = notesOf(n);
       if (typeof notes.duration_s === "number" && Number.isFinite(notes.duration_s)) out.duration_s += notes.duration_s;

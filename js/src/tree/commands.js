@@ -260,8 +260,15 @@ export function createCommands({ state, model, readonly, dom, actions, scene, dr
      * @param {string} key
      */
     menu(action, key) {
+      // reading and marking leave the selection where it is; the rest acts on the node selected
       if (action === "compare") return compare(key);
       if (action === "copy-id") return copyText(key);
+      if (action === "bookmark") return readonly ? undefined : bookmark(key);
+      if (action === "replay") {
+        if (readonly) return;
+        dismiss();
+        return actions.replay(key);
+      }
       selection.select(key);
       if (action === "branch") {
         if (dom.input.value.trim()) return act("branch");
