@@ -192,7 +192,8 @@ function render({ model, el: host }) {
 
   bindControls(dom, {
     act: commands.act,
-    compare: commands.compare,
+    compare: (key) => commands.compare(selection.picked(key)), // a folded forward: the forward, as a click
+
     arrow: navigation.arrow,
     jump: navigation.jump,
     hitTest: scene.hitTest,

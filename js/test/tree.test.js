@@ -528,7 +528,7 @@ describe("TreeView: what each agent saw, the menu, the keys", () => {
     model.set("comparison", { ancestor: "m", left: { head: "x" }, right: { head: "c" },
       sides: [{ head: "x" }, { head: "c" }], rows: [] });
     click(g("p").querySelector("rect"), "click", { shiftKey: true });
-    expect(model.sent.at(-1)).toEqual({ kind: "compare", ids: ["x", "c", "p"] });
+    expect(model.sent.at(-1)).toEqual({ kind: "compare", ids: ["x", "c", "fp"] }); // p holds the forward fp
   });
 
   it("keys: ? lists them, d hides the details pane (kept across re-renders), f fits; the filter and depth boxes", () => {

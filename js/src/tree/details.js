@@ -16,6 +16,7 @@
 
 import { el, oneLine } from "../render.js";
 import { pathTo } from "../state.js";
+import { icon } from "./icons.js";
 import { annotationRows, createAnnotationForm, totalsText } from "./annotate.js";
 import { questionOf } from "../shared/answer.js";
 import { answerBox } from "./question.js";
@@ -208,11 +209,17 @@ export function createDetails(pane, deps) {
       : el("code", { class: "af-id", title: id }, shortId(id));
     if (selectable && pick) text.addEventListener("click", () => pick(id));
     const copy = el("button", { type: "button", class: "af-copy", title: `copy the whole id (${id})`,
-      "aria-label": `copy id ${id}`, "data-id": id }, "⧉");
+      "aria-label": `copy id ${id}`, "data-id": id });
+    const glyph = icon("copy");
+    if (glyph) copy.append(glyph);
     copy.addEventListener("click", () => {
       if (d.copy) d.copy(id);
-      copy.textContent = "✓";
-      setTimeout(() => (copy.textContent = "⧉"), 1200);
+      copy.classList.add("af-copied");
+      copy.title = "copied";
+      setTimeout(() => {
+        copy.classList.remove("af-copied");
+        copy.title = `copy the whole id (${id})`;
+      }, 1200);
     });
     box.append(text, copy);
     return box;

@@ -51,6 +51,10 @@ export const CSS = `
 .af-more-row input.af-jump { font-family: var(--jp-code-font-family, monospace); }
 .af-bm { position: relative; display: inline-block; flex: none; }
 .af-bm-button .af-icon { color: #d97706; }
+.af-toolbar .af-bm-button { position: relative; }
+.af-bm-button[data-count]:not([data-count=""])::after { content: attr(data-count); position: absolute; right: -2px; top: -3px;
+  background: #d97706; color: #fff; border-radius: 7px; font-size: 9px; line-height: 13px; min-width: 13px; padding: 0 2px;
+  box-sizing: border-box; text-align: center; }
 .af-bm-panel { position: absolute; left: 0; top: calc(100% + 3px); z-index: 30; width: 320px; max-height: 300px;
   overflow: auto; background: #fff; border: 1px solid #cbd2d9; border-radius: 6px; padding: 4px;
   box-shadow: 0 6px 18px rgba(15, 23, 42, 0.18); }
@@ -86,14 +90,16 @@ export const CSS = `
 .af-details .af-id { font: 11px var(--jp-code-font-family, monospace); }
 .af-details button.af-link-id { border: none; background: none; padding: 0; color: #1d4ed8; cursor: pointer;
   text-decoration: underline; }
-.af-details button.af-copy { border: 1px solid #d5dbe3; background: #fff; padding: 0 4px; font-size: 10px;
-  line-height: 1.4; cursor: pointer; border-radius: 3px; color: #52606d; }
+.af-details button.af-copy { border: 1px solid #d5dbe3; background: #fff; padding: 1px 2px; cursor: pointer;
+  border-radius: 3px; color: #52606d; display: inline-flex; align-items: center; }
+.af-details button.af-copy .af-icon { width: 12px; height: 12px; }
+.af-details button.af-copy.af-copied { color: #15803d; border-color: #86efac; }
 .af-details ol.af-context { margin: 2px 0; padding-left: 22px; }
 .af-details ol.af-context li { margin: 1px 0; color: #7b8794; }
 .af-ctx-entry { display: flex; gap: 4px; width: 100%; text-align: left; border: none; background: none; padding: 1px 3px;
   border-radius: 3px; cursor: pointer; font: inherit; color: #323f4b; border-left: 2px solid #fcd34d; }
 .af-ctx-entry:hover, .af-ctx-entry:focus { background: #fffbeb; outline: none; }
-.af-ctx-sender { font-weight: 600; flex: none; max-width: 45%; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.af-ctx-sender { font-weight: 600; flex: none; max-width: 55%; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .af-ctx-text { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; min-width: 0; color: #52606d; }
 .af-ctx-more { list-style: none; color: #9aa5b1; font-style: italic; }
 .af-details pre.af-error-detail { background: #fef2f2; color: #7f1d1d; padding: 4px; border-left: 3px solid #dc2626;
@@ -149,8 +155,9 @@ export const CSS = `
 .af-editor-text { width: 100%; box-sizing: border-box; font: 11px var(--jp-code-font-family, monospace); resize: vertical; }
 .af-editor-actions { display: flex; gap: 6px; margin-top: 4px; }
 .af-editor-hint { color: #7b8794; margin-top: 4px; }
-.af-compare { position: absolute; inset: 0; z-index: 20; background: #fff; overflow: auto; padding: 8px 10px;
-  box-sizing: border-box; }
+/* the lower half of the tree: the nodes above stay in reach, a Shift-click adds one more branch */
+.af-compare { position: absolute; left: 0; right: 0; bottom: 0; top: 42%; z-index: 20; background: #fff; overflow: auto;
+  padding: 8px 10px; box-sizing: border-box; border-top: 2px solid #94a3b8; box-shadow: 0 -6px 16px rgba(15,23,42,.12); }
 .af-cmp-top { display: flex; align-items: center; gap: 8px; position: sticky; top: -8px; background: #fff;
   padding: 4px 0; z-index: 1; }
 .af-cmp-title { flex: 1; font-weight: 700; color: #323f4b; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
