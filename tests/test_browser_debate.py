@@ -189,7 +189,7 @@ def test_a_person_reads_a_debate_in_jupyterlab():
                         "mods = [m for m in forum.children(root) if m.sender == 'moderator']\n"
                         "for i, f in enumerate(mods):\n"
                         "    print(f'v{i}=' + forum.get(forum.get(f.id).id).id)\n"
-                        "js = [m for m in forum if m.sender == 'judge']\n"
+                        "js = [m for m in forum if m.sender == 'judge' and forum.history(m)[0].id == root.id]\n"
                         "for i, j in enumerate(js):\n"
                         "    print(f'j{i}=' + j.id)",
                     )

@@ -177,6 +177,7 @@ describe("reading many runs", () => {
     const s = debate();
     expect(subtreeTotals(s, "q").messages).toBe(4); // q, p, c, j: fp and fc are p and c again
     expect(subtreeTotals(s, "m").messages).toBe(6);
+    expect(subtreeTotals(s, "fp").messages).toBe(3); // fp's subtree is drawn as p, c, j
   });
 
   it("never gives a sender a colour that looks like an error", () => {

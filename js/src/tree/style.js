@@ -111,7 +111,7 @@ export const CSS = `
 .af-help-close { position: absolute; right: 10px; top: 8px; font-size: 16px; line-height: 1; padding: 2px 8px; cursor: pointer; }
 .af-help dl.af-keys { display: grid; grid-template-columns: max-content 1fr; gap: 4px 14px; margin: 0; }
 .af-help dl.af-keys dt { font: 600 11px var(--jp-code-font-family, monospace); background: #f1f5f9; border: 1px solid #d5dbe3;
-  border-radius: 4px; padding: 1px 6px; justify-self: start; }
+  border-radius: 4px; padding: 1px 6px; justify-self: start; white-space: nowrap; margin: 0; }
 .af-help dl.af-keys dd { margin: 0; color: #323f4b; }
 .af-menu { position: absolute; z-index: 50; min-width: 210px; background: #fff; border: 1px solid #cbd2d9; border-radius: 6px;
   padding: 4px; box-shadow: 0 8px 24px rgba(15,23,42,.22); }
@@ -218,7 +218,7 @@ export const CSS = `
 .af-node .af-pill-ask rect { fill: #f59e0b; stroke: #b45309; }
 .af-node .af-pill-ask text { fill: #ffffff; font-size: 10px; }
 /* what the selected node's agent saw (emphasis.js): its branch stands out, the rest is dimmed */
-.af-node.af-dim { opacity: 0.3; }
+.af-node.af-dim { opacity: 0.4; }
 .af-node.af-ctx > rect { stroke: #d97706; stroke-width: 2; vector-effect: non-scaling-stroke; }
 .af-node.af-ctx.af-selected > rect { stroke: #f59e0b; stroke-width: 3.5; }
 .af-links.af-dimming .af-link:not(.af-ctx) { opacity: 0.3; }
