@@ -23,7 +23,7 @@ from .browser_support import (
     kernel_eval,
     write_notebook,
 )
-from .test_browser import artifacts, open_and_run
+from .test_browser import NEXT_FRAMES, artifacts, open_and_run
 
 reason = browser_available()
 if reason and os.environ.get("AGENTFORUM_REQUIRE_BROWSER"):
@@ -54,7 +54,24 @@ CELLS = [
     "tv = af.TreeView(forum, agents=[moderator, pro, con, judge])\n"
     "tv.layout.height = '640px'\n"
     "tv",
+    # a forest of 40 debates: the context highlight at a size where the tree is drawn on the canvas
+    "big = af.Forum()\n"
+    "debates = [await moderator.quick_call(f'Motion {i}: meetings should be shorter.', forum=big, sample=i)"
+    " for i in range(40)]\n"
+    "tvbig = af.TreeView(big, agents=[moderator])\n"
+    "tvbig.layout.height = '560px'\n"
+    "tvbig",
 ]
+
+#: where the drawn node of a key is on the screen (client coordinates), from the tree's view
+SCREEN_XY = """
+([i, key]) => {
+  const t = document.querySelectorAll('.af-tree')[i];
+  const p = t.afTree.position(key), v = t.afTree.view();
+  const r = t.querySelector('.af-canvas').getBoundingClientRect();
+  return [r.left + v.x + p.x * v.k, r.top + v.y + (p.y + p.h / 2) * v.k];
+}
+"""
 
 
 def centre_of(box: dict) -> tuple[float, float]:
@@ -259,8 +276,27 @@ def test_a_person_reads_a_debate_in_jupyterlab():
                     page.screenshot(path=str(out / "debate-11-full-screen.png"))
                     page.keyboard.press("Escape")
                     page.wait_for_function("() => !document.querySelector('.af-tree.af-fullscreen')")
-                    assert page.locator(".jp-Cell .af-tree").count() == 1  # back in its cell
+                    assert page.locator(".jp-Cell .af-tree").count() == 2  # back in its cell
                     assert kernel_eval(connection, "print(repr(tv.error))").strip() == "''"
+
+                    # -- a forest of 40 debates, fitted: a click on the canvas shows what that judge saw ------------
+                    forest = page.locator(".af-tree").nth(1)
+                    forest.scroll_into_view_if_needed()
+                    forest.locator("button[data-action=fit]").click()
+                    page.evaluate(NEXT_FRAMES)
+                    verdict = kernel_eval(connection, "print(debates[17][-1].original_id)").strip()
+                    page.mouse.click(*page.evaluate(SCREEN_XY, [1, verdict]))
+                    page.wait_for_function(
+                        "() => document.querySelectorAll('.af-tree')[1]"
+                        ".querySelectorAll('.af-details .af-ctx-entry').length === 3",
+                        timeout=30_000,
+                    )
+                    selected = kernel_eval(connection, "print(tvbig.selected_id == debates[17][-1].id)").strip()
+                    assert selected == "True"
+                    forest.screenshot(path=str(out / "debate-12-forest-selected.png"))
+                    forest.locator("button[data-action=centre-selection]").click()
+                    page.evaluate(NEXT_FRAMES)
+                    forest.screenshot(path=str(out / "debate-13-forest-centred.png"))
                 except Exception:
                     page.screenshot(path=str(out / "debate-FAILED.png"), full_page=True)
                     raise
