@@ -371,3 +371,11 @@ async def test_head_follows_the_newest_run_started_from_code(forum):
     await con.quick_call("another motion", forum=forum)
     assert w.head_id == opening.id  # stays where it was
     w.close()
+    pinned = TreeView(forum, head=opening)  # a view opened at a head stays there unless asked to follow
+    assert pinned.follow is False
+    await pro.quick_call("a third motion", forum=forum)
+    assert pinned.head_id == opening.id
+    pinned.close()
+    asked = TreeView(forum, head=opening, follow=True)
+    assert asked.follow is True
+    asked.close()

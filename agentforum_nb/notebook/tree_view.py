@@ -46,6 +46,9 @@ class TreeView(LiveWidget):
     :meth:`stop`, :meth:`edit`, :meth:`compare`, :meth:`replay`; and for reading: :meth:`filter` (by sender),
     :meth:`expand` (to a depth), :meth:`sort_siblings` (by score) and ``follow`` (the head follows the newest run).
 
+    ``follow`` (default: on, unless ``head`` is given: a view opened at a head stays there) makes the head follow
+    the newest run started from anywhere, e.g. a call made in a later cell.
+
     ``agents`` may be set again (``view.agents = [writer, critic]``), e.g. after an agent's cell was edited and
     run: "branch", "regenerate", "edit" and "replay" then use the new agents (matched by name). Reading it gives
     the agents' names.
@@ -85,7 +88,7 @@ class TreeView(LiveWidget):
         mode: str = "tidy",
         budget: int = 20_000,
         layout: Any = None,
-        follow: bool = True,
+        follow: bool | None = None,
     ) -> None:
         forum = forum if forum is not None else default_forum()
         self._agents: dict[str, Agent] = {}
@@ -105,7 +108,7 @@ class TreeView(LiveWidget):
             mode=mode,
             budget=budget,
             head_id=resolve_ref(forum, head),
-            follow=follow,
+            follow=(head is None) if follow is None else follow,
             **size,
         )
         self._calls: list[MessageSequence] = []
