@@ -2,7 +2,8 @@
 
 Runs the notebook as it is shipped (a copy, in a temporary directory) and checks that its TreeView and ChatView
 render side by side (their bounding boxes) with the critique loop drawn and transcribed. The screenshot goes to
-artifacts/ (or $AGENTFORUM_ARTIFACTS); docs/img/multi_agent.png was copied from it by hand.
+artifacts/ (or $AGENTFORUM_ARTIFACTS); docs/img/multi_agent.png was copied from it by hand (a node selected: its branch
+highlighted, the context listed in the details pane).
 """
 
 from __future__ import annotations
@@ -85,6 +86,12 @@ def test_multi_agent_notebook_shows_tree_and_chat_side_by_side(monkeypatch):
                     assert t["y"] < c["y"] + c["height"] and c["y"] < t["y"] + t["height"], (t, c)  # same row
                     assert c["x"] + c["width"] <= r["x"] + r["width"] + 1, (c, r)  # within the output
                     assert abs(t["width"] / c["width"] - 1.5) < 0.3, (t, c)  # flex 3 : 2
+                    # a person selects the reviewer's second review: its branch (what the reviewer saw) is highlighted
+                    # and listed in the details pane (docs/img/multi_agent.png shows this)
+                    review = tree.locator("g.af-node", has_text="Concrete and memorable")
+                    box = review.bounding_box()
+                    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+                    tree.locator(".af-details .af-ctx-entry").nth(3).wait_for(timeout=30_000)
                     cell = page.locator(".jp-Cell", has=row)
                     cell.screenshot(path=str(artifacts() / "multi_agent-jupyterlab.png"))
                 except Exception:

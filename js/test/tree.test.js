@@ -75,7 +75,7 @@ describe("TreeView", () => {
     expect(model.sent[0]).toEqual({ kind: "ready" });
     expect([...host.querySelectorAll(".af-toolbar button")].map((b) => b.dataset.action))
       .toEqual(["branch", "checkout", "regenerate", "edit", "stop", "fit", "centre-head", "centre-selection",
-        "collapse", undefined, "unfold", "runs", "follow", "details", "fullscreen", "help", "more", "export", "sort"]);
+        undefined, "unfold", "runs", "details", "fullscreen", "help", "more", "collapse", "follow", "sort", "export"]);
     // undefined: the bookmarks button; every control has an accessible name and a tooltip
     for (const c of host.querySelectorAll(".af-toolbar button, .af-toolbar input, .af-toolbar select")) {
       expect(c.getAttribute("aria-label"), c.outerHTML).toBeTruthy();

@@ -97,7 +97,12 @@ export function bindControls(dom, on) {
   });
   void spanLayer;
 
-  for (const [name, button] of Object.entries(buttons)) button.addEventListener("click", () => on.act(name));
+  for (const [name, button] of Object.entries(buttons)) {
+    button.addEventListener("click", () => {
+      on.act(name);
+      if (button.closest(".af-more-panel")) on.closeMore(); // an overflow menu item: the menu closes
+    });
+  }
   dismiss.addEventListener("click", () => on.dismiss());
   input.addEventListener("keydown", (ev) => {
     if (ev.key === "Enter") {

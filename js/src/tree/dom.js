@@ -29,14 +29,14 @@ export const TOOLBAR_BUTTONS = [
   ["fit", "fit", "fit the whole tree in view (f)"],
   ["centre-head", "centre head", "centre on the head (h)"],
   ["centre-selection", "centre selection", "centre on the selected node (c)"],
-  ["collapse", "collapse", "collapse or expand the selected subtree (Space)"],
+  ["collapse", "collapse or expand the selection", "collapse or expand the selected subtree (Space)"],
   ["unfold", "unfold forwards", "unfold forwards: draw forwards as nodes of their own (folded: drawn in their original)"],
   ["runs", "runs", "runs: group each agent call's responses in a span; hover one to see what it received"],
   ["follow", "follow the latest run", "follow the latest run: the head moves to the newest run's answers"],
   ["details", "details pane", "show or hide the details pane (d)"],
   ["fullscreen", "full screen", "full screen: fill the window with the tree (Esc leaves)"],
   ["help", "keyboard shortcuts", "keyboard shortcuts (?)"],
-  ["more", "more", "more: export, jump to an id, filter, expand, sort"],
+  ["more", "more", "more: collapse, follow the latest run, sort, export, jump to an id, filter, expand"],
   ["export", "export SVG", "download the whole tree as an SVG file"],
   ["sort", "sort siblings by score", "order each node's children by their score, highest first"],
 ];
@@ -44,9 +44,9 @@ export const TOGGLES = ["unfold", "runs", "follow", "details", "fullscreen", "so
 /** The actions that need the kernel (hidden in a read-only export). */
 export const KERNEL_ACTIONS = ["branch", "regenerate", "edit", "stop", "follow", "sort"];
 /** The overflow menu's buttons. */
-export const MORE = ["export", "sort"];
+export const MORE = ["collapse", "follow", "sort", "export"];
 /** Where a separator goes: before these buttons. */
-const GROUP_STARTS = new Set(["checkout", "fit", "follow"]);
+const GROUP_STARTS = new Set(["checkout", "fit", "details"]);
 
 /**
  * Build the widget's elements into `host`; returns them by name. `readonly`: an export without a kernel.
@@ -111,7 +111,7 @@ export function buildTree(host, { readonly = false } = {}) {
     label.append(el("span", {}, text), control);
     return label;
   };
-  morePanel.append(buttons.export, buttons.sort, row("jump to", jump), row("filter", filter, "af-kernel"),
+  morePanel.append(...MORE.map((n) => buttons[n]), row("jump to", jump), row("filter", filter, "af-kernel"),
     row("expand to", depth, "af-kernel"));
   const more = el("span", { class: "af-more" });
   more.append(buttons.more, morePanel);
@@ -123,7 +123,7 @@ export function buildTree(host, { readonly = false } = {}) {
     if (GROUP_STARTS.has(name)) tools.push(sep());
     tools.push(buttons[name]);
     if (name === "regenerate") tools.push(count);
-    if (name === "collapse") tools.push(bookmarks);
+    if (name === "centre-selection") tools.push(bookmarks);
     if (name === "stop") tools.push(sep(), search, searchCount);
   }
   toolbar.setAttribute("role", "toolbar");

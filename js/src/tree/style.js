@@ -18,11 +18,11 @@ export const CSS = `
 .af-tree:focus-visible { box-shadow: 0 0 0 2px #93c5fd; }
 .af-tree.af-fullscreen { position: fixed; inset: 0; z-index: 10000; height: auto !important; border-radius: 0;
   border: none; }
-.af-toolbar { display: flex; flex-wrap: wrap; gap: 3px; padding: 4px 6px; border-bottom: 1px solid #e4e7eb;
+.af-toolbar { display: flex; flex-wrap: wrap; gap: 2px; padding: 4px 6px; border-bottom: 1px solid #e4e7eb;
   align-items: center; row-gap: 4px; }
-.af-toolbar input.af-message { flex: 1 1 160px; min-width: 110px; padding: 3px 6px; height: 26px; box-sizing: border-box; }
-.af-toolbar select { padding: 2px 4px; cursor: pointer; height: 26px; max-width: 130px; }
-.af-toolbar .af-tool-button { width: 28px; height: 26px; padding: 0; display: inline-flex; align-items: center;
+.af-toolbar input.af-message { flex: 1 1 160px; min-width: 90px; padding: 3px 6px; height: 26px; box-sizing: border-box; }
+.af-toolbar select { padding: 2px 4px; cursor: pointer; height: 26px; max-width: 110px; }
+.af-toolbar .af-tool-button { width: 26px; height: 26px; padding: 0; display: inline-flex; align-items: center;
   justify-content: center; cursor: pointer; border-color: transparent; background: transparent; color: #323f4b; flex: none; }
 .af-toolbar .af-tool-button:hover { background: #e4e7eb; border-color: #cbd2d9; }
 .af-toolbar .af-tool-button:focus-visible { outline: 2px solid #2563eb; outline-offset: 1px; }
@@ -33,9 +33,9 @@ export const CSS = `
 .af-toolbar button.af-on { background: #dbeafe; border-color: #93c5fd; color: #1d4ed8; }
 .af-sep { width: 1px; height: 18px; background: #d5dbe3; margin: 0 3px; flex: none; }
 .af-toolbar input.af-count { width: 34px; height: 26px; box-sizing: border-box; padding: 2px 2px 2px 4px; flex: none; }
-.af-toolbar input.af-search { width: 130px; height: 26px; box-sizing: border-box; padding: 3px 6px; flex: none; }
+.af-toolbar input.af-search { width: 120px; height: 26px; box-sizing: border-box; padding: 3px 6px; flex: none; }
 /* a fixed width: the controls never move when the count appears */
-.af-search-count { color: #86198f; font-weight: 600; width: 6.5em; flex: none; white-space: nowrap; overflow: hidden;
+.af-search-count { color: #86198f; font-weight: 600; width: 6.4em; flex: none; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; font-size: 11px; }
 .af-more { position: relative; display: inline-block; margin-left: auto; }
 .af-more-panel { display: none; position: absolute; right: 0; top: calc(100% + 3px); z-index: 40; min-width: 230px;
