@@ -299,7 +299,7 @@ async def test_replay_problems_are_named_in_the_error_area(forum):
     w.error = ""
     frontend(w, {"kind": "replay", "id": "nope"})
     assert "'id' from the browser is not a message id" in w.error
-    with pytest.raises(af.UsageError, match="agents must be af.Agent objects"):
+    with pytest.raises(af.UsageError, match=r"agents must be af\.Agent objects"):
         w.agents = ["nobody"]
     w.close()
 
