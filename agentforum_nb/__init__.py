@@ -23,10 +23,12 @@ from .errors import (
     MessageNotFound,
     UsageError,
 )
+from .experiments import Experiment, Variant, llm_judge
 from .forum import Forum, ForumEvent, default_forum
 from .messages import Message
 from .models import FunctionModel, ScriptedModel, ToolCall, function_agent, scripted_agent
 from .replay import replay as _replay  # noqa: F401 - it provides Forum.replay
+from .results import Case, ExperimentResult, Run
 from .runner import run_sync
 from .streams import MessagePromise, MessageSequence
 from .streams import set_display_hook as _set_display_hook
@@ -51,8 +53,11 @@ __all__ = [
     "AgentError",
     "AgentForumError",
     "CallCancelled",
+    "Case",
     "ChatView",
     "Context",
+    "Experiment",
+    "ExperimentResult",
     "Forum",
     "ForumEvent",
     "FunctionModel",
@@ -62,14 +67,17 @@ __all__ = [
     "MessageNotFound",
     "MessagePromise",
     "MessageSequence",
+    "Run",
     "ScriptedModel",
     "ToolCall",
     "TreeView",
     "UsageError",
+    "Variant",
     "agent",
     "default_forum",
     "function_agent",
     "llm",
+    "llm_judge",
     "run_sync",
     "scripted_agent",
 ]

@@ -109,6 +109,13 @@ _RESERVED_VALUES: dict[str, tuple[Callable[[object], bool], str]] = {
     "sample": (_is_count, "an int >= 0"),
     "edited_from": (lambda v: isinstance(v, str) and _ID.fullmatch(v) is not None, "a message id (64 hex digits)"),
     "awaiting": (lambda v: isinstance(v, str), 'who is awaited (a str: "user")'),
+    "scores": (
+        lambda v: (
+            isinstance(v, Mapping)
+            and all(isinstance(k, str) and (v[k] is None or isinstance(v[k], (int, float))) for k in v)
+        ),
+        "judge names to scores (numbers, bools or null)",
+    ),
     "calls": (
         lambda v: isinstance(v, (list, tuple)) and all(_is_call(c) for c in v),
         'a list of calls: {"agent": str, "version": str, "kwargs": {...}, "sample": int >= 0}',

@@ -25,7 +25,9 @@ from .cache import ResponseCache
 from .errors import AgentForumError, IntegrityError, InvalidMessageError, MessageNotFound, UsageError
 from .events import EventKind, ForumEvent, LiveStream, StreamText
 from .messages import Message
+from .results import ExperimentResult
 from .store import MemoryStore, SQLiteStore, Store
+from .store._experiments import SupportsExperiments
 
 if TYPE_CHECKING:  # pragma: no cover
     import graphviz
@@ -144,6 +146,7 @@ class Forum:
         self._closed = False
         self._listeners: list[Callable[[ForumEvent], None]] = []
         self._services: dict[type[Service], Service] = {}
+        self._capabilities: dict[type, bool] = {}  # which optional store protocols the store has (asked once)
         #: the response cache (entries in the store; in-flight runs, replay chunks and counters in this process)
         self.response_cache = ResponseCache(store, enabled=cache)
 
@@ -446,6 +449,14 @@ class Forum:
             self.emit(ForumEvent("annotated", self._store.get(mid), None, merged))
         return freeze_trusted(merged)  # type: ignore[no-any-return]
 
+    def merge_annotation(self, message: Message, key: str, values: Mapping[str, Any]) -> None:
+        """Merge ``values`` (JSON the library made) into the object annotation ``key`` of a stored message: the
+        library's internal API for ``scores``."""
+        current = self._store.annotations(message.id).get(key)
+        merged = self._store.annotate(message.id, {key: {**current, **values} if isinstance(current, dict) else values})
+        if self._listeners:
+            self.emit(ForumEvent("annotated", message, None, merged))
+
     def append_annotation(self, message: Message, key: str, value: Any) -> None:
         """Add ``value`` (a JSON value the library made) to the list annotation ``key`` of a stored message, unless
         an equal value is in it already: the library's internal API for ``calls``."""
@@ -519,6 +530,55 @@ class Forum:
         if _replayer is None:  # pragma: no cover - importing agentforum_nb loads the runtime, which sets it
             raise UsageError("replay needs the agent runtime: import agentforum_nb")
         return await _replayer(self, message, agents)
+
+    # -- experiments (API.md section 14) ----------------------------------------------------------------------
+    def experiments(self) -> list[str]:
+        """The names of the experiments stored in this forum, in the order they were first run."""
+        self.check_open()
+        return self._experiment_store().experiment_names()
+
+    def experiment(self, name: str, run: int = -1) -> ExperimentResult:
+        """The table of an experiment's execution (``run``: which one, in the order they happened; -1 the latest),
+        as stored: all the rows every process stored (shards), read without running anything."""
+        self.check_open()
+        store = self._experiment_store()
+        if not isinstance(name, str):
+            raise UsageError(f"an experiment's name is a str, not {type(name).__name__}")
+        executions = store.experiment_executions(name)
+        if not executions:
+            known = ", ".join(repr(n) for n in store.experiment_names()) or "none"
+            raise UsageError(f"no experiment named {name!r} in this forum (experiments: {known})")
+        if type(run) is not int or not -len(executions) <= run < len(executions):
+            raise UsageError(f"{name!r} has {len(executions)} execution(s): run must be 0..{len(executions) - 1} or -1")
+        ex = executions[run]
+        rows = store.experiment_rows(name, ex["execution"])
+        return ExperimentResult.from_stored(self, name, ex["execution"], ex["spec"], rows)
+
+    def experiment_executions(self, name: str) -> list[dict[str, Any]]:
+        """The stored executions of ``name`` (the runtime's internal API: what can be reused)."""
+        return self._experiment_store().experiment_executions(name)
+
+    def experiment_rows(self, name: str, execution: int) -> list[dict[str, Any]]:
+        """The stored rows of one execution (internal API; read-only)."""
+        return self._experiment_store().experiment_rows(name, execution)
+
+    def experiment_begin(self, name: str, fingerprint: str, spec: Any, shards: int, shard: int) -> int:
+        """Begin (or, for a shard, join) an execution of ``name``; returns its number (internal API)."""
+        self.check_open()
+        return self._experiment_store().experiment_begin(name, fingerprint, spec, shards, shard, utc_now())
+
+    def experiment_put(self, name: str, execution: int, row: Mapping[str, Any]) -> None:
+        """Store one row of an execution (internal API)."""
+        self._experiment_store().experiment_put(name, execution, row)
+
+    def _experiment_store(self) -> SupportsExperiments:
+        store = self._store
+        known = self._capabilities.get(SupportsExperiments)
+        if known is None:  # a protocol's isinstance is slow: asked once per forum
+            known = self._capabilities[SupportsExperiments] = isinstance(store, SupportsExperiments)
+        if not known:
+            raise UsageError(f"{type(store).__name__} does not keep experiments (a store without that capability)")
+        return cast(SupportsExperiments, store)
 
     def questions(self) -> list[Message]:
         """The questions (``ctx.ask``) that running calls are waiting on, oldest first."""

@@ -18,7 +18,11 @@ def run_sync(awaitable: Awaitable[T]) -> T:
     """Run ``awaitable`` (a promise, a sequence, a coroutine) to completion and return its result.
 
     Outside any event loop, one private loop is reused across calls, so calls started by one ``run_sync`` can
-    be awaited by the next. Inside a running loop (Jupyter), nest-asyncio lets that loop be re-entered.
+    be awaited by the next. Inside a running loop (Jupyter), nest-asyncio2 lets that loop be re-entered. Its
+    nested run puts off the steps of tasks whose ``contextvars.Context`` is already entered further up the stack
+    until it returns: ipykernel 7 runs every shell message (the next cell, a widget's message) as a task in one
+    shared Context, and the original nest-asyncio tried to step them inside the running cell ("RuntimeError:
+    cannot enter context ... is already entered" on stderr) and dropped them.
     """
     global _loop
     try:
@@ -30,11 +34,11 @@ def run_sync(awaitable: Awaitable[T]) -> T:
             _loop = asyncio.new_event_loop()
         return _loop.run_until_complete(_await(awaitable))
     try:
-        import nest_asyncio
-    except ImportError as exc:  # pragma: no cover - nest-asyncio comes with the notebook extra
+        import nest_asyncio2
+    except ImportError as exc:  # pragma: no cover - nest-asyncio2 is a dependency
         raise RuntimeError(
-            "af.run_sync inside a running event loop needs nest-asyncio "
-            "(pip install 'agentforum_nb[notebook]'); or use `await` instead"
+            "af.run_sync inside a running event loop needs nest-asyncio2 (pip install nest-asyncio2); "
+            "or use `await` instead"
         ) from exc
-    nest_asyncio.apply(running)
+    nest_asyncio2.apply(running)
     return running.run_until_complete(_await(awaitable))

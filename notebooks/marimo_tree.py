@@ -59,7 +59,7 @@ def _(af):
         ctx.respond(research)  # forwarded: streams through while the researcher writes
         review = critic.quick_call(research)
         ctx.respond(review)
-        ctx.respond(summarizer.quick_call(review))
+        ctx.respond(summarizer.quick_call(review))  # the summarizer sees the question, the facts and the critique
 
     forum = af.Forum()
     root = forum.post("Questions about the sky")

@@ -87,18 +87,40 @@ class AnthropicServer(SSEServer):
             },
         )
         index = 0
-        if reply.tokens or reply.pause_after is not None:
+        if reply.reasoning:  # extended thinking: a thinking block first, signed at its end
             await self._event(
-                writer, {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}
+                writer,
+                {"type": "content_block_start", "index": 0, "content_block": {"type": "thinking", "thinking": ""}},
             )
-            await self._event(writer, {"type": "ping"})
-
-            def delta(tok: str) -> dict:
-                return {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": tok}}
-
-            await self._stream_tokens(reader, writer, reply, delta)
+            for thought in reply.reasoning:
+                await self._event(
+                    writer,
+                    {
+                        "type": "content_block_delta",
+                        "index": 0,
+                        "delta": {"type": "thinking_delta", "thinking": thought},
+                    },
+                )
+            await self._event(
+                writer,
+                {"type": "content_block_delta", "index": 0, "delta": {"type": "signature_delta", "signature": "sig-1"}},
+            )
             await self._event(writer, {"type": "content_block_stop", "index": 0})
             index = 1
+        if reply.tokens or reply.pause_after is not None:
+            await self._event(
+                writer,
+                {"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}},
+            )
+            await self._event(writer, {"type": "ping"})
+            at = index
+
+            def delta(tok: str) -> dict:
+                return {"type": "content_block_delta", "index": at, "delta": {"type": "text_delta", "text": tok}}
+
+            await self._stream_tokens(reader, writer, reply, delta)
+            await self._event(writer, {"type": "content_block_stop", "index": at})
+            index += 1
         for i, call in enumerate(reply.tool_calls, start=index):
             await self._event(
                 writer,

@@ -79,6 +79,10 @@ class Reply:
     # the whole JSON body of an HTTP error (status != 200), or the "error" value of a mid-stream error event, as a
     # server other than OpenAI's may send it (transformers serve: {"detail": ...}, or a bare string)
     error_body: Any = None
+    # the model's reasoning, streamed before the answer: OpenAI-compatible servers as delta["reasoning_content"] (or
+    # the key reasoning_key names), Anthropic as a thinking block (with a signature)
+    reasoning: list[str] = field(default_factory=list)
+    reasoning_key: str = "reasoning_content"
 
 
 _REASONS = {
@@ -218,6 +222,8 @@ class SSEServer:
             return c
 
         await self._send_event(writer, chunk({"role": "assistant", "content": "" if reply.tokens else None}))
+        for thought in reply.reasoning:
+            await self._send_event(writer, chunk({"content": None, reply.reasoning_key: thought}))
         await self._stream_tokens(reader, writer, reply, lambda tok: chunk({"content": tok}))
         for delta in self._tool_call_deltas(reply):
             await self._send_event(writer, chunk({"tool_calls": [delta]}))

@@ -398,6 +398,18 @@ async def test_a_cancelled_message_records_the_usage_of_what_streamed(forum, bot
     assert usage["input_tokens"] == 1 and usage["output_tokens"] >= 5
 
 
+async def test_thinking_is_the_reasoning_annotation_and_the_answer_is_priced(forum, bots):
+    from genai_prices import Usage, calc_price
+
+    reply = Reply(["Four."], reasoning=["Two plus two ", "is four."], model="claude-sonnet-4-5")
+    async with AnthropicServer([reply]) as server:
+        (m,) = await bots(server, model="claude-sonnet-4-5").quick_call("2+2?", forum=forum)
+    notes = forum.annotations(m)
+    assert m.content == "Four." and notes["reasoning"] == "Two plus two is four."
+    expected = calc_price(Usage(**notes["usage"]), model_ref="claude-sonnet-4-5", provider_id="anthropic")
+    assert notes["cost_usd"] == pytest.approx(float(expected.total_price))
+
+
 async def test_the_servers_error_body_is_kept_as_error_detail(forum, bots):
     body = {"type": "error", "error": {"type": "invalid_request_error", "message": "top_k: must be positive"}}
     async with AnthropicServer([Reply(status=400, error_body=body)]) as server:

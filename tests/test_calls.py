@@ -124,3 +124,43 @@ async def test_text_and_repr(forum):
     assert "2 message(s)" in repr(seq)
     p = seq.promises[0]
     assert "You said: a" in repr(p)
+
+
+#: a cell that calls ``af.run_sync`` while the kernel has queued another task in the cell's own Context, as
+#: ipykernel 7 does (it runs every shell message as a task in one shared ``contextvars.Context``)
+SHARED_CONTEXT_SCRIPT = """
+import asyncio, contextvars, agentforum_nb as af
+
+problems, ran = [], []
+
+async def next_message():
+    ran.append("next message")
+
+async def cell(shared):
+    asyncio.get_running_loop().create_task(next_message(), context=shared)  # queued while the cell runs
+    bot = af.scripted_agent("bot", ["hello there"], delay=0.001)
+    (m,) = af.run_sync(bot.quick_call("hi", forum=af.Forum()))
+    print(m.content)
+
+loop = asyncio.new_event_loop()
+loop.set_exception_handler(lambda _loop, ctx: problems.append(repr(ctx.get("exception") or ctx["message"])))
+shared = contextvars.copy_context()
+loop.run_until_complete(loop.create_task(cell(shared), context=shared))
+loop.run_until_complete(asyncio.sleep(0))  # one more turn: what was put off until the cell ended runs now
+print(ran, problems)
+"""
+
+
+def test_run_sync_inside_a_task_leaves_tasks_of_the_same_context_for_later():
+    """JupyterLab + ipykernel 7: run_sync inside a cell used to step the kernel's next queued message (a task in
+    the cell's own, already entered Context): "RuntimeError: cannot enter context" on stderr, and the message was
+    dropped. The nested run now puts such a step off until it returns. (A subprocess: nest-asyncio patches asyncio
+    for the whole process.)"""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", SHARED_CONTEXT_SCRIPT], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "Traceback" not in out.stderr and "cannot enter context" not in out.stderr, out.stderr
+    assert out.stdout.splitlines() == ["hello there", "['next message'] []"], out.stdout

@@ -10,6 +10,16 @@ from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
+#: what Python prints on stderr for an exception that no cell raised (asyncio's "Exception in callback ...",
+#: "Task exception was never retrieved", a logged exception): the cell itself ends without an error
+TRACEBACK_MARKS = ("Traceback (most recent call last)", "Exception in callback", "exception was never retrieved")
+
+
+def stderr_tracebacks(outputs) -> list[str]:
+    """The stderr texts among a cell's (or notebook's) outputs that show a traceback."""
+    texts = [o.get("text", "") for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+    return [t for t in texts if any(mark in t for mark in TRACEBACK_MARKS)]
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -21,6 +31,8 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
     client.execute()
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors, errors
+    printed = stderr_tracebacks(o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert not printed, printed
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
     assert text  # the notebook printed what it streamed
 
@@ -64,3 +76,54 @@ def test_a_question_asked_while_a_cell_runs_says_the_widgets_must_wait(tmp_path)
     stdout = "".join(o.get("text", "") for o in outputs if o.get("name") == "stdout")
     assert "planner asks 'Which city?' and waits for your answer, but a cell is still running" in stderr
     assert stdout.startswith("Planning Rome | planner asks 'Which city?'")
+
+
+#: the first of two cells sent at once (as JupyterLab's Run All does): run_sync while the kernel already holds the
+#: second cell's request. ipykernel 7 makes a task per shell message, in one Context shared with this cell.
+QUEUED_FIRST = """
+import asyncio, agentforum_nb as af
+
+async def next_request_queued():
+    for _ in range(2000):  # bounded: the second request is sent right after this one
+        if sum("shell_main" in repr(t) for t in asyncio.all_tasks()) >= 2:
+            return "queued"
+        await asyncio.sleep(0.005)
+    return "not queued"
+
+bot = af.scripted_agent("bot", ["hello"], delay=0.001)
+print(af.run_sync(next_request_queued()), af.run_sync(bot.quick_call("hi", forum=af.Forum()))[-1].content)
+"""
+
+
+@pytest.mark.slow
+def test_run_sync_in_a_cell_while_the_next_cell_is_queued(tmp_path):
+    """Run All in JupyterLab: a cell using af.run_sync printed "cannot enter context" tracebacks (asyncio's
+    "Exception in callback Task.__step()") and the queued next cell never ran."""
+    from jupyter_client.manager import start_new_kernel
+
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
+    try:
+        first, second = kc.execute(QUEUED_FIRST), kc.execute("print('second cell ran')")
+        replies = {}
+        while len(replies) < 2:
+            reply = kc.get_shell_msg(timeout=60)  # before the fix the second reply never came
+            if reply["parent_header"].get("msg_id") in (first, second):  # not a late kernel_info reply
+                replies[reply["parent_header"]["msg_id"]] = reply["content"]["status"]
+        assert replies == {first: "ok", second: "ok"}
+        outputs: dict[str, list[dict]] = {first: [], second: []}
+        idle: set[str] = set()
+        while idle != {first, second}:
+            msg = kc.get_iopub_msg(timeout=30)
+            parent = msg["parent_header"].get("msg_id")
+            if parent not in outputs:
+                continue
+            if msg["msg_type"] == "stream":
+                outputs[parent].append({"output_type": "stream", **msg["content"]})
+            elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                idle.add(parent)
+        stdout = ["".join(o["text"] for o in outputs[m] if o["name"] == "stdout") for m in (first, second)]
+        assert stdout == ["queued hello\n", "second cell ran\n"], outputs
+        assert not stderr_tracebacks(outputs[first]), outputs[first]
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)

@@ -265,6 +265,28 @@ async def test_requests_to_real_providers_are_blocked_in_tests(forum, provider):
     await bot.aclose()
 
 
+@pytest.mark.parametrize("key", ["reasoning_content", "reasoning"])
+async def test_reasoning_deltas_are_the_reasoning_annotation_not_the_content(forum, bots, key):
+    reply = Reply(["The ", "answer."], reasoning=["Let me ", "think."], reasoning_key=key)
+    async with SSEServer([reply]) as server:
+        (m,) = await bots(server).quick_call("q", forum=forum)
+    assert m.content == "The answer." and forum.annotations(m)["reasoning"] == "Let me think."
+
+
+async def test_a_known_models_usage_is_priced(forum, bots):
+    from genai_prices import Usage, calc_price
+
+    async with SSEServer([Reply(["Hello ", "there"], model="gpt-4o-mini")]) as server:
+        (m,) = await bots(server, model="gpt-4o-mini").quick_call("q", forum=forum)
+    notes = forum.annotations(m)
+    usage = notes["usage"]
+    expected = calc_price(Usage(**usage), model_ref="gpt-4o-mini", provider_id="openai").total_price
+    assert notes["cost_usd"] == pytest.approx(float(expected)) and notes["cost_usd"] > 0
+    async with SSEServer([Reply(["hi"])]) as server:  # a model genai-prices does not know: no cost
+        (m2,) = await bots(server, model="my-local-model").quick_call("q2", forum=forum)
+    assert "usage" in forum.annotations(m2) and "cost_usd" not in forum.annotations(m2)
+
+
 async def test_connection_refused_is_an_error_message(forum, bots):
     async with SSEServer() as server:
         bot = bots(server)

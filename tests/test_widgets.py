@@ -290,6 +290,32 @@ async def test_stream_view_of_sequence(forum, gate):
     v.close()
 
 
+async def test_stream_view_labels_a_forward_by_its_author_via_the_forwarder(forum):
+    """A forward reaches the front end with its author, and is labelled as the TreeView labels it ("writer via
+    moderator", not "moderator")."""
+    writer = af.scripted_agent("writer", ["a draft"], delay=0)
+
+    @af.agent
+    async def moderator(ctx):
+        ctx.respond("Let us begin.")
+        ctx.respond(writer.quick_call(ctx.requests))
+
+    seq = moderator.quick_call("Write a slogan.", forum=forum)
+    view = StreamView(seq)
+    updates = []  # what the comm sends the browser
+    send = view.comm.send
+    view.comm.send = lambda *a, **kw: (updates.append(kw["data"]), send(*a, **kw))[1]
+    await seq
+    view.refresh()
+    own = {"sender": "moderator", "text": "Let us begin.", "status": "complete"}
+    forward = {"sender": "moderator", "author": "writer", "text": "a draft", "status": "complete"}
+    assert view.items == [own, forward]
+    assert updates and updates[-1]["method"] == "update" and updates[-1]["state"]["items"] == [own, forward]
+    bundle = seq._repr_mimebundle_()
+    assert bundle["text/plain"] == "moderator: Let us begin.\nwriter via moderator: a draft"
+    view.close()
+
+
 def test_notebook_layer_is_separate():
     import subprocess
     import sys
@@ -369,7 +395,7 @@ def test_widget_packages_are_plain_dependencies():
 
     meta = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())["project"]
     names = {d.split(">")[0].split("=")[0].strip() for d in meta["dependencies"]}
-    assert {"anywidget", "ipywidgets", "nest-asyncio"} <= names
+    assert {"anywidget", "ipywidgets", "nest-asyncio2"} <= names
 
 
 async def test_stream_view_answers_a_waiting_question(forum):

@@ -95,21 +95,20 @@ class _Events(SdkStream):
     an ``error`` event raises (the SDK's ``APIStatusError``).
     """
 
-    def __init__(self, stream: Any, model: str) -> None:
-        super().__init__(stream, model)
+    def __init__(self, stream: Any, model: str, provider: str = "anthropic", base_url: str | None = None) -> None:
+        super().__init__(stream, model, provider, base_url)
         self._blocks: dict[int, PartialCall] = {}
         self._input: int | None = None
         self._output: int | None = None
         self._deltas = 0  # content deltas received: what streamed, when the final count never comes
         self._final = False  # message_delta reported the final output tokens
 
-    def stream_annotations(self) -> dict[str, Any]:
+    def _usage(self) -> dict[str, int] | None:
         """As every stream's; a message that ended before ``message_delta`` (cancelled, failed) counts at least
         one output token per content delta that streamed, not ``message_start``'s placeholder."""
-        notes = super().stream_annotations()
         if not self._final and self._input is not None and self._deltas > (self._output or 0):
-            notes["usage"] = {"input_tokens": self._input, "output_tokens": self._deltas}
-        return notes
+            return {"input_tokens": self._input, "output_tokens": self._deltas}
+        return super()._usage()
 
     def __aiter__(self) -> _Events:
         return self
@@ -129,6 +128,10 @@ class _Events(SdkStream):
                         if delta.text:
                             text: str = delta.text
                             return text
+                    elif dtype == "thinking_delta":  # extended thinking: the reasoning annotation
+                        thought = getattr(delta, "thinking", None)
+                        if isinstance(thought, str) and thought:
+                            self._reasoning.append(thought)
                     elif dtype == "input_json_delta":
                         call = self._blocks.get(event.index)
                         if call is not None and isinstance(delta.partial_json, str):
@@ -213,7 +216,7 @@ class AnthropicModel(ChatModel):
         except Exception as exc:
             with_error_detail(exc)
             raise
-        return _Events(stream, chosen_model)
+        return _Events(stream, chosen_model, self.provider, self.base_url)
 
     def _new_client(self) -> Any:
         import anthropic

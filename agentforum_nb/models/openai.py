@@ -38,6 +38,7 @@ from .._canonical import freeze_metadata, metadata_json, thaw
 from ..errors import InvalidMessageError, UsageError
 from ..messages import Message
 from .base import ModelAgent, ModelRequest, check_model_request
+from .pricing import cost_usd
 from .tools import ToolCall
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -224,15 +225,36 @@ class SdkStream:
     said about itself (``_notes``: the model, then the finish reason and usage as they arrive), the tool calls
     ready to be yielded (``_ready``), and closing the HTTP response."""
 
-    def __init__(self, stream: Any, model: str) -> None:
+    def __init__(self, stream: Any, model: str, provider: str = "openai", base_url: str | None = None) -> None:
         self._stream = stream
         self._items = stream.__aiter__()
         self._notes: dict[str, Any] = {"model": model}
         self._ready: list[ToolCall] = []
+        self._reasoning: list[str] = []  # the model's reasoning text so far (not part of the answer)
+        self._where = (provider, base_url)
 
     def stream_annotations(self) -> dict[str, Any]:
-        """``model``, and when the server reported them, ``finish_reason`` and ``usage`` (input/output tokens)."""
-        return dict(self._notes)
+        """``model``, and when the server reported them, ``finish_reason``, ``usage`` (input/output tokens) and what
+        that cost (``cost_usd``, priced by genai-prices), and the model's ``reasoning``."""
+        notes = dict(self._notes)
+        if self._reasoning:
+            notes["reasoning"] = "".join(self._reasoning)
+        usage = self._usage()
+        if usage is not None:
+            notes["usage"] = usage
+            cost = cost_usd(self._where[0], self._where[1], notes["model"], usage)
+            if cost is not None:
+                notes["cost_usd"] = cost
+        return notes
+
+    def _usage(self) -> dict[str, int] | None:
+        """The usage to record (the server's report, as far as it came)."""
+        usage: dict[str, int] | None = self._notes.get("usage")
+        return usage
+
+    def live_annotations(self) -> dict[str, Any]:
+        """What is known while the answer streams (the widgets show it live): the reasoning so far."""
+        return {"reasoning": "".join(self._reasoning)} if self._reasoning else {}
 
     async def _next_item(self) -> Any:
         """The SDK stream's next item; an error the server sent mid-stream keeps its body (``error_detail``)."""
@@ -265,8 +287,8 @@ class _Tokens(SdkStream):
     cancelled or fails) closes the HTTP response even if iteration never started.
     """
 
-    def __init__(self, stream: Any, model: str) -> None:
-        super().__init__(stream, model)
+    def __init__(self, stream: Any, model: str, provider: str = "openai", base_url: str | None = None) -> None:
+        super().__init__(stream, model, provider, base_url)
         self._calls: dict[int, PartialCall] = {}
         self._last: int | None = None
         self._ended = False
@@ -292,6 +314,11 @@ class _Tokens(SdkStream):
                 calls = getattr(delta, "tool_calls", None)
                 if calls:
                     self._add(calls)
+                # reasoning models on OpenAI-compatible servers stream their thinking beside the answer:
+                # reasoning_content (DeepSeek, vLLM), or reasoning (OpenRouter, Ollama)
+                thought = getattr(delta, "reasoning_content", None) or getattr(delta, "reasoning", None)
+                if isinstance(thought, str) and thought:
+                    self._reasoning.append(thought)
                 if delta.content:
                     text: str = delta.content  # the openai client is untyped (no stubs)
                     return text
@@ -457,7 +484,7 @@ class OpenAIModel(ChatModel):
         except Exception as exc:
             with_error_detail(exc)
             raise
-        return _Tokens(stream, chosen_model)
+        return _Tokens(stream, chosen_model, self.provider, self.base_url)
 
 
 def _function_tool(spec: dict[str, Any]) -> dict[str, Any]:

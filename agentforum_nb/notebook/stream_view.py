@@ -80,6 +80,8 @@ class StreamView(BrowserWidget):
             else:
                 status = "streaming"
             item: dict[str, Any] = {"sender": p.sender, "text": p.text, "status": status}
+            if p.author != p.sender:  # a forward: labelled "<author> via <sender>", as in the TreeView
+                item["author"] = p.author
             question = None if forum is None or m is None else waiting_question(forum, m, notes.get(m.id, {}))
             if question is not None:
                 item.update(id=question.message.id, notes={"awaiting": "user"}, choices=list(question.choices))
@@ -112,8 +114,14 @@ def display_stream(obj: MessagePromise | MessageSequence) -> Any:
     bundle = view._repr_mimebundle_()
     data = bundle[0] if isinstance(bundle, tuple) else bundle
     data = dict(data or {})
-    data["text/plain"] = "\n".join(f"{i['sender']}: {i['text']}" for i in view.items) or repr(obj)
+    data["text/plain"] = "\n".join(f"{item_label(i)}: {i['text']}" for i in view.items) or repr(obj)
     return data
+
+
+def item_label(item: dict[str, Any]) -> str:
+    """Who an item is from: its sender, or for a forward "<author> via <sender>" (as the TreeView says)."""
+    author = item.get("author")
+    return f"{author} via {item['sender']}" if author and author != item["sender"] else str(item["sender"])
 
 
 __all__ = ["StreamView", "display_stream"]

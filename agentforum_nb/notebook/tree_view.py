@@ -40,8 +40,9 @@ class TreeView(LiveWidget):
     """The forum (or the subtree under ``root``) as a live graph.
 
     Click selects (``selected_id``); "check out" makes the selection the head (``head_id``); "branch" posts a
-    new user message under the selection and calls the chosen agent from ``agents``; "regenerate" re-asks the
-    agent that wrote the selected response (bypassing the cache); "stop" cancels running calls.
+    new user message under the selection and calls the chosen agent from ``agents``; "regenerate" asks the agent
+    that wrote the selected response for the next unused sample of the same request (cached like any call, so a
+    re-run shows it again); "stop" cancels running calls.
     The same actions are methods: :meth:`select`, :meth:`checkout`, :meth:`branch`, :meth:`regenerate`,
     :meth:`stop`, :meth:`edit`, :meth:`compare`, :meth:`replay`; and for reading: :meth:`filter` (by sender),
     :meth:`expand` (to a depth), :meth:`sort_siblings` (by score) and ``follow`` (the head follows the newest run).

@@ -80,7 +80,7 @@
 .af-hint { position: absolute; left: 50%; top: 50%; transform: translate(-50%, -50%); background: rgba(17,24,39,0.8);
   color: #fff; padding: 8px 14px; border-radius: 6px; pointer-events: none; opacity: 0; transition: opacity 0.3s; }
 .af-hint.af-show { opacity: 1; }
-.af-details { width: 280px; border-left: 1px solid #e4e7eb; padding: 6px 8px; overflow: auto; font-size: 11px;
+.af-details { width: clamp(190px, 30%, 300px); border-left: 1px solid #e4e7eb; padding: 6px 8px; overflow: auto; font-size: 11px;
   flex: none; box-sizing: border-box; }
 .af-details-hidden .af-details { display: none; }
 .af-details .af-idbox { display: inline-flex; gap: 3px; align-items: center; }
@@ -93,11 +93,11 @@
 .af-details button.af-copy.af-copied { color: #15803d; border-color: #86efac; }
 .af-details ol.af-context { margin: 2px 0; padding-left: 22px; }
 .af-details ol.af-context li { margin: 1px 0; color: #7b8794; }
-.af-ctx-entry { display: flex; gap: 4px; width: 100%; text-align: left; border: none; background: none; padding: 1px 3px;
+.af-ctx-entry { display: flex; flex-direction: column; gap: 0; width: 100%; text-align: left; border: none; background: none; padding: 1px 3px;
   border-radius: 3px; cursor: pointer; font: inherit; color: #323f4b; border-left: 2px solid #fcd34d; }
 .af-ctx-entry:hover, .af-ctx-entry:focus { background: #fffbeb; outline: none; }
-.af-ctx-sender { font-weight: 600; flex: none; max-width: 55%; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-.af-ctx-text { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; min-width: 0; color: #52606d; }
+.af-ctx-sender { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 100%; }
+.af-ctx-text { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 100%; color: #52606d; }
 .af-ctx-more { list-style: none; color: #9aa5b1; font-style: italic; }
 .af-details pre.af-error-detail { background: #fef2f2; color: #7f1d1d; padding: 4px; border-left: 3px solid #dc2626;
   max-height: 260px; overflow: auto; }

@@ -6,12 +6,14 @@ from typing import Any
 from ..errors import IntegrityError
 from ..messages import Message
 from ._base import merge_annotations, walk_history
+from ._experiments import MemoryExperiments
 
 
-class MemoryStore:
+class MemoryStore(MemoryExperiments):
     """Everything in process memory (the default store). Not shared between processes."""
 
     def __init__(self) -> None:
+        MemoryExperiments.__init__(self)
         self._messages: dict[str, Message] = {}
         self._children: dict[str | None, list[Message]] = {None: []}
         self._cache: dict[str, tuple[str, tuple[str, ...]]] = {}

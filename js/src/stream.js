@@ -1,9 +1,10 @@
 // @ts-check
 // StreamView front end (anywidget): a promise's or sequence's messages as a cell's result, one row of sender +
-// text each, updated live as tokens arrive (the `items` trait: [{sender, text, status}], a question an agent waits
-// on also {id, notes: {awaiting: "user"}, choices}), and an error line (the `error` trait). A waiting question
-// gets the answer box of shared/answer.js (an input and a button per choice); answering sends
-// {kind: "answer", id, text}. Text is only ever set as text, never parsed as HTML.
+// text each, updated live as tokens arrive (the `items` trait: [{sender, author?, text, status}]: a forward has its
+// original's author and is labelled "<author> via <sender>"; a question an agent waits on also {id, notes:
+// {awaiting: "user"}, choices}), and an error line (the `error` trait). A waiting question gets the answer box of
+// shared/answer.js (an input and a button per choice); answering sends {kind: "answer", id, text}. Text is only
+// ever set as text, never parsed as HTML.
 
 import { el } from "./render.js";
 import { answerMessage, createAnswerBox, questionOf } from "./shared/answer.js";
@@ -11,8 +12,8 @@ import { listen } from "./widget.js";
 
 /**
  * One message of the `items` trait.
- * @typedef {{sender: string, text: string, status: string, id?: string, notes?: Record<string, unknown>,
- *            choices?: string[]}} StreamItem
+ * @typedef {{sender: string, author?: string, text: string, status: string, id?: string,
+ *            notes?: Record<string, unknown>, choices?: string[]}} StreamItem
  * @typedef {import("./shared/answer.js").AnswerBox} AnswerBox
  */
 
@@ -62,6 +63,14 @@ export function answerBoxesOf(host) {
 }
 
 /**
+ * Who an item is from: its sender, or for a forward "<author> via <sender>" (as the TreeView labels it).
+ * @param {StreamItem} item
+ */
+export function itemLabel(item) {
+  return item.author && item.author !== item.sender ? `${item.author} via ${item.sender}` : item.sender;
+}
+
+/**
  * Replace the contents of `host` with the rows of `items` and the `error` line.
  * @param {HTMLElement} host
  * @param {StreamItem[]} items
@@ -77,7 +86,7 @@ export function drawStream(host, items, error, send = () => {}) {
     row.style.cssText = ROW_STYLE;
     const text = el("span", {}, item.text);
     if (item.status !== "complete") text.style.opacity = item.status === "streaming" ? "0.85" : "0.6";
-    row.append(el("b", {}, item.sender + ": "), text);
+    row.append(el("b", {}, itemLabel(item) + ": "), text);
     // a message that ended otherwise than complete (cancelled, failed...) says so
     if (item.status !== "complete" && item.status !== "streaming") row.append(el("i", {}, " [" + item.status + "]"));
     host.append(row);

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from "vitest";
-import stream, { drawStream } from "../src/stream.js";
+import stream, { drawStream, itemLabel } from "../src/stream.js";
 
 function fakeModel(traits) {
   const handlers = new Map();
@@ -32,6 +32,15 @@ describe("StreamView", () => {
     expect(rows[0].querySelector("span").style.opacity).toBe("");
     expect(rows[1].querySelector("span").style.opacity).toBe("0.85");
     expect(rows[1].querySelector("i")).toBe(null); // streaming: no badge
+  });
+
+  it("labels a forward by its author via the forwarder, as the TreeView does", () => {
+    const host = document.createElement("div");
+    drawStream(host, [{ sender: "moderator", text: "Let us begin.", status: "complete" },
+      { sender: "moderator", author: "writer", text: "a draft", status: "streaming" }], "");
+    const labels = [...host.children].map((row) => row.querySelector("b").textContent);
+    expect(labels).toEqual(["moderator: ", "writer via moderator: "]);
+    expect(itemLabel({ sender: "bot", author: "bot" })).toBe("bot");
   });
 
   it("badges messages that did not complete, and shows the error line", () => {

@@ -16,11 +16,12 @@ export const CSS = `
 .af-chat .af-chat-tag { font-size: 10px; padding: 0 6px; border-radius: 8px; background: #e4e7eb; color: #3e4c59; }
 .af-chat .af-chat-spacer { flex: 1; }
 .af-chat .af-chat-top button { font: 11px var(--jp-ui-font-family, system-ui, sans-serif); padding: 0 6px;
-  border: 1px solid #cbd2d9; border-radius: 4px; background: #fff; color: #323f4b; cursor: pointer; line-height: 18px; }
+  border: 1px solid #cbd2d9; border-radius: 4px; background: #fff; color: #323f4b; cursor: pointer; line-height: 18px;
+  white-space: nowrap; flex-shrink: 0; }
 .af-chat .af-chat-top button:hover:not(:disabled) { background: #f0f4f8; }
 .af-chat .af-chat-top button:disabled { opacity: 0.35; cursor: default; }
 .af-chat .af-chat-branches { display: inline-flex; align-items: center; gap: 2px; font-size: 11px; color: #3e4c59;
-  font-variant-numeric: tabular-nums; }
+  font-variant-numeric: tabular-nums; white-space: nowrap; flex-shrink: 0; }
 .af-chat .af-chat-branches button { border: none; background: transparent; font-size: 14px; padding: 0 4px; }
 .af-chat .af-chat-text > :first-child { margin-top: 0; }
 .af-chat .af-chat-text > :last-child { margin-bottom: 0; }

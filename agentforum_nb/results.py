@@ -1,0 +1,312 @@
+"""What an experiment produced (API.md section 14), as values the forum stores and reads back: :class:`Case`,
+:class:`Run` (one row) and :class:`ExperimentResult` (the table, with ``to_pandas()`` and ``summary()``).
+
+These are the storage layer's: ``forum.experiment(name)`` builds a result from what the store holds, without the
+runtime. Running an experiment is :mod:`agentforum_nb.experiments`.
+
+A stored execution is a *spec* (the cases, the variants' agents and kwargs, the judges, the samples) and its *rows*:
+one per run, ``{"case": index, "variant", "sample", "messages": [ids], "output": id, "error": id, "error_text",
+"scores", "judge_errors", "metrics", "key", "shard"}``. Both are JSON.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ._canonical import freeze_metadata, thaw
+from .errors import AgentForumError, IntegrityError, InvalidMessageError, UsageError
+from .messages import Message
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas
+
+    from .forum import Forum
+
+__all__ = ["METRICS", "Case", "ExperimentResult", "Run", "case_of"]
+
+#: the columns every row has besides the scores: what the run cost and how long it took
+METRICS = ("duration_s", "tokens", "input_tokens", "output_tokens", "cost_usd")
+
+
+def _json(value: Any, what: str) -> Any:
+    """``value`` as a plain JSON value (validated like metadata), or :class:`UsageError` naming ``what``."""
+    if value is None:
+        return None
+    try:
+        return thaw(freeze_metadata({"v": value})[0]["v"])
+    except (InvalidMessageError, UnicodeEncodeError) as exc:
+        raise UsageError(f"{what} must be JSON values: {exc}".replace("metadata", what)) from None
+
+
+@dataclass(frozen=True, init=False)
+class Case:
+    """One conversation to run: ``turns`` (the user's messages, each sent once the previous turn's responses are
+    complete), a ``name`` (default: its position in the experiment's cases), ``expected`` and ``metadata`` (JSON
+    values for the judges)."""
+
+    turns: tuple[str, ...]
+    name: str | None
+    expected: Any
+    metadata: Mapping[str, Any]
+
+    def __init__(
+        self, turns: str | Sequence[str], *, name: str | None = None, expected: Any = None, metadata: Any = None
+    ) -> None:
+        items = (turns,) if isinstance(turns, str) else tuple(turns) if isinstance(turns, (list, tuple)) else None
+        if not items or not all(isinstance(t, str) for t in items):
+            raise UsageError(f"a case's turns are a str or a non-empty list of str, not {turns!r:.80}")
+        for t in items:
+            try:
+                t.encode("utf-8")
+            except UnicodeEncodeError:
+                raise UsageError("a case's turn contains a lone surrogate and cannot be encoded as UTF-8") from None
+        if name is not None and (not isinstance(name, str) or not name):
+            raise UsageError(f"a case's name must be a non-empty str, not {name!r}")
+        if metadata is not None and not isinstance(metadata, Mapping):
+            raise UsageError(f"a case's metadata must be a dict, not {type(metadata).__name__}")
+        object.__setattr__(self, "turns", items)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "expected", _json(expected, "expected"))
+        object.__setattr__(self, "metadata", _json(dict(metadata), "metadata") if metadata else {})
+
+    @classmethod
+    def from_branch(cls, forum: Forum, message: Any, *, name: str | None = None, expected: Any = None) -> Case:
+        """A case of the user turns (sender ``"user"``, in order) of the branch ending at ``message``."""
+        turns = [m.content for m in forum.history(forum.resolve(message, "message").id) if _is_turn(m)]
+        if not turns:
+            raise UsageError("this branch has no user turns (messages with sender 'user') to make a case of")
+        return cls(turns, name=name, expected=expected)
+
+    def named(self, name: str) -> Case:
+        return Case(self.turns, name=name, expected=self.expected, metadata=self.metadata or None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"turns": list(self.turns), "name": self.name, "expected": self.expected, "metadata": self.metadata}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Case:
+        if not isinstance(data, Mapping):
+            raise IntegrityError(f"a stored case is not an object: {data!r:.80}")
+        try:
+            return cls(
+                data.get("turns"),  # type: ignore[arg-type]
+                name=data.get("name"),
+                expected=data.get("expected"),
+                metadata=data.get("metadata") or None,
+            )
+        except UsageError as exc:
+            raise IntegrityError(f"a stored case is damaged: {exc}") from None
+
+
+def _is_turn(m: Message) -> bool:
+    return m.sender == "user" and m.kind == "message"
+
+
+def case_of(item: Any, position: int) -> Case:
+    """An item of ``cases`` as a :class:`Case` named (its name, or its position as a str)."""
+    if isinstance(item, Case):
+        case = item
+    elif isinstance(item, (str, list, tuple)):
+        case = Case(item)
+    else:
+        raise UsageError(f"a case is a str, a list of str or an af.Case, not {type(item).__name__}")
+    return case if case.name is not None else case.named(str(position))
+
+
+@dataclass(frozen=True)
+class Run:
+    """One case through one variant with one sample: a row of an :class:`ExperimentResult`.
+
+    ``messages``: the run's messages in order (turns and responses); ``output``: the last response (``None`` when
+    there is none); ``error``: the error message when the run failed (``error_text`` also when no message could be
+    stored); ``scores``: judge name -> value (``None`` for a judge that raised: its error text is in
+    ``judge_errors``); ``metrics``: ``duration_s`` (the run's wall time), ``tokens``, ``input_tokens``,
+    ``output_tokens`` and ``cost_usd`` summed over its responses (missing values are ``None``)."""
+
+    case: Case
+    variant: str
+    sample: int
+    messages: tuple[Message, ...] = ()
+    output: Message | None = None
+    error: Message | None = None
+    error_text: str | None = None
+    scores: Mapping[str, Any] = field(default_factory=dict)
+    judge_errors: Mapping[str, str] = field(default_factory=dict)
+    metrics: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None or self.error_text is not None
+
+    def __repr__(self) -> str:
+        state = f"error {self.error_text!r:.40}" if self.failed else f"{len(self.messages)} messages"
+        return f"<Run {self.case.name!r} {self.variant!r} sample {self.sample}: {state}, scores {dict(self.scores)}>"
+
+
+class ExperimentResult:
+    """The runs of one execution of an experiment: ``runs`` (a list of :class:`Run`, cases in order, then variants,
+    then samples), ``name``, ``execution`` (0, 1, ... in the order they happened), ``cases``, ``variants`` and
+    ``judges`` (the score names, in order). ``to_pandas()`` and ``summary()`` make tables of it."""
+
+    def __init__(
+        self,
+        name: str,
+        execution: int,
+        runs: Iterable[Run],
+        *,
+        cases: Sequence[Case] = (),
+        variants: Sequence[str] = (),
+        samples: int = 1,
+    ) -> None:
+        self.name = name
+        self.execution = execution
+        self.cases = list(cases)
+        self.variants = list(variants)
+        self.samples = samples
+        order = {c.name: i for i, c in enumerate(self.cases)}
+        vorder = {v: i for i, v in enumerate(self.variants)}
+        self.runs = sorted(
+            runs, key=lambda r: (order.get(r.case.name, len(order)), vorder.get(r.variant, len(vorder)), r.sample)
+        )
+        names: dict[str, None] = {}
+        for r in self.runs:
+            for k in r.scores:
+                names.setdefault(k, None)
+        self.judges = list(names)
+
+    @property
+    def complete(self) -> bool:
+        """Every run of every case, variant and sample is here (all shards stored theirs)."""
+        return len(self.runs) == len(self.cases) * len(self.variants) * self.samples
+
+    def run(self, case: str | int, variant: str, sample: int = 0) -> Run:
+        """The run of a case (its name, or its position) through a variant."""
+        key = str(case) if isinstance(case, int) else case
+        for r in self.runs:
+            if r.case.name == key and r.variant == variant and r.sample == sample:
+                return r
+        raise KeyError(f"no run of case {case!r} through {variant!r} (sample {sample}) in {self.name!r}")
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One plain dict per run with the columns of :meth:`to_pandas`."""
+        out = []
+        for r in self.runs:
+            row: dict[str, Any] = {
+                "case": r.case.name,
+                "variant": r.variant,
+                "sample": r.sample,
+                "output": r.output.content if r.output is not None else None,
+                "output_id": r.output.id if r.output is not None else None,
+                "error": r.error_text,
+            }
+            for j in self.judges:
+                row[j] = r.scores.get(j)
+            for m in METRICS:
+                row[m] = r.metrics.get(m)
+            out.append(row)
+        return out
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """A ``pandas.DataFrame``, one row per run: ``case``, ``variant``, ``sample``, ``output`` (text),
+        ``output_id``, ``error``, one column per score, ``duration_s``, ``tokens``, ``input_tokens``,
+        ``output_tokens``, ``cost_usd`` (missing values as NaN/None)."""
+        pd = _pandas()
+        columns = ["case", "variant", "sample", "output", "output_id", "error", *self.judges, *METRICS]
+        frame = pd.DataFrame(self.rows(), columns=columns)
+        for c in [*self.judges, *METRICS]:  # numbers, bools and None only (judges and metrics give nothing else)
+            if frame[c].dtype == object:
+                frame[c] = pd.to_numeric(frame[c], errors="coerce")  # None as NaN; bools count as 0/1 in means
+        return frame
+
+    def summary(self, baseline: str | ExperimentResult | None = None) -> pandas.DataFrame:
+        """One row per variant: the mean of every score, the number of errors, and the sums of ``tokens``,
+        ``input_tokens``, ``output_tokens``, ``cost_usd`` and ``duration_s``. With ``baseline`` (a variant name,
+        or another result of the same cases) also each mean's difference to it (columns ``<score> Δ``)."""
+        pd = _pandas()
+        frame = self.to_pandas()
+        frame["errors"] = frame["error"].notna().astype(int)
+        sums = ["tokens", "input_tokens", "output_tokens", "cost_usd", "duration_s"]
+        agg: dict[str, Any] = dict.fromkeys(self.judges, "mean")
+        agg["errors"] = "sum"
+        agg.update({m: lambda s: s.sum(min_count=1) for m in sums})
+        table = frame.groupby("variant", sort=False).agg(agg).reindex(self.variants)
+        table["runs"] = frame.groupby("variant", sort=False).size().reindex(self.variants)
+        if baseline is not None:
+            if isinstance(baseline, str):
+                if baseline not in self.variants:
+                    raise UsageError(f"baseline {baseline!r} is not a variant of {self.name!r}: {self.variants}")
+                reference = table.loc[baseline]
+                for j in self.judges:
+                    table[f"{j} Δ"] = table[j] - reference[j]
+            elif isinstance(baseline, ExperimentResult):
+                if [c.turns for c in baseline.cases] != [c.turns for c in self.cases]:
+                    raise UsageError("baseline is a result of other cases: compare results of the same cases")
+                other = baseline.summary()
+                for j in self.judges:
+                    ref = other[j] if j in other.columns else pd.Series(math.nan, index=other.index)
+                    table[f"{j} Δ"] = table[j] - ref.reindex(table.index)
+            else:
+                raise UsageError(f"baseline is a variant name or an ExperimentResult, not {type(baseline).__name__}")
+        return table
+
+    def __len__(self) -> int:
+        return len(self.runs)
+
+    def __repr__(self) -> str:
+        return (
+            f"<ExperimentResult {self.name!r} execution {self.execution}: {len(self.runs)} runs, "
+            f"{len(self.cases)} cases x {len(self.variants)} variants x {self.samples} samples>"
+        )
+
+    # -- stored form ----------------------------------------------------------------------------------------------
+    @classmethod
+    def from_stored(
+        cls, forum: Forum, name: str, execution: int, spec: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]
+    ) -> ExperimentResult:
+        """The result of a stored execution (its spec and rows), its messages read from ``forum``."""
+        try:
+            cases = [Case.from_json(c) for c in spec["cases"]]
+            variants = list(spec["variants"])
+            samples = int(spec["samples"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise IntegrityError(f"the stored experiment {name!r} (execution {execution}) is damaged: {exc}") from None
+        runs = [_run_from_row(forum, cases, row) for row in rows]
+        return cls(name, execution, runs, cases=cases, variants=variants, samples=samples)
+
+
+def _run_from_row(forum: Forum, cases: list[Case], row: Mapping[str, Any]) -> Run:
+    try:
+        case = cases[row["case"]]
+
+        def get(mid: Any) -> Message | None:
+            return None if mid is None else forum.get(mid)
+
+        return Run(
+            case=case,
+            variant=row["variant"],
+            sample=row["sample"],
+            messages=tuple(forum.get(mid) for mid in row["messages"]),
+            output=get(row.get("output")),
+            error=get(row.get("error")),
+            error_text=row.get("error_text"),
+            scores=dict(row.get("scores") or {}),
+            judge_errors=dict(row.get("judge_errors") or {}),
+            metrics=dict(row.get("metrics") or {}),
+        )
+    except (KeyError, IndexError, TypeError) as exc:
+        raise IntegrityError(f"a stored experiment row is damaged ({exc}): {dict(row)!r:.120}") from None
+    except AgentForumError as exc:
+        raise IntegrityError(f"a stored experiment row refers to a message that is not here: {exc}") from None
+
+
+def _pandas() -> Any:
+    try:
+        import pandas
+    except ImportError:
+        raise UsageError(
+            "to_pandas() and summary() need pandas: pip install 'agentforum_nb[pandas]' (or pip install pandas)"
+        ) from None
+    return pandas
