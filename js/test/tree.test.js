@@ -272,6 +272,25 @@ describe("TreeView", () => {
     expect([...document.querySelectorAll(".af-span-label")].map((t) => t.textContent)).toContain("▸ lead · 2");
   });
 
+  it("in the runs mode, the pointer over a run's span highlights and lists the requests it received", () => {
+    const { q, click, g } = mount({ kind: "snapshot", streams: [], nodes: [node("q", null, { snippet: "Why blue?" }),
+      node("r", "q", { sender: "researcher", run: "r1" }),
+      node("fr", "q", { sender: "lead", kind: "forward", original: "r", run: "r2" }),
+      node("c", "r", { sender: "critic", run: "r3" }),
+      node("fc", "fr", { sender: "lead", kind: "forward", original: "c", run: "r2" })] });
+    click(q("button[data-action=runs]"));
+    const span = [...document.querySelectorAll(".af-span")].find((s) => s.textContent.includes("critic"));
+    span.querySelector("rect").dispatchEvent(new MouseEvent("mousemove", { bubbles: true, clientX: 5, clientY: 5 }));
+    const tip = q(".af-tip");
+    expect(tip.hidden).toBe(false);
+    expect(tip.textContent).toContain("critic received 1 request");
+    expect(tip.textContent).toContain("researcher: text of r");
+    for (const k of ["q", "r"]) expect(g(k).getAttribute("class")).toContain("af-ctx"); // r's branch
+    q(".af-canvas").dispatchEvent(new MouseEvent("mouseleave"));
+    expect(tip.hidden).toBe(true);
+    expect(g("q").getAttribute("class")).not.toContain("af-ctx");
+  });
+
   it("jumps to a node by an id prefix", () => {
     const id = "abcdef" + "1".repeat(58);
     const { model, q } = mount({ kind: "snapshot", streams: [], nodes: [node("0".repeat(64), null), node(id, "0".repeat(64))] });
