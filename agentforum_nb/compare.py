@@ -1,6 +1,6 @@
-"""Two branches side by side: from their common ancestor, aligned message by message, with a word-level diff.
+"""Branches side by side: from their common ancestor, aligned message by message, with a word-level diff.
 
-``compare_branches(forum, a, b)`` is what ``TreeView.compare(a, b)`` (and Shift-click) shows::
+``compare_branches(forum, a, b, *more)`` is what ``TreeView.compare(a, b, ...)`` (and Shift-click) shows::
 
     c = compare_branches(forum, answer_v1, answer_v2)
     c.ancestor          # the last message both branches share (None: no common root)
@@ -8,6 +8,14 @@
     c.left.duration_s   # the side's totals of the runtime's annotations
     for row in c.rows:  # message k of each side, and the diff of their texts
         print(row.left, row.right, row.diff)
+
+More than two branches (N-way, e.g. three samples) share one ancestor, the last message on all of them; row ``k``
+holds message ``k`` of every side below it (``None`` past a shorter side), and each side's text is diffed against
+the first side's (``row.diffs[i]``; ``row.diffs[0]`` is the first text itself, all ``"="``)::
+
+    c = compare_branches(forum, s0, s1, s2)
+    c.sides             # three Side objects (c.left is c.sides[0], c.right is c.sides[1])
+    c.rows[0].messages  # (message 0 of s0's side, of s1's, of s2's)
 
 A diff is a tuple of ``(op, text)`` runs: ``"="`` in both, ``"-"`` only on the left, ``"+"`` only on the right;
 the left text is the ``"="`` and ``"-"`` runs in order, the right text the ``"="`` and ``"+"`` runs.
@@ -22,6 +30,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .errors import UsageError
 from .messages import Message
 
 if TYPE_CHECKING:
@@ -106,37 +115,66 @@ class Side:
 
 @dataclass(frozen=True)
 class Row:
-    """Message ``k`` of each side below the ancestor (``None`` past the shorter side) and the diff of their
-    texts."""
+    """Message ``k`` of each side below the ancestor (``None`` past a shorter side) and the diffs of their texts:
+    ``diffs[i]`` is side ``i``'s text against the first side's (``diffs[0]`` the first text, unchanged)."""
 
-    left: Message | None
-    right: Message | None
-    diff: Diff
+    messages: tuple[Message | None, ...]
+    diffs: tuple[Diff, ...]
+
+    @property
+    def left(self) -> Message | None:
+        return self.messages[0]
+
+    @property
+    def right(self) -> Message | None:
+        return self.messages[1]
+
+    @property
+    def diff(self) -> Diff:
+        """The diff of the first two sides' texts."""
+        return self.diffs[1]
+
+
+def _brief(m: Message | None) -> dict[str, Any] | None:
+    if m is None:
+        return None
+    return {"id": m.id, "sender": m.sender, "kind": m.kind, "status": m.status}
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """Two branches from their common ancestor (see the module docstring)."""
+    """Two or more branches from their common ancestor (see the module docstring)."""
 
     ancestor: Message | None
-    left: Side
-    right: Side
+    sides: tuple[Side, ...]
     rows: tuple[Row, ...]
 
+    @property
+    def left(self) -> Side:
+        return self.sides[0]
+
+    @property
+    def right(self) -> Side:
+        return self.sides[1]
+
     def to_json(self) -> dict[str, Any]:
-        """The widget protocol's ``comparison`` payload (texts only inside the diff runs)."""
-
-        def brief(m: Message | None) -> dict[str, Any] | None:
-            if m is None:
-                return None
-            return {"id": m.id, "sender": m.sender, "kind": m.kind, "status": m.status}
-
+        """The widget protocol's ``comparison`` payload (texts only inside the diff runs): ``sides`` and each row's
+        ``messages`` and ``diffs`` for every side; ``left``, ``right`` and each row's ``left``, ``right`` and
+        ``diff`` for the first two."""
         return {
             "ancestor": None if self.ancestor is None else self.ancestor.id,
+            "sides": [s.to_json() for s in self.sides],
             "left": self.left.to_json(),
             "right": self.right.to_json(),
             "rows": [
-                {"left": brief(r.left), "right": brief(r.right), "diff": [list(d) for d in r.diff]} for r in self.rows
+                {
+                    "messages": [_brief(m) for m in r.messages],
+                    "diffs": [[list(d) for d in diff] for diff in r.diffs],
+                    "left": _brief(r.left),
+                    "right": _brief(r.right),
+                    "diff": [list(d) for d in r.diff],
+                }
+                for r in self.rows
             ],
         }
 
@@ -144,14 +182,15 @@ class Comparison:
         def side(s: Side) -> str:
             return f"{len(s.messages)} messages, {s.duration_s:.2f} s, {s.tokens} tokens"
 
+        names = ["left", "right"] if len(self.sides) == 2 else [f"side {i + 1}" for i in range(len(self.sides))]
         lines = [
-            f"from {self.ancestor.id[:8] if self.ancestor else '(no common ancestor)'}:"
-            f" left {side(self.left)}; right {side(self.right)}"
+            f"from {self.ancestor.id[:8] if self.ancestor else '(no common ancestor)'}: "
+            + "; ".join(f"{n} {side(s)}" for n, s in zip(names, self.sides, strict=True))
         ]
         for r in self.rows:
-            who = f"{r.left.sender if r.left else '-'} | {r.right.sender if r.right else '-'}"
-            text = "".join(t if op == "=" else f"[{op}{t}]" for op, t in r.diff)
-            lines.append(f"{who}: {' '.join(text.split())[:200]}")
+            who = " | ".join(m.sender if m else "-" for m in r.messages)
+            texts = ["".join(t if op == "=" else f"[{op}{t}]" for op, t in d) for d in r.diffs[1:]]
+            lines.append(f"{who}: {' || '.join(' '.join(t.split())[:200] for t in texts)}")
         return "\n".join(lines)
 
 
@@ -169,17 +208,25 @@ def _side(forum: Forum, history: list[Message], start: int) -> Side:
     return Side(history[-1], below, round(duration, 6), tokens)
 
 
-def compare_branches(forum: Forum, a: MessageRef, b: MessageRef) -> Comparison:
-    """The branches ending at ``a`` and ``b``, from their common ancestor (``forum.common_ancestor``)."""
-    ha, hb = forum.history(a), forum.history(b)
+#: the most branches one comparison shows side by side
+MAX_SIDES = 8
+
+
+def compare_branches(forum: Forum, a: MessageRef, b: MessageRef, *more: MessageRef) -> Comparison:
+    """The branches ending at ``a``, ``b`` (and ``more``), from the last message all of them share."""
+    if len(more) + 2 > MAX_SIDES:
+        raise UsageError(f"compare shows at most {MAX_SIDES} branches side by side, not {len(more) + 2}")
+    histories = [forum.history(ref) for ref in (a, b, *more)]
     shared = 0
-    for x, y in zip(ha, hb, strict=False):
-        if x.id != y.id:
+    for column in zip(*histories, strict=False):
+        if any(m.id != column[0].id for m in column):
             break
         shared += 1
-    ancestor = ha[shared - 1] if shared else None
-    left, right = _side(forum, ha, shared), _side(forum, hb, shared)
+    ancestor = histories[0][shared - 1] if shared else None
+    sides = tuple(_side(forum, h, shared) for h in histories)
     rows = []
-    for x, y in itertools.zip_longest(left.messages, right.messages):
-        rows.append(Row(x, y, word_diff(x.content if x else "", y.content if y else "")))
-    return Comparison(ancestor, left, right, tuple(rows))
+    for cells in itertools.zip_longest(*(s.messages for s in sides)):
+        first = cells[0].content if cells[0] is not None else ""
+        diffs = tuple(word_diff(first, m.content if m is not None else "") for m in cells)
+        rows.append(Row(tuple(cells), diffs))
+    return Comparison(ancestor, sides, tuple(rows))

@@ -8,6 +8,10 @@ R3  frames per second while the user zooms (wheel, with Ctrl) and pans (drag) a 
     the middle of the tree (near: SVG around the view). Target >= 30.
 R4  forum.to_html of a 10,000-message forum (a random tree, every tenth message scored): the file's size, the time
     to write it, and from opening the file:// URL to its nodes painted.
+R5  select with the context highlight (issue "what each agent saw"): in a 100,000-node tree, all drawable, from
+    setting `selected_id` (what a click does) to the next frame painted with the node's branch highlighted and the
+    rest dimmed; fitted (far: the canvas) and at zoom 1 around the node (near: SVG). The median of 15 selections
+    of random nodes. Target <= 50 ms.
 R2  a real JupyterLab kernel streams 1,000 tokens/s into a TreeView for 10 s: kernel->browser messages per
     second (target <= 20/s) and whether the final text arrived whole (no dropped text).
 
@@ -59,7 +63,7 @@ async ([snapshot, budget]) => {
   model.emit(snapshot);
   await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
   const ms = performance.now() - t0;
-  const svg = document.querySelector(".af-tree svg");
+  const svg = document.querySelector(".af-tree svg.af-svg");
   // drawable: laid out and shown when in view (the widget says how many; older builds drew every node as SVG)
   const drawn = Number(svg.getAttribute("data-drawable") || document.querySelectorAll("g.af-node").length);
   return { ms, drawn };
@@ -210,7 +214,7 @@ def r4(p) -> dict:
             t0 = time.perf_counter()
             page.goto(path.as_uri())
             page.wait_for_function(  # laid out and drawn (fitted, 10,000 nodes are painted on the canvas)
-                "() => Number(document.querySelector('.af-tree svg')?.getAttribute('data-drawable')) > 0",
+                "() => Number(document.querySelector('.af-tree svg.af-svg')?.getAttribute('data-drawable')) > 0",
                 timeout=60_000,
             )
             page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
@@ -284,17 +288,66 @@ def r2(p) -> dict:
     }
 
 
+SELECT = """
+async ([ids, near]) => {
+  const model = window.afModel;
+  const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+  const times = [];
+  if (near) {
+    const jump = document.querySelector(".af-tree input.af-jump");
+    jump.value = ids[0].slice(0, 12);
+    jump.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+  } else document.querySelector(".af-toolbar button[data-action=fit]").click();
+  await frame(); await frame();
+  for (const id of ids) {
+    const t0 = performance.now();
+    model.set("selected_id", id);  // what a click does (selection.js), then the frame that paints it
+    await frame();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const dimmed = document.querySelectorAll("g.af-node.af-dim").length;
+  return { median: times[Math.floor(times.length / 2)], max: times[times.length - 1], dimmed };
+}
+"""
+
+
+def r5_select(p) -> dict:
+    """R5: select with the context highlight at 100,000 nodes (tree-ux's measure)."""
+    out = {}
+    ctx, page = _page(p)
+    try:
+        r = page.evaluate(RENDER, [snapshot(100_000), 200_000])
+        assert r["drawn"] == 100_000, r
+        rnd = random.Random(5)
+        for near in (False, True):
+            ids = [node_id(rnd.randrange(100_000)) for _ in range(15)]
+            r = page.evaluate(SELECT, [ids, near])
+            out[f"select_100000_{'near' if near else 'far'}_ms"] = r["median"]
+            out[f"select_100000_{'near' if near else 'far'}_max_ms"] = r["max"]
+    finally:
+        ctx.close()
+    return out
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--skip-lab", action="store_true")
+    ap.add_argument("--only-select", action="store_true", help="R5 only (select with the context highlight)")
     args = ap.parse_args()
+    if args.only_select:
+        with sync_playwright() as p:
+            res = r5_select(p)
+        print(json.dumps(res, indent=2) if args.json else _select_rows(res))
+        return
     with sync_playwright() as p:
         res = r1(p)
         res.update(r3(p))
         res.update(r4(p))
+        res.update(r5_select(p))
         if not args.skip_lab:
             res.update(r2(p))
     if args.json:
@@ -313,12 +366,22 @@ def main() -> None:
         f"| R4 forum.to_html, 10,000 messages: open the file to nodes painted | {res['html_open_ms']:.0f} ms "
         f"({res['html_mb']:.1f} MB, written in {res['html_write_s']:.2f} s) | |"
     )
+    print(_select_rows(res))
     if "messages" in res:
         print(
             f"| R2 1,000 tokens/s for 10 s into a TreeView | {res['messages_per_s_avg']:.1f} messages/s on average, "
             f"{res['messages_per_s_max']} in the busiest second; text complete: {res['text_complete']} | "
             f"<= 20/s, no dropped text |"
         )
+
+
+def _select_rows(res: dict) -> str:
+    return "\n".join(
+        f"| R5 select with the context highlight, 100,000 nodes, {where} | "
+        f"{res[f'select_100000_{where}_ms']:.0f} ms"
+        f" (slowest {res[f'select_100000_{where}_max_ms']:.0f} ms) | <= 50 ms |"
+        for where in ("far", "near")
+    )
 
 
 if __name__ == "__main__":

@@ -142,6 +142,7 @@ def drive_tree_view(app: str, shot: str) -> None:
                     assert kernel_eval(connection, "print(repr(tv.error))").strip() == "''"
                     # export the current view as an SVG file from the browser
                     with page.expect_download() as download:
+                        page.click(".af-toolbar button[data-action=more]")  # the overflow menu
                         page.click(".af-toolbar button[data-action=export]")
                     svg_text = Path(download.value.path()).read_text()
                     assert svg_text.startswith("<svg") and "af-node" in svg_text and "<script" not in svg_text
@@ -392,10 +393,11 @@ def drive_nested_tree(app: str, tag: str) -> None:
 
                     # -- the 2,000-node tree: far zoom on a canvas, the minimap, jump to an id prefix -------------
                     big.scroll_into_view_if_needed()
-                    assert big.locator("svg").get_attribute("data-drawable") == "2000"
+                    assert big.locator("svg.af-svg").get_attribute("data-drawable") == "2000"
                     assert big.locator(".af-minimap").is_visible()
                     big.screenshot(path=str(out / f"treeview-2000-{tag}.png"))
                     target = kernel_eval(connection, "print(ids[1234])").strip()
+                    big.locator("button[data-action=more]").click()  # "jump to" is in the overflow menu
                     big.locator("input.af-jump").click()
                     page.keyboard.type(target[:8])
                     page.keyboard.press("Enter")

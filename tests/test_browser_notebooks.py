@@ -3,7 +3,8 @@
 Runs each notebook as it is shipped (a copy, in a temporary directory) with JupyterLab's Run All:
 - notebooks/multi_agent.ipynb: its TreeView and ChatView render side by side at 1400 x 900 (their bounding boxes)
   and stack when the page is narrower, with the critique loop drawn and transcribed. The screenshot goes to
-  artifacts/ (or $AGENTFORUM_ARTIFACTS); docs/img/multi_agent.png was copied from it by hand.
+  artifacts/ (or $AGENTFORUM_ARTIFACTS); docs/img/multi_agent.png was copied from it by hand (a review selected:
+  its branch highlighted, what its agent saw listed in the details pane).
 - notebooks/branching.ipynb: every cell runs, and no cell output holds a traceback (its `af.run_sync` cell printed
   "cannot enter context" tracebacks in JupyterLab, where nbclient showed none).
 """
@@ -134,6 +135,11 @@ def test_multi_agent_notebook_shows_tree_and_chat_side_by_side(monkeypatch):
         heights = chat.locator(".af-chat-top button").evaluate_all("(bs) => bs.map((b) => b.offsetHeight)")
         assert heights and max(heights) <= 24, heights
         # (the branch arrows' one line is checked where a chat has alternatives: test_browser_chat.py's debate)
+        # a person selects the reviewer's second review: its branch (what the reviewer saw) is highlighted and
+        # listed in the details pane (docs/img/multi_agent.png shows this)
+        box = tree.locator("g.af-node", has_text="Concrete and memorable").bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        tree.locator(".af-details .af-ctx-entry").nth(3).wait_for(timeout=30_000)
         cell = page.locator(".jp-Cell", has=row)
         cell.screenshot(path=str(artifacts() / "multi_agent-jupyterlab.png"))
 

@@ -88,7 +88,7 @@ async def test_linked_chat_keeps_the_tree_head_when_a_message_is_stored_under_it
     answer under the head; the chat followed it on its own, the tree did not, and from then on the two showed
     different branches (checking the head out again changed nothing: the tree's head_id did not change)."""
     bot = af.scripted_agent("bot", ["from code"])
-    tree = TreeView(forum, agents=[bot])
+    tree = TreeView(forum, agents=[bot], follow=False)  # following the newest run: see test_tree_actions.py
     chat = ChatView(forum, head=tree)
     sent = record(chat)
     q = forum.post("question")
@@ -239,7 +239,7 @@ async def test_switch_into_a_branch_that_is_streaming_shows_the_stream(forum, ga
     q = forum.post("q")
     a1 = forum.post("answer one", parent=q, sender="bot")
     u2 = forum.post("second question", parent=q)
-    tree = TreeView(forum, head=a1)
+    tree = TreeView(forum, head=a1, follow=False)  # the head stays where the person put it
     chat = ChatView(forum, head=tree)
     sent = record(chat)
     frontend(chat, {"kind": "ready"})

@@ -108,3 +108,26 @@ def test_compare_of_unknown_message_raises(forum):
         assert "abab" in str(exc)
     else:
         raise AssertionError("compare of an unknown id must raise MessageNotFound")
+
+
+def test_three_branches_are_aligned_from_the_ancestor_they_all_share(forum):
+    q = forum.post("Write a haiku about rain")
+    a = [forum.post(f"Rain number {k} falls", parent=q, sender="poet") for k in range(3)]
+    deeper = forum.post("Thanks", parent=a[1])
+    c = compare_branches(forum, a[0], deeper, a[2])
+    assert c.ancestor == q and [len(s.messages) for s in c.sides] == [1, 2, 1]
+    first, second = c.rows
+    assert first.messages == (a[0], a[1], a[2])
+    assert first.diffs[2] == (("=", "Rain number "), ("-", "0"), ("+", "2"), ("=", " falls"))
+    assert second.messages == (None, deeper, None) and second.diffs[1] == (("+", "Thanks"),)
+    assert "side 3" in str(c)
+    with __import__("pytest").raises(af.UsageError, match="at most 8 branches"):
+        compare_branches(forum, *a, *a, *a)
+
+
+def test_sender_colours_never_look_like_errors():
+    from agentforum_nb.palette import PALETTE, looks_like_error, sender_colour
+
+    assert looks_like_error("#fee2e2") and looks_like_error("#dc2626")  # what errors use
+    assert not any(looks_like_error(c) for c in PALETTE)
+    assert not any(looks_like_error(sender_colour(f"agent{i}")) for i in range(200))

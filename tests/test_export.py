@@ -29,14 +29,14 @@ GOLDEN = """\
 """  # noqa: E501
 #: sha256 of to_html's page for the golden forum, with the front-end bundle (which changes with js/) cut out
 GOLDEN_HTML_SHA256 = (
-    "628f456c1c0903f1ac4bc879f33ceae813a1a9630d99d37453935e5bbb49647f"  # data format 2 (nodes.py records)
+    "bf1ad0c3bbd178de3cd3f13ea19ec6f25d3962416f012679a49799f45477c797"  # data format 2; palette without red hues
 )
 GOLDEN_TREE = """\
 f00608e7 user: Quelle heure est-il ? 日本語 😀
 ├─ 12a3c1d8 bot<b>: </script> & <b>
 └─ c751acbd critic: second line
    └─ 5186da68 critic [forward]: </script> & <b>"""
-GOLDEN_DOT_SHA256 = "a7efad6d1b18b94bfc8f4ee1000224ed3373a0404205fab3cde577390c99d218"
+GOLDEN_DOT_SHA256 = "2eff276f85eadb4f7cb45808fdb22c659679223556c3e8092686e270eb1f6d3d"  # the palette without red hues
 
 
 def golden_forum(tmp_path: Path, kind: str = "memory") -> af.Forum:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import traitlets as t
@@ -11,8 +13,8 @@ import traitlets as t
 from .._canonical import thaw
 from ..agents import Agent
 from ..calls import running_calls
-from ..compare import Comparison, compare_branches
-from ..errors import UsageError
+from ..compare import MAX_SIDES, Comparison, compare_branches
+from ..errors import AgentForumError, UsageError
 from ..forum import Forum, ForumEvent, default_forum
 from ..messages import Message
 from ..streams import MessageSequence
@@ -21,10 +23,15 @@ from ._text import MAX_TEXT, check_text
 from ._tracker import TreeTracker
 from ._widget import STATIC, LiveWidget, browser_kinds, esm, resolve_ref
 
+log = logging.getLogger("agentforum_nb")
+
 MAX_SAMPLES = 8  # samples one "regenerate" may ask for at once
 RECENT_CALLS = 50  # calls started from a view that are kept (failed ones: for the traceback in the details pane)
 MAX_MATCHES = 10_000  # ids one search reply carries (the count is always the whole number)
 MAX_LABEL = 200
+MAX_DEPTH = 10_000  # the deepest "expand to a depth" goes
+#: how siblings may be ordered ("": as stored; "score": by the `score` annotation, highest first)
+SORTS = ("", "score")
 #: the annotations the details pane edits, and the type each must have (None removes one)
 EDITABLE = {"label": "a str", "bookmark": "true or false", "note": "a str", "score": "a number"}
 
@@ -37,15 +44,26 @@ class TreeView(LiveWidget):
     that wrote the selected response for the next unused sample of the same request (cached like any call, so a
     re-run shows it again); "stop" cancels running calls.
     The same actions are methods: :meth:`select`, :meth:`checkout`, :meth:`branch`, :meth:`regenerate`,
-    :meth:`stop`.
+    :meth:`stop`, :meth:`edit`, :meth:`compare`, :meth:`replay`; and for reading: :meth:`filter` (by sender),
+    :meth:`expand` (to a depth), :meth:`sort_siblings` (by score) and ``follow`` (the head follows the newest run).
+
+    ``follow`` (default: on, unless ``head`` is given: a view opened at a head stays there) makes the head follow
+    the newest run started from anywhere, e.g. a call made in a later cell.
+
+    ``agents`` may be set again (``view.agents = [writer, critic]``), e.g. after an agent's cell was edited and
+    run: "branch", "regenerate", "edit" and "replay" then use the new agents (matched by name). Reading it gives
+    the agents' names.
     """
 
     _esm = esm("tree.js")
     _browser_ids = ("selected_id", "head_id")
-    _browser_readonly = frozenset({"agents", "root_id", "budget", "notice", "comparison"})
+    _browser_readonly = frozenset(
+        {"agents", "root_id", "budget", "notice", "comparison", "sender_filter", "depth", "sort", "follow"}
+    )
     selected_id = t.Unicode("").tag(sync=True)
     head_id = t.Unicode("").tag(sync=True)
-    agents = t.List(t.Unicode()).tag(sync=True)
+    # set with af.Agent objects (or names of agents already attached); holds their names
+    agents = t.List(t.Any()).tag(sync=True)
     root_id = t.Unicode("").tag(sync=True)
     # the layout engine; the widget's size is ipywidgets' own `layout` (e.g. view.layout.height = "600px")
     mode = t.Unicode("tidy").tag(sync=True)
@@ -54,6 +72,12 @@ class TreeView(LiveWidget):
     budget = t.Int(20_000).tag(sync=True)  # drawn nodes; above it only the head's neighbourhood
     # the two branches shown side by side ({} when none): Comparison.to_json() of compare(a, b)
     comparison = t.Dict().tag(sync=True)
+    # reading many runs: only these senders' nodes stand out (empty: all); expand to this depth (0: all levels);
+    # siblings in this order ("" as stored, "score": highest score first); the head follows the newest run
+    sender_filter = t.List(t.Unicode()).tag(sync=True)
+    depth = t.Int(0).tag(sync=True)
+    sort = t.Unicode("").tag(sync=True)
+    follow = t.Bool(True).tag(sync=True)
 
     def __init__(
         self,
@@ -65,12 +89,11 @@ class TreeView(LiveWidget):
         mode: str = "tidy",
         budget: int = 20_000,
         layout: Any = None,
+        follow: bool | None = None,
     ) -> None:
         forum = forum if forum is not None else default_forum()
-        agent_list = [agents] if isinstance(agents, Agent) else list(agents)
-        for a in agent_list:
-            if not isinstance(a, Agent):
-                raise UsageError(f"agents must be af.Agent objects, not {type(a).__name__}")
+        self._agents: dict[str, Agent] = {}
+        agent_list = _agent_list(agents, {})
         if mode not in ("tidy", "graphviz"):
             raise UsageError(f"mode must be 'tidy' or 'graphviz', not {mode!r}")
         if isinstance(layout, str):
@@ -81,15 +104,16 @@ class TreeView(LiveWidget):
         size = {} if layout is None else {"layout": layout}
         root_id = resolve_ref(forum, root)
         super().__init__(
-            agents=[a.name for a in agent_list],
+            agents=agent_list,
             root_id=root_id,
             mode=mode,
             budget=budget,
             head_id=resolve_ref(forum, head),
+            follow=(head is None) if follow is None else follow,
             **size,
         )
-        self._agents: dict[str, Agent] = {a.name: a for a in agent_list}
         self._calls: list[MessageSequence] = []
+        self._tasks: set[asyncio.Task[Any]] = set()  # replays running (stop() cancels them, close() too)
         self._following = ""  # the agent whose answers the head follows (after branch, regenerate, edit)
         self._regenerating = ""  # the message a running regenerate was asked to replace
         self._subtree: set[str] | None = None
@@ -97,6 +121,13 @@ class TreeView(LiveWidget):
             self._subtree = {m.id for m in forum.subtree(root_id)}
         self._start_tracking(forum, TreeTracker(forum, self._include, self._changed, accept_roots=not root_id))
         self._unfollow = forum.subscribe(self._follow_head)
+
+    @t.validate("agents")
+    def _check_agents(self, proposal: Any) -> list[str]:
+        """Agents (or names of agents attached already) -> their names; the agents are kept by name."""
+        chosen = _agent_list(proposal["value"], self._agents)
+        self._agents = {a.name: a for a in chosen}
+        return [a.name for a in chosen]
 
     # -- what is shown ------------------------------------------------------------------------------------
     def _include(self, m: Message) -> bool:
@@ -115,8 +146,15 @@ class TreeView(LiveWidget):
 
     def _follow_head(self, ev: ForumEvent) -> None:
         """After branch/regenerate/edit, the head follows the called agent's answers as they are stored (its own
-        messages, forwards included: not those of the agents it calls, which are drawn under them)."""
+        messages, forwards included: not those of the agents it calls, which are drawn under them). Otherwise,
+        with ``follow`` on, the head follows the newest run started from anywhere (code in a cell, another view):
+        it moves to each response a run stores in this view, and to each answer a call is served from the cache."""
         m = ev.message
+        if not self._following and self.follow and m is not None and m.id != self.head_id:
+            by_run = ev.kind == "message" and ev.stream is not None and bool(ev.stream.run)
+            if (by_run or ev.kind == "cached") and (self._subtree is None or m.id in self._subtree):
+                self.head_id = m.id
+            return
         if (
             self._following
             and ev.kind in ("message", "cached")
@@ -180,7 +218,35 @@ class TreeView(LiveWidget):
         self.stop()
 
     def _on_compare(self, content: dict[str, Any]) -> None:
-        self.compare(self._message_arg(content, "a"), self._message_arg(content, "b"))
+        ids = content.get("ids")
+        if ids is None:  # the two-branch form: the selection and the Shift-clicked node
+            self.compare(self._message_arg(content, "a"), self._message_arg(content, "b"))
+            return
+        if not isinstance(ids, list) or not 2 <= len(ids) <= MAX_SIDES:
+            raise UsageError(f"compare needs a list of 2 to {MAX_SIDES} message ids, not {ids!r:.80}")
+        msgs = [self._message_arg({"id": i}) for i in ids]
+        self.compare(*msgs)
+
+    def _on_replay(self, content: dict[str, Any]) -> None:
+        self.replay(self._message_arg(content))
+
+    def _on_filter(self, content: dict[str, Any]) -> None:
+        senders = content.get("senders")
+        if not isinstance(senders, list):
+            raise UsageError(f"filter needs a list of sender names, not {senders!r:.60}")
+        self.filter(*senders)
+
+    def _on_expand(self, content: dict[str, Any]) -> None:
+        self.expand(content.get("depth"))
+
+    def _on_sort(self, content: dict[str, Any]) -> None:
+        self.sort_siblings(content.get("by"))
+
+    def _on_follow(self, content: dict[str, Any]) -> None:
+        on = content.get("on")
+        if not isinstance(on, bool):
+            raise UsageError(f"follow needs on: true or false, not {on!r:.40}")
+        self.follow = on
 
     def _on_close_compare(self, content: dict[str, Any]) -> None:
         self.comparison = {}
@@ -189,14 +255,15 @@ class TreeView(LiveWidget):
         text = content.get("text")
         if not isinstance(text, str) or len(text) > MAX_LABEL:
             raise UsageError(f"search text must be a str of at most {MAX_LABEL} characters, not {text!r:.60}")
-        ids = [m.id for m in self.search(text)]
+        found = self.search(text)
+        ids = [m.id for m in found]
         self._emit_custom(
             {
                 "kind": "search-result",
                 "request_id": content.get("request_id"),
                 "text": text,
                 "ids": ids[:MAX_MATCHES],
-                "total": len(ids),
+                "total": drawn_matches(found),
             }
         )
 
@@ -243,6 +310,11 @@ class TreeView(LiveWidget):
             "stop": _on_stop,
             "compare": _on_compare,
             "close-compare": _on_close_compare,
+            "replay": _on_replay,
+            "filter": _on_filter,
+            "expand": _on_expand,
+            "sort": _on_sort,
+            "follow": _on_follow,
             "search": _on_search,
             "annotate": _on_annotate,
             "load-graphviz": _on_load_graphviz,
@@ -392,14 +464,80 @@ class TreeView(LiveWidget):
         self.error = ""
         return msg
 
-    def compare(self, a: Any, b: Any) -> Comparison:
-        """Show the branches ending at ``a`` and ``b`` side by side, from their common ancestor, aligned message
-        by message with a word-level diff and each side's totals (also Shift-click on a second node).
-        Returns the :class:`~agentforum_nb.compare.Comparison`."""
-        result = compare_branches(self.forum, a, b)
+    def compare(self, a: Any, b: Any, *more: Any) -> Comparison:
+        """Show the branches ending at ``a``, ``b`` (and ``more``: up to 8 side by side, e.g. every sample of one
+        request) from their common ancestor, aligned message by message with a word-level diff against the first
+        and each side's totals (also Shift-click: a second node compares it with the selection, each further
+        Shift-click adds its branch). Returns the :class:`~agentforum_nb.compare.Comparison`."""
+        result = compare_branches(self.forum, a, b, *more)
         self.comparison = result.to_json()
         self.error = ""
         return result
+
+    def replay(self, message: Any) -> asyncio.Task[Message]:
+        """Re-run the branch ending at ``message`` with this view's ``agents`` (matched by name; any other agent
+        of the branch is the one recorded, alive in this process): ``forum.replay(message, agents=...)``, API.md
+        section 15. When it is done the old and new branches are shown compared (:meth:`compare`); a problem is
+        shown in the widget's error area. Returns the running task (``await view.replay(m)`` gives the new
+        branch's last message); "stop" cancels it."""
+        msg = self.forum.resolve(message, "message")
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            raise UsageError("replay needs a running event loop (a notebook's, or inside af.run_sync)") from None
+        self.error = self.notice = ""
+        task = asyncio.ensure_future(self.forum.replay(msg, agents=dict(self._agents)))
+        self._tasks.add(task)
+        task.add_done_callback(lambda done: self._replayed(msg, done))
+        return task
+
+    def _replayed(self, old: Message, task: asyncio.Task[Message]) -> None:
+        """A replay ended: compare the old and new branches, or say what went wrong (its owner: this view)."""
+        self._tasks.discard(task)
+        if task.cancelled():
+            self.notice = f"the replay of {old.id[:8]} was stopped"
+            return
+        exc = task.exception()
+        if exc is not None:
+            if not isinstance(exc, AgentForumError):
+                log.error("agentforum_nb replay failed", exc_info=exc)
+            self._report(f"replay of {old.id[:8]} failed: {exc if isinstance(exc, AgentForumError) else repr(exc)}")
+            return
+        new = task.result()
+        if new.id == old.id:
+            self.notice = f"replay: nothing changed, the agents give the same branch ({old.id[:8]})"
+            return
+        try:
+            self.compare(old, new)
+        except AgentForumError as problem:
+            self._report(str(problem))
+            return
+        self.selected_id = self.head_id = new.id
+
+    def filter(self, *senders: str) -> None:
+        """Make the nodes of ``senders`` stand out (the others are dimmed); no senders: show all alike."""
+        for s in senders:
+            if not isinstance(s, str) or not s or len(s) > MAX_LABEL:
+                raise UsageError(f"filter takes sender names (non-empty str), not {s!r:.60}")
+        self.sender_filter = list(dict.fromkeys(senders))
+        self.error = ""
+
+    def expand(self, depth: Any = 0) -> None:
+        """Show the tree down to ``depth`` levels below its roots (deeper subtrees collapsed into "+n"); 0: all."""
+        if type(depth) is not int or not 0 <= depth <= MAX_DEPTH:
+            raise UsageError(f"expand takes a depth from 0 (all) to {MAX_DEPTH}, not {depth!r:.40}")
+        self.depth = depth
+        self.error = ""
+
+    def sort_siblings(self, by: Any = "score") -> None:
+        """Order each node's children: ``"score"`` (the ``score`` annotation, highest first; unscored last, in
+        their stored order) or ``""`` (as stored)."""
+        if by is None:
+            by = ""
+        if by not in SORTS:
+            raise UsageError(f"siblings sort by 'score' or '' (as stored), not {by!r:.40}")
+        self.sort = by
+        self.error = ""
 
     def search(self, text: str) -> list[Message]:
         """The messages of this view whose text contains ``text`` (``forum.search``; case-insensitive)."""
@@ -410,8 +548,12 @@ class TreeView(LiveWidget):
         return found
 
     def stop(self) -> int:
-        """Cancel the calls started from this view and every top-level call running in the forum."""
+        """Cancel the calls started from this view (replays too) and every top-level call running in the forum."""
         n = 0
+        for task in list(self._tasks):
+            if not task.done():
+                task.cancel()
+                n += 1
         for seq in self._calls:
             if not seq.done():
                 seq.cancel()
@@ -421,6 +563,11 @@ class TreeView(LiveWidget):
             n += 1
         return n
 
+    def close(self) -> None:
+        for task in list(getattr(self, "_tasks", ())):  # replays still running end with the view
+            task.cancel()
+        super().close()
+
     def _live_calls(self) -> list[MessageSequence]:
         return list(self._calls)
 
@@ -428,3 +575,26 @@ class TreeView(LiveWidget):
         """Keep the calls started from this view: running ones for "stop", recent ones for their tracebacks."""
         self._calls = [s for s in self._calls[-RECENT_CALLS:] if not s.done() or s.failure is not None]
         self._calls.append(seq)
+
+
+def _agent_list(value: Any, known: Mapping[str, Agent]) -> list[Agent]:
+    """``agents`` as given (an agent, or agents and names of agents in ``known``) -> the agents, refused with a
+    clear ``af.UsageError`` when an item is neither."""
+    items: Iterable[Any] = [value] if isinstance(value, (Agent, str)) else value
+    out: dict[str, Agent] = {}
+    for a in items:
+        if isinstance(a, str) and a in known:
+            a = known[a]
+        if not isinstance(a, Agent):
+            raise UsageError(
+                f"agents must be af.Agent objects, not {type(a).__name__}"
+                + (f" ({a!r:.40} is not an agent of this view)" if isinstance(a, str) else "")
+            )
+        out[a.name] = a  # a later agent of the same name replaces an earlier one
+    return list(out.values())
+
+
+def drawn_matches(found: list[Message]) -> int:
+    """How many matches a search shows: a forward whose original matched too is drawn in it (counted once)."""
+    ids = {m.id for m in found}
+    return sum(1 for m in found if not (m.kind == "forward" and m.original_id in ids))

@@ -32,12 +32,33 @@ export function svg(tag, attrs = {}, text = null) {
   return e;
 }
 
+/** Degrees either side of red that only errors use (agentforum_nb/palette.py ERROR_HUE_RANGE, the same rule). */
+export const ERROR_HUE_RANGE = 30;
+
+/**
+ * Does the `#rrggbb` colour have a red hue (with some saturation): the colour errors use? (palette.py
+ * looks_like_error.)
+ * @param {string} colour
+ */
+export function looksLikeError(colour) {
+  const v = parseInt(colour.slice(1), 16);
+  const r = ((v >> 16) & 255) / 255, g = ((v >> 8) & 255) / 255, b = (v & 255) / 255;
+  const max = Math.max(r, g, b), min = Math.min(r, g, b), l = (max + min) / 2, d = max - min;
+  if (d === 0) return false;
+  const s = l > 0.5 ? d / (2 - max - min) : d / (max + min);
+  let h = max === r ? (g - b) / d + (g < b ? 6 : 0) : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
+  h *= 60;
+  return s > 0.15 && (h <= ERROR_HUE_RANGE || h >= 360 - ERROR_HUE_RANGE);
+}
+
 /** A node's fill: the colour the kernel computed for its sender (agentforum_nb.palette, the same function as
- * the Graphviz export uses), or a neutral grey for a node that came without one.
+ * the Graphviz export uses), or a neutral grey for a node that came without one, or with a colour that looks like
+ * an error's (red is reserved for errors).
  * @param {{colour?: string}} n
  */
 export function nodeColour(n) {
-  return typeof n.colour === "string" && /^#[0-9a-f]{6}$/i.test(n.colour) ? n.colour : "#eef2f7";
+  return typeof n.colour === "string" && /^#[0-9a-f]{6}$/i.test(n.colour) && !looksLikeError(n.colour) ? n.colour
+    : "#eef2f7";
 }
 
 /**

@@ -13,6 +13,9 @@
 //   tree/search.js, tree/bookmarks.js, tree/compare.js   the search box, the bookmarks list, the comparison panel
 //   tree/alerts.js   the error line and the notice
 //   tree/controls.js user input turned into intents; tree/commands.js what the toolbar's commands do
+//   tree/menu.js     the right-click menu of a node, the "?" overlay of the keys, a run's tooltip
+//   tree/emphasis.js what an agent saw: the selection's branch highlighted, the rest dimmed (also the filter)
+//   tree/shape.js    siblings sorted by score, the tree expanded to a depth
 //   tree/actions.js  the messages to the kernel; tree/updates.js the kernel's messages
 //   tree/gvmode.js   the Graphviz layout; tree/export.js export SVG; tree/probe.js what tests read
 // With the trait `readonly` true (forum.to_html: standalone.js plays the kernel) everything that needs a kernel
@@ -39,7 +42,11 @@ import { createScene } from "./tree/scene.js";
 import { createSelection } from "./tree/selection.js";
 import { createNavigation } from "./tree/navigation.js";
 import { createAlerts } from "./tree/alerts.js";
-import { createCommands } from "./tree/commands.js";
+import { copyText, createCommands } from "./tree/commands.js";
+import { createMenus, nodeMenu, runRequests } from "./tree/menu.js";
+import { contextEntries } from "./tree/details.js";
+import { oneLine as short } from "./render.js";
+import { setPressed } from "./tree/dom.js";
 import { createUpdates } from "./tree/updates.js";
 import { exposeForTests } from "./tree/probe.js";
 
@@ -88,6 +95,9 @@ function render({ model, el: host }) {
     answer: actions.answer,
     report: actions.report,
     totals: (key) => (state.nodes.has(key) ? subtreeTotals(state, key) : null),
+    context: (key) => contextEntries(state, key),
+    pick: (key) => selectAndCentre(key),
+    copy: copyText,
   });
   const graphviz = createGraphvizMode(actions.loadGraphviz);
   const scene = createScene({
@@ -138,10 +148,38 @@ function render({ model, el: host }) {
       return n ? `${n.sender}: ${oneLine(n.snippet, 80)}` : null;
     },
   });
+  const menus = createMenus(dom, { choose: (action, key) => commands.menu(action, key) });
   const commands = createCommands({
     state, model, readonly, dom, actions, scene, drawing, selection, navigation, sizing, details, comparePanel,
-    dismiss: alerts.dismiss,
+    menus, dismiss: alerts.dismiss,
   });
+  /**
+   * The pointer over a run's span ("runs" mode): highlight the branches of its requests, and list them.
+   * @param {string | null} run
+   * @param {number} x
+   * @param {number} y
+   */
+  const runHover = (run, x, y) => {
+    const found = run && scene.view ? drawing.spans.find((s) => s.group.id === run) : null;
+    if (!found || !scene.view) {
+      selection.highlight([]);
+      menus.showTip([]);
+      return;
+    }
+    const requests = runRequests(scene.view, found.group);
+    selection.highlight(requests);
+    const lines = requests.map((k) => {
+      const n = state.nodes.get(k);
+      return n ? `${n.sender}: ${short(n.pending ? n.text : n.snippet, 70)}` : k.slice(0, 8);
+    });
+    menus.showTip([`${found.group.agent} received ${requests.length} request${requests.length === 1 ? "" : "s"}` +
+      " (its branch is highlighted):", ...lines], x, y);
+  };
+  const showToggles = () => {
+    setPressed(dom.buttons.follow, model.get("follow") !== false);
+    setPressed(dom.buttons.sort, model.get("sort") === "score");
+  };
+  showToggles();
   const receive = createUpdates({
     state, root: dom.root, scene, drawing, selection, details, search, graphviz, report: actions.report,
   });
@@ -154,7 +192,8 @@ function render({ model, el: host }) {
 
   bindControls(dom, {
     act: commands.act,
-    compare: commands.compare,
+    compare: (key) => commands.compare(selection.picked(key)), // a folded forward: the forward, as a click
+
     arrow: navigation.arrow,
     jump: navigation.jump,
     hitTest: scene.hitTest,
@@ -162,6 +201,19 @@ function render({ model, el: host }) {
     toggleRun: scene.toggleRun,
     dismiss: alerts.dismiss,
     escape: commands.escape,
+    menu(key, x, y) {
+      const picked = selection.picked(key);
+      const n = state.nodes.get(picked);
+      if (!n) return;
+      menus.openMenu(picked, `${n.sender}: ${short(n.pending ? n.text : n.snippet, 50)}`, nodeMenu(n, {
+        readonly, comparing: !!comparePanel.shown, selected: selection.selectedKey(), key: picked,
+        hasParent: !!n.parent,
+      }), x, y);
+    },
+    runHover,
+    filter: (senders) => actions.filter(senders),
+    expand: (depth) => actions.expand(depth),
+    closeMore: commands.closeMore,
   });
   const unlisten = listen(model, {
     "msg:custom": receive,
@@ -176,6 +228,13 @@ function render({ model, el: host }) {
       scene.relayout();
     },
     "change:comparison": showComparison,
+    "change:sender_filter": () => scene.restyle(),
+    "change:depth": () => scene.relayout(),
+    "change:sort": () => {
+      showToggles();
+      scene.relayout();
+    },
+    "change:follow": showToggles,
   });
   exposeForTests(dom.root, scene, viewport);
   viewport.apply();
@@ -191,6 +250,8 @@ function render({ model, el: host }) {
     sizing.destroy();
     engagement.destroy();
     alerts.destroy();
+    menus.destroy();
+    commands.destroy();
     dom.root.remove();
   };
 }

@@ -122,7 +122,8 @@
 
 /**
  * The marked nodes (drawn keys).
- * @typedef {{head: string | null, selected: string | null}} Marks
+ * @typedef {{head: string | null, selected: string | null, focus?: string | null, extra?: string[],
+ *            senders?: string[]}} Marks
  */
 
 /**

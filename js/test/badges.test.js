@@ -225,7 +225,8 @@ describe("comparison", () => {
     expect(sideTotals(v.right)).toBe("2 messages · 0 s · 1 token");
     expect(compareView({})).toBe(null);
     expect(compareView(null)).toBe(null);
-    expect(compareView({ rows: [{ diff: "bad" }] }).rows[0]).toEqual({ left: null, right: null, leftRuns: [], rightRuns: [] });
+    expect(compareView({ rows: [{ diff: "bad" }] }).rows[0]).toEqual({ left: null, right: null, leftRuns: [], rightRuns: [],
+      cells: [{ m: null, runs: [] }, { m: null, runs: [] }] });
   });
 });
 

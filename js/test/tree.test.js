@@ -74,8 +74,13 @@ describe("TreeView", () => {
     const { host, model, q, g, keys } = mount();
     expect(model.sent[0]).toEqual({ kind: "ready" });
     expect([...host.querySelectorAll(".af-toolbar button")].map((b) => b.dataset.action))
-      .toEqual(["branch", "checkout", "regenerate", "edit", "stop", undefined, "collapse", "fit", "centre-head",
-        "centre-selection", "unfold", "runs", "fullscreen", "export"]); // undefined: the bookmarks button
+      .toEqual(["branch", "checkout", "regenerate", "edit", "stop", "fit", "centre-head", "centre-selection",
+        undefined, "unfold", "runs", "details", "fullscreen", "help", "more", "collapse", "follow", "sort", "export"]);
+    // undefined: the bookmarks button; every control has an accessible name and a tooltip
+    for (const c of host.querySelectorAll(".af-toolbar button, .af-toolbar input, .af-toolbar select")) {
+      expect(c.getAttribute("aria-label"), c.outerHTML).toBeTruthy();
+      expect(c.getAttribute("title") || c.getAttribute("placeholder"), c.outerHTML).toBeTruthy();
+    }
     expect(q(".af-toolbar select").options.length).toBe(1);
     expect(q(".af-toolbar input.af-jump")).not.toBe(null);
     expect(keys()).toEqual(["a", "b", "c", "~1"]); // d is drawn in b
@@ -85,8 +90,8 @@ describe("TreeView", () => {
     expect(g("~1").getAttribute("class")).toBe("af-node af-streaming");
     expect(q("path.af-link.af-forwarded").getAttribute("d")).toBe("M0,0"); // d has no children
     expect(q(".af-status").textContent).toBe("5 nodes · 1 forward drawn in its original");
-    expect(q("svg").getAttribute("data-layout")).toBe("tidy");
-    expect(q("svg").getAttribute("data-drawable")).toBe("4");
+    expect(q("svg.af-svg").getAttribute("data-layout")).toBe("tidy");
+    expect(q("svg.af-svg").getAttribute("data-drawable")).toBe("4");
   });
 
   it("unfolds forwards into nodes of their own and back", () => {
@@ -108,7 +113,7 @@ describe("TreeView", () => {
     expect(g("b").getAttribute("class")).toContain("af-selected");
   });
 
-  it("a click on a node holding the head (a forward folded in) selects the head, so branch goes on from it", () => {
+  it("a click on a node with a forward folded in selects the forward (the message of this branch)", () => {
     const { model, click, g } = mount();
     model.set("head_id", "d");
     click(g("b").querySelector("rect"));
@@ -116,7 +121,10 @@ describe("TreeView", () => {
     expect(g("b").getAttribute("class")).toContain("af-selected");
     model.set("head_id", "a");
     click(g("b").querySelector("rect"));
-    expect(model.traits.selected_id).toBe("b"); // the head elsewhere: the node's own message
+    expect(model.traits.selected_id).toBe("d"); // the head elsewhere: the first forward folded in
+    model.set("head_id", "b");
+    click(g("b").querySelector("rect"));
+    expect(model.traits.selected_id).toBe("b"); // the original is the head: it is the message of this branch
   });
 
   it("selects on click, asks for the message and shows the latest answer only", () => {
@@ -177,7 +185,7 @@ describe("TreeView", () => {
   it("checks out on double-click and Enter, navigates with arrows", () => {
     const { model, q, click, g } = mount();
     click(g("b"), "dblclick");
-    expect(model.sent.at(-1)).toEqual({ kind: "checkout", id: "b" });
+    expect(model.sent.at(-1)).toEqual({ kind: "checkout", id: "d" }); // the forward folded into b
     const root = q(".af-tree");
     root.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowUp", bubbles: true }));
     expect(model.traits.selected_id).toBe("a");
@@ -262,6 +270,25 @@ describe("TreeView", () => {
     click(lead);
     expect(keys()).toEqual(["q", "r"]);
     expect([...document.querySelectorAll(".af-span-label")].map((t) => t.textContent)).toContain("▸ lead · 2");
+  });
+
+  it("in the runs mode, the pointer over a run's span highlights and lists the requests it received", () => {
+    const { q, click, g } = mount({ kind: "snapshot", streams: [], nodes: [node("q", null, { snippet: "Why blue?" }),
+      node("r", "q", { sender: "researcher", run: "r1" }),
+      node("fr", "q", { sender: "lead", kind: "forward", original: "r", run: "r2" }),
+      node("c", "r", { sender: "critic", run: "r3" }),
+      node("fc", "fr", { sender: "lead", kind: "forward", original: "c", run: "r2" })] });
+    click(q("button[data-action=runs]"));
+    const span = [...document.querySelectorAll(".af-span")].find((s) => s.textContent.includes("critic"));
+    span.querySelector("rect").dispatchEvent(new MouseEvent("mousemove", { bubbles: true, clientX: 5, clientY: 5 }));
+    const tip = q(".af-tip");
+    expect(tip.hidden).toBe(false);
+    expect(tip.textContent).toContain("critic received 1 request");
+    expect(tip.textContent).toContain("researcher: text of r");
+    for (const k of ["q", "r"]) expect(g(k).getAttribute("class")).toContain("af-ctx"); // r's branch
+    q(".af-canvas").dispatchEvent(new MouseEvent("mouseleave"));
+    expect(tip.hidden).toBe(true);
+    expect(g("q").getAttribute("class")).not.toContain("af-ctx");
   });
 
   it("jumps to a node by an id prefix", () => {
@@ -365,7 +392,7 @@ describe("TreeView", () => {
 
   it("cleans up its listeners and elements", () => {
     const { host, model, cleanup } = mount();
-    expect(model.count()).toBe(9);
+    expect(model.count()).toBe(13);
     cleanup();
     expect(model.count()).toBe(0);
     expect(host.children.length).toBe(0);
@@ -454,5 +481,125 @@ describe("details pane", () => {
     expect(pane.querySelector("pre").textContent).toBe("whole");
     details.show("zz", undefined);
     expect(pane.children.length).toBe(0);
+  });
+});
+
+describe("TreeView: what each agent saw, the menu, the keys", () => {
+  const debate = () => ({ kind: "snapshot", streams: [], nodes: [
+    node("m", null, { snippet: "Motion: tea beats coffee" }),
+    node("q", "m", { sender: "moderator", snippet: "Pro, open." }),
+    node("p", "q", { sender: "pro", snippet: "Tea is calmer." }),
+    node("fp", "q", { sender: "moderator", kind: "forward", original: "p", author: "pro", snippet: "Tea is calmer." }),
+    node("c", "fp", { sender: "con", snippet: "Coffee is faster." }),
+    node("x", "m", { sender: "pro", snippet: "another branch" }),
+  ] });
+
+  it("selecting a node highlights its branch, dims the rest, and lists the context, each entry clickable", () => {
+    const { model, q, click, g } = mount(debate());
+    click(g("c").querySelector("rect"));
+    expect(model.traits.selected_id).toBe("c");
+    for (const k of ["m", "q", "p", "c"]) expect(g(k).getAttribute("class")).toContain("af-ctx");
+    expect(g("x").getAttribute("class")).toContain("af-dim");
+    expect(q(".af-links").classList.contains("af-dimming")).toBe(true);
+    expect(q("path.af-link.af-ctx").getAttribute("d")).not.toBe("M0,0");
+    const id = model.sent.filter((m) => m.kind === "get-message").at(-1).request_id;
+    model.emit("msg:custom", { kind: "message", request_id: id, message: { id: "c", parent_id: "fp", reply_to_id: null,
+      original_id: null, kind: "message", sender: "con", status: "complete", content: "Coffee is faster.",
+      metadata: {} } });
+    const entries = [...document.querySelectorAll(".af-details .af-ctx-entry")];
+    expect(entries.map((e) => e.textContent)).toEqual(["userMotion: tea beats coffee", "moderatorPro, open.",
+      "pro via moderatorTea is calmer."]);
+    expect(q(".af-details .af-slot-context .af-section").textContent).toBe("what its agent saw (3 messages)");
+    // ids: short, the parent's selects it, each with a copy button holding the whole id
+    expect(q(".af-details button.af-link-id").textContent).toBe("fp");
+    expect(q(".af-details button.af-copy").getAttribute("data-id")).toBe("c");
+    click(entries[0]);
+    expect(model.traits.selected_id).toBe("m");
+    click(g("x").querySelector("rect"));
+    expect(g("c").getAttribute("class")).toContain("af-dim");
+  });
+
+  it("a right click opens the node's menu; its items act on that node", () => {
+    const { model, q, click, g } = mount(debate());
+    click(g("x").querySelector("rect"));
+    click(g("c").querySelector("rect"), "contextmenu", { clientX: 10, clientY: 10 });
+    const menu = q(".af-menu");
+    expect(menu.hidden).toBe(false);
+    expect([...menu.querySelectorAll("button")].map((b) => b.dataset.menu)).toEqual(["checkout", "branch",
+      "regenerate", "edit", "compare", "replay", "bookmark", "copy-id"]);
+    click(menu.querySelector("[data-menu=bookmark]"));
+    expect(model.sent.at(-1)).toEqual({ kind: "annotate", id: "c", values: { bookmark: true } });
+    expect(menu.hidden).toBe(true);
+    click(g("c").querySelector("rect"), "contextmenu");
+    click(q(".af-menu [data-menu=compare]")); // with the selection (x)
+    expect(model.sent.at(-1)).toEqual({ kind: "compare", a: "x", b: "c" });
+    click(g("p").querySelector("rect"), "contextmenu");
+    click(q(".af-menu [data-menu=replay]"));
+    expect(model.sent.at(-1)).toEqual({ kind: "replay", id: "fp" }); // the forward folded into p: this branch's
+    click(g("c").querySelector("rect"), "contextmenu");
+    click(q(".af-menu [data-menu=regenerate]"));
+    expect(model.sent.at(-1)).toEqual({ kind: "regenerate", id: "c", n: 1 });
+    expect(model.traits.selected_id).toBe("c");
+  });
+
+  it("Shift-click adds branches to a comparison shown", () => {
+    const { model, click, g } = mount(debate());
+    model.set("comparison", { ancestor: "m", left: { head: "x" }, right: { head: "c" },
+      sides: [{ head: "x" }, { head: "c" }], rows: [] });
+    click(g("p").querySelector("rect"), "click", { shiftKey: true });
+    expect(model.sent.at(-1)).toEqual({ kind: "compare", ids: ["x", "c", "fp"] }); // p holds the forward fp
+  });
+
+  it("keys: ? lists them, d hides the details pane (kept across re-renders), f fits; the filter and depth boxes", () => {
+    const first = mount(debate());
+    const root = first.q(".af-tree");
+    const key = (k) => root.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true }));
+    key("?");
+    expect(first.q(".af-help").hidden).toBe(false);
+    expect(first.q(".af-help").textContent).toContain("what its agent saw");
+    key("Escape");
+    expect(first.q(".af-help").hidden).toBe(true);
+    key("d");
+    expect(root.classList.contains("af-details-hidden")).toBe(true);
+    expect(first.q("button[data-action=details]").getAttribute("aria-pressed")).toBe("false");
+    // the same model shown again (a re-render): the pane stays hidden
+    const host2 = document.createElement("div");
+    document.body.append(host2);
+    const cleanup2 = tree.render({ model: first.model, el: host2 });
+    expect(host2.querySelector(".af-tree").classList.contains("af-details-hidden")).toBe(true);
+    cleanup2();
+    key("d");
+    expect(root.classList.contains("af-details-hidden")).toBe(false);
+    first.click(first.q("button[data-action=more]"));
+    expect(first.q(".af-more-panel").classList.contains("af-open")).toBe(true);
+    const filter = first.q(".af-more-panel input.af-filter");
+    filter.value = "pro, con";
+    filter.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    expect(first.model.sent.at(-1)).toEqual({ kind: "filter", senders: ["pro", "con"] });
+    first.model.set("sender_filter", ["con"]);
+    expect(first.g("x").getAttribute("class")).toContain("af-dim");
+    expect(first.g("c").getAttribute("class")).not.toContain("af-dim");
+    const depth = first.q(".af-more-panel input.af-depth");
+    depth.value = "2";
+    depth.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    expect(first.model.sent.at(-1)).toEqual({ kind: "expand", depth: 2 });
+    first.model.set("depth", 1);
+    expect(first.keys()).toEqual(["m", "q", "x"]); // q's subtree collapsed
+    first.click(first.q("button[data-action=sort]"));
+    expect(first.model.sent.at(-1)).toEqual({ kind: "sort", by: "score" });
+    first.click(first.q("button[data-action=follow]"));
+    expect(first.model.sent.at(-1)).toEqual({ kind: "follow", on: false });
+  });
+
+  it("shows a provider's error body in the details pane as text, folded when long", () => {
+    const { model, q, click, g } = mount(debate());
+    click(g("x").querySelector("rect"));
+    const id = model.sent.filter((m) => m.kind === "get-message").at(-1).request_id;
+    const body = "<script>x</script> " + "rate limited ".repeat(50);
+    model.emit("msg:custom", { kind: "message", request_id: id, message: { id: "x", parent_id: "m",
+      reply_to_id: null, original_id: null, kind: "error", sender: "pro", status: "complete", content: "failed",
+      metadata: { error_detail: body } } });
+    expect(q(".af-details details.af-detail-fold pre.af-error-detail").textContent).toBe(body);
+    expect(q(".af-details script")).toBe(null);
   });
 });

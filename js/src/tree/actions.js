@@ -1,8 +1,8 @@
 // @ts-check
 // What the TreeView sends to the kernel (docs/widget_protocol.md, "Browser → kernel"): ready, select, checkout,
 // branch, regenerate (with a count), stop, get-message (with a request id), load-graphviz, and for the details pane,
-// the search box and the comparison: annotate, edit, answer, search, compare, close-compare. Python validates
-// all of it.
+// the search box and the comparison: annotate, edit, answer, search, compare (two, or N ids), close-compare; the
+// node menu's replay; the reading tools: filter, expand, sort, follow. Python validates all of it.
 
 /** The most samples one "regenerate" asks for (agentforum_nb/notebook/tree_view.py MAX_SAMPLES). */
 export const MAX_SAMPLES = 8;
@@ -111,6 +111,48 @@ export function createActions(model) {
     },
     closeCompare() {
       model.send({ kind: "close-compare" });
+    },
+    /**
+     * Compare the branches ending at `ids` (2 to 8; N-way).
+     * @param {string[]} ids
+     */
+    compareMany(ids) {
+      model.send({ kind: "compare", ids });
+    },
+    /**
+     * Re-run the branch ending at `key` with the view's agents (its result is shown compared with it).
+     * @param {string} key
+     */
+    replay(key) {
+      model.send({ kind: "replay", id: key });
+    },
+    /**
+     * Only these senders stand out ([]: all).
+     * @param {string[]} senders
+     */
+    filter(senders) {
+      model.send({ kind: "filter", senders });
+    },
+    /**
+     * Expand the tree to `depth` levels (0: all).
+     * @param {number} depth
+     */
+    expand(depth) {
+      model.send({ kind: "expand", depth });
+    },
+    /**
+     * Order siblings: "score" or "" (as stored).
+     * @param {string} by
+     */
+    sort(by) {
+      model.send({ kind: "sort", by });
+    },
+    /**
+     * The head follows the newest run (or not).
+     * @param {boolean} on
+     */
+    follow(on) {
+      model.send({ kind: "follow", on });
     },
     /**
      * Show a problem in the error line (the `error` trait).

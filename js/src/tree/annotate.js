@@ -83,7 +83,8 @@ export function annotationChanges(annotations, form) {
 }
 
 /**
- * The totals of the subtree of `key` in `state` (pure): stored messages, and their duration_s and tokens.
+ * The totals of the subtree of `key` in `state` (pure): stored messages, and their duration_s and tokens; a forward
+ * drawn in its original is that message again and counts as it, once.
  * @param {import("../types.js").State} state
  * @param {string} key
  * @returns {Totals}
@@ -93,12 +94,18 @@ export function subtreeTotals(state, key) {
   if (!state.nodes.has(key)) return out;
   const stack = [key];
   const seen = new Set();
+  /** @type {Set<string>} the messages counted: a forward drawn in its original (view.js) counts as that original */
+  const counted = new Set();
   while (stack.length) {
     const k = /** @type {string} */ (stack.pop());
     if (seen.has(k)) continue;
     seen.add(k);
-    const n = state.nodes.get(k);
-    if (n && !n.pending) {
+    const n0 = state.nodes.get(k);
+    const folded = !!(n0 && n0.kind === "forward" && n0.original && n0.original !== k && state.nodes.has(n0.original));
+    const id = folded && n0 ? /** @type {string} */ (n0.original) : k;
+    const n = state.nodes.get(id);
+    if (n && !n.pending && !counted.has(id)) {
+      counted.add(id);
       out.messages += 1;
       const notes = notesOf(n);
       if (typeof notes.duration_s === "number" && Number.isFinite(notes.duration_s)) out.duration_s += notes.duration_s;

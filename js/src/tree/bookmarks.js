@@ -48,7 +48,11 @@ export function createBookmarks(button, panel, on) {
 
   function render() {
     const entries = on.list();
-    button.textContent = bookmarksButtonText(entries.length);
+    // an icon button (dom.js): the text is its accessible name and tooltip, the number a badge beside the star
+    const text = bookmarksButtonText(entries.length).replace("★ ", "");
+    button.setAttribute("aria-label", text);
+    button.setAttribute("title", `${text}: the bookmarked and labelled messages`);
+    button.setAttribute("data-count", entries.length ? String(entries.length) : "");
     if (!open) return;
     if (!entries.length) {
       panel.replaceChildren(el("div", { class: "af-bm-empty" },

@@ -5,6 +5,25 @@
 // "+" runs (added words green); each side's totals at the top; its close button sends `close-compare`. An empty
 // trait ({}) hides it. Shift-click on a node while another is selected asks the kernel for a comparison (tree.js).
 // What to show is pure (compareView); createCompare builds the elements, text only.
+// N-way (three samples and more, the trait's `sides` and each row's `messages` and `diffs`): one column per branch,
+// aligned row by row (message k of each branch below the common ancestor), the first column the baseline and
+// every other column its text against the first (added words green; the first's words it lacks are not repeated).
+// A Shift-click with a comparison shown adds the clicked branch (commands.js).
+
+/** The most branches one comparison shows (agentforum_nb/compare.py MAX_SIDES). */
+export const MAX_SIDES = 8;
+
+/**
+ * The heads of the branches a comparison shows, in order (pure; [] for none).
+ * @param {any} c
+ * @returns {string[]}
+ */
+export function comparedHeads(c) {
+  if (!c || typeof c !== "object") return [];
+  const sides = Array.isArray(c.sides) ? c.sides : [c.left, c.right];
+  return sides.map((/** @type {any} */ s) => (s && typeof s.head === "string" ? s.head : null))
+    .filter((/** @type {string | null} */ h) => h !== null);
+}
 
 import { el, oneLine } from "../render.js";
 import { formatDuration } from "./badges.js";
@@ -12,8 +31,17 @@ import { formatDuration } from "./badges.js";
 /**
  * @typedef {{id: string, sender: string, kind: string, status: string}} Brief
  * @typedef {{head: string | null, messages: number, duration_s: number, tokens: number}} Side
- * @typedef {{left: Brief | null, right: Brief | null, leftRuns: [string, string][], rightRuns: [string, string][]}} Row
+ * @typedef {{m: Brief | null, runs: [string, string][]}} Cell
+ * @typedef {{left: Brief | null, right: Brief | null, leftRuns: [string, string][], rightRuns: [string, string][],
+ *            cells: Cell[]}} Row
  */
+
+/**
+ * @param {unknown} d
+ * @returns {[string, string][]}
+ */
+const runsOf = (d) => (Array.isArray(d)
+  ? /** @type {[string, string][]} */ (d.filter((x) => Array.isArray(x) && typeof x[1] === "string")) : []);
 
 /**
  * @param {any} m
@@ -44,18 +72,26 @@ function side(s) {
  */
 export function compareView(c) {
   if (!c || typeof c !== "object" || !Array.isArray(c.rows)) return null;
+  const nway = Array.isArray(c.sides) && c.sides.length >= 2;
+  /** @type {Side[]} */
+  const sides = nway ? c.sides.map(side) : [side(c.left), side(c.right)];
   /** @type {Row[]} */
   const rows = c.rows.map((/** @type {any} */ r) => {
-    /** @type {[string, string][]} */
-    const diff = Array.isArray(r && r.diff) ? r.diff.filter((/** @type {unknown} */ d) => Array.isArray(d) && typeof d[1] === "string") : [];
-    return {
-      left: brief(r && r.left),
-      right: brief(r && r.right),
-      leftRuns: diff.filter(([op]) => op === "=" || op === "-"),
-      rightRuns: diff.filter(([op]) => op === "=" || op === "+"),
-    };
+    const diff = runsOf(r && r.diff);
+    const leftRuns = diff.filter(([op]) => op === "=" || op === "-");
+    const rightRuns = diff.filter(([op]) => op === "=" || op === "+");
+    /** @type {Cell[]} */
+    let cells;
+    if (nway && r && Array.isArray(r.messages) && Array.isArray(r.diffs)) {
+      cells = sides.map((/** @type {Side} */ _s, /** @type {number} */ i) => ({
+        m: brief(r.messages[i]),
+        runs: runsOf(r.diffs[i]).filter(([op]) => op === "=" || op === "+"),
+      }));
+    } else cells = [{ m: brief(r && r.left), runs: leftRuns }, { m: brief(r && r.right), runs: rightRuns }];
+    return { left: brief(r && r.left), right: brief(r && r.right), leftRuns, rightRuns, cells };
   });
-  return { ancestor: typeof c.ancestor === "string" ? c.ancestor : null, left: side(c.left), right: side(c.right), rows };
+  return { ancestor: typeof c.ancestor === "string" ? c.ancestor : null, left: sides[0], right: sides[1], sides,
+    rows };
 }
 
 /**
@@ -147,10 +183,18 @@ export function createCompare(container, on) {
     const top = el("div", { class: "af-cmp-top" });
     top.append(el("div", { class: "af-cmp-title" }, `compare · ${oneLine(from, 120)}`), close);
     const heads = el("div", { class: "af-cmp-grid af-cmp-heads" });
-    heads.append(head("left", v.left, "af-cmp-left"), head("right", v.right, "af-cmp-right"));
     const rows = el("div", { class: "af-cmp-grid af-cmp-rows" });
-    for (const r of v.rows) rows.append(cell(r.left, r.leftRuns, "af-cmp-left"), cell(r.right, r.rightRuns, "af-cmp-right"));
-    if (!v.rows.length) rows.append(el("div", { class: "af-cmp-empty" }, "the two branches are the same"));
+    if (v.sides.length === 2) {
+      heads.append(head("left", v.left, "af-cmp-left"), head("right", v.right, "af-cmp-right"));
+      for (const r of v.rows) rows.append(cell(r.left, r.leftRuns, "af-cmp-left"), cell(r.right, r.rightRuns, "af-cmp-right"));
+    } else {
+      const columns = `repeat(${v.sides.length}, minmax(0, 1fr))`;
+      heads.style.gridTemplateColumns = rows.style.gridTemplateColumns = columns;
+      v.sides.forEach((s, i) => heads.append(head(i ? `branch ${i + 1}` : "branch 1 (baseline)", s, `af-cmp-col${i}`)));
+      for (const r of v.rows) r.cells.forEach((c, i) => rows.append(cell(c.m, c.runs, `af-cmp-col${i}`)));
+    }
+    panel.setAttribute("aria-label", `comparison of ${v.sides.length} branches`);
+    if (!v.rows.length) rows.append(el("div", { class: "af-cmp-empty" }, "the branches are the same"));
     panel.replaceChildren(top, heads, rows);
     panel.style.display = "";
   }

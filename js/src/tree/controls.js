@@ -3,9 +3,10 @@
 // count and "jump to", Enter, Escape and the arrows on the tree (the widget keeps its keys from the notebook; keys
 // typed into a text field, e.g. the details pane's, stay there), clicks and double clicks on nodes (on the SVG
 // near, found through the layout's index on the far canvas), Shift-clicks (compare with the selection), clicks
-// on a run's label, the error's dismiss button. Pan and zoom are in viewport.js; the search box, the bookmarks
-// and the details pane bind their own. `on` is {act(name), select(key), compare(key), arrow(key), jump(text),
-// toggleRun(id), dismiss(), escape(), hitTest(ev)}: what an intent does is the renderer's business.
+// on a run's label, the error's dismiss button; a right click on a node (its menu, menu.js), the pointer over a
+// run's span (what it received), the overflow menu's filter and depth boxes, and the keys of KEY_ACTIONS (the "?"
+// overlay lists them). Pan and zoom are in viewport.js; the search box, the bookmarks and the details pane bind
+// their own. `on` says what to do with each intent: that is the renderer's business.
 
 import { keyOf } from "./draw.js";
 
@@ -20,7 +21,24 @@ import { keyOf } from "./draw.js";
  * @property {() => void} dismiss
  * @property {() => boolean} escape
  * @property {(ev: MouseEvent) => string | null} hitTest
+ * @property {(key: string, x: number, y: number) => void} menu       a right click on a node
+ * @property {(run: string | null, x: number, y: number) => void} runHover   the pointer over a run's span (null: off)
+ * @property {(senders: string[]) => void} filter
+ * @property {(depth: number) => void} expand
+ * @property {() => void} closeMore
  */
+
+/** Keys on the tree and the command each runs (a toolbar `data-action`, or "search"). */
+export const KEY_ACTIONS = Object.freeze({ f: "fit", h: "centre-head", c: "centre-selection", r: "regenerate",
+  e: "edit", b: "bookmark", d: "details", " ": "collapse", "?": "help", "/": "search" });
+
+/**
+ * The senders named in a filter box (pure): comma- or space-separated names, without blanks and repeats.
+ * @param {string} text
+ */
+export function filterSenders(text) {
+  return [...new Set(String(text).split(/[,\s]+/).map((x) => x.trim()).filter(Boolean))];
+}
 
 /**
  * @param {import("./dom.js").TreeDom} dom
@@ -47,6 +65,29 @@ export function bindControls(dom, on) {
     if (ev.shiftKey) on.compare(key);
     else on.select(key);
   });
+  canvas.addEventListener("contextmenu", (ev) => {
+    const key = nodeAt(ev);
+    if (!key) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    on.menu(key, ev.clientX, ev.clientY);
+  });
+  /** @type {string | null} */
+  let hovered = null;
+  canvas.addEventListener("mousemove", (ev) => {
+    const target = ev.target instanceof Element ? ev.target : null;
+    const span = target && target.closest(".af-span");
+    const label = span && span.querySelector(".af-span-label");
+    const run = label ? label.getAttribute("data-run") : null;
+    if (run === hovered) return;
+    hovered = run;
+    on.runHover(run, ev.clientX, ev.clientY);
+  });
+  canvas.addEventListener("mouseleave", () => {
+    if (hovered === null) return;
+    hovered = null;
+    on.runHover(null, 0, 0);
+  });
   canvas.addEventListener("dblclick", (ev) => {
     const key = nodeAt(ev);
     if (!key || ev.shiftKey) return;
@@ -56,7 +97,12 @@ export function bindControls(dom, on) {
   });
   void spanLayer;
 
-  for (const [name, button] of Object.entries(buttons)) button.addEventListener("click", () => on.act(name));
+  for (const [name, button] of Object.entries(buttons)) {
+    button.addEventListener("click", () => {
+      on.act(name);
+      if (button.closest(".af-more-panel")) on.closeMore(); // an overflow menu item: the menu closes
+    });
+  }
   dismiss.addEventListener("click", () => on.dismiss());
   input.addEventListener("keydown", (ev) => {
     if (ev.key === "Enter") {
@@ -79,6 +125,26 @@ export function bindControls(dom, on) {
       on.jump(jump.value);
     }
   });
+  dom.filter.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter") {
+      ev.preventDefault();
+      ev.stopPropagation();
+      on.filter(filterSenders(dom.filter.value));
+    }
+  });
+  dom.depth.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter") {
+      ev.preventDefault();
+      ev.stopPropagation();
+      const n = Math.round(Number(dom.depth.value));
+      on.expand(Number.isFinite(n) && n > 0 ? n : 0);
+    }
+  });
+  // the overflow menu closes on a click elsewhere
+  root.addEventListener("mousedown", (ev) => {
+    const t = ev.target instanceof Element ? ev.target : null;
+    if (!t || !t.closest(".af-more")) on.closeMore();
+  });
 
   root.addEventListener("keydown", (ev) => {
     if (isTextEntry(ev.target)) return; // typing
@@ -94,6 +160,15 @@ export function bindControls(dom, on) {
       ev.preventDefault();
       ev.stopPropagation();
       on.act("checkout");
+      return;
+    }
+    const command = ev.ctrlKey || ev.metaKey || ev.altKey ? undefined
+      : /** @type {Record<string, string>} */ (KEY_ACTIONS)[ev.key];
+    if (command && !(ev.key === " " && isControl(ev.target))) {
+      ev.preventDefault();
+      ev.stopPropagation();
+      if (command === "search") dom.search.focus();
+      else on.act(command);
       return;
     }
     if (!ev.key.startsWith("Arrow")) return;

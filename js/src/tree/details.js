@@ -8,8 +8,15 @@
 // "edit" the message editor (editor.js). A read-only export (no kernel) shows the annotations without the form,
 // the answer box or the editor. When the shown node is sent again (new notes), refresh() asks for the message
 // again and updates the pane in place: what the user is typing stays.
+// What its agent saw: the pane lists the selected message's context (its branch from the root to its parent, as
+// contextEntries gives it: sender and a short snippet, each a button that selects that message); ids are shown
+// short (8 hex digits) with a copy button for the whole id, and the parent, reply and original ids select their
+// message. An error message's `metadata.error_detail` (what the provider answered) is shown as text, folded when
+// long.
 
-import { el } from "../render.js";
+import { el, oneLine } from "../render.js";
+import { pathTo } from "../state.js";
+import { icon } from "./icons.js";
 import { annotationRows, createAnnotationForm, totalsText } from "./annotate.js";
 import { questionOf } from "../shared/answer.js";
 import { answerBox } from "./question.js";
@@ -31,10 +38,70 @@ import { messageEditor } from "./editor.js";
  * @property {(key: string, text: string) => void} [answer]
  * @property {(text: string) => void} [report]
  * @property {(key: string) => import("./annotate.js").Totals | null} [totals]
+ * @property {(key: string) => ContextEntry[]} [context]   the selected message's context (contextEntries)
+ * @property {(key: string) => void} [pick]                select a message (a context entry, a parent id)
+ * @property {(text: string) => void} [copy]               copy a whole id
  */
 
-/** @typedef {"ask" | "head" | "content" | "annots" | "form" | "totals" | "traceback"} SlotName */
-const SLOTS = /** @type {SlotName[]} */ (["ask", "head", "content", "annots", "form", "totals", "traceback"]);
+/**
+ * One message of a selected message's context: its key, sender (the author too, for a forward) and a snippet.
+ * @typedef {{key: string, sender: string, snippet: string, kind: string}} ContextEntry
+ */
+
+/** How many characters of an id are shown (the whole id is copied). */
+export const SHORT_ID = 8;
+/** Context entries listed in full; a longer branch shows its first and last ones with "… n more" between. */
+export const CONTEXT_SHOWN = { head: 5, tail: 60 };
+/** A provider's error body longer than this is folded (a click unfolds it). */
+export const DETAIL_FOLD = 400;
+
+/**
+ * The context of the message `key` (pure): the messages its agent was given, its branch from the root down to its
+ * parent, as entries (sender: "<author> via <forwarder>" for a forward whose author is known).
+ * @param {import("../types.js").State} state
+ * @param {string} key
+ * @returns {ContextEntry[]}
+ */
+export function contextEntries(state, key) {
+  /** @type {ContextEntry[]} */
+  const out = [];
+  const path = pathTo(state, key);
+  path.pop(); // the message itself is what its agent answered, not part of what it saw
+  for (const k of path) {
+    const n = state.nodes.get(k);
+    if (!n) continue;
+    const who = n.kind === "forward" && n.author && n.author !== n.sender ? `${n.author} via ${n.sender}` : n.sender;
+    out.push({ key: k, sender: who, kind: n.kind, snippet: oneLine(n.pending ? n.text : n.snippet, 70) });
+  }
+  return out;
+}
+
+/**
+ * The entries listed of a context (pure): all of a short one; of a long one the first `head` and the last `tail`
+ * with a count of those left out between them (`skipped`, at that index).
+ * @param {ContextEntry[]} entries
+ * @returns {{shown: ContextEntry[], skipped: number, at: number}}
+ */
+export function listedContext(entries) {
+  const { head, tail } = CONTEXT_SHOWN;
+  if (entries.length <= head + tail + 1) return { shown: entries, skipped: 0, at: -1 };
+  return { shown: [...entries.slice(0, head), ...entries.slice(-tail)], skipped: entries.length - head - tail, at: head };
+}
+
+/**
+ * An id as shown: its first SHORT_ID characters.
+ * @param {string} id
+ */
+export function shortId(id) {
+  return id.length > SHORT_ID ? id.slice(0, SHORT_ID) : id;
+}
+
+/** @typedef {"ask" | "head" | "content" | "detail" | "context" | "annots" | "form" | "totals" | "traceback"} SlotName */
+const SLOTS = /** @type {SlotName[]} */ (["ask", "head", "content", "detail", "context", "annots", "form", "totals",
+  "traceback"]);
+
+/** The fields holding ids: shown short, copyable; those of other messages select them. */
+export const ID_FIELDS = new Set(["id", "parent", "reply to", "original"]);
 
 /** @type {[string, keyof FullMessage][]} */
 const FIELDS = [["id", "id"], ["sender", "sender"], ["kind", "kind"], ["status", "status"], ["parent", "parent_id"],
@@ -53,9 +120,21 @@ export function detailRows(msg) {
     if (v === null || v === undefined) continue;
     rows.push([label, String(v)]);
   }
-  const meta = msg.metadata && Object.keys(msg.metadata).length ? JSON.stringify(msg.metadata, null, 1) : null;
+  const shown = { ...(msg.metadata || {}) };
+  delete shown.error_detail; // a section of its own (errorDetail)
+  const meta = Object.keys(shown).length ? JSON.stringify(shown, null, 1) : null;
   if (meta) rows.push(["metadata", meta]);
   return rows;
+}
+
+/**
+ * A provider's error body carried by an error message (`metadata.error_detail`), as text, or null (pure).
+ * @param {FullMessage} msg
+ */
+export function errorDetail(msg) {
+  const d = msg.metadata ? msg.metadata.error_detail : undefined;
+  if (d === undefined || d === null || d === "") return null;
+  return typeof d === "string" ? d : JSON.stringify(d, null, 1);
 }
 
 /**
@@ -70,10 +149,17 @@ export function pendingTitle(n) {
 /**
  * @param {[string, string][]} rows
  * @param {string} [cls]
+ * @param {((label: string, text: string) => HTMLElement | null) | null} [cell]   a row's value as an element
  */
-function rowsList(rows, cls) {
+function rowsList(rows, cls, cell = null) {
   const dl = el("dl", cls ? { class: cls } : {});
-  for (const [label, text] of rows) dl.append(el("dt", {}, label), el("dd", {}, text));
+  for (const [label, text] of rows) {
+    const dd = el("dd");
+    const made = cell ? cell(label, text) : null;
+    if (made) dd.append(made);
+    else dd.textContent = text;
+    dl.append(el("dt", {}, label), dd);
+  }
   return dl;
 }
 
@@ -109,6 +195,61 @@ export function createDetails(pane, deps) {
   let askSig = null;
   /** @type {ReturnType<typeof answerBox> | null} the answer box shown */
   let ask = null;
+
+  /**
+   * An id as the pane shows it: short, a button selecting its message (`selectable`), and a copy button.
+   * @param {string} id
+   * @param {boolean} selectable
+   */
+  function idCell(id, selectable) {
+    const box = el("span", { class: "af-idbox" });
+    const pick = d.pick;
+    const text = selectable && pick
+      ? el("button", { type: "button", class: "af-id af-link-id", title: `select ${id}`, "data-id": id }, shortId(id))
+      : el("code", { class: "af-id", title: id }, shortId(id));
+    if (selectable && pick) text.addEventListener("click", () => pick(id));
+    const copy = el("button", { type: "button", class: "af-copy", title: `copy the whole id (${id})`,
+      "aria-label": `copy id ${id}`, "data-id": id });
+    const glyph = icon("copy");
+    if (glyph) copy.append(glyph);
+    copy.addEventListener("click", () => {
+      if (d.copy) d.copy(id);
+      copy.classList.add("af-copied");
+      copy.title = "copied";
+      setTimeout(() => {
+        copy.classList.remove("af-copied");
+        copy.title = `copy the whole id (${id})`;
+      }, 1200);
+    });
+    box.append(text, copy);
+    return box;
+  }
+
+  function renderContext() {
+    if (!slots || !shownKey || !d.context) return;
+    const entries = d.context(shownKey);
+    const pick = d.pick;
+    if (!entries.length) {
+      slots.context.replaceChildren(el("div", { class: "af-section" }, "context"),
+        el("div", { class: "af-muted" }, "a root: its agent saw no earlier message"));
+      return;
+    }
+    const { shown, skipped, at } = listedContext(entries);
+    const list = el("ol", { class: "af-context", start: "1" });
+    shown.forEach((entry, i) => {
+      if (i === at) list.append(el("li", { class: "af-ctx-more" }, `… ${skipped} more …`));
+      const b = el("button", { type: "button", class: "af-ctx-entry", "data-key": entry.key,
+        title: `select this message (${entry.key})` });
+      b.append(el("span", { class: "af-ctx-sender" }, entry.sender), el("span", { class: "af-ctx-text" },
+        entry.snippet || "(no text)"));
+      if (pick) b.addEventListener("click", () => pick(entry.key));
+      list.append(el("li", {}, null));
+      /** @type {HTMLElement} */ (list.lastChild).append(b);
+    });
+    slots.context.replaceChildren(
+      el("div", { class: "af-section", title: "the messages this message's agent was given: its branch from the root" },
+        `what its agent saw (${entries.length} message${entries.length === 1 ? "" : "s"})`), list);
+  }
 
   function makeSlots() {
     const made = /** @type {Record<SlotName, HTMLElement>} */ ({});
@@ -158,7 +299,19 @@ export function createDetails(pane, deps) {
     const m = reply.message;
     msg = m;
     const s = slots || makeSlots();
-    s.head.replaceChildren(rowsList(detailRows(m)));
+    s.head.replaceChildren(rowsList(detailRows(m), undefined,
+      (label, text) => (ID_FIELDS.has(label) ? idCell(text, label !== "id") : null)));
+    const detail = errorDetail(m);
+    if (detail === null) s.detail.replaceChildren();
+    else {
+      const pre = el("pre", { class: "af-error-detail" }, detail);
+      if (detail.length > DETAIL_FOLD) {
+        const box = el("details", { class: "af-detail-fold" });
+        box.append(el("summary", {}, `the provider's answer (${detail.length} characters)`), pre);
+        s.detail.replaceChildren(box);
+      } else s.detail.replaceChildren(el("div", { class: "af-section" }, "the provider's answer"), pre);
+    }
+    renderContext();
     if (wantEdit) {
       wantEdit = false;
       openEditor();
@@ -271,8 +424,11 @@ export function createDetails(pane, deps) {
       renderAsk();
       pending = d.requestMessage(key);
     },
-    /** The tree changed: the subtree's totals. */
-    refreshTotals: renderTotals,
+    /** The tree changed: the subtree's totals and the context. */
+    refreshTotals() {
+      renderTotals();
+      renderContext();
+    },
     /**
      * The kernel's `message` answer.
      * @param {MessageReply} reply

@@ -17,13 +17,16 @@ import { nodeColour, nodeStatus, oneLine, svg } from "../render.js";
 import { createIndex } from "./spatial.js";
 import { containsRect, growRect, visibleRect } from "./viewport.js";
 import { createRaster } from "./raster.js";
+import { contextKeys, emphasis } from "./emphasis.js";
 import { isAwaiting, isBookmarked, isToolResult, labelOf, nodeBadges, pillElements, pillsKey, placePills,
   toolCallsOf, toolCallText, toolError } from "./badges.js";
 
 /** @typedef {import("../types.js").TreeNode} TreeNode */
 /**
- * The marks a drawing shows: the head and the selection (drawn keys), the keys on the head's path, the matches.
- * @typedef {{head: string | null, selected: string | null, onHead: Set<string>, matches: Set<string>}} DrawMarks
+ * The marks a drawing shows: the head and the selection (drawn keys), the keys on the head's path, the matches;
+ * the selection's context (emphasis.js: highlighted, the rest dimmed) and the senders a filter keeps.
+ * @typedef {{head: string | null, selected: string | null, onHead: Set<string>, matches: Set<string>,
+ *            context?: Set<string>, senders?: Set<string>}} DrawMarks
  * @typedef {{fill: string, sender: string, lines: string[], mono: number, badge: string,
  *            pills: import("./badges.js").PlacedPill[]}} NodeLabels
  * @typedef {{group: import("../runs.js").RunGroup, box: import("../types.js").Box, collapsed: boolean}} DrawnSpan
@@ -70,10 +73,11 @@ export function headPath(tree, head) {
  * A node's class attribute; `marks` is {head, selected, onHead (a Set of keys), matches (a Set, optional)}.
  * @param {string} key
  * @param {TreeNode} n
- * @param {{head: string | null, selected: string | null, onHead: Set<string>, matches?: Set<string>}} marks
+ * @param {{head: string | null, selected: string | null, onHead: Set<string>, matches?: Set<string>,
+ *          context?: Set<string>, senders?: Set<string>}} marks
  */
 export function nodeClass(key, n, marks) {
-  const c = ["af-node", statusClass(n)];
+  const c = ["af-node", statusClass(n), emphasis(key, n, marks)];
   if (n.cached) c.push("af-cached");
   if (isToolResult(n)) c.push(toolError(n) ? "af-tool af-tool-error" : "af-tool");
   if (toolCallsOf(n).length) c.push("af-calls");
@@ -211,24 +215,28 @@ export function extraPath(a, b) {
 
 /**
  * A layout's parent links as path strings: `onPath` (both ends on the head's path), `forwarded` (through a
- * folded forward) and `plain`; only links with an end in `keep` (a Set of keys) when it is given.
+ * folded forward) and `plain`; only links with an end in `keep` (a Set of keys) when it is given; `context`: both
+ * ends in the selection's context (emphasis.js).
  * @param {import("../types.js").Layout} layout
  * @param {Set<string>} onHead
  * @param {Set<string> | null} [keep]
+ * @param {Set<string> | null} [context]
  */
-export function linkPaths(layout, onHead, keep = null) {
+export function linkPaths(layout, onHead, keep = null, context = null) {
   let plain = "";
   let onPath = "";
   let forwarded = "";
+  let inContext = "";
   for (const { source, target, type } of layout.links) {
     if (keep && !keep.has(source) && !keep.has(target)) continue;
     const d = linkPath(/** @type {import("../types.js").LayoutItem} */ (layout.pos.get(source)),
       /** @type {import("../types.js").LayoutItem} */ (layout.pos.get(target)));
-    if (onHead.has(source) && onHead.has(target)) onPath += d;
+    if (context && context.has(source) && context.has(target)) inContext += d;
+    else if (onHead.has(source) && onHead.has(target)) onPath += d;
     else if (type === "forwarded") forwarded += d;
     else plain += d;
   }
-  return { plain, onPath, forwarded };
+  return { plain, onPath, forwarded, context: inContext };
 }
 
 /**
@@ -327,10 +335,12 @@ export function createDrawing(dom) {
    */
   function drawLinks(keep) {
     if (!layout) return;
-    const { plain, onPath, forwarded } = linkPaths(layout, marks.onHead, keep);
+    const { plain, onPath, forwarded, context } = linkPaths(layout, marks.onHead, keep, marks.context);
     linkLayer.replaceChildren(svg("path", { class: "af-link", d: plain || "M0,0" }),
       svg("path", { class: "af-link af-forwarded", d: forwarded || "M0,0" }),
-      svg("path", { class: "af-link af-onhead", d: onPath || "M0,0" }));
+      svg("path", { class: "af-link af-onhead", d: onPath || "M0,0" }),
+      svg("path", { class: "af-link af-ctx", d: context || "M0,0" }));
+    linkLayer.classList.toggle("af-dimming", !!(marks.context && marks.context.size));
   }
 
   /**
@@ -420,7 +430,8 @@ export function createDrawing(dom) {
       layout = lay;
       view = v;
       index = createIndex(lay, NODE_W, NODE_H);
-      marks = { head: m.head, selected: m.selected, onHead: headPath(v, m.head), matches: marks.matches };
+      marks = { head: m.head, selected: m.selected, onHead: headPath(v, m.head), matches: marks.matches,
+        context: contextKeys(v, m), senders: new Set(m.senders || []) };
       spans = [];
       for (const { group, collapsed } of runSpans) {
         const box = runBox(group, lay.pos, NODE_W, NODE_H);
@@ -472,7 +483,8 @@ export function createDrawing(dom) {
     restyle(m) {
       if (!layout || !view || !index) return;
       const v = view;
-      marks = { head: m.head, selected: m.selected, onHead: headPath(v, m.head), matches: marks.matches };
+      marks = { head: m.head, selected: m.selected, onHead: headPath(v, m.head), matches: marks.matches,
+        context: contextKeys(v, m), senders: new Set(m.senders || []) };
       for (const [key, g] of elements) {
         const n = v.nodes.get(key);
         if (n) g.setAttribute("class", nodeClass(key, n, marks));

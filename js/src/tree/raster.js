@@ -10,6 +10,7 @@ import { NODE_H, NODE_W } from "../layout.js";
 import { nodeColour, nodeStatus } from "../render.js";
 import { visibleRect } from "./viewport.js";
 import { farFlags, isAwaiting } from "./badges.js";
+import { EMPHASIS_STYLE, emphasis } from "./emphasis.js";
 
 export const MARK_STYLE = Object.freeze({
   error: { colour: "#dc2626", width: 2.5 },
@@ -137,6 +138,19 @@ export function createRaster(canvas) {
         ctx.strokeStyle = MARK_STYLE.onHead.colour;
         ctx.stroke();
       }
+      const context = marks.context;
+      if (context && context.size > 1) { // the selection's branch (emphasis.js)
+        ctx.beginPath();
+        for (const { source, target } of layout.links) {
+          if (!context.has(source) || !context.has(target)) continue;
+          const a = at(source), b = at(target);
+          ctx.moveTo(a.x, a.y + NODE_H);
+          ctx.lineTo(b.x, b.y);
+        }
+        ctx.lineWidth = EMPHASIS_STYLE.context.width / k;
+        ctx.strokeStyle = EMPHASIS_STYLE.context.colour;
+        ctx.stroke();
+      }
       // boxes, one path per colour
       /** @type {Map<string, import("../types.js").LayoutItem[]>} */
       const byFill = new Map();
@@ -147,7 +161,8 @@ export function createRaster(canvas) {
       for (const item of items) {
         const n = view.nodes.get(item.key);
         if (!n) continue;
-        const fill = n.kind === "error" ? "#fee2e2" : nodeColour(n);
+        const dim = emphasis(item.key, n, marks) === "af-dim"; // dimmed: drawn see-through (emphasis.js)
+        const fill = (n.kind === "error" ? "#fee2e2" : nodeColour(n)) + (dim ? "/dim" : "");
         let list = byFill.get(fill);
         if (!list) byFill.set(fill, (list = []));
         list.push(item);
@@ -159,7 +174,9 @@ export function createRaster(canvas) {
       for (const [fill, list] of byFill) {
         ctx.beginPath();
         for (const item of list) ctx.rect(item.x - NODE_W / 2, item.y, NODE_W, NODE_H);
-        ctx.fillStyle = fill;
+        const dim = fill.endsWith("/dim");
+        ctx.globalAlpha = dim ? EMPHASIS_STYLE.dimAlpha : 1;
+        ctx.fillStyle = dim ? fill.slice(0, -4) : fill;
         ctx.fill();
         if (k > 0.08) {
           ctx.lineWidth = 0.75 / k;
@@ -167,6 +184,7 @@ export function createRaster(canvas) {
           ctx.stroke();
         }
       }
+      ctx.globalAlpha = 1;
       // marks: strokes and rings of a fixed size on screen (drawn in canvas pixels)
       ctx.setTransform(r, 0, 0, r, 0, 0);
       for (const [item, m] of marked) {

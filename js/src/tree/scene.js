@@ -10,6 +10,7 @@ import { runGroups } from "../runs.js";
 import { buildView, drawnKey } from "../view.js";
 import { statusText } from "./draw.js";
 import { toDrawing } from "./viewport.js";
+import { shapeView } from "./shape.js";
 
 /** @typedef {import("../types.js").View} View */
 /** @typedef {import("../types.js").Layout} Layout */
@@ -59,10 +60,14 @@ export function createScene({ state, model, dom, drawing, minimap, viewport, gra
     if (!layout) viewport.measure();
     const folded = buildView(state, { fold });
     const groups = runsMode ? runGroups(folded) : null;
-    const v = groups && collapsedRuns.size ? buildView(state, { fold, runs: groups, collapsedRuns }) : folded;
+    const built = groups && collapsedRuns.size ? buildView(state, { fold, runs: groups, collapsedRuns }) : folded;
+    // sorted by score, expanded to a depth (shape.js; the traits `sort` and `depth`)
+    const shaped = shapeView(built, { sort: model.get("sort"), depth: model.get("depth") });
+    const v = shaped.view;
     view = v;
     const m = marks();
-    const lay = layoutTree(v, { collapsed, headKey: m.head, budget: model.get("budget") || 20000 });
+    const hidden = shaped.collapsed.size ? new Set([...collapsed, ...shaped.collapsed]) : collapsed;
+    const lay = layoutTree(v, { collapsed: hidden, headKey: m.head, budget: model.get("budget") || 20000 });
     lay.engine = "tidy";
     layout = lay;
     let note = null;

@@ -1,12 +1,36 @@
 // @ts-check
 // What is selected: the `selected_id` trait (a stored message; the kernel is told), or a streaming answer
 // selected here (only the browser knows its key; once it is stored, also after "stop" as cancelled, the stored
-// message is selected). The details pane follows the selection. A click on a node holding the head (a forward
-// folded into its original) picks the head, so that "branch" goes on from the conversation the head is in.
-// A selection made in Python is brought into view; one made here by a click is where it is already (the keyboard
-// asks for it).
+// message is selected). The details pane follows the selection. A click on a node with forwards folded into it
+// picks a forward (the message of the branch the conversation goes on from): the one on the head's branch, else
+// the first (pickedKey). A selection made in Python is brought into view; one made here by a click is where it is
+// already (the keyboard asks for it). The marks carry what emphasis.js highlights: the selection's branch (its
+// state key), a hovered run's requests, the sender filter.
 
 import { rememberPath } from "../keyboard.js";
+import { pathTo } from "../state.js";
+
+/**
+ * What a click on the drawn node `key` selects (pure): with forwards folded into it (`view.members`), the forward
+ * on the head's branch (the head itself, or one of its ancestors), else the first forward; else `key`.
+ * @param {import("../types.js").View} view
+ * @param {import("../types.js").State} state
+ * @param {string} key
+ * @param {string | null | undefined} head
+ */
+export function pickedKey(view, state, key, head) {
+  const members = (view.members.get(key) || []).filter((k) => {
+    const n = state.nodes.get(k);
+    return n && n.kind === "forward";
+  });
+  if (!members.length || head === key) return key;
+  if (head && state.nodes.has(head)) {
+    const onHead = new Set(pathTo(state, head));
+    const found = members.find((k) => onHead.has(k));
+    if (found) return found;
+  }
+  return members[0];
+}
 
 /** @typedef {import("../types.js").Marks} Marks */
 
@@ -23,6 +47,8 @@ import { rememberPath } from "../keyboard.js";
 export function createSelection({ state, model, actions, scene, details, lastChild, reveal }) {
   /** @type {string | null} a streaming answer selected here */
   let local = null;
+  /** @type {string[]} state keys whose branches are highlighted besides the selection's (a hovered run's) */
+  let extra = [];
   let revealNext = false; // the selection on its way to the kernel is to be brought into view
   let telling = false; // this view is setting `selected_id`
 
@@ -53,7 +79,10 @@ export function createSelection({ state, model, actions, scene, details, lastChi
   /** @returns {Marks} the head and the selection as drawn keys */
   function marks() {
     if (!scene.view) return { head: null, selected: null };
-    return { head: scene.drawnKey(model.get("head_id") || null), selected: scene.drawnKey(selectedKey()) };
+    const focus = selectedKey();
+    const senders = model.get("sender_filter");
+    return { head: scene.drawnKey(model.get("head_id") || null), selected: scene.drawnKey(focus), focus, extra,
+      senders: Array.isArray(senders) ? senders.filter((x) => typeof x === "string") : [] };
   }
 
   /** The details pane shows the selection. */
@@ -96,12 +125,20 @@ export function createSelection({ state, model, actions, scene, details, lastChi
     syncDetails,
     select,
     /**
-     * What a click on the drawn node `key` picks: the head when it is folded into that node, else the node itself.
+     * What a click on the drawn node `key` picks (pickedKey).
      * @param {string} key
      */
     picked(key) {
-      const head = model.get("head_id");
-      return head && head !== key && scene.drawnKey(head) === key && state.nodes.has(head) ? head : key;
+      return scene.view ? pickedKey(scene.view, state, key, model.get("head_id") || null) : key;
+    },
+    /**
+     * Highlight the branches of `keys` too (a hovered run's requests; [] to stop).
+     * @param {string[]} keys
+     */
+    highlight(keys) {
+      if (!keys.length && !extra.length) return;
+      extra = keys;
+      scene.restyle();
     },
     /** `change:selected_id`: restyle, the details pane, and into view unless a click here made it. */
     changed() {

@@ -18,16 +18,43 @@ export const CSS = `
 .af-tree:focus-visible { box-shadow: 0 0 0 2px #93c5fd; }
 .af-tree.af-fullscreen { position: fixed; inset: 0; z-index: 10000; height: auto !important; border-radius: 0;
   border: none; }
-.af-toolbar { display: flex; flex-wrap: wrap; gap: 4px; padding: 6px; border-bottom: 1px solid #e4e7eb; align-items: center; }
-.af-toolbar input.af-message { flex: 1 1 180px; min-width: 120px; padding: 3px 6px; }
-.af-toolbar input.af-jump { width: 110px; padding: 3px 6px; font-family: var(--jp-code-font-family, monospace); }
-.af-toolbar button, .af-toolbar select { padding: 2px 8px; cursor: pointer; }
-.af-toolbar button.af-on { background: #dbeafe; border-color: #2563eb; }
-.af-toolbar .af-break { flex-basis: 100%; height: 0; }
-.af-toolbar input.af-count { width: 38px; padding: 2px 2px 2px 4px; margin-left: -3px; }
-.af-toolbar input.af-search { width: 150px; padding: 3px 6px; }
-.af-search-count { color: #86198f; font-weight: 600; min-width: 4em; white-space: nowrap; }
-.af-bm { position: relative; display: inline-block; }
+.af-toolbar { display: flex; flex-wrap: wrap; gap: 2px; padding: 4px 6px; border-bottom: 1px solid #e4e7eb;
+  align-items: center; row-gap: 4px; }
+.af-toolbar input.af-message { flex: 1 1 160px; min-width: 90px; padding: 3px 6px; height: 26px; box-sizing: border-box; }
+.af-toolbar select { padding: 2px 4px; cursor: pointer; height: 26px; max-width: 110px; }
+.af-toolbar .af-tool-button { width: 26px; height: 26px; padding: 0; display: inline-flex; align-items: center;
+  justify-content: center; cursor: pointer; border-color: transparent; background: transparent; color: #323f4b; flex: none; }
+.af-toolbar .af-tool-button:hover { background: #e4e7eb; border-color: #cbd2d9; }
+.af-toolbar .af-tool-button:focus-visible { outline: 2px solid #2563eb; outline-offset: 1px; }
+.af-toolbar .af-tool-button[data-action=branch] { background: #2563eb; color: #fff; border-color: #1d4ed8; }
+.af-toolbar .af-tool-button[data-action=branch]:hover { background: #1d4ed8; }
+.af-toolbar .af-tool-button[data-action=stop] { color: #b91c1c; }
+.af-icon { display: block; pointer-events: none; }
+.af-toolbar button.af-on { background: #dbeafe; border-color: #93c5fd; color: #1d4ed8; }
+.af-sep { width: 1px; height: 18px; background: #d5dbe3; margin: 0 3px; flex: none; }
+.af-toolbar input.af-count { width: 34px; height: 26px; box-sizing: border-box; padding: 2px 2px 2px 4px; flex: none; }
+.af-toolbar input.af-search { width: 120px; height: 26px; box-sizing: border-box; padding: 3px 6px; flex: none; }
+/* a fixed width: the controls never move when the count appears */
+.af-search-count { color: #86198f; font-weight: 600; width: 6.4em; flex: none; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; font-size: 11px; }
+.af-more { position: relative; display: inline-block; margin-left: auto; }
+.af-more-panel { display: none; position: absolute; right: 0; top: calc(100% + 3px); z-index: 40; min-width: 230px;
+  background: #fff; border: 1px solid #cbd2d9; border-radius: 6px; padding: 4px; box-shadow: 0 6px 18px rgba(15,23,42,.18); }
+.af-more-panel.af-open { display: block; }
+.af-more-panel .af-menu-item { display: block; width: 100%; text-align: left; border: none; background: none;
+  padding: 5px 8px; border-radius: 4px; cursor: pointer; }
+.af-more-panel .af-menu-item:hover { background: #eef2ff; }
+.af-more-panel .af-menu-item.af-on::before { content: "✓ "; }
+.af-more-row { display: flex; align-items: center; gap: 6px; padding: 4px 8px; }
+.af-more-row span { width: 64px; color: #52606d; flex: none; }
+.af-more-row input { flex: 1; min-width: 0; padding: 2px 4px; }
+.af-more-row input.af-jump { font-family: var(--jp-code-font-family, monospace); }
+.af-bm { position: relative; display: inline-block; flex: none; }
+.af-bm-button .af-icon { color: #d97706; }
+.af-toolbar .af-bm-button { position: relative; }
+.af-bm-button[data-count]:not([data-count=""])::after { content: attr(data-count); position: absolute; right: -2px; top: -3px;
+  background: #d97706; color: #fff; border-radius: 7px; font-size: 9px; line-height: 13px; min-width: 13px; padding: 0 2px;
+  box-sizing: border-box; text-align: center; }
 .af-bm-panel { position: absolute; left: 0; top: calc(100% + 3px); z-index: 30; width: 320px; max-height: 300px;
   overflow: auto; background: #fff; border: 1px solid #cbd2d9; border-radius: 6px; padding: 4px;
   box-shadow: 0 6px 18px rgba(15, 23, 42, 0.18); }
@@ -56,7 +83,48 @@ export const CSS = `
 .af-hint { position: absolute; left: 50%; top: 50%; transform: translate(-50%, -50%); background: rgba(17,24,39,0.8);
   color: #fff; padding: 8px 14px; border-radius: 6px; pointer-events: none; opacity: 0; transition: opacity 0.3s; }
 .af-hint.af-show { opacity: 1; }
-.af-details { width: 280px; border-left: 1px solid #e4e7eb; padding: 6px 8px; overflow: auto; font-size: 11px; }
+.af-details { width: clamp(190px, 30%, 300px); border-left: 1px solid #e4e7eb; padding: 6px 8px; overflow: auto; font-size: 11px;
+  flex: none; box-sizing: border-box; }
+.af-details-hidden .af-details { display: none; }
+.af-details .af-idbox { display: inline-flex; gap: 3px; align-items: center; }
+.af-details .af-id { font: 11px var(--jp-code-font-family, monospace); }
+.af-details button.af-link-id { border: none; background: none; padding: 0; color: #1d4ed8; cursor: pointer;
+  text-decoration: underline; }
+.af-details button.af-copy { border: 1px solid #d5dbe3; background: #fff; padding: 1px 2px; cursor: pointer;
+  border-radius: 3px; color: #52606d; display: inline-flex; align-items: center; }
+.af-details button.af-copy .af-icon { width: 12px; height: 12px; }
+.af-details button.af-copy.af-copied { color: #15803d; border-color: #86efac; }
+.af-details ol.af-context { margin: 2px 0; padding-left: 22px; }
+.af-details ol.af-context li { margin: 1px 0; color: #7b8794; }
+.af-ctx-entry { display: flex; flex-direction: column; gap: 0; width: 100%; text-align: left; border: none; background: none; padding: 1px 3px;
+  border-radius: 3px; cursor: pointer; font: inherit; color: #323f4b; border-left: 2px solid #fcd34d; }
+.af-ctx-entry:hover, .af-ctx-entry:focus { background: #fffbeb; outline: none; }
+.af-ctx-sender { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 100%; }
+.af-ctx-text { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 100%; color: #52606d; }
+.af-ctx-more { list-style: none; color: #9aa5b1; font-style: italic; }
+.af-details pre.af-error-detail { background: #fef2f2; color: #7f1d1d; padding: 4px; border-left: 3px solid #dc2626;
+  max-height: 260px; overflow: auto; }
+.af-help { position: absolute; inset: 12px; z-index: 45; background: rgba(255,255,255,0.98); border: 1px solid #cbd2d9;
+  border-radius: 8px; padding: 12px 16px; overflow: auto; box-shadow: 0 10px 30px rgba(15,23,42,.25); }
+.af-help[hidden], .af-menu[hidden], .af-tip[hidden] { display: none; }
+.af-help-title { font-weight: 700; font-size: 13px; margin-bottom: 6px; }
+.af-help-close { position: absolute; right: 10px; top: 8px; font-size: 16px; line-height: 1; padding: 2px 8px; cursor: pointer; }
+.af-help dl.af-keys { display: grid; grid-template-columns: max-content 1fr; gap: 4px 14px; margin: 0; }
+.af-help dl.af-keys dt { font: 600 11px var(--jp-code-font-family, monospace); background: #f1f5f9; border: 1px solid #d5dbe3;
+  border-radius: 4px; padding: 1px 6px; justify-self: start; white-space: nowrap; margin: 0; }
+.af-help dl.af-keys dd { margin: 0; color: #323f4b; }
+.af-menu { position: absolute; z-index: 50; min-width: 210px; background: #fff; border: 1px solid #cbd2d9; border-radius: 6px;
+  padding: 4px; box-shadow: 0 8px 24px rgba(15,23,42,.22); }
+.af-menu-title { color: #7b8794; padding: 3px 8px 5px; border-bottom: 1px solid #eef1f4; margin-bottom: 3px;
+  max-width: 260px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.af-menu button { display: block; width: 100%; text-align: left; border: none; background: none; padding: 5px 8px;
+  border-radius: 4px; cursor: pointer; }
+.af-menu button:hover:not(:disabled), .af-menu button:focus { background: #eef2ff; outline: none; }
+.af-menu button:disabled { color: #9aa5b1; cursor: default; }
+.af-tip { position: absolute; z-index: 35; max-width: 340px; background: #111827; color: #f9fafb; border-radius: 6px;
+  padding: 6px 8px; pointer-events: none; font-size: 11px; }
+.af-tip-title { font-weight: 600; margin-bottom: 2px; }
+.af-tip-line { color: #d1d5db; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .af-details pre { white-space: pre-wrap; word-break: break-word; font: 11px var(--jp-code-font-family, monospace); margin: 4px 0; }
 .af-details pre.af-traceback { background: #fef2f2; color: #7f1d1d; padding: 4px; border-left: 3px solid #dc2626; }
 .af-details dt { font-weight: 600; margin-top: 4px; }
@@ -87,8 +155,9 @@ export const CSS = `
 .af-editor-text { width: 100%; box-sizing: border-box; font: 11px var(--jp-code-font-family, monospace); resize: vertical; }
 .af-editor-actions { display: flex; gap: 6px; margin-top: 4px; }
 .af-editor-hint { color: #7b8794; margin-top: 4px; }
-.af-compare { position: absolute; inset: 0; z-index: 20; background: #fff; overflow: auto; padding: 8px 10px;
-  box-sizing: border-box; }
+/* the lower half of the tree: the nodes above stay in reach, a Shift-click adds one more branch */
+.af-compare { position: absolute; left: 0; right: 0; bottom: 0; top: 42%; z-index: 20; background: #fff; overflow: auto;
+  padding: 8px 10px; box-sizing: border-box; border-top: 2px solid #94a3b8; box-shadow: 0 -6px 16px rgba(15,23,42,.12); }
 .af-cmp-top { display: flex; align-items: center; gap: 8px; position: sticky; top: -8px; background: #fff;
   padding: 4px 0; z-index: 1; }
 .af-cmp-title { flex: 1; font-weight: 700; color: #323f4b; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
@@ -148,6 +217,12 @@ export const CSS = `
 .af-node .af-pill-bookmark text { fill: #b45309; font-size: 10px; }
 .af-node .af-pill-ask rect { fill: #f59e0b; stroke: #b45309; }
 .af-node .af-pill-ask text { fill: #ffffff; font-size: 10px; }
+/* what the selected node's agent saw (emphasis.js): its branch stands out, the rest is dimmed */
+.af-node.af-dim { opacity: 0.4; }
+.af-node.af-ctx > rect { stroke: #d97706; stroke-width: 2; vector-effect: non-scaling-stroke; }
+.af-node.af-ctx.af-selected > rect { stroke: #f59e0b; stroke-width: 3.5; }
+.af-links.af-dimming .af-link:not(.af-ctx) { opacity: 0.3; }
+.af-svg .af-links .af-link.af-ctx { stroke: #d97706; stroke-width: 3; }
 .af-link { fill: none; stroke: #9aa5b1; stroke-width: 1.2; }
 .af-link.af-onhead { stroke: #111827; stroke-width: 2.5; }
 .af-link.af-forwarded { stroke: #7c3aed; stroke-width: 1.6; stroke-dasharray: 6 3; }
