@@ -68,6 +68,7 @@ _SETTINGS = {
     "max_tokens": "gen_ai.request.max_tokens",
     "max_completion_tokens": "gen_ai.request.max_tokens",
     "seed": "gen_ai.request.seed",
+    "top_k": "gen_ai.request.top_k",
     "frequency_penalty": "gen_ai.request.frequency_penalty",
     "presence_penalty": "gen_ai.request.presence_penalty",
 }
@@ -234,7 +235,8 @@ class ChatSpan:
     def __enter__(self) -> ChatSpan:
         from opentelemetry import context, trace
 
-        self.token = context.attach(trace.set_span_in_context(self.span))
+        if self.span.get_span_context().is_valid:  # (one that records nothing leaves the run's span current)
+            self.token = context.attach(trace.set_span_in_context(self.span))
         return self
 
     def stream_ended(self, stream: Any, exc: BaseException) -> None:
@@ -253,7 +255,10 @@ class ChatSpan:
     def _reported(self) -> None:
         """What the stream reported about the answer: model, usage, finish reason, cost."""
         report = getattr(self.stream, "stream_annotations", None)
-        annotations = report() if report is not None else {}
+        try:
+            annotations = report() if report is not None else {}
+        except Exception:  # the chain logged it when it stored the answer
+            return
         attributes: dict[str, Any] = {}
         model = annotations.get("model")
         if isinstance(model, str) and model:
@@ -292,7 +297,8 @@ class ChatSpan:
         except Exception:
             log.exception("agentforum_nb: a chat span could not be ended")
         finally:
-            context.detach(self.token)  # type: ignore[arg-type]
+            if self.token is not None:
+                context.detach(self.token)  # type: ignore[arg-type]
 
 
 def chat(agent: str, model: Any, params: dict[str, Any], history: list[Message]) -> ChatSpan:
@@ -301,8 +307,17 @@ def chat(agent: str, model: Any, params: dict[str, Any], history: list[Message])
     from opentelemetry import trace
 
     tracer = _tracer
-    if tracer is None:  # turned off since the run started: a span that records nothing
-        return ChatSpan(trace.INVALID_SPAN, True)
+    if tracer is not None:
+        try:
+            return _chat(tracer, agent, model, params, history)
+        except Exception:  # a span must never stop a model request
+            log.exception("agentforum_nb: the span of %s's model request could not be started", agent)
+    return ChatSpan(trace.INVALID_SPAN, True)  # one that records nothing
+
+
+def _chat(tracer: Tracer, agent: str, model: Any, params: dict[str, Any], history: list[Message]) -> ChatSpan:
+    from opentelemetry import trace
+
     provider = getattr(model, "provider", None)
     remote = isinstance(provider, str)
     settings = {**getattr(model, "defaults", {}), **params} if remote else params
@@ -333,7 +348,7 @@ def chat(agent: str, model: Any, params: dict[str, Any], history: list[Message])
         value = settings.get(key)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             attributes[name] = value
-    stop = settings.get("stop")
+    stop = settings.get("stop", settings.get("stop_sequences"))  # (OpenAI's name, Anthropic's)
     if isinstance(stop, str):
         attributes["gen_ai.request.stop_sequences"] = [stop]
     elif isinstance(stop, list) and all(isinstance(s, str) for s in stop):

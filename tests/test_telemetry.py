@@ -313,6 +313,39 @@ async def test_a_cache_hit_is_a_span_with_the_cached_ids(forum, spans):
     assert hit.attributes["agentforum.request_id"] == run.attributes["agentforum.request_id"] == first.parent_id
 
 
+async def test_samples_are_told_apart(forum, spans):
+    @af.agent
+    async def poet(ctx):
+        ctx.respond(f"take {ctx.sample}")
+
+    await asyncio.gather(poet.quick_call("a poem", forum=forum), poet.quick_call("a poem", forum=forum, sample=2))
+    await spans.ended("invoke_agent poet", "invoke_agent poet")
+    by_sample = {s.attributes.get("agentforum.sample", 0): s for s in spans.named("invoke_agent poet")}
+    assert set(by_sample) == {0, 2}
+    assert forum.get(by_sample[2].attributes["agentforum.message_ids"][0]).content == "take 2"
+
+
+async def test_a_sampler_that_drops_everything_costs_the_runs_nothing(forum):
+    from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(sampler=ALWAYS_OFF)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    af.instrument(provider)
+    try:
+        bot = af.scripted_agent("bot", [af.ToolCall("nope", {}, "n1"), "fine"])
+
+        @af.agent
+        async def front(ctx):
+            ctx.respond(bot.quick_call(ctx.requests))
+
+        out = await front.quick_call("go", forum=forum)
+    finally:
+        af.uninstrument()
+        provider.shutdown()
+    assert [m.content for m in out][-1] == "fine" and exporter.get_finished_spans() == ()
+
+
 # -- model requests -----------------------------------------------------------------------------------------------
 async def test_a_model_request_is_a_chat_span_with_usage(forum, spans):
     bot = af.scripted_agent("bot", ["Hello there, friend."])
@@ -470,6 +503,17 @@ async def test_an_agent_called_by_a_tool_nests_in_the_tool_span(forum, spans):
     assert forum.get(sub.attributes["agentforum.request_id"]).content == "look it up"
     result = forum.get(tool.attributes["agentforum.message_id"])
     assert result.content == "the answer is 42" and result.metadata["tool_call_id"] == "r1"
+
+
+async def test_a_call_of_an_unknown_tool_is_a_failed_span(forum, spans):
+    bot = af.scripted_agent("bot", [af.ToolCall("nope", {}, "n1"), "sorry"])
+    await bot.quick_call("go", forum=forum)
+    await spans.ended("invoke_agent bot")
+    tool = spans.one("execute_tool nope")
+    result = forum.get(tool.attributes["agentforum.message_id"])
+    assert tool.status.status_code is StatusCode.ERROR
+    assert tool.attributes["error.type"] == result.metadata["tool_error"] == "builtins.KeyError"
+    assert "gen_ai.tool.description" not in tool.attributes
 
 
 async def test_a_cancelled_tool_is_visible(forum, spans):
