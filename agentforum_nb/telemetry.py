@@ -4,9 +4,10 @@ The spans follow the OpenTelemetry GenAI semantic conventions, so runs open in a
 Langfuse, Jaeger); ``docs/observability.md`` lists what each span carries. Three kinds:
 
 - ``invoke_agent {agent}`` (INTERNAL): one agent run, from the moment its function starts until every response is
-  stored (or the run failed or was cancelled), made current in the run's task, so the runs of the calls its code
-  makes (and their model requests and tools) are its children. A call served from the cache is a span too
-  (``agentforum.cache_hit``); callers that share one live run share its span.
+  stored (or the run failed or was cancelled) and every task of the run and of the calls it made has finished
+  (its call's scope: so a run's span always covers its children's), made current in the run's task, so the runs
+  of the calls its code makes (and their model requests and tools) are its children. A call served from the
+  cache is a span too (``agentforum.cache_hit``); callers that share one live run share its span.
 - ``chat {model}`` (CLIENT for a provider's server, INTERNAL for in-process models): one model request of a model
   agent, from the request to its answer stored, with the usage and finish reason the model reported.
 - ``execute_tool {tool}`` (INTERNAL): one tool call, while the tool runs; it carries the id of the tool's result
@@ -30,6 +31,7 @@ from urllib.parse import urlsplit
 
 from .chain import error_type_of
 from .errors import AgentError, CallCancelled, UsageError
+from .streams import FAILED
 
 if TYPE_CHECKING:  # pragma: no cover
     from opentelemetry.trace import Span, Tracer, TracerProvider
@@ -152,7 +154,8 @@ def run_started(agent: Agent, sample: int) -> Span | None:
 
 
 def run_ended(span: Span, chain: Chain, anchor: Message | None) -> None:
-    """End a run's span: what it answered, what it stored, how it ended (called once its chain has ended)."""
+    """End a run's span: what it answered, what it stored, how it ended (called once its chain has ended and its
+    call's scope has finished)."""
     try:
         if span.is_recording():
             attributes: dict[str, Any] = {"agentforum.outcome": chain.feed.state}
@@ -168,7 +171,7 @@ def run_ended(span: Span, chain: Chain, anchor: Message | None) -> None:
                 ids.append(failure.message.id)
             attributes["agentforum.message_ids"] = ids
             span.set_attributes(attributes)
-            if chain.feed.state == "failed" and failure is not None:
+            if chain.feed.state is FAILED and failure is not None:
                 _failed(span, failure.error_type or error_type_of(AgentError), failure.text, failure.cause)
         span.end()
     except Exception:
@@ -370,7 +373,7 @@ class ToolRound:
     def __init__(self, agent: str, request: Message) -> None:
         self.agent = agent
         self.request = request  # the model's message that asked for the calls
-        self.open: dict[str, tuple[Span, int]] = {}  # call id -> (span, when its tool returned)
+        self.open: list[tuple[str, Span, int]] = []  # (call id, span, when its tool returned), not ended yet
 
     async def run(self, name: str, description: str | None, call_id: str, work: Any) -> Any:
         """Await ``work`` (the call's :class:`~agentforum_nb.models.tools.ToolResult`) inside the call's span."""
@@ -402,7 +405,7 @@ class ToolRound:
             span.set_attribute("agentforum.outcome", "done" if result.error_type is None else "failed")
             if result.error_type is not None:
                 _failed(span, result.error_type, result.content, None)
-        self.open[call_id] = (span, time.time_ns())
+        self.open.append((call_id, span, time.time_ns()))
         return result
 
     async def stored(self, ctx: Context, call_ids: list[str]) -> None:
@@ -412,13 +415,15 @@ class ToolRound:
             history = await ctx.history(responses=True)
             results = history[-len(call_ids) :] if call_ids else []
             for call_id, message in zip(call_ids, results, strict=False):
-                entry = self.open.pop(call_id, None)
-                if entry is not None and message.metadata.get("tool_call_id") == call_id:
-                    entry[0].set_attribute("agentforum.message_id", message.id)
-                    entry[0].end(end_time=entry[1])
-                elif entry is not None:
-                    self.open[call_id] = entry
+                if message.metadata.get("tool_call_id") != call_id:
+                    continue
+                for i, (open_id, span, ended) in enumerate(self.open):
+                    if open_id == call_id:
+                        del self.open[i]
+                        span.set_attribute("agentforum.message_id", message.id)
+                        span.end(end_time=ended)
+                        break
         finally:
-            for span, ended in self.open.values():  # not stored (the run failed or was cancelled meanwhile)
+            for _, span, ended in self.open:  # not stored (the run failed or was cancelled meanwhile)
                 span.end(end_time=ended)
             self.open.clear()
