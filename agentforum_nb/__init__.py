@@ -33,6 +33,7 @@ from .results import Case, ExperimentResult, Run
 from .runner import run_sync
 from .streams import MessagePromise, MessageSequence
 from .streams import set_display_hook as _set_display_hook
+from .telemetry import instrument, uninstrument
 
 __version__ = "0.1.0"
 
@@ -78,12 +79,14 @@ __all__ = [
     "agent",
     "default_forum",
     "function_agent",
+    "instrument",
     "llm",
     "llm_judge",
     "mcp_tools",
     "run_sync",
     "scripted_agent",
     "tool",
+    "uninstrument",
 ]
 
 

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from . import telemetry
 from ._canonical import EMPTY, ENCODE_ERRORS, FrozenDict, freeze_metadata, metadata_json, thaw
 from .cache import cache_key
 from .chain import Chain, error_text_of, error_type_of, safe_text
@@ -201,7 +202,7 @@ class _Run:
     """One execution of an agent function: its task and its response chain. Callers sharing it (identical calls
     made while it runs) are ``sharers``; it is cancelled when the last of them cancels."""
 
-    __slots__ = ("call", "chain", "key", "sharers", "ended", "asked")
+    __slots__ = ("call", "chain", "key", "sharers", "ended", "asked", "span")
 
     def __init__(self, call: AgentCall, key: str | None) -> None:
         self.call = call
@@ -211,6 +212,7 @@ class _Run:
         self.sharers = 1
         self.ended = False
         self.asked = False  # the function asked the user: its answers come from the user, so it is not cached
+        self.span: Any = None  # its OpenTelemetry span (af.instrument), ended when its call's scope finishes
 
     def start(self) -> None:
         """Start the agent function as a task (it runs at the loop's next task switch, in a copy of the caller's
@@ -223,6 +225,8 @@ class _Run:
         chain = self.chain
         _RUN.set(self)
         SENDER.set(call.agent.name)
+        if telemetry.ON:
+            self.span = telemetry.run_started(call.agent, call.sample)
         try:
             if call.kwargs:
                 result = await call.agent.fn(Context(self), **thaw(call.kwargs))
@@ -640,6 +644,8 @@ class AgentCall:
         if hit is not None:
             self.cache_hit = True
             bind(self.responses, Feed.of([MessagePromise.resolved(m, chunks) for m, chunks in hit]))
+            if telemetry.ON:
+                telemetry.served_from_cache(agent, self.sample, anchor, [m for m, _ in hit])
             if self.forum.has_listeners:
                 for m, _ in hit:
                     self.forum.emit(ForumEvent("cached", m))
@@ -655,7 +661,11 @@ class AgentCall:
 
     def scope_finished(self) -> None:
         """The call's scope has finished: a settled sequence may outlive it without keeping it alive (one still
-        streaming, e.g. that of a caller sharing another call's run, keeps it so that it can be cancelled)."""
+        streaming, e.g. that of a caller sharing another call's run, keeps it so that it can be cancelled); the span
+        of its run ends here, once every task of the run and of the calls it made has finished (af.instrument)."""
+        run = self._run
+        if run is not None and run.span is not None:
+            telemetry.run_ended(run.span, run.chain, self.placement.anchor if self.placement.complete else None)
         if self.responses.done():
             release_source(self.responses)
 

@@ -17,9 +17,15 @@ First-token latency is measured twice: with a one-token innermost stream (its fi
 figure includes storing every level's forward) and with a two-token stream (the first token while the stream is
 still open, as from any model).
 
+With ``--otel``, W1 and W2 run once more each with ``af.instrument`` on (an OpenTelemetry SDK ``TracerProvider``
+whose ``SimpleSpanProcessor`` hands every span to an ``InMemorySpanExporter``: all the spans' cost is paid inside
+the workload, none in a background thread), and a second table gives what the spans add. Its floor is the SDK's
+own cost: the same spans (a run's attributes, made current, ended) started and ended in a plain loop.
+
 Every workload runs in its own subprocess (best of --repeat), so peak RSS is its own. Usage:
     python benchmarks/bench_runtime.py            # markdown table
     python benchmarks/bench_runtime.py --json
+    python benchmarks/bench_runtime.py --otel     # and W1 / W2 with af.instrument
 """
 
 from __future__ import annotations
@@ -313,6 +319,85 @@ async def w4_floor(n: int = 100_000) -> dict:
     return {"seconds": time.perf_counter() - t0}
 
 
+def in_memory_provider():
+    """An OpenTelemetry SDK provider that keeps every span in memory, exported synchronously; and its exporter."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return provider, exporter
+
+
+async def otel_floor(n: int = 10_000) -> dict:
+    """The SDK's own cost of n spans as af.instrument makes them for W2's runs (started with the run's attributes,
+    made current, the end attributes set, ended), in a plain loop: what no instrumentation can skip."""
+    from opentelemetry import context, trace
+
+    provider, exporter = in_memory_provider()
+    tracer = provider.get_tracer("floor")
+    start = {
+        "gen_ai.operation.name": "invoke_agent",
+        "gen_ai.provider.name": "agentforum_nb",
+        "gen_ai.agent.name": "answer",
+        "gen_ai.agent.version": "code:0123456789abcdef",
+    }
+    ids = [f"{i:064x}" for i in range(n)]
+    gc.collect()
+    t0 = time.perf_counter()
+    for i in range(n):
+        span = tracer.start_span("invoke_agent answer", kind=trace.SpanKind.INTERNAL, attributes=start)
+        token = context.attach(trace.set_span_in_context(span))
+        span.set_attributes(
+            {"agentforum.outcome": "done", "agentforum.request_id": ids[i], "agentforum.message_ids": [ids[-i]]}
+        )
+        span.end()
+        context.detach(token)
+    dt = time.perf_counter() - t0
+    assert len(exporter.get_finished_spans()) == n
+    return {"seconds": dt}
+
+
+async def w1_otel_cpu(reps: int = 8, n: int = TOKENS) -> dict:
+    """W1's stream with and without af.instrument, alternating in one process, timed in CPU seconds (best of reps
+    each): on a shared VM whose load swings, wall-clock tokens/s of separate runs differ by more than the spans
+    cost; CPU time of the same work, interleaved, does not."""
+    provider, exporter = in_memory_provider()
+    out = {}
+    for depth in (0, 16):
+        best = {False: float("inf"), True: float("inf")}
+        for _ in range(reps):
+            for on in (False, True):
+                if on:
+                    af.instrument(provider)
+                chain = pass_through_chain(depth, n)
+                forum = af.Forum(cache=False)
+                gc.collect()
+                t0 = time.process_time()
+                count = 0
+                async for p in chain.quick_call("go", forum=forum):
+                    async for _tok in p:
+                        count += 1
+                    await p
+                best[on] = min(best[on], time.process_time() - t0)
+                af.uninstrument()
+                await forum.aclose()
+                assert count == n
+        out[f"d{depth}_cpu_off"], out[f"d{depth}_cpu_on"] = best[False], best[True]
+    assert exporter.get_finished_spans(), "af.instrument made no spans"
+    return out
+
+
+async def with_otel(workload, spans: int) -> dict:
+    provider, exporter = in_memory_provider()
+    af.instrument(provider)
+    out = await workload()
+    assert len(exporter.get_finished_spans()) >= spans, "af.instrument made fewer spans than runs"
+    return out
+
+
 WORKLOADS = {
     "w1_base": lambda: w1_baseline(),
     **{f"w1_d{d}": (lambda d=d: w1(d)) for d in (0, 1, 4, 16)},
@@ -327,14 +412,21 @@ WORKLOADS = {
     "w4_floor": lambda: w4_floor(),
     "w4": lambda: w4(),
 }
+OTEL_WORKLOADS = {
+    **{f"w1_d{d}_otel": (lambda d=d: with_otel(lambda: w1(d), d + 1)) for d in (0, 1, 4, 16)},
+    "w2_otel": lambda: with_otel(lambda: w2(), 10_000),
+    "otel_floor": lambda: otel_floor(),
+    "w1_otel_cpu": lambda: w1_otel_cpu(),
+}
 
 
 def run_one(name: str) -> dict:
-    return asyncio.run(WORKLOADS[name]())
+    return asyncio.run({**WORKLOADS, **OTEL_WORKLOADS}[name]())
 
 
 def better(key: str, a: float, b: float) -> bool:
-    return a < b if key in ("seconds", "ttft_ms", "ttft2_ms", "rss_growth_mb", "pending_tasks") else a > b
+    lower = ("seconds", "ttft_ms", "ttft2_ms", "rss_growth_mb", "pending_tasks")
+    return a < b if key in lower or key.endswith(("_cpu_off", "_cpu_on")) else a > b
 
 
 def main() -> None:
@@ -342,12 +434,21 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--one")
     ap.add_argument("--repeat", type=int, default=3, help="best of N runs per workload")
+    ap.add_argument("--otel", action="store_true", help="also W1 and W2 with af.instrument (in-memory exporter)")
+    ap.add_argument("--only", help="comma-separated workload names (default: all); prints JSON")
     args = ap.parse_args()
     if args.one:
         print(json.dumps(run_one(args.one)))
         return
     results: dict[str, dict] = {}
-    for name in WORKLOADS:
+    names = list(WORKLOADS)
+    if args.otel:  # each instrumented workload right after its plain twin: both see the VM in the same mood
+        for name in OTEL_WORKLOADS:
+            twin = name.removesuffix("_otel")
+            names.insert(names.index(twin) + 1 if twin in names else names.index("w2") + 1, name)
+    if args.only:
+        names = [n for n in names if n in args.only.split(",")]
+    for name in names:
         best: dict = {}
         for _ in range(args.repeat):
             out = subprocess.run([sys.executable, __file__, "--one", name], capture_output=True, text=True, check=True)
@@ -355,7 +456,7 @@ def main() -> None:
                 if key not in best or better(key, value, best[key]):
                     best[key] = value  # best of each figure (noisy VM)
         results[name] = best
-    if args.json:
+    if args.json or args.only:
         print(json.dumps(results, indent=2))
         return
     b1, b2, f2, b3 = results["w1_base"], results["w2_base"], results["w2_floor"], results["w3_base"]
@@ -395,6 +496,39 @@ def main() -> None:
         f"| W4 100,000 awaited calls in a row | {r4['seconds']:.1f} s; memory +{r4['rss_growth_mb']:.0f} MB; "
         f"{r4['pending_tasks']} tasks left pending; {r4['ticks']:,} ticks of another task | raw asyncio "
         f"{f4['seconds']:.1f} s | {r4['seconds'] / f4['seconds']:.1f}x | <= 50 MB, no pending tasks |"
+    )
+    if args.otel:
+        print_otel(results)
+
+
+def print_otel(results: dict[str, dict]) -> None:
+    print("\nWith af.instrument (SDK TracerProvider, SimpleSpanProcessor, InMemorySpanExporter):\n")
+    print("| workload | without | with | added | target |")
+    print("|---|---|---|---|---|")
+    for d in (0, 1, 4, 16):
+        off, on = results[f"w1_d{d}"], results[f"w1_d{d}_otel"]
+        spans = f"{d + 1} span{'s' if d else ''}"
+        print(
+            f"| W1 D={d} tokens ({spans}) | {off['tokens_per_s']:,.0f} tokens/s | {on['tokens_per_s']:,.0f} "
+            f"tokens/s | {off['tokens_per_s'] / on['tokens_per_s'] - 1:+.1%} time | <= +10% |"
+        )
+        print(
+            f"| W1 D={d} first token (1 / 2 tokens) | {off['ttft_ms']:.3f} / {off['ttft2_ms']:.3f} ms | "
+            f"{on['ttft_ms']:.3f} / {on['ttft2_ms']:.3f} ms | {on['ttft_ms'] - off['ttft_ms']:+.3f} ms ({spans} "
+            f"started before it) | |"
+        )
+    cpu = results["w1_otel_cpu"]
+    for d in (0, 16):
+        off, on = cpu[f"d{d}_cpu_off"], cpu[f"d{d}_cpu_on"]
+        print(
+            f"| W1 D={d} stream, CPU time (one process, alternating) | {off:.3f} s | {on:.3f} s | "
+            f"{on / off - 1:+.1%} | <= +10% |"
+        )
+    off, on, floor = results["w2"], results["w2_otel"], results["otel_floor"]
+    print(
+        f"| W2 10,000 calls (10,000 spans) | {off['seconds']:.3f} s | {on['seconds']:.3f} s | "
+        f"{on['seconds'] / off['seconds'] - 1:+.1%}; the SDK's own cost of the 10,000 spans: {floor['seconds']:.3f} s "
+        f"= {floor['seconds'] / off['seconds']:+.1%} | <= +10% |"
     )
 
 

@@ -36,6 +36,7 @@ LAYERS = {
     "replay": 3,
     "experiments": 3,
     "models": 3,
+    "telemetry": 3,
     "notebook": 4,
     "__init__": 5,
     "__main__": 5,

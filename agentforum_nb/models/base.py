@@ -16,12 +16,14 @@ known about each answer (model, usage, finish reason, sample) as annotations.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast, runtime_checkable
 
+from .. import telemetry
 from ..agents import Agent
 from ..calls import Context
 from ..errors import AgentError, UsageError
@@ -52,6 +54,7 @@ APPROVAL_KEY = "tool_approval"
 #: pydantic-ai's ``ALLOW_MODEL_REQUESTS`` does, so that no test reaches a real provider by mistake)
 ALLOW_MODEL_REQUESTS = True
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+_UNTRACED = contextlib.nullcontext()
 
 
 def check_model_request(host: str | None, agent: str) -> None:
@@ -142,11 +145,16 @@ class ModelAgent(Agent):
                     if "reasoning_blocks" in n
                 }
                 request = ModelRequest(history, agent_name, kwargs, ctx.sample, specs, schema, output_name, notes)
-                tokens = await model.stream(request)
-                stream = tokens if isinstance(tokens, ModelStream) else ModelStream(tokens, {})
-                stream.annotations.setdefault("sample", ctx.sample)
-                ctx.respond(stream)
-                message = (await ctx.history(responses=True))[-1]  # the model's message, stored
+                span = telemetry.chat(agent_name, model, kwargs, history) if telemetry.ON else None
+                with span or _UNTRACED:  # af.instrument: a chat span from the request to its answer stored
+                    tokens = await model.stream(request)
+                    stream = tokens if isinstance(tokens, ModelStream) else ModelStream(tokens, {})
+                    stream.annotations.setdefault("sample", ctx.sample)
+                    stream.observer = span
+                    ctx.respond(stream)
+                    message = (await ctx.history(responses=True))[-1]  # the model's message, stored
+                    if span is not None:
+                        span.stored(message)
                 if stream.tool_calls:
                     if rounds >= max_tool_rounds:
                         raise AgentError(
@@ -154,12 +162,15 @@ class ModelAgent(Agent):
                             f"(max_tool_rounds={max_tool_rounds})"
                         )
                     rounds += 1
-                    results = await _run_tools(ctx, stream.tool_calls, by_name)
+                    spans = telemetry.ToolRound(agent_name, message) if telemetry.ON else None
+                    results = await _run_tools(ctx, stream.tool_calls, by_name, spans)
                     for call, result in zip(stream.tool_calls, results, strict=True):
                         metadata: dict[str, Any] = {"tool_call_id": call.id}
                         if result.error_type is not None:
                             metadata["tool_error"] = result.error_type
                         ctx.respond_as(call.name, result.content, metadata=metadata)
+                    if spans is not None:
+                        await spans.stored(ctx, [str(call.id) for call in stream.tool_calls])
                     continue
                 if adapter is None:
                     return
@@ -215,13 +226,15 @@ def _output(output_type: Any) -> tuple[Any, dict[str, Any] | None, str]:
     return adapter, schema, name
 
 
-async def _run_tools(ctx: Context, calls: list[ToolCall], tools: dict[str, Tool]) -> list[ToolResult]:
+async def _run_tools(
+    ctx: Context, calls: list[ToolCall], tools: dict[str, Tool], spans: telemetry.ToolRound | None = None
+) -> list[ToolResult]:
     """Run the calls concurrently (owned by a TaskGroup inside the agent's task: cancelling the run cancels
     them, and nothing of them is stored); results in the order of the calls.
 
     Calls of tools that require approval ask the user first, one question after the other in the order of the
     calls (a run asks one question at a time: each next response goes under the answer), before any tool of the
-    round runs; then the approved calls run with the others."""
+    round runs; then the approved calls run with the others. ``spans``: the calls' spans (``af.instrument``)."""
     decided: dict[int, ToolResult] = {}
     for i, call in enumerate(calls):
         tool = tools.get(call.name)
@@ -233,6 +246,14 @@ async def _run_tools(ctx: Context, calls: list[ToolCall], tools: dict[str, Tool]
                 decided[i] = denial(call, answer.content)
 
     async def one(i: int, call: ToolCall) -> ToolResult:
+        if spans is not None:  # af.instrument: an execute_tool span around the call
+            tool = tools.get(call.name)
+            description = tool.description if tool is not None else None
+            result: ToolResult = await spans.run(call.name, description, str(call.id), run(i, call))
+            return result
+        return await run(i, call)
+
+    async def run(i: int, call: ToolCall) -> ToolResult:
         if i in decided:
             return decided[i]
         tool = tools.get(call.name)
@@ -282,19 +303,25 @@ class ModelStream:
     reports about the answer once it has ended (``model``, ``usage``, ``finish_reason``) and ``annotations``
     are stored as the message's annotations."""
 
-    __slots__ = ("_chunks", "annotations", "tool_calls")
+    __slots__ = ("_chunks", "annotations", "tool_calls", "observer")
 
     def __init__(self, chunks: AsyncIterator[Any], annotations: dict[str, Any]) -> None:
         self._chunks = chunks
         self.annotations = annotations
         self.tool_calls: list[ToolCall] = []
+        self.observer: telemetry.ChatSpan | None = None  # told when the stream ends (af.instrument's chat span)
 
     def __aiter__(self) -> ModelStream:
         return self
 
     async def __anext__(self) -> Any:
         while True:
-            item = await self._chunks.__anext__()
+            try:
+                item = await self._chunks.__anext__()
+            except BaseException as exc:  # its end, its failure or its cancellation
+                if self.observer is not None:
+                    self.observer.stream_ended(self, exc)
+                raise
             if isinstance(item, ToolCall):
                 if item.id is None:
                     item = ToolCall(item.name, item.arguments, f"call_{len(self.tool_calls) + 1}")
