@@ -317,9 +317,10 @@ async def test_the_execution_in_progress_fills_in_and_listeners_hear_its_start_a
 
     @af.agent(version="1")
     async def writer(ctx):
-        if "slow" in ctx.request.content:
+        (request,) = await ctx.requests
+        if "slow" in request.content:
             await gate.wait()
-        ctx.respond(f"re: {ctx.request.content}")
+        ctx.respond(f"re: {request.content}")
 
     exp = af.Experiment("live", cases=["fast one", "slow one"], variants={"v": writer}, forum=forum)
     assert exp.running is False
@@ -335,6 +336,7 @@ async def test_the_execution_in_progress_fills_in_and_listeners_hear_its_start_a
     result = await exp.run(progress=False)
     assert seen == [("start/end", 0, True), ("0", 1, True), ("1", 2, True), ("start/end", 2, False)]
     assert exp.result is result and result.forum is forum and forum.experiment("live").forum is forum
+    assert [r.output.content for r in result.runs] == ["re: fast one", "re: slow one"]
 
 
 async def test_listeners_hear_the_end_of_an_execution_that_is_cancelled(forum):
