@@ -197,7 +197,10 @@ class ExperimentResult:
 
     def run(self, case: str | int, variant: str, sample: int = 0) -> Run:
         """The run of a case (its name, or its position) through a variant."""
-        key = str(case) if isinstance(case, int) else case
+        if isinstance(case, int) and not isinstance(case, bool) and 0 <= case < len(self.cases):
+            key = self.cases[case].name  # its position: the case there, whatever its name
+        else:
+            key = str(case) if isinstance(case, int) else case
         for r in self.runs:
             if r.case.name == key and r.variant == variant and r.sample == sample:
                 return r

@@ -356,3 +356,17 @@ async def test_listeners_hear_the_end_of_an_execution_that_is_cancelled(forum):
     with pytest.raises(asyncio.CancelledError):
         await task
     assert heard == [True, False] and exp.running is False
+
+
+async def test_a_run_is_found_by_its_case_position_also_when_the_cases_are_named(forum):
+    exp = af.Experiment(
+        "named",
+        cases=[af.Case("x", name="first"), af.Case("y", name="second")],
+        variants={"v": _writer("v")},
+        forum=forum,
+    )
+    result = await exp.run(progress=False)
+    assert result.run(1, "v") is result.run("second", "v")
+    assert result.run(0, "v").case.name == "first"
+    with pytest.raises(KeyError):
+        result.run(2, "v")

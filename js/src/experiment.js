@@ -220,9 +220,18 @@ function render({ model, el: host }) {
     model.send({ kind: "get-run", ...ref(at), request_id: waiting });
   }
 
+  /** Close the pane: a comparison gives way to the run shown before it (if any); a run's pane closes. */
   function closePane() {
-    if (pane === "compare") model.send({ kind: "close-compare" });
-    else if (pane === "run") model.send({ kind: "close-run" });
+    if (pane === "compare") {
+      model.send({ kind: "close-compare" });
+      compare.hide();
+      pane = loaded ? "run" : null;
+      details.element.hidden = !loaded;
+      look.selected = loaded ? [loaded] : [];
+      refresh();
+      return;
+    }
+    if (pane === "run") model.send({ kind: "close-run" });
     hidePane();
   }
 

@@ -5,7 +5,9 @@ import experiment, { moveCursor, statusText } from "../src/experiment.js";
 import { domainOf, goodness, ink, tint } from "../src/experiment/colour.js";
 import { comparisonView, sideTotals } from "../src/experiment/compare.js";
 import { runFacts, runReply, verdictText } from "../src/experiment/details.js";
-import { buildSample, formatMean, measureOptions, parseCellKey, totalsText, visibleRange } from "../src/experiment/grid.js";
+import {
+  buildSample, formatMean, measureOptions, parseCellKey, sortLabel, totalsText, visibleRange,
+} from "../src/experiment/grid.js";
 import {
   applyMessage, cellAt, cellValue, createTable, formatMetric, formatScore, nextSort, rowValue, sortOrder, summaries,
   thousands,
@@ -152,6 +154,7 @@ describe("the header's aggregates", () => {
     expect(formatMean(0.666, { bool: true })).toBe("67%");
     expect(formatMean(2.5, { bool: false })).toBe("2.5");
     expect(formatMetric("tokens", 1234567)).toBe("1,234,567 tokens");
+    expect(formatMetric("tokens", 1)).toBe("1 token");
     expect(formatMetric("cost_usd", 0.0012345)).toBe("$0.00123");
     expect(formatMetric("cost_usd", 12.5)).toBe("$12.50");
     expect(formatMetric("duration_s", 1.234)).toBe("1.23 s");
@@ -172,6 +175,9 @@ describe("sorting", () => {
     expect([...sortOrder(t, sort)]).toEqual([1, 0, 2]); // 4, 5, (failed): missing stays last
     expect(nextSort(sort, 1, "score:quality")).toBe(null);
     expect([...sortOrder(t, null)]).toEqual([0, 1, 2]);
+    expect(sortLabel({ v: 1, key: "score:quality", dir: -1 }, 1)).toBe("▲ quality, worst first");
+    expect(sortLabel({ v: 1, key: "score:quality", dir: 1 }, 0)).toBe("");
+    expect(sortLabel({ v: null, key: "", dir: -1 }, null)).toBe("▲ reversed");
     // another column or measure starts at best first
     expect(nextSort(sort, 0, "score:quality")).toEqual({ v: 0, key: "score:quality", dir: 1 });
     expect([...sortOrder(t, { v: 0, key: "score:quality", dir: 1 })]).toEqual([0, 2, 1]); // 3, 2, 1
@@ -394,6 +400,13 @@ describe("the widget", () => {
     model.sent.length = 0;
     host.querySelector(".af-exp-scroll").dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
     expect(model.sent).toEqual([{ kind: "close-compare" }]);
+    expect(cmp.hidden).toBe(true);
+    expect(pane.hidden).toBe(false);
+    model.set("comparison", {}); // the kernel's echo changes nothing more
+    expect(pane.hidden).toBe(false);
+    host.querySelector(".af-exp-scroll").dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    expect(model.sent).toEqual([{ kind: "close-compare" }, { kind: "close-run" }]);
+    expect(pane.hidden).toBe(true);
     // a cell that has not run does nothing
     model.sent.length = 0;
     model.emit({ kind: "snapshot", ...snapshot(), cells: [] });

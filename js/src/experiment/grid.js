@@ -7,7 +7,7 @@
 
 import { el, oneLine } from "../render.js";
 import { ink, tint } from "./colour.js";
-import { CASE_W, OVERSCAN, SAMPLE_H, VARIANT_W } from "./style.js";
+import { CASE_W, GRID_H, OVERSCAN, SAMPLE_H, VARIANT_W } from "./style.js";
 import { METRICS, cellAt, cellValue, formatMetric, formatScore, parseKey, scoreKey } from "./table.js";
 
 /**
@@ -108,13 +108,14 @@ export function formatMean(mean, domain) {
 }
 
 /**
- * The arrow of a column that the rows are sorted by ("" for another column).
+ * What a column's header says when the rows are sorted by it ("" for another column): "▼ quality, best first".
  * @param {import("./table.js").Sort | null} sort
  * @param {number | null} v
  */
-export function sortArrow(sort, v) {
+export function sortLabel(sort, v) {
   if (!sort || sort.v !== v) return "";
-  return sort.dir === 1 ? "▼" : "▲";
+  if (v === null) return sort.dir === 1 ? "▼" : "▲ reversed";
+  return `${sort.dir === 1 ? "▼" : "▲"} ${parseKey(sort.key).name}, ${sort.dir === 1 ? "best" : "worst"} first`;
 }
 
 /**
@@ -128,8 +129,7 @@ function buildHead(t, sums, look) {
   const hcase = el("div", { class: "af-exp-hcell af-exp-hcase", role: "columnheader" });
   const bcase = el("button", { type: "button", class: "af-exp-sortable", "data-sort": "case",
     title: "sort by case (again: reversed)" });
-  const caseArrow = look.sort && look.sort.v === null ? (look.sort.dir === 1 ? "▼" : "▲") : "";
-  bcase.append(el("span", { class: "af-exp-vname" }, "case"), el("span", { class: "af-exp-arrow" }, caseArrow));
+  bcase.append(el("span", { class: "af-exp-vname" }, "case"), el("span", { class: "af-exp-arrow" }, sortLabel(look.sort, null)));
   hcase.append(bcase, el("div", { class: "af-exp-totals" },
     `${t.cases.length} case${t.cases.length === 1 ? "" : "s"}` + (t.samples > 1 ? ` · ${t.samples} samples each` : "")));
   head.append(hcase);
@@ -137,11 +137,9 @@ function buildHead(t, sums, look) {
   t.variants.forEach((name, v) => {
     const s = sums[v];
     const cell = el("div", { class: "af-exp-hcell", role: "columnheader", "data-v": v });
-    const sorted = look.sort && look.sort.v === v ? look.sort : null;
     const title = look.key ? `sort by ${name}'s ${measure.name} (best first, again: worst first, again: off)` : "";
     const b = el("button", { type: "button", class: "af-exp-sortable", "data-sort": v, title });
-    b.append(el("span", { class: "af-exp-vname" }, name),
-      el("span", { class: "af-exp-arrow" }, sorted ? `${sortArrow(look.sort, v)} ${parseKey(sorted.key).name}` : ""));
+    b.append(el("span", { class: "af-exp-vname" }, name), el("span", { class: "af-exp-arrow" }, sortLabel(look.sort, v)));
     const means = el("div", { class: "af-exp-means" });
     for (const j of t.judges) {
       const mean = s.means[j] ?? null;
@@ -236,7 +234,8 @@ export function buildRow(t, c, pos, look) {
   const name = el("div", { class: "af-exp-cname" });
   name.append(el("span", {}, info.name));
   if (info.turns > 1) name.append(el("span", { class: "af-exp-turns" }, `${info.turns} turns`));
-  head.append(name, el("div", { class: "af-exp-first" }, oneLine(info.first, 200)));
+  head.append(name);
+  if (info.first !== info.name) head.append(el("div", { class: "af-exp-first" }, oneLine(info.first, 200)));
   head.title = info.first;
   row.append(head);
   for (let v = 0; v < t.variants.length; v++) {
@@ -276,7 +275,7 @@ export function createGrid(host, on) {
     if (!current) return;
     const { t, look, order } = current;
     const h = rowHeight(t.samples);
-    const view = scroll.clientHeight || 480;
+    const view = scroll.clientHeight || GRID_H;
     const [first, end] = visibleRange(Math.max(0, scroll.scrollTop - head.offsetHeight), view, h, order.length);
     /** @type {Map<number, {row: HTMLElement, pos: number}>} */
     const next = new Map();
@@ -314,7 +313,10 @@ export function createGrid(host, on) {
     const width = CASE_W + t.variants.length * VARIANT_W;
     head.style.minWidth = `${width}px`;
     sizer.style.minWidth = `${width}px`;
-    sizer.style.height = `${order.length * rowHeight(t.samples)}px`;
+    const rowsHeight = order.length * rowHeight(t.samples);
+    sizer.style.height = `${rowsHeight}px`;
+    const wanted = Math.min(GRID_H, head.offsetHeight + rowsHeight + (t.loaded && t.cases.length ? 0 : 48) + 18);
+    if (scroll.style.height !== `${wanted}px`) scroll.style.height = `${wanted}px`;
     empty.hidden = t.loaded && t.cases.length > 0;
     if (t.loaded) empty.textContent = "no cases";
     drawRows(true);
@@ -329,7 +331,7 @@ export function createGrid(host, on) {
     const h = rowHeight(current.t.samples);
     const top = pos * h;
     const viewTop = scroll.scrollTop;
-    const viewH = (scroll.clientHeight || 480) - head.offsetHeight;
+    const viewH = (scroll.clientHeight || GRID_H) - head.offsetHeight;
     if (top < viewTop) scroll.scrollTop = top;
     else if (top + h > viewTop + viewH) scroll.scrollTop = top + h - viewH;
     drawRows(false);

@@ -10,6 +10,9 @@ export const CASE_W = 150;
 export const VARIANT_W = 180;
 /** Rows drawn above and below the view, so that scrolling a little shows drawn rows at once. */
 export const OVERSCAN = 6;
+/** The most the grid is tall (px); a table of fewer rows is as tall as they are. The grid's height is always set
+ * (CSS containment: what changes inside it never lays out the page around it). */
+export const GRID_H = 460;
 
 export const CSS = `
 .af-exp { font: 12px/1.4 var(--jp-ui-font-family, system-ui, sans-serif); color: #1f2933; border: 1px solid #d5dbe3;
@@ -36,7 +39,7 @@ export const CSS = `
 .af-exp .af-exp-error[hidden] { display: none; }
 .af-exp .af-exp-error span { flex: 1; }
 .af-exp .af-exp-error button { border: none; background: none; color: #991b1b; font-size: 14px; line-height: 1; }
-.af-exp .af-exp-scroll { overflow: auto; max-height: var(--af-exp-height, 460px); position: relative; outline: none;
+.af-exp .af-exp-scroll { overflow: auto; height: 460px; contain: strict; position: relative; outline: none;
   min-height: 0; }
 .af-exp .af-exp-scroll:focus-visible { box-shadow: inset 0 0 0 2px #93c5fd; }
 .af-exp .af-exp-head, .af-exp .af-exp-row { display: grid; }
@@ -49,7 +52,8 @@ export const CSS = `
   font-weight: 600; font-size: 12.5px; display: flex; align-items: center; gap: 4px; min-width: 0; }
 .af-exp .af-exp-sortable:hover .af-exp-vname { text-decoration: underline; }
 .af-exp .af-exp-vname { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-.af-exp .af-exp-arrow { color: #2563eb; font-size: 10px; }
+.af-exp .af-exp-arrow { color: #2563eb; font-size: 10.5px; font-weight: normal; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }
 .af-exp .af-exp-means { display: flex; flex-wrap: wrap; gap: 3px; }
 .af-exp .af-exp-mean { border: 1px solid #cbd2d9; border-left-width: 4px; border-radius: 3px; background: #fff;
   padding: 0 5px; font-size: 11px; color: #1f2933; font-variant-numeric: tabular-nums; white-space: nowrap;
@@ -60,7 +64,8 @@ export const CSS = `
   overflow: hidden; text-overflow: ellipsis; }
 .af-exp .af-exp-bad { color: #b91c1c; font-weight: 600; }
 .af-exp .af-exp-sizer { position: relative; }
-.af-exp .af-exp-row { position: absolute; left: 0; right: 0; border-bottom: 1px solid #e4e7eb; box-sizing: border-box; }
+.af-exp .af-exp-row { position: absolute; left: 0; right: 0; border-bottom: 1px solid #e4e7eb; box-sizing: border-box;
+  contain: strict; }
 .af-exp .af-exp-case { position: sticky; left: 0; z-index: 1; background: #fff; padding: 5px 8px;
   border-right: 1px solid #e4e7eb; min-width: 0; overflow: hidden; }
 .af-exp .af-exp-cname { font-weight: 600; display: flex; gap: 6px; align-items: baseline; min-width: 0; }

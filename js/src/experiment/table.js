@@ -388,7 +388,7 @@ export function formatMetric(name, x) {
   if (typeof x !== "number") return "";
   if (name === "duration_s") return x >= 100 ? `${Math.round(x)} s` : x >= 10 ? `${x.toFixed(1)} s` : `${Number(x.toFixed(2))} s`;
   if (name === "cost_usd") return x === 0 ? "$0" : x >= 1 ? `$${x.toFixed(2)}` : `$${Number(x.toPrecision(3))}`;
-  if (name === "tokens") return `${thousands(Math.round(x))} tokens`;
+  if (name === "tokens") return `${thousands(Math.round(x))} token${Math.round(x) === 1 ? "" : "s"}`;
   return String(x);
 }
 
