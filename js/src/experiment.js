@@ -311,9 +311,10 @@ function render({ model, el: host }) {
     const reply = runReply(msg);
     if (reply) {
       const id = /** @type {any} */ (msg).request_id;
-      if (id !== waiting || pane !== "run") return; // stale
+      if (id !== waiting) return; // an answer to an earlier request
       waiting = -1;
       details.show(reply, keyLabel(loaded), model.get("linked") ? "checked out in the TreeView" : "");
+      details.element.hidden = pane !== "run"; // a comparison shown meanwhile stays in front
       return;
     }
     const changed = applyMessage(table, msg);

@@ -442,6 +442,25 @@ describe("the widget", () => {
     expect(host.querySelector(".af-exp-run").hidden).toBe(true);
   });
 
+  it("a run opened from Python and then compared: its conversation is kept for when the comparison closes", () => {
+    const { model, host } = mount();
+    model.emit(snapshot());
+    model.set("opened", { case: 1, variant: "plain", sample: 0 });
+    model.set("comparison", { a: { case: 0, variant: "plain", sample: 0 }, b: { case: 0, variant: "terse", sample: 0 },
+      ancestor: null, rows: [] });
+    model.emit({ kind: "run", request_id: 1, case: 1, variant: "plain", sample: 0, tip: "b", error: null, scores: {},
+      judge_errors: {}, metrics: {}, verdicts: [],
+      messages: [{ id: "a", sender: "user", kind: "message", status: "complete", content: "acme bikes" }] });
+    const pane = host.querySelector(".af-exp-run");
+    expect(pane.hidden).toBe(true); // the comparison is in front
+    expect(host.querySelector(".af-exp-compare").hidden).toBe(false);
+    model.sent.length = 0;
+    host.querySelector('[data-key="1:0:0"]').dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    expect(pane.hidden).toBe(false);
+    expect(pane.querySelector(".af-exp-body").textContent).toBe("acme bikes");
+    expect(model.sent).toEqual([{ kind: "close-compare" }, { kind: "open", case: 1, variant: "plain", sample: 0 }]);
+  });
+
   it("keys: arrows move a cursor through the blocks in the rows' order, Enter opens", () => {
     const t = loaded({ samples: 2 });
     const order = Int32Array.from([2, 0, 1]);

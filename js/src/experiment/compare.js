@@ -163,8 +163,9 @@ export function createComparePane(host, on) {
       const heads = el("div", { class: "af-exp-cgrid" });
       heads.append(sideHead(v.a, "af-exp-a", "A"), sideHead(v.b, "af-exp-b", "B"));
       const from = el("div", { class: "af-exp-from" }, v.ancestor
-        ? `from the last message both share (${v.ancestor.slice(0, 8)}), message by message:`
+        ? "below the last message both runs share, message by message:"
         : "no message in common: the whole conversations, message by message:");
+      if (v.ancestor) from.title = `the last message both share: ${v.ancestor}`;
       const rows = el("div", { class: "af-exp-cgrid" });
       for (const r of v.rows) rows.append(cell(r.left, r.leftRuns), cell(r.right, r.rightRuns));
       if (!v.rows.length) rows.append(el("div", { class: "af-exp-empty" }, "the two runs are the same"));
