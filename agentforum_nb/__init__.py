@@ -60,6 +60,7 @@ __all__ = [
     "Context",
     "Experiment",
     "ExperimentResult",
+    "ExperimentView",
     "Forum",
     "ForumEvent",
     "FunctionModel",
@@ -92,7 +93,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     # The notebook layer (ipywidgets/anywidget) and the OpenAI client load only when first used.
-    if name in ("TreeView", "ChatView"):
+    if name in ("TreeView", "ChatView", "ExperimentView"):
         from . import notebook
 
         return getattr(notebook, name)

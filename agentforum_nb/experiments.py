@@ -216,6 +216,7 @@ class Experiment:
         self.forum = forum if forum is not None else default_forum()
         self.name = name
         self.result: ExperimentResult | None = None  # the execution running now, filled in live
+        self.running = False  # between an execution's start and its end (done, failed or cancelled)
         self._listeners: list[Callable[[Run | None], None]] = []
 
     # -- what is run ---------------------------------------------------------------------------------------------
@@ -238,7 +239,8 @@ class Experiment:
 
     def subscribe(self, listener: Callable[[Run | None], None]) -> Callable[[], None]:
         """Call ``listener(run)`` for each row as it is added while :meth:`run` runs (``None`` when an execution
-        starts); returns a function that removes the listener (the ExperimentView's way to fill in live)."""
+        starts and when it ends, also by an error or a cancellation: :attr:`running` says which); returns a function
+        that removes the listener (the ExperimentView's way to fill in live)."""
         self._listeners.append(listener)
 
         def remove() -> None:
@@ -278,11 +280,40 @@ class Experiment:
         execution = forum.experiment_begin(self.name, fingerprint, spec, shards, part)
         plan = self.plan(shard)
         runs: list[Run] = []
-        self.result = ExperimentResult(
-            self.name, execution, runs, cases=self.cases, variants=list(self.variants), samples=self.samples
+        live = self.result = ExperimentResult(
+            self.name, execution, (), cases=self.cases, variants=list(self.variants), samples=self.samples, forum=forum
         )
+        self.running = True
         self._tell(None)
-        bar = _progress(len(plan), self.name, progress)
+        bar = None
+        try:
+            bar = _progress(len(plan), self.name, progress)
+            result = await self._execute(plan, spec, execution, part, reuse, live, runs, bar, max_concurrency)
+            if shard is not None:  # the whole table: what every process stored so far
+                result = forum.experiment(self.name, run=execution)
+            self.result = result
+        finally:
+            if bar is not None:
+                bar.close()
+            self.running = False
+            self._tell(None)  # the end, also of an execution that failed or was cancelled
+        return result
+
+    async def _execute(
+        self,
+        plan: list[tuple[int, str, int]],
+        spec: dict[str, Any],
+        execution: int,
+        part: int,
+        reuse: dict[str, Mapping[str, Any]],
+        live: ExperimentResult,
+        runs: list[Run],
+        bar: Any,
+        max_concurrency: int,
+    ) -> ExperimentResult:
+        """The runs of ``plan``: those taken from an earlier execution at once, the others at most
+        ``max_concurrency`` at a time; each row stored, added to ``live`` and told to the listeners."""
+        forum = self.forum
         counts = {"cached": 0, "errors": 0}
         limit = asyncio.Semaphore(max_concurrency)
         # a run's key: its case, variant (agent, version, kwargs), sample and judges, digested once each
@@ -297,6 +328,7 @@ class Experiment:
             if run.failed:
                 counts["errors"] += 1
             runs.append(run)
+            live.add(run)
             self._tell(run)
             if bar is not None:
                 bar.set_postfix(counts, refresh=False)
@@ -321,25 +353,23 @@ class Experiment:
             forum.experiment_put(self.name, execution, {**row, "shard": part})
             counts["cached"] += 1
             runs.append(run)
+            live.add(run)
             self._tell(run)
         if bar is not None and counts["cached"]:
             bar.set_postfix(counts, refresh=False)
             bar.update(counts["cached"])
-        try:
-            async with asyncio.TaskGroup() as group:
-                for ci, vname, sample, key in todo:
-                    group.create_task(one(ci, vname, sample, key))
-        finally:
-            if bar is not None:
-                bar.close()
-        result = ExperimentResult(
-            self.name, execution, runs, cases=self.cases, variants=list(self.variants), samples=self.samples
+        async with asyncio.TaskGroup() as group:
+            for ci, vname, sample, key in todo:
+                group.create_task(one(ci, vname, sample, key))
+        return ExperimentResult(
+            self.name,
+            execution,
+            runs,
+            cases=self.cases,
+            variants=list(self.variants),
+            samples=self.samples,
+            forum=forum,
         )
-        if shard is not None:  # the whole table: what every process stored so far
-            result = forum.experiment(self.name, run=execution)
-        self.result = result
-        self._tell(None)
-        return result
 
     async def _run_one(self, ci: int, vname: str, sample: int) -> Run:
         """One case through one variant: the turns and the agent's answers, then the judges."""

@@ -11,6 +11,7 @@ one per run, ``{"case": index, "variant", "sample", "messages": [ids], "output":
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -149,7 +150,8 @@ class Run:
 class ExperimentResult:
     """The runs of one execution of an experiment: ``runs`` (a list of :class:`Run`, cases in order, then variants,
     then samples), ``name``, ``execution`` (0, 1, ... in the order they happened), ``cases``, ``variants`` and
-    ``judges`` (the score names, in order). ``to_pandas()`` and ``summary()`` make tables of it."""
+    ``judges`` (the score names, in order). ``to_pandas()`` and ``summary()`` make tables of it. ``forum``: the
+    forum its messages are in (``None`` when it was made without one)."""
 
     def __init__(
         self,
@@ -160,22 +162,33 @@ class ExperimentResult:
         cases: Sequence[Case] = (),
         variants: Sequence[str] = (),
         samples: int = 1,
+        forum: Forum | None = None,
     ) -> None:
         self.name = name
         self.execution = execution
         self.cases = list(cases)
         self.variants = list(variants)
         self.samples = samples
-        order = {c.name: i for i, c in enumerate(self.cases)}
-        vorder = {v: i for i, v in enumerate(self.variants)}
-        self.runs = sorted(
-            runs, key=lambda r: (order.get(r.case.name, len(order)), vorder.get(r.variant, len(vorder)), r.sample)
-        )
+        self.forum = forum
+        self._order = {c.name: i for i, c in enumerate(self.cases)}
+        self._vorder = {v: i for i, v in enumerate(self.variants)}
+        self.runs = sorted(runs, key=self._position)
         names: dict[str, None] = {}
         for r in self.runs:
             for k in r.scores:
                 names.setdefault(k, None)
         self.judges = list(names)
+
+    def _position(self, r: Run) -> tuple[int, int, int]:
+        case = self._order.get(r.case.name, len(self._order))
+        return (case, self._vorder.get(r.variant, len(self._vorder)), r.sample)
+
+    def add(self, run: Run) -> None:
+        """Add a row in its place (cases, then variants, then samples): how an execution in progress fills in."""
+        bisect.insort(self.runs, run, key=self._position)
+        for k in run.scores:
+            if k not in self.judges:
+                self.judges.append(k)
 
     @property
     def complete(self) -> bool:
@@ -184,7 +197,10 @@ class ExperimentResult:
 
     def run(self, case: str | int, variant: str, sample: int = 0) -> Run:
         """The run of a case (its name, or its position) through a variant."""
-        key = str(case) if isinstance(case, int) else case
+        if isinstance(case, int) and not isinstance(case, bool) and 0 <= case < len(self.cases):
+            key = self.cases[case].name  # its position: the case there, whatever its name
+        else:
+            key = str(case) if isinstance(case, int) else case
         for r in self.runs:
             if r.case.name == key and r.variant == variant and r.sample == sample:
                 return r
@@ -276,7 +292,7 @@ class ExperimentResult:
         rows = list(rows)
         messages = forum.get_many(mid for row in rows for mid in _ids_of(row))
         runs = [run_from_row(messages, cases, row) for row in rows]
-        return cls(name, execution, runs, cases=cases, variants=variants, samples=samples)
+        return cls(name, execution, runs, cases=cases, variants=variants, samples=samples, forum=forum)
 
 
 def _ids_of(row: Mapping[str, Any]) -> list[Any]:

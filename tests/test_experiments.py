@@ -307,3 +307,66 @@ async def test_progress_bar_in_a_terminal(forum, capsys):
     await exp.run(progress=True)
     err = capsys.readouterr().err
     assert "bar" in err and "2/2" in err
+
+
+async def test_the_execution_in_progress_fills_in_and_listeners_hear_its_start_and_end(forum):
+    """``exp.result`` is the execution in progress, its rows added as they come (an ExperimentView made while it
+    runs shows them); listeners hear ``None`` at the start and at the end, and ``exp.running`` says which."""
+    gate = asyncio.Event()
+    seen: list[tuple[str, int, bool]] = []
+
+    @af.agent(version="1")
+    async def writer(ctx):
+        (request,) = await ctx.requests
+        if "slow" in request.content:
+            await gate.wait()
+        ctx.respond(f"re: {request.content}")
+
+    exp = af.Experiment("live", cases=["fast one", "slow one"], variants={"v": writer}, forum=forum)
+    assert exp.running is False
+
+    def listener(run):
+        live = exp.result
+        seen.append(("start/end" if run is None else run.case.name, len(live.runs), exp.running))
+        if run is not None and run.case.name == "0":
+            assert live.runs == [run]  # the row is in the live result when the listener hears of it
+            gate.set()
+
+    exp.subscribe(listener)
+    result = await exp.run(progress=False)
+    assert seen == [("start/end", 0, True), ("0", 1, True), ("1", 2, True), ("start/end", 2, False)]
+    assert exp.result is result and result.forum is forum and forum.experiment("live").forum is forum
+    assert [r.output.content for r in result.runs] == ["re: fast one", "re: slow one"]
+
+
+async def test_listeners_hear_the_end_of_an_execution_that_is_cancelled(forum):
+    started = asyncio.Event()
+
+    @af.agent(version="1", cache=False)
+    async def stuck(ctx):
+        started.set()
+        await asyncio.Event().wait()  # never answers
+
+    exp = af.Experiment("stuck", cases=["a"], variants={"v": stuck}, forum=forum)
+    heard: list[bool] = []
+    exp.subscribe(lambda run: heard.append(exp.running) if run is None else None)
+    task = asyncio.ensure_future(exp.run(progress=False))
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert heard == [True, False] and exp.running is False
+
+
+async def test_a_run_is_found_by_its_case_position_also_when_the_cases_are_named(forum):
+    exp = af.Experiment(
+        "named",
+        cases=[af.Case("x", name="first"), af.Case("y", name="second")],
+        variants={"v": _writer("v")},
+        forum=forum,
+    )
+    result = await exp.run(progress=False)
+    assert result.run(1, "v") is result.run("second", "v")
+    assert result.run(0, "v").case.name == "first"
+    with pytest.raises(KeyError):
+        result.run(2, "v")
