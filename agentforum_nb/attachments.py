@@ -116,10 +116,9 @@ class AttachmentRef:
     media_type: str
     size: int
     name: str | None
+    _source: AttachmentSource | None
 
-    def __init__(
-        self, sha256: str, media_type: str, size: int, name: str | None = None, *, source: Any = None
-    ) -> None:
+    def __init__(self, sha256: str, media_type: str, size: int, name: str | None = None, *, source: Any = None) -> None:
         key = "attachments"
         if not _is_sha256(sha256):
             _bad(f"{key}: sha256 must be 64 lowercase hex characters, not {sha256!r:.80}", key)
@@ -214,14 +213,12 @@ class Attachment:
     ref: AttachmentRef
 
     def __init__(self, data: bytes | bytearray | memoryview, media_type: str, name: str | None = None) -> None:
-        if isinstance(data, (bytearray, memoryview)):
-            data = bytes(data)
-        elif type(data) is not bytes:
-            if isinstance(data, bytes):
-                data = bytes(data)
-            else:
-                hint = " (encode text first: text.encode())" if isinstance(data, str) else ""
-                _bad(f"an attachment's data must be bytes-like, not {type(data).__name__}{hint}", "data")
+        given: object = data  # checked at run time: callers are not always type-checked
+        if isinstance(given, (bytes, bytearray, memoryview)):
+            data = given if type(given) is bytes else bytes(given)  # a copy: the bytes cannot change afterwards
+        else:
+            hint = " (encode text first: text.encode())" if isinstance(given, str) else ""
+            _bad(f"an attachment's data must be bytes-like, not {type(given).__name__}{hint}", "data")
         _check_size(len(data), "data")
         if type(media_type) is str:
             media_type = media_type.strip().lower()

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, runtime_checkabl
 from . import export as _files
 from ._canonical import freeze_trusted
 from .annotations import RESERVED_ANNOTATIONS, check_annotations, json_equal, utc_now
-from .attachments import Attachment, AttachmentRef, check_attachments, checked_bytes
+from .attachments import Attachment, AttachmentRef, checked_bytes
 from .cache import ResponseCache
 from .errors import (
     AgentForumError,
@@ -707,8 +707,9 @@ class Forum:
         (:class:`IntegrityError` when the stored bytes were changed); :class:`~agentforum_nb.AttachmentNotFound`
         (a ``KeyError``) when this forum has none."""
         self.check_open()
-        store = self._store
-        data = store.read_attachment(sha256) if type(sha256) is str and self._keeps_attachments() else None
+        data = None
+        if type(sha256) is str and self._keeps_attachments():
+            data = cast(SupportsAttachments, self._store).read_attachment(sha256)
         if data is None:
             raise AttachmentNotFound(sha256)
         return checked_bytes(sha256, data)

@@ -130,9 +130,8 @@ def with_attachment_source(message: Message, source: AttachmentSource) -> Messag
         return message
     m = message
     refs = tuple(r.with_source(source) for r in m.attachments)
-    return _new(
-        m.id, m.kind, m.content, m.sender, m.parent_id, m.reply_to_id, m.original_id, m.status, m.metadata, m._fast, refs
-    )
+    fields = (m.id, m.kind, m.content, m.sender, m.parent_id, m.reply_to_id, m.original_id, m.status, m.metadata)
+    return _new(*fields, m._fast, refs)
 
 
 class Message:

@@ -633,7 +633,8 @@ def test_v1_file_is_upgraded_in_place(tmp_path):
     assert objects(path)[0] == 0 and "edges" not in objects(path)[1]
     store = SQLiteStore(path)
     version, names = objects(path)
-    assert version == LAYOUT_VERSION and {"edges", "suspect", "messages_edges", "messages_suspect", "search_text"} <= names
+    side_objects = {"edges", "suspect", "messages_edges", "messages_suspect", "search_text"}
+    assert version == LAYOUT_VERSION and side_objects <= names
     con = sqlite3.connect(path)
     assert con.execute("SELECT count(*) FROM edges").fetchone()[0] == 30  # every message with a parent
     cols = [r[1] for r in con.execute("PRAGMA table_info(messages)")]

@@ -147,9 +147,7 @@ class SharedStore(Protocol):
     def has_changes(self) -> bool: ...
 
 
-def missing_bytes(
-    messages: Iterable[Message], stored: Callable[[list[str]], set[str]]
-) -> dict[str, tuple[str, bytes]]:
+def missing_bytes(messages: Iterable[Message], stored: Callable[[list[str]], set[str]]) -> dict[str, tuple[str, bytes]]:
     """The attachments of ``messages`` that a store must write: ``{sha256: (media_type, bytes)}`` for every hash
     that ``stored(hashes)`` does not report as stored, the bytes read from the descriptors
     (:class:`~agentforum_nb.errors.AttachmentNotFound` when they cannot be). Every read happens before the store

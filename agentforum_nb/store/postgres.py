@@ -392,7 +392,8 @@ class PostgresStore(SQLStore):
 
     def _insert(self, values: tuple[Any, ...]) -> bool:
         query = self._q(
-            f"INSERT INTO {{messages}} ({', '.join(_STORED)}, writer) VALUES ({', '.join(['%s'] * (len(_STORED) + 1))}) "
+            f"INSERT INTO {{messages}} ({', '.join(_STORED)}, writer) VALUES ({', '.join(['%s'] * (len(_STORED) + 1))})"
+            " "
             f"ON CONFLICT (id) DO NOTHING RETURNING seq"
         )
         return bool(self._run(lambda c: c.execute(query, (*values, self._writer)).fetchall(), "store a message"))

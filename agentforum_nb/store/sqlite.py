@@ -94,7 +94,13 @@ def _shown(path: str) -> str:
 class SQLiteStore(SQLStore):
     """Messages and the response cache in one SQLite file."""
 
-    _TYPES: ClassVar[dict[str, str]] = {"SEQ": "INTEGER", "ID": "TEXT", "INT": "INTEGER", "TEXT": "TEXT", "BLOB": "BLOB"}
+    _TYPES: ClassVar[dict[str, str]] = {
+        "SEQ": "INTEGER",
+        "ID": "TEXT",
+        "INT": "INTEGER",
+        "TEXT": "TEXT",
+        "BLOB": "BLOB",
+    }
     _AFTER: ClassVar[dict[str, tuple[str, ...]]] = {
         "messages": ("CREATE INDEX messages_by_parent ON messages (parent_id, seq)",)
     }
