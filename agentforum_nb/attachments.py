@@ -51,6 +51,7 @@ _HEX = frozenset("0123456789abcdef")
 _MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
 _MAX_NAME = 255
 _sha256 = hashlib.sha256
+_encode_str = json.encoder.encode_basestring  # RFC 8785's string escaping (see _canonical)
 
 
 class AttachmentSource(Protocol):
@@ -110,13 +111,14 @@ class AttachmentRef:
     """An attachment as a message holds it: ``sha256`` (of the bytes, 64 lowercase hex), ``media_type``, ``size``
     (bytes) and ``name`` (a file name, or None). Read-only; equal when the four fields are."""
 
-    __slots__ = ("sha256", "media_type", "size", "name", "_source")
+    __slots__ = ("sha256", "media_type", "size", "name", "_source", "_json")
 
     sha256: str
     media_type: str
     size: int
     name: str | None
     _source: AttachmentSource | None
+    _json: str  # its RFC 8785 JSON (see attachments_json)
 
     def __init__(self, sha256: str, media_type: str, size: int, name: str | None = None, *, source: Any = None) -> None:
         key = "attachments"
@@ -131,6 +133,9 @@ class AttachmentRef:
         setter(self, "size", size)
         setter(self, "name", _check_name(name, key))
         setter(self, "_source", source)
+        # RFC 8785: members sorted; the media type and hash are plain ASCII, the name a JSON string, size an integer
+        text = '{"media_type":"' + media_type + '","name":' + ("null" if name is None else _encode_str(name))
+        setter(self, "_json", text + ',"sha256":"' + sha256 + '","size":' + str(size) + "}")
 
     @classmethod
     def from_dict(cls, data: Any) -> AttachmentRef:
@@ -152,7 +157,19 @@ class AttachmentRef:
     def with_source(self, source: AttachmentSource | None) -> AttachmentRef:
         """The same descriptor, its bytes to be read from ``source`` (the library's internal API: a store that
         holds the bytes makes the descriptors it gives out point at itself)."""
-        return AttachmentRef(self.sha256, self.media_type, self.size, self.name, source=source)
+        if source is self._source:
+            return self
+        copy = object.__new__(AttachmentRef)  # the fields are checked already
+        setter = object.__setattr__
+        for name in ("sha256", "media_type", "size", "name", "_json"):
+            setter(copy, name, getattr(self, name))
+        setter(copy, "_source", source)
+        return copy
+
+    @property
+    def canonical_json(self) -> str:
+        """Its RFC 8785 JSON text: ``{"media_type","name","sha256","size"}`` (``name`` null when None)."""
+        return self._json
 
     @property
     def source(self) -> AttachmentSource | None:
@@ -324,29 +341,13 @@ def check_attachments(value: Any) -> tuple[AttachmentRef, ...]:
     return tuple(out)
 
 
-_encode_str = json.encoder.encode_basestring
-
-
 def attachments_json(refs: tuple[AttachmentRef, ...]) -> str:
     """The RFC 8785 JSON of the descriptors (an array of ``{"media_type","name","sha256","size"}``): what the id
     covers, and what the SQL stores keep. Every member is written exactly as RFC 8785 does: the media type and
     hash are plain ASCII, ``name`` a JSON string (``null`` when None), ``size`` an integer."""
-    return (
-        "["
-        + ",".join(
-            '{"media_type":"'
-            + r.media_type
-            + '","name":'
-            + ("null" if r.name is None else _encode_str(r.name))
-            + ',"sha256":"'
-            + r.sha256
-            + '","size":'
-            + str(r.size)
-            + "}"
-            for r in refs
-        )
-        + "]"
-    )
+    if len(refs) == 1:
+        return "[" + refs[0].canonical_json + "]"
+    return "[" + ",".join([r.canonical_json for r in refs]) + "]"
 
 
 def refs_from_json(items: Any, source: AttachmentSource | None = None) -> tuple[AttachmentRef, ...]:

@@ -109,7 +109,7 @@ def test_a_new_database_gets_the_documented_schema(pg_url):
         "store": "postgresql",
     }
     tables = {r[0] for r in sql(pg_url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
-    assert tables == {"meta", "messages", "cache", "experiments", "experiment_runs"}
+    assert tables == {"meta", "messages", "cache", "experiments", "experiment_runs", "attachments"}
     cols = [
         r[0]
         for r in sql(
@@ -130,6 +130,7 @@ def test_a_new_database_gets_the_documented_schema(pg_url):
         "status",
         "metadata",
         "annotations",
+        "attachments",
         "nul_text",
         "folded",
         "writer",

@@ -582,6 +582,9 @@ class SQLStore(ABC):
     # -- attachments -----------------------------------------------------------------------------------------
     def _insert_attached(self, message: Message, values: tuple[Any, ...]) -> bool:
         """``_insert`` for a message with attachments: the bytes not stored yet go in the same transaction."""
+        known = self._blobs_known
+        if all(a.sha256 in known for a in message.attachments):  # the common case: the bytes are stored already
+            return self._insert(values)
         blobs = missing_bytes((message,), self.has_attachments)
         if not blobs:
             return self._insert(values)

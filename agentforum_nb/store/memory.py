@@ -42,7 +42,9 @@ class MemoryStore(MemoryExperiments):
             return existing
         given = message
         if message.attachments:  # its bytes first (they may not be at hand: then nothing is stored)
-            self._blobs.update(missing_bytes((message,), self.has_attachments))
+            blobs = self._blobs
+            if any(a.sha256 not in blobs for a in message.attachments):
+                blobs.update(missing_bytes((message,), self.has_attachments))
             message = with_attachment_source(message, self)
         self._messages[mid] = message
         if annotations:

@@ -18,10 +18,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from ..attachments import attachments_json
 from ..errors import IntegrityError, UsageError
 from ..messages import Message
 from ._base import encodable
-from ._sql import CANONICAL, DEFAULT_CACHE_BYTES, SEQ, TABLES, Row, SQLStore, dump_annotations, dump_attachments
+from ._sql import CANONICAL, DEFAULT_CACHE_BYTES, SEQ, TABLES, Row, SQLStore, dump_annotations
 
 __all__ = ["DEFAULT_CACHE_BYTES", "LAYOUT_VERSION", "SCHEMA_VERSION", "SQLiteStore"]
 
@@ -345,7 +346,8 @@ class SQLiteStore(SQLStore):
     @staticmethod
     def _values(m: Message, annotations: Mapping[str, Any] | None = None) -> tuple[Any, ...]:
         fields = (m.id, m.kind, m.content, m.sender, m.parent_id, m.reply_to_id, m.original_id, m.status)
-        return (*fields, m.metadata_json(), dump_annotations(annotations), dump_attachments(m))
+        attached = attachments_json(m.attachments) if m.attachments else None
+        return (*fields, m.metadata_json(), dump_annotations(annotations), attached)
 
     def _insert(self, values: tuple[Any, ...]) -> bool:
         with self._lock:
