@@ -455,7 +455,7 @@ def test_refresh_finds_a_lower_seq_committed_after_a_higher_one(pg_url):
     with psycopg.connect(pg_url) as conn:  # a transaction that draws its seq first and commits last
         conn.execute(
             "INSERT INTO messages (id, kind, content, sender, parent_id, reply_to_id, original_id, status, "
-            "metadata, nul_text, annotations, folded) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+            "metadata, nul_text, annotations, folded, attachments) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
             v,
         )
         fast = writer.post("fast transaction")
