@@ -381,7 +381,7 @@ class Forum:
             metadata=metadata,
             attachments=attachments,
         )
-        if msg.attachments:
+        if attachments and msg.attachments:
             self._check_attachments(msg)
         for m in pending:
             self.record(m)

@@ -199,13 +199,12 @@ class Message:
         else:
             frozen, fast = freeze_metadata(metadata)
             md = "{}"
-        head = '{"content":'
         if attachments:  # RFC 8785 sorts "attachments" first; a message without attachments has no such member
             attachments = check_attachments(attachments)
-            if attachments:
-                head = '{"attachments":' + attachments_json(attachments) + ',"content":'
+            head = '{"attachments":' + attachments_json(attachments) + ',"content":' if attachments else '{"content":'
         else:
-            attachments = NO_ATTACHMENTS
+            head = '{"content":'
+            attachments = ()  # (None, [] ...: none)
         try:
             if frozen:
                 md = metadata_json(frozen, fast)

@@ -40,22 +40,25 @@ class MemoryStore(MemoryExperiments):
             if annotations and more_than_created_at(annotations):
                 self._annotations[mid] = merge_annotations(self._annotations.get(mid), annotations)
             return existing
-        given = message
-        if message.attachments:  # its bytes first (they may not be at hand: then nothing is stored)
-            blobs = self._blobs
-            if any(a.sha256 not in blobs for a in message.attachments):
-                blobs.update(missing_bytes((message,), self.has_attachments))
-            message = with_attachment_source(message, self)
-        self._messages[mid] = message
+        kept = message if not message.attachments else self._attached(message)
+        self._messages[mid] = kept
         if annotations:
             self._annotations[mid] = dict(annotations)
         siblings = self._children.get(message.parent_id)
         if siblings is None:
-            self._children[message.parent_id] = [message]
+            self._children[message.parent_id] = [kept]
         else:
-            siblings.append(message)
-        self._folded.append((message, message.content.casefold()))
-        return given
+            siblings.append(kept)
+        self._folded.append((kept, message.content.casefold()))
+        return message
+
+    def _attached(self, message: Message) -> Message:
+        """A new message with attachments: their bytes are stored first (when they are not at hand this raises
+        and nothing is stored); the message kept is the same value, its descriptors reading from here."""
+        blobs = self._blobs
+        if any(a.sha256 not in blobs for a in message.attachments):
+            blobs.update(missing_bytes((message,), self.has_attachments))
+        return with_attachment_source(message, self)
 
     # -- attachments ---------------------------------------------------------------------------------------------
     def read_attachment(self, sha256: str) -> bytes | None:
