@@ -15,6 +15,8 @@ import sqlite3
 
 import pytest
 import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import agentforum_nb as af
 from agentforum_nb._canonical import HEADER, reference_body
@@ -72,6 +74,30 @@ def test_golden_bytes_and_ids_of_messages_with_attachments(name):
     again = af.Message.from_dict(json.loads(json.dumps(msg.to_dict())))
     assert again.id == msg.id and again.attachments == msg.attachments
     assert pickle.loads(pickle.dumps(msg)).attachments == msg.attachments
+
+
+names = st.one_of(
+    st.none(),
+    st.text(
+        st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="/\\"), min_size=1, max_size=12
+    ).filter(lambda n: n not in (".", "..")),
+)
+descriptors = st.builds(
+    af.AttachmentRef,
+    st.binary(min_size=1, max_size=8).map(lambda b: hashlib.sha256(b).hexdigest()),
+    st.sampled_from(["image/png", "application/pdf", "text/plain", "image/svg+xml", "application/vnd.a+b"]),
+    st.integers(0, 1000),
+    names,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(descriptors, max_size=4), st.text(max_size=20))
+def test_ids_with_attachments_match_the_reference_canonicalizer(refs, content):
+    msg = af.Message(content, attachments=refs)
+    body = reference_body(msg.fields())
+    assert msg.canonical_bytes() == HEADER + body
+    assert msg.id == hashlib.sha256(HEADER + body).hexdigest()
 
 
 def test_no_attachments_means_the_bytes_of_before():
