@@ -13,10 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from .agents import Agent, agent
+from .attachments import Attachment, AttachmentRef
 from .calls import AgentCall, Context
 from .errors import (
     AgentError,
     AgentForumError,
+    AttachmentNotFound,
     CallCancelled,
     IntegrityError,
     InvalidMessageError,
@@ -54,6 +56,9 @@ __all__ = [
     "AgentCall",
     "AgentError",
     "AgentForumError",
+    "Attachment",
+    "AttachmentNotFound",
+    "AttachmentRef",
     "CallCancelled",
     "Case",
     "ChatView",

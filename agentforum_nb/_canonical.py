@@ -4,7 +4,8 @@ A message's id is ``sha256(HEADER + body)`` in lowercase hex, where ``HEADER`` i
 ``"agentforum-message 1\\n"`` (type and format version, as git puts the object type in its hashed bytes) and
 ``body`` is the RFC 8785 (JSON Canonicalization Scheme) serialization, UTF-8 encoded, of a JSON object with
 exactly these eight members: ``content, kind, metadata, original_id, parent_id, reply_to_id, sender, status``
-(absent references are ``null``). See ``docs/message-format.md``.
+(absent references are ``null``), and a ninth, ``attachments``, only when the message has attachments. See
+``docs/message-format.md``.
 
 Two serializers produce the body: the reference one (the ``rfc8785`` package) and a fast path built on the
 stdlib ``json`` C encoder, used only where the two provably agree: no floats anywhere in the metadata (RFC 8785
@@ -225,11 +226,14 @@ def canonical_body(
     status: str,
     metadata: FrozenDict,
     fast: bool,
+    attachments: str | None = None,
 ) -> str:
-    """The RFC 8785 JSON text of the eight canonical fields (kind/status/ids must already be validated)."""
+    """The RFC 8785 JSON text of the eight canonical fields (kind/status/ids must already be validated), and of
+    ``attachments`` (their JSON array) when the message has any: that member sorts first, and a message without
+    attachments has none (its bytes are the eight fields' alone)."""
     return "".join(
         (
-            '{"content":',
+            '{"content":' if attachments is None else '{"attachments":' + attachments + ',"content":',
             _encode_str(content),
             ',"kind":"',
             kind,
@@ -251,8 +255,12 @@ def canonical_body(
 
 
 def reference_body(fields: Mapping[str, Any]) -> bytes:
-    """The body as the reference RFC 8785 implementation writes it (for tests and tools)."""
-    return rfc8785.dumps({k: thaw(fields[k]) for k in _FIELDS})
+    """The body as the reference RFC 8785 implementation writes it (for tests and tools): the eight fields, and
+    ``attachments`` when ``fields`` has a non-empty one (a list of descriptor objects)."""
+    body = {k: thaw(fields[k]) for k in _FIELDS}
+    if fields.get("attachments"):
+        body["attachments"] = thaw(fields["attachments"])
+    return rfc8785.dumps(body)
 
 
 def canonical_bytes(body: str) -> bytes:

@@ -17,14 +17,20 @@ colour], "messages": [row, ...], "folded"?: {row index: casefolded text}}``, one
 ``parent``, ``reply_to`` and ``original`` are the index of that message's row, or its id when it is not in the
 file; ``sender`` is an index into ``senders`` (and ``colours``). The node is ``{id, parent, sender, colour, kind,
 status, snippet, n_chars, reply_to, original, **extra}``: ``extra`` holds the rest of the node (``author``,
-``choices``, ``tool_calls``, ``tool_result``, ``notes``: whatever nodes.py gives), and ``snippet`` is the whole
-``content``, or when ``cut`` is a number its first ``cut`` UTF-16 code units (the snippet nodes.py cut, measured
-as the browser's strings count). ``more_notes``: the annotations the node does not show, for the details pane.
-Trailing nulls are left out.
+``choices``, ``tool_calls``, ``tool_result``, ``notes``, ``attachments``: whatever nodes.py gives), and ``snippet``
+is the whole ``content``, or when ``cut`` is a number its first ``cut`` UTF-16 code units (the snippet nodes.py
+cut, measured as the browser's strings count). ``more_notes``: the annotations the node does not show, for the
+details pane. Trailing nulls are left out.
+
+A file whose messages have attachments also holds their bytes, once per content: ``"attachments": {sha256:
+[media_type, base64 data]}`` (absent when there are none). The page shows images from them as images (an ``<img>``
+of a ``data:`` URL, which runs nothing, SVG included) and offers the others as downloads; no attachment is ever
+inserted as HTML.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 from collections.abc import Iterable, Mapping
@@ -72,9 +78,11 @@ def embedded_data(
     *,
     title: str,
     authors: Mapping[str, str] | None = None,
+    attachments: Mapping[str, bytes] | None = None,
 ) -> dict[str, Any]:
     """The compact data the standalone front end reads (``FORMAT`` 2, see the module's docstring). ``authors``:
-    the sender of each original message that a forward in ``messages`` passes on (by the original's id)."""
+    the sender of each original message that a forward in ``messages`` passes on (by the original's id);
+    ``attachments``: the bytes of the messages' attachments, by sha256."""
     msgs = list(messages)
     index = {m.id: i for i, m in enumerate(msgs)}
     senders: dict[str, int] = {}
@@ -115,6 +123,10 @@ def embedded_data(
     }
     if folded:
         data["folded"] = folded
+    blobs = attachments or {}
+    kinds = {a.sha256: a.media_type for m in msgs for a in m.attachments if a.sha256 in blobs}
+    if kinds:
+        data["attachments"] = {sha: [kind, base64.b64encode(blobs[sha]).decode("ascii")] for sha, kind in kinds.items()}
     return data
 
 
@@ -124,12 +136,13 @@ def render_html(
     *,
     title: str = "agentforum tree",
     authors: Mapping[str, str] | None = None,
+    attachments: Mapping[str, bytes] | None = None,
 ) -> str:
-    """The whole page (``authors``: see :func:`embedded_data`)."""
+    """The whole page (``authors``, ``attachments``: see :func:`embedded_data`)."""
     bundle = STATIC / "standalone.js"
     if not bundle.exists():
         raise UsageError("the HTML export's front end is not installed (static/standalone.js is missing)")
-    data = embedded_data(messages, annotations, title=title, authors=authors)
+    data = embedded_data(messages, annotations, title=title, authors=authors, attachments=attachments)
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'

@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from . import telemetry
 from ._canonical import EMPTY, ENCODE_ERRORS, FrozenDict, freeze_metadata, metadata_json, thaw
+from .attachments import check_attachments
 from .cache import cache_key
 from .chain import Chain, error_text_of, error_type_of, safe_text
 from .errors import AgentError, AgentForumError, CallCancelled, InvalidMessageError, MessageNotFound, UsageError
 from .forum import SENDER, Forum, ForumEvent, default_forum
-from .messages import Message
+from .messages import NO_ATTACHMENTS, Message
 from .placement import SEQUENCE, TEXT, UNSET, Item, Placement, at_hand, classify
 from .scope import Host, Scope
 from .streams import Failure, Feed, MessagePromise, MessageSequence, Signal, bind, detach, release_source
@@ -82,18 +83,19 @@ class Context:
             seq = self._requests = MessageSequence(self._run.call.placement.requests)
         return seq
 
-    def respond(self, item: Any, *, reply_to: Any = None, metadata: Any = None) -> None:
+    def respond(self, item: Any, *, reply_to: Any = None, metadata: Any = None, attachments: Any = None) -> None:
         """Append a response: a ``str``, ``Message``, ``MessagePromise``, ``MessageSequence``, an async iterator
         of ``str`` (a streamed message), or a list of these.
 
         Never blocks; responses keep the order of ``respond`` calls. A ``Message`` or promise is recorded as a
-        forward; another agent's sequence is passed through while it streams.
+        forward (with its original's attachments); another agent's sequence is passed through while it streams.
+        ``attachments`` (:class:`~agentforum_nb.Attachment` objects) go with a text response (a ``str``).
         """
         run = self._run
-        if reply_to is None and metadata is None and not run.chain.function_done:
+        if reply_to is None and metadata is None and attachments is None and not run.chain.function_done:
             run.chain.respond(item, None, None)  # the common case, without the checks below
         else:
-            run.respond(item, reply_to, metadata)
+            run.respond(item, reply_to, metadata, attachments=attachments)
 
     async def ask(
         self, question: str, *, choices: list[str] | None = None, metadata: Mapping[str, Any] | None = None
@@ -244,7 +246,9 @@ class _Run:
         finally:
             chain.function_returned()
 
-    def respond(self, item: Any, reply_to: Any, metadata: Any, sender: str | None = None) -> None:
+    def respond(
+        self, item: Any, reply_to: Any, metadata: Any, sender: str | None = None, attachments: Any = None
+    ) -> None:
         chain = self.chain
         if chain.function_done:
             raise UsageError(
@@ -254,9 +258,18 @@ class _Run:
         frozen: FrozenDict | None = None
         if metadata is not None:
             frozen = freeze_metadata(metadata)[0]
+        refs = NO_ATTACHMENTS
+        if attachments is not None:
+            if not isinstance(item, str):
+                raise UsageError(
+                    f"{self.call.agent.name}: attachments= goes with a text response (a str), not "
+                    f"{type(item).__name__}; respond with the text and its attachments together"
+                )
+            refs = check_attachments(attachments)
+            item = str.__str__(item)  # the text itself (a str subclass would be classified as something else)
         if reply_to is not None and type(reply_to) is not MessagePromise:
             reply_to = self.call.forum.resolve(reply_to, "reply_to")
-        chain.respond(item, reply_to, frozen, sender)
+        chain.respond(item, reply_to, frozen, sender, refs)
 
     # -- ChainOwner -----------------------------------------------------------------------------------------------
     def spawn(self, coro: Any) -> None:

@@ -31,9 +31,10 @@ from time import perf_counter
 from typing import Any, Protocol
 
 from ._canonical import FrozenDict, freeze_metadata
+from .attachments import AttachmentRef
 from .errors import AgentError, AgentForumError, CallCancelled
 from .forum import Forum, ForumEvent
-from .messages import Kind, Message, Status
+from .messages import NO_ATTACHMENTS, Kind, Message, Status
 from .placement import MESSAGE, PROMISE, SEQUENCE, TEXT, UNSET, classify
 from .streams import (
     CANCELLED,
@@ -136,10 +137,16 @@ _NONE: Any = ()  # an empty queue of a chain that has not needed one yet
 class _Slot:
     """One response message: its promise, where its content comes from, and what it replies to."""
 
-    __slots__ = ("how", "promise", "source", "reply_to", "metadata", "handle", "at")
+    __slots__ = ("how", "promise", "source", "reply_to", "metadata", "handle", "at", "attachments")
 
     def __init__(
-        self, how: int, promise: MessagePromise, source: Any, reply_to: Any, metadata: FrozenDict | None
+        self,
+        how: int,
+        promise: MessagePromise,
+        source: Any,
+        reply_to: Any,
+        metadata: FrozenDict | None,
+        attachments: tuple[AttachmentRef, ...] = NO_ATTACHMENTS,
     ) -> None:
         self.how = how
         self.promise = promise
@@ -150,6 +157,7 @@ class _Slot:
         self.metadata = metadata
         self.handle: StreamHandle | None = None
         self.at = perf_counter()  # when it was responded with (its ttft_s and duration_s count from here)
+        self.attachments = attachments  # of an own text response (a forward carries its original's)
 
 
 class _Nested:
@@ -235,9 +243,16 @@ class Chain:
             self.entries.clear()  # the same object: a loop exposing them sees it emptied
 
     # -- adding ---------------------------------------------------------------------------------------------------
-    def respond(self, item: Any, reply_to: Any, metadata: FrozenDict | None, sender: str | None = None) -> None:
+    def respond(
+        self,
+        item: Any,
+        reply_to: Any,
+        metadata: FrozenDict | None,
+        sender: str | None = None,
+        attachments: tuple[AttachmentRef, ...] = NO_ATTACHMENTS,
+    ) -> None:
         """Add the response(s) ``item`` (already checked: see :func:`classify`), sent by the run's agent (or by
-        ``sender``: a tool's result)."""
+        ``sender``: a tool's result); ``attachments`` (checked descriptors) go with a text ``item``."""
         if self.ending:
             return  # the run is over; its function is being cancelled
         name = self.name if sender is None else sender
@@ -251,11 +266,11 @@ class Chain:
                 and type(reply_to) is not MessagePromise
                 and not self.forum.has_listeners
             ):
-                self._store_text_now(item, reply_to, metadata, name)
+                self._store_text_now(item, reply_to, metadata, name, attachments)
                 return
             if entries is _NONE:
                 entries = self.entries = collections.deque()
-            entries.append(_Slot(_OWN, MessagePromise.complete(item, name), None, reply_to, metadata))
+            entries.append(_Slot(_OWN, MessagePromise.complete(item, name), None, reply_to, metadata, attachments))
             self.advance()
             return
         if entries is _NONE:
@@ -285,7 +300,14 @@ class Chain:
         finally:
             self.advance()
 
-    def _store_text_now(self, text: str, reply_to: Message | None, metadata: FrozenDict | None, sender: str) -> None:
+    def _store_text_now(
+        self,
+        text: str,
+        reply_to: Message | None,
+        metadata: FrozenDict | None,
+        sender: str,
+        attachments: tuple[AttachmentRef, ...] = NO_ATTACHMENTS,
+    ) -> None:
         """A text response with nothing before it to wait for: exposed and stored at once (the hot path)."""
         try:
             msg = Message(
@@ -294,9 +316,11 @@ class Chain:
                 parent_id=self.parent,
                 reply_to_id=None if reply_to is None else reply_to.id,
                 metadata=metadata,
+                attachments=attachments,
             )
         except AgentForumError:  # e.g. a lone surrogate: the general path turns it into the run's failure
-            self._entries().append(_Slot(_OWN, MessagePromise.complete(text, sender), None, reply_to, metadata))
+            promise = MessagePromise.complete(text, sender)
+            self._entries().append(_Slot(_OWN, promise, None, reply_to, metadata, attachments))
             self.advance()
             return
         promise = MessagePromise.complete(text, sender)
@@ -659,6 +683,7 @@ class Chain:
                     original_id=None if original is None else original.id,
                     status=status,
                     metadata=self._metadata_of(slot),
+                    attachments=slot.attachments if original is None else original.attachments,
                 ),
                 slot.handle,
                 self._annotations_of(slot),

@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "AgentError",
     "AgentForumError",
+    "AttachmentNotFound",
     "CallCancelled",
     "IntegrityError",
     "InvalidMessageError",
@@ -49,6 +50,16 @@ class MessageNotFound(AgentForumError, KeyError):
 
     def __str__(self) -> str:
         text = f"no message with id {self.message_id!r} in this forum"
+        return f"{text} ({self.detail})" if self.detail else text
+
+
+class AttachmentNotFound(MessageNotFound):
+    """No attachment with this sha256 is in the forum (a :class:`MessageNotFound`, so a ``KeyError`` too):
+    ``forum.attachment(sha256)`` of an unknown hash, or a message whose attachment bytes are neither stored nor
+    at hand."""
+
+    def __str__(self) -> str:
+        text = f"no attachment with sha256 {self.message_id!r} in this forum"
         return f"{text} ({self.detail})" if self.detail else text
 
 

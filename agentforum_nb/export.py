@@ -12,6 +12,8 @@ temporary file next to the target, renamed over it at the end and removed on any
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import errno
 import json
@@ -23,10 +25,11 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from .annotations import check_annotations, reserved_problem, utc_now
+from .attachments import MAX_BYTES, Attachment, BytesSource
 from .errors import IntegrityError, InvalidMessageError, UsageError
 from .events import ForumEvent
-from .messages import Message
-from .store import merge_annotations
+from .messages import Message, with_attachment_source
+from .store import SupportsAttachments, merge_annotations
 
 if TYPE_CHECKING:  # pragma: no cover
     import graphviz
@@ -206,8 +209,15 @@ def export_jsonl(forum: Forum, path: str | os.PathLike[str], *, root: MessageRef
     target = _target(path, "export_jsonl")
     messages = _ordered(forum.subtree(root) if root is not None else list(forum))
     notes = forum.store.annotations_many([m.id for m in messages])
+    written: set[str] = set()  # attachments whose bytes are in the file already
     with _atomic_text(target, "export_jsonl") as f:
         for m in messages:
+            for a in m.attachments:  # the bytes once, on a line of their own before the first message with them
+                if a.sha256 not in written:
+                    written.add(a.sha256)
+                    data = base64.b64encode(forum.attachment(a.sha256)).decode("ascii")
+                    f.write(json.dumps({"attachment": a.sha256, "media_type": a.media_type, "data": data}))
+                    f.write("\n")
             line = m.to_dict()
             extra = notes.get(m.id)
             if extra:
@@ -225,6 +235,7 @@ def import_jsonl(forum: Forum, path: str | os.PathLike[str]) -> int:
     parsed: list[tuple[int, Message]] = []
     by_id: dict[str, Message] = {}
     notes: dict[str, dict[str, Any]] = {}
+    blobs: dict[str, bytes] = {}  # the attachments' bytes in the file, checked against their hashes
 
     def bad(lineno: int, why: str) -> IntegrityError:
         return IntegrityError(f"line {lineno} of {text!r}{why}; nothing was imported", line=lineno)
@@ -246,8 +257,13 @@ def import_jsonl(forum: Forum, path: str | os.PathLike[str]) -> int:
             except (ValueError, RecursionError) as exc:
                 why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
                 raise bad(lineno, f" is not valid JSON ({why})") from None
+            if isinstance(data, dict) and "attachment" in data and "id" not in data:
+                problem = _attachment_line(data, blobs)
+                if problem is not None:
+                    raise bad(lineno, f": {problem}")
+                continue
             if not isinstance(data, dict) or "id" not in data:
-                raise bad(lineno, " is not a message object with an id")
+                raise bad(lineno, " is not a message object with an id (nor an attachment's bytes)")
             extra = data.pop("annotations", None)
             try:
                 msg = Message.from_dict(data)
@@ -272,6 +288,19 @@ def import_jsonl(forum: Forum, path: str | os.PathLike[str]) -> int:
             ref = getattr(msg, name)
             if ref is not None and ref not in by_id and ref not in store:
                 raise bad(lineno, f": {name} {ref} is neither in the file nor in the forum")
+    attached = [(lineno, m) for lineno, m in parsed if m.attachments]
+    if attached:
+        if not isinstance(store, SupportsAttachments):
+            raise UsageError(f"{type(store).__name__} does not keep attachments: the file's cannot be imported")
+        hashes = {a.sha256 for _, m in attached for a in m.attachments}
+        stored = store.has_attachments(sorted(hashes - blobs.keys()))
+        for lineno, m in attached:
+            for a in m.attachments:
+                if a.sha256 not in blobs and a.sha256 not in stored:
+                    raise bad(lineno, f": the bytes of attachment {a.sha256} are neither in the file nor in the forum")
+        source = BytesSource(blobs)
+        by_id.update((m.id, with_attachment_source(m, source)) for _, m in attached)
+        parsed = [(lineno, by_id[m.id]) for lineno, m in parsed]
     new = [m for m in _ordered([m for _, m in parsed]) if m.id not in store]
     now = utc_now()
     for m in new:  # first stored now, unless the file says when
@@ -283,6 +312,31 @@ def import_jsonl(forum: Forum, path: str | os.PathLike[str]) -> int:
         for m in new:
             forum.emit(ForumEvent("message", m))
     return len(new)
+
+
+def _attachment_line(data: dict[str, Any], blobs: dict[str, bytes]) -> str | None:
+    """Read an attachment's line (``{"attachment": sha256, "media_type", "data": base64}``) into ``blobs``; what is
+    wrong with it, or None."""
+    unknown = set(data) - {"attachment", "media_type", "data"}
+    if unknown:
+        return f"unknown member(s) of an attachment line: {', '.join(sorted(unknown))}"
+    sha, media_type, text = data.get("attachment"), data.get("media_type"), data.get("data")
+    if not isinstance(text, str):
+        return "an attachment line needs its bytes as base64 text in 'data'"
+    if len(text) > (MAX_BYTES + 2) // 3 * 4:
+        return f"the attachment is over the limit of {MAX_BYTES:,} bytes"
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        return f"the attachment's data is not base64 ({exc})"
+    try:
+        attachment = Attachment(raw, media_type if isinstance(media_type, str) else "", None)
+    except InvalidMessageError as exc:
+        return str(exc)
+    if attachment.sha256 != sha:
+        return f"the attachment's bytes hash to {attachment.sha256}, not {sha!r:.80}"
+    blobs[attachment.sha256] = attachment.data
+    return None
 
 
 # -- pictures ------------------------------------------------------------------------------------------------
@@ -326,13 +380,24 @@ def to_html(forum: Forum, path: str | os.PathLike[str], *, root: MessageRef = No
     target = _target(path, "to_html")
     messages = forum.subtree(root) if root is not None else list(forum)
     notes = forum.store.annotations_many(m.id for m in messages)
+    attachments: dict[str, bytes] = {}  # every attachment's bytes, once: the page shows and downloads them
+    for m in messages:
+        for a in m.attachments:
+            if a.sha256 not in attachments:
+                attachments[a.sha256] = forum.attachment(a.sha256)
     authors = {}  # who wrote what a forward passes on, also when the original is outside the subtree
     for m in messages:
         if m.kind == "forward" and m.original_id is not None and m.original_id not in authors:
             original = forum.store.get(m.original_id)
             if original is not None:
                 authors[original.id] = original.sender
-    page = render_html(messages, notes, title=title or f"agentforum tree ({len(messages)} messages)", authors=authors)
+    page = render_html(
+        messages,
+        notes,
+        title=title or f"agentforum tree ({len(messages)} messages)",
+        authors=authors,
+        attachments=attachments,
+    )
     with _atomic_text(target, "to_html") as f:
         f.write(page)
     return Path(path)

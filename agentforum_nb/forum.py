@@ -21,8 +21,16 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, runtime_checkabl
 from . import export as _files
 from ._canonical import freeze_trusted
 from .annotations import RESERVED_ANNOTATIONS, check_annotations, json_equal, utc_now
+from .attachments import Attachment, AttachmentRef, checked_bytes
 from .cache import ResponseCache
-from .errors import AgentForumError, IntegrityError, InvalidMessageError, MessageNotFound, UsageError
+from .errors import (
+    AgentForumError,
+    AttachmentNotFound,
+    IntegrityError,
+    InvalidMessageError,
+    MessageNotFound,
+    UsageError,
+)
 from .events import EventKind, ForumEvent, LiveStream, StreamText
 from .messages import Message, is_message_id
 from .results import ExperimentResult
@@ -31,6 +39,7 @@ from .store import (
     SharedStore,
     SQLiteStore,
     Store,
+    SupportsAttachments,
     SupportsGetMany,
     SupportsPrefix,
     SupportsScan,
@@ -344,10 +353,13 @@ class Forum:
         sender: str | None = None,
         reply_to: MessageRef = None,
         metadata: dict[str, Any] | None = None,
+        attachments: Iterable[Attachment | AttachmentRef] = (),
     ) -> Message:
         """Store a complete message now and return it; an identical message returns the stored one.
 
-        ``sender=None`` means the agent running this code, or ``"user"`` at top level.
+        ``sender=None`` means the agent running this code, or ``"user"`` at top level. ``attachments``:
+        :class:`~agentforum_nb.Attachment` objects (or descriptors of attachments stored here), whose bytes are
+        stored once per content with the message.
         """
         self.check_open()
         given: object = content  # checked at run time: callers are not always type-checked
@@ -367,13 +379,17 @@ class Forum:
             parent_id=parent_id,
             reply_to_id=reply_to_id,
             metadata=metadata,
+            attachments=attachments,
         )
+        if attachments and msg.attachments:
+            self._check_attachments(msg)
         for m in pending:
             self.record(m)
         return self.record(msg)
 
     def forward(self, message: MessageRef, *, to: MessageRef) -> Message:
-        """Record ``message`` as a ``kind="forward"`` child of ``to`` (``None``: a new root)."""
+        """Record ``message`` as a ``kind="forward"`` child of ``to`` (``None``: a new root); it carries the
+        original's text and attachments."""
         self.check_open()
         pending: list[Message] = []
         original = self._resolve(message, "message", pending)
@@ -385,6 +401,7 @@ class Forum:
             parent_id=parent_id,
             original_id=original.id,
             status=original.status,
+            attachments=original.attachments,
         )
         for m in pending:
             self.record(m)
@@ -393,7 +410,10 @@ class Forum:
     def add(self, message: Message) -> Message:
         """Store an existing :class:`Message` value (e.g. from another forum) as it is.
 
-        Its parent, reply target and original must be here already (else :class:`MessageNotFound`).
+        Its parent, reply target and original must be here already (else :class:`MessageNotFound`); the bytes of
+        its attachments are stored too, read from where the message came from (another forum that is still open,
+        or the :class:`~agentforum_nb.Attachment` objects it was made with), else
+        :class:`~agentforum_nb.AttachmentNotFound`.
         """
         self.check_open()
         if not isinstance(message, Message):
@@ -412,6 +432,8 @@ class Forum:
             annotations = {"created_at": utc_now()}
         else:
             annotations["created_at"] = utc_now()
+        if msg.attachments and not self._keeps_attachments():
+            raise UsageError(f"{type(self._store).__name__} does not keep attachments: this message cannot be stored")
         stored = self._store.add(msg, annotations)
         if stored is not msg:  # already stored: same id
             if (
@@ -624,8 +646,8 @@ class Forum:
 
     def edit(self, message: MessageRef, content: str) -> Message:
         """A ``kind="message"`` sibling of ``message`` with ``content`` instead of its text (same parent, sender,
-        reply target and metadata), annotated ``edited_from`` = the original's id; the same content returns
-        ``message`` itself."""
+        reply target, metadata and attachments), annotated ``edited_from`` = the original's id; the same content
+        returns ``message`` itself."""
         original = self.resolve(message, "message")
         given: object = content
         if not isinstance(given, str):
@@ -638,6 +660,7 @@ class Forum:
             parent_id=original.parent_id,
             reply_to_id=original.reply_to_id,
             metadata=original.metadata,
+            attachments=original.attachments,
         )
         if edited.id == original.id:
             return original
@@ -671,10 +694,45 @@ class Forum:
             if ref is not None and ref not in known and ref not in self._store:
                 raise MessageNotFound(ref, f"{name} of message {msg.id[:12]}, which is not in this forum either")
         msg.verify()
+        if msg.attachments:
+            self._check_attachments(msg)
         if pending is not None:
             pending.append(msg)
             return msg
         return self.record(msg)
+
+    # -- attachments ------------------------------------------------------------------------------------------
+    def attachment(self, sha256: str) -> bytes:
+        """The bytes of the attachment whose SHA-256 is ``sha256`` (a descriptor's ``sha256``), checked against it
+        (:class:`IntegrityError` when the stored bytes were changed); :class:`~agentforum_nb.AttachmentNotFound`
+        (a ``KeyError``) when this forum has none."""
+        self.check_open()
+        data = None
+        if type(sha256) is str and self._keeps_attachments():
+            data = cast(SupportsAttachments, self._store).read_attachment(sha256)
+        if data is None:
+            raise AttachmentNotFound(sha256)
+        return checked_bytes(sha256, data)
+
+    def _keeps_attachments(self) -> bool:
+        known = self._capabilities.get(SupportsAttachments)
+        if known is None:
+            known = self._capabilities[SupportsAttachments] = isinstance(self._store, SupportsAttachments)
+        return known
+
+    def _check_attachments(self, msg: Message) -> None:
+        """Refuse, before anything is stored, a message whose attachment bytes are neither here nor at hand."""
+        if not self._keeps_attachments():
+            raise UsageError(f"{type(self._store).__name__} does not keep attachments: this message cannot be stored")
+        store = cast(SupportsAttachments, self._store)
+        unread = [r for r in msg.attachments if r.source is None]
+        stored = store.has_attachments([r.sha256 for r in unread]) if unread else set()
+        for r in unread:
+            if r.sha256 not in stored:
+                raise AttachmentNotFound(
+                    r.sha256,
+                    f"an attachment of message {msg.id[:12]}: give its bytes as an af.Attachment, or import them",
+                )
 
     # -- references ---------------------------------------------------------------------------------------
     def resolve(self, ref: MessageRef, what: str = "message") -> Message:
@@ -723,12 +781,14 @@ class Forum:
 
     # -- integrity ------------------------------------------------------------------------------------------
     def verify(self) -> int:
-        """Re-hash every stored message and check its references; returns how many were checked.
+        """Re-hash every stored message and check its references and attachments (every attachment's bytes stored,
+        every stored attachment's bytes matching its hash); returns how many messages were checked.
 
         Raises :class:`IntegrityError` listing every problem (its ``problems`` attribute) if any is found.
         """
         self.check_open()
         problems = []
+        referred: dict[str, str] = {}  # attachment hash -> the first message that has it
         n = 0
         store = self._store  # (id, message or the problem with its row), every row
         rows = store.scan() if isinstance(store, SupportsScan) else ((m.id, m) for m in store)
@@ -746,11 +806,35 @@ class Forum:
                 ref = getattr(msg, name)
                 if ref is not None and ref not in self._store:
                     problems.append(f"{msg.id}: {name} {ref} is missing")
+            for a in msg.attachments:
+                referred.setdefault(a.sha256, msg.id)
+        problems.extend(self._attachment_problems(referred))
         if problems:
             err = IntegrityError(f"{len(problems)} problem(s) in the forum's store:\n" + "\n".join(problems[:20]))
             err.problems = problems  # type: ignore[attr-defined]
             raise err
         return n
+
+    def _attachment_problems(self, referred: Mapping[str, str]) -> list[str]:
+        """What ``verify()`` finds wrong with the stored attachments: bytes that do not match their hash, and
+        bytes that messages (``referred``: hash -> a message) have and the store does not."""
+        if not self._keeps_attachments():
+            return [f"{mid}: attachment {sha} cannot be stored in this store" for sha, mid in referred.items()]
+        store = cast(SupportsAttachments, self._store)
+        problems = []
+        seen = set()
+        for sha, data in store.scan_attachments():
+            seen.add(sha)
+            try:
+                if isinstance(data, IntegrityError):
+                    raise data
+                checked_bytes(sha, data)
+            except IntegrityError as exc:
+                problems.append(f"attachment {sha}: {exc}")
+        problems.extend(
+            f"{mid}: the bytes of attachment {sha} are missing" for sha, mid in referred.items() if sha not in seen
+        )
+        return problems
 
     # -- files and pictures (agentforum_nb.export) ------------------------------------------------------------
     def export_jsonl(self, path: str | os.PathLike[str], *, root: MessageRef = None) -> int:

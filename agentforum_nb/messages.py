@@ -1,14 +1,15 @@
 """``Message``: an immutable, content-addressed node of a conversation tree.
 
 A message knows nothing of stores, forums or event loops: its id is a pure function of its eight canonical
-fields (see :mod:`agentforum_nb._canonical`).
+fields, and of its attachments' descriptors when it has any (see :mod:`agentforum_nb._canonical` and
+:mod:`agentforum_nb.attachments`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal, TypeGuard
 
 from ._canonical import (
@@ -22,9 +23,10 @@ from ._canonical import (
     metadata_json,
     thaw,
 )
+from .attachments import Attachment, AttachmentRef, AttachmentSource, attachments_json, check_attachments
 from .errors import IntegrityError, InvalidMessageError
 
-__all__ = ["KINDS", "STATUSES", "Message", "is_message_id", "rebuild"]
+__all__ = ["KINDS", "NO_ATTACHMENTS", "STATUSES", "Message", "is_message_id", "rebuild", "with_attachment_source"]
 
 Kind = Literal["message", "forward", "error"]
 Status = Literal["complete", "cancelled", "failed"]
@@ -35,6 +37,8 @@ _HEADER = HEADER
 _sha256 = hashlib.sha256
 _encode_str = json.encoder.encode_basestring
 _FIELD_NAMES = ("kind", "content", "sender", "parent_id", "reply_to_id", "original_id", "status", "metadata")
+#: the attachments of a message that has none
+NO_ATTACHMENTS: tuple[AttachmentRef, ...] = ()
 
 
 def is_message_id(value: object) -> TypeGuard[str]:
@@ -49,7 +53,19 @@ def _check_ref(name: str, value: object) -> None:
         )
 
 
-_SLOTS = ("id", "kind", "content", "sender", "parent_id", "reply_to_id", "original_id", "status", "metadata", "_fast")
+_SLOTS = (
+    "id",
+    "kind",
+    "content",
+    "sender",
+    "parent_id",
+    "reply_to_id",
+    "original_id",
+    "status",
+    "metadata",
+    "attachments",
+    "_fast",
+)
 
 
 class _Building:
@@ -70,6 +86,7 @@ def _new(
     status: str,
     metadata: FrozenDict,
     fast: bool | None,
+    attachments: tuple[AttachmentRef, ...],
 ) -> Message:
     b: Any = _Building()
     b.id = id
@@ -81,6 +98,7 @@ def _new(
     b.original_id = original_id
     b.status = status
     b.metadata = metadata
+    b.attachments = attachments
     b._fast = fast
     b.__class__ = Message
     return b  # type: ignore[no-any-return]
@@ -97,10 +115,23 @@ def rebuild(
     status: str,
     metadata: FrozenDict,
     fast: bool | None = None,
+    attachments: tuple[AttachmentRef, ...] = NO_ATTACHMENTS,
 ) -> Message:
     """A message a store has stored, rebuilt from its fields without re-hashing (stores use this; the fields
-    are trusted: :meth:`Message.verify` re-checks them). ``metadata`` must already be frozen."""
-    return _new(id, kind, content, sender, parent_id, reply_to_id, original_id, status, metadata, fast)
+    are trusted: :meth:`Message.verify` re-checks them). ``metadata`` must already be frozen, ``attachments``
+    checked descriptors."""
+    return _new(id, kind, content, sender, parent_id, reply_to_id, original_id, status, metadata, fast, attachments)
+
+
+def with_attachment_source(message: Message, source: AttachmentSource) -> Message:
+    """``message`` (the same value) whose attachment descriptors read their bytes from ``source`` (a store that
+    holds them); ``message`` itself when it has no attachments."""
+    if not message.attachments:
+        return message
+    m = message
+    refs = tuple(r.with_source(source) for r in m.attachments)
+    fields = (m.id, m.kind, m.content, m.sender, m.parent_id, m.reply_to_id, m.original_id, m.status, m.metadata)
+    return _new(*fields, m._fast, refs)
 
 
 class Message:
@@ -120,6 +151,7 @@ class Message:
     original_id: str | None
     status: Status
     metadata: FrozenDict
+    attachments: tuple[AttachmentRef, ...]  # descriptors of the attachments' bytes (empty: none)
     _fast: bool | None  # the fast serializer applies to metadata (None: not known yet)
 
     def __new__(
@@ -133,6 +165,7 @@ class Message:
         original_id: str | None = None,
         status: Status = "complete",
         metadata: Any = None,
+        attachments: Iterable[Attachment | AttachmentRef] = NO_ATTACHMENTS,
     ) -> Message:
         if type(content) is not str:
             if isinstance(content, str):
@@ -166,13 +199,19 @@ class Message:
         else:
             frozen, fast = freeze_metadata(metadata)
             md = "{}"
+        if attachments:  # RFC 8785 sorts "attachments" first; a message without attachments has no such member
+            attachments = check_attachments(attachments)
+            head = '{"attachments":' + attachments_json(attachments) + ',"content":' if attachments else '{"content":'
+        else:
+            head = '{"content":'
+            attachments = ()  # (None, [] ...: none)
         try:
             if frozen:
                 md = metadata_json(frozen, fast)
             # the canonical body (see _canonical.canonical_body), inlined: this is the hottest path of the library
             data = _HEADER + "".join(
                 (
-                    '{"content":',
+                    head,
                     _encode_str(content),
                     ',"kind":"',
                     kind,
@@ -203,6 +242,7 @@ class Message:
         b.original_id = original_id
         b.status = status
         b.metadata = frozen
+        b.attachments = attachments
         b._fast = fast
         b.__class__ = Message
         return b  # type: ignore[no-any-return]
@@ -212,7 +252,7 @@ class Message:
 
     # -- identity ---------------------------------------------------------------------------------------
     def canonical_body(self) -> str:
-        """The RFC 8785 JSON text of the canonical fields."""
+        """The RFC 8785 JSON text of the canonical fields (and of the attachments, when there are any)."""
         fast = self._fast
         if fast is None:
             fast = freeze_metadata(self.metadata)[1]
@@ -226,6 +266,7 @@ class Message:
             self.status,
             self.metadata,
             fast,
+            attachments_json(self.attachments) if self.attachments else None,
         )
 
     def canonical_bytes(self) -> bytes:
@@ -244,6 +285,7 @@ class Message:
                 original_id=self.original_id,
                 status=self.status,
                 metadata=self.metadata,
+                attachments=self.attachments,
             )
         except InvalidMessageError as exc:
             raise IntegrityError(f"message {self.id[:12]} has invalid fields: {exc}", expected=self.id) from exc
@@ -257,8 +299,9 @@ class Message:
 
     # -- conversions --------------------------------------------------------------------------------------
     def fields(self) -> dict[str, Any]:
-        """The eight canonical fields as plain JSON values (mutable copies)."""
-        return {
+        """The eight canonical fields as plain JSON values (mutable copies), and ``attachments`` (a list of
+        descriptor dicts) when the message has any."""
+        out = {
             "kind": self.kind,
             "content": self.content,
             "sender": self.sender,
@@ -268,6 +311,9 @@ class Message:
             "status": self.status,
             "metadata": thaw(self.metadata),
         }
+        if self.attachments:
+            out["attachments"] = [r.to_dict() for r in self.attachments]
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """``{"id": ..., **fields}``: the JSONL export form."""
@@ -278,11 +324,16 @@ class Message:
         """Build from ``to_dict()`` output; if ``data`` has an ``id`` it must match (else IntegrityError)."""
         if not isinstance(data, dict):
             raise InvalidMessageError(f"a message must be a JSON object, not {type(data).__name__}")
-        unknown = set(data) - set(_FIELD_NAMES) - {"id"}
+        unknown = set(data) - set(_FIELD_NAMES) - {"id", "attachments"}
         if unknown:
             raise InvalidMessageError(f"unknown message field(s): {', '.join(sorted(unknown))}", key=sorted(unknown)[0])
         if "content" not in data:
             raise InvalidMessageError("missing field 'content'", key="content")
+        given = data.get("attachments")
+        if given is not None and not isinstance(given, list):
+            raise InvalidMessageError(
+                f"attachments must be a list of descriptors, not {type(given).__name__}", key="attachments"
+            )
         msg = cls(
             data["content"],
             kind=data.get("kind", "message"),
@@ -292,6 +343,7 @@ class Message:
             original_id=data.get("original_id"),
             status=data.get("status", "complete"),
             metadata=data.get("metadata"),
+            attachments=[AttachmentRef.from_dict(d) for d in given] if given else NO_ATTACHMENTS,
         )
         if "id" in data and data["id"] != msg.id:
             raise IntegrityError(

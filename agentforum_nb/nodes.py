@@ -42,6 +42,8 @@ def node_of(m: Message, full_text: bool = False, author: str | None = None) -> d
     if isinstance(call_id, str):  # a tool's result
         error = m.metadata.get("tool_error")
         node["tool_result"] = {"call_id": call_id, **({"error": error} if isinstance(error, str) else {})}
+    if m.attachments:  # descriptors only: a view asks for the bytes it shows (get-attachment)
+        node["attachments"] = [a.to_dict() for a in m.attachments]
     if full_text:
         node["text"] = m.content
     return node
@@ -99,7 +101,8 @@ def stored_node(
 
 
 def full_message(m: Message) -> dict[str, Any]:
-    return {
+    """A whole message as the details pane gets it (``attachments``, descriptor dicts, only when it has any)."""
+    out = {
         "id": m.id,
         "parent_id": m.parent_id,
         "reply_to_id": m.reply_to_id,
@@ -110,3 +113,6 @@ def full_message(m: Message) -> dict[str, Any]:
         "content": m.content,
         "metadata": m.fields()["metadata"],
     }
+    if m.attachments:
+        out["attachments"] = [a.to_dict() for a in m.attachments]
+    return out

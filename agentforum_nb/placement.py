@@ -249,6 +249,7 @@ class Placement:
                 parent_id=tip.id,
                 original_id=original.id,
                 status=original.status,
+                attachments=original.attachments,
             )
         )
         self._placed(fwd, True)

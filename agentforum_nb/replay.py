@@ -34,7 +34,9 @@ async def replay(forum: Forum, message: Any, agents: Mapping[str, Agent] | None 
     for k, i in enumerate(turns):
         turn = branch[i]
         if i > 0:
-            posted = forum.post(turn.content, parent=tip, sender="user", metadata=turn.metadata or None)
+            posted = forum.post(
+                turn.content, parent=tip, sender="user", metadata=turn.metadata or None, attachments=turn.attachments
+            )
             changed = changed or posted.id != turn.id
             turn = posted
         end = turns[k + 1] if k + 1 < len(turns) else len(branch)

@@ -51,7 +51,7 @@ N_HISTORY = 10_000
 N_SEARCH = 100_000
 INSERT = (
     "INSERT INTO {s}.messages (id, kind, content, sender, parent_id, reply_to_id, original_id, status, metadata, "
-    "nul_text, annotations, folded, writer) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) "
+    "nul_text, annotations, folded, attachments, writer) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) "
     "ON CONFLICT (id) DO NOTHING RETURNING seq"
 )
 COLS = "id, kind, content, sender, parent_id, reply_to_id, original_id, status, metadata, nul_text, suspect"

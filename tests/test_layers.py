@@ -13,6 +13,7 @@ LAYERS = {
     "errors": 1,
     "_canonical": 1,
     "messages": 1,
+    "attachments": 1,
     "palette": 1,
     "fingerprint": 1,
     "store": 2,

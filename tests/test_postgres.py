@@ -109,7 +109,7 @@ def test_a_new_database_gets_the_documented_schema(pg_url):
         "store": "postgresql",
     }
     tables = {r[0] for r in sql(pg_url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
-    assert tables == {"meta", "messages", "cache", "experiments", "experiment_runs"}
+    assert tables == {"meta", "messages", "cache", "experiments", "experiment_runs", "attachments"}
     cols = [
         r[0]
         for r in sql(
@@ -130,6 +130,7 @@ def test_a_new_database_gets_the_documented_schema(pg_url):
         "status",
         "metadata",
         "annotations",
+        "attachments",
         "nul_text",
         "folded",
         "writer",
@@ -454,7 +455,7 @@ def test_refresh_finds_a_lower_seq_committed_after_a_higher_one(pg_url):
     with psycopg.connect(pg_url) as conn:  # a transaction that draws its seq first and commits last
         conn.execute(
             "INSERT INTO messages (id, kind, content, sender, parent_id, reply_to_id, original_id, status, "
-            "metadata, nul_text, annotations, folded) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+            "metadata, nul_text, annotations, folded, attachments) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
             v,
         )
         fast = writer.post("fast transaction")

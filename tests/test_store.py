@@ -535,6 +535,13 @@ def test_sqlite_file_has_the_documented_schema(tmp_path):
         "status",
         "metadata",
         "annotations",
+        "attachments",
+    ]
+    assert [r[1:3] for r in con.execute("PRAGMA table_info(attachments)")] == [
+        ("sha256", "TEXT"),
+        ("media_type", "TEXT"),
+        ("size", "INTEGER"),
+        ("data", "BLOB"),
     ]
     row = con.execute("SELECT id, content, metadata, annotations FROM messages").fetchone()
     assert row[:3] == (m.id, "x", '{"a":[0.5],"b":1}')  # metadata as its canonical JSON

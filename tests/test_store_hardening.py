@@ -19,6 +19,7 @@ import pytest
 import agentforum_nb as af
 from agentforum_nb.messages import EMPTY_METADATA, rebuild
 from agentforum_nb.store import MemoryStore, SQLiteStore, walk_history
+from agentforum_nb.store.sqlite import LAYOUT_VERSION
 
 try:
     FORK = multiprocessing.get_context("fork")
@@ -632,7 +633,8 @@ def test_v1_file_is_upgraded_in_place(tmp_path):
     assert objects(path)[0] == 0 and "edges" not in objects(path)[1]
     store = SQLiteStore(path)
     version, names = objects(path)
-    assert version == 2 and {"edges", "suspect", "messages_edges", "messages_suspect", "search_text"} <= names
+    side_objects = {"edges", "suspect", "messages_edges", "messages_suspect", "search_text"}
+    assert version == LAYOUT_VERSION and side_objects <= names
     con = sqlite3.connect(path)
     assert con.execute("SELECT count(*) FROM edges").fetchone()[0] == 30  # every message with a parent
     cols = [r[1] for r in con.execute("PRAGMA table_info(messages)")]
@@ -650,6 +652,7 @@ def test_v1_file_is_upgraded_in_place(tmp_path):
         "status",
         "metadata",
         "annotations",  # schema version 2
+        "attachments",  # added to schema 2 with the attachments table
     ]
     assert meta == {"application": "agentforum_nb", "schema_version": "2", "message_format": "agentforum-message 1"}
     assert store.history(msgs[-1].id) == msgs and store.cache_get("c" * 64) == (side.id,)
@@ -667,7 +670,7 @@ def test_v1_file_is_upgraded_in_place(tmp_path):
         store.history(msgs[-1].id)
     store.close()
     SQLiteStore(path).close()  # opening again changes nothing
-    assert objects(path)[0] == 2
+    assert objects(path)[0] == LAYOUT_VERSION
 
 
 def test_v1_file_opened_read_only_is_not_upgraded_and_still_checked(tmp_path):

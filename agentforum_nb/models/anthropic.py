@@ -16,6 +16,10 @@ chat-completions mapping (:func:`~agentforum_nb.models.openai.branch_turns`):
   ``is_error`` when the tool failed), first in their turn as the API asks;
 - everything else is a ``user`` turn, prefixed with ``"<sender>: "`` for other agents; empty or blank texts are
   left out (the API refuses empty text blocks);
+- attachments: each image the API takes (PNG, JPEG, GIF, WebP) of a ``user`` turn or a tool result is an
+  ``image`` block (``{"type": "base64", "media_type", "data"}`` source) after its text (in a tool result, the
+  result's ``content`` is then a list of blocks); every other attachment, and those of this agent's own messages,
+  is named in the text (``[attachment: notes.pdf (application/pdf, 12,345 bytes)]``);
 - consecutive turns of the same role are merged into one (the API wants user and assistant to alternate); a turn
   that is a single text block is sent as a plain string.
 
@@ -29,7 +33,7 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any
 
 from ..messages import Message
@@ -44,11 +48,16 @@ DEFAULT_MAX_TOKENS = 4096
 
 
 def to_anthropic_messages(
-    history: Iterable[Message], agent_name: str, notes: Mapping[str, Mapping[str, Any]] | None = None
+    history: Iterable[Message],
+    agent_name: str,
+    notes: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    attachment: Callable[[str], bytes] | None = None,
 ) -> list[dict[str, Any]]:
     """The branch as Messages API ``messages`` (see the module docstring for the mapping); ``notes`` (annotations
     by id) give the signed thinking blocks of the agent's earlier answers, sent back first in their turns as the
-    API requires during a tool loop."""
+    API requires during a tool loop; ``attachment`` gives an attachment's bytes by sha256 (``forum.attachment``):
+    without it images are only named in the text."""
     out: list[dict[str, Any]] = []
 
     def add(role: str, block: dict[str, Any]) -> None:
@@ -58,24 +67,34 @@ def to_anthropic_messages(
             out.append({"role": role, "content": [block]})
 
     for t in branch_turns(history, agent_name):
+        text, images = t.parts(attachment, t.role != "assistant")
+        pictures = [
+            {"type": "image", "source": {"type": "base64", "media_type": a.media_type, "data": data}}
+            for a, data in images
+        ]
         if t.role == "assistant":
             blocks = (notes or {}).get(t.message_id, {}).get("reasoning_blocks")
             for b in blocks if isinstance(blocks, (list, tuple)) else ():
                 if isinstance(b, Mapping) and b.get("type") in ("thinking", "redacted_thinking"):
                     add("assistant", dict(b))
-            if t.text.strip():
-                add("assistant", {"type": "text", "text": t.text})
+            if text.strip():
+                add("assistant", {"type": "text", "text": text})
             for c in t.calls:
                 add("assistant", {"type": "tool_use", "id": c["id"], "name": c["name"], "input": c["arguments"]})
         elif t.role == "tool":
             block: dict[str, Any] = {"type": "tool_result", "tool_use_id": t.call_id}
-            if t.text:
-                block["content"] = t.text
+            if pictures:
+                block["content"] = [{"type": "text", "text": text}, *pictures] if text else pictures
+            elif text:
+                block["content"] = text
             if t.is_error:
                 block["is_error"] = True
             add("user", block)
-        elif t.text.strip():
-            add("user", {"type": "text", "text": t.text})
+        else:
+            if text.strip():
+                add("user", {"type": "text", "text": text})
+            for picture in pictures:
+                add("user", picture)
     for m in out:
         if m["role"] == "user":  # tool results first in their turn (a stable sort keeps the rest in order)
             m["content"].sort(key=lambda b: b["type"] != "tool_result")
@@ -237,7 +256,7 @@ class AnthropicModel(ChatModel):
         if request.tools:
             params["tools"] = [_tool(spec) for spec in request.tools]
         params.setdefault("max_tokens", DEFAULT_MAX_TOKENS)
-        messages = to_anthropic_messages(request.history, request.agent, request.notes)
+        messages = to_anthropic_messages(request.history, request.agent, request.notes, attachment=request.attachment)
         create = self.request_client(request.agent).messages.create
         _unnamed_to_body(create, params)
         # errors before the first token (HTTP 4xx/5xx, connection refused) raise here: an error message

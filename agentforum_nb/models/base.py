@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast, runtime_checkable
 
@@ -87,6 +87,8 @@ class ModelRequest:
     #: what the agent's own earlier messages of the branch carry that a provider may need sent back (by id):
     #: ``reasoning_blocks`` (Anthropic's signed thinking blocks, required again during a tool loop)
     notes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: the bytes of an attachment of the branch's messages, by its sha256 (``forum.attachment``; None: not known)
+    attachment: Callable[[str], bytes] | None = None
 
 
 @runtime_checkable
@@ -144,7 +146,9 @@ class ModelAgent(Agent):
                     for mid, n in (ctx.forum.store.annotations_many(own).items() if own else ())
                     if "reasoning_blocks" in n
                 }
-                request = ModelRequest(history, agent_name, kwargs, ctx.sample, specs, schema, output_name, notes)
+                request = ModelRequest(
+                    history, agent_name, kwargs, ctx.sample, specs, schema, output_name, notes, ctx.forum.attachment
+                )
                 span = telemetry.chat(agent_name, model, kwargs, history) if telemetry.ON else None
                 with span or _UNTRACED:  # af.instrument: a chat span from the request to its answer stored
                     tokens = await model.stream(request)

@@ -21,22 +21,28 @@ results) becomes the chat, see :func:`branch_turns` and :func:`to_chat_messages`
   streaming through; the tool result carries the text) and this agent's tool approvals (the question
   ``metadata["tool_approval"]`` and the user's answer under it: the call's result tells the model the
   outcome); cancelled and failed messages are included with their partial text; a forward counts as said by
-  whoever forwarded it (its ``sender``), with the original's text.
+  whoever forwarded it (its ``sender``), with the original's text and attachments;
+- attachments (``message.attachments``): in a ``user`` turn each image the API takes (PNG, JPEG, GIF, WebP) is an
+  ``image_url`` content part holding a ``data:`` URL of its bytes, after the text part; every other attachment
+  (and every attachment of an ``assistant`` or ``tool`` turn, which take no images) is named in the text, on a
+  line of its own: ``[attachment: notes.pdf (application/pdf, 12,345 bytes)]``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import json
 import os
 import re
 import weakref
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._canonical import freeze_metadata, metadata_json, thaw
+from ..attachments import AttachmentRef
 from ..errors import InvalidMessageError, UsageError
 from ..messages import Message
 from .base import APPROVAL_KEY, ModelAgent, ModelRequest, check_model_request
@@ -51,6 +57,7 @@ __all__ = [
     "OpenAIModel",
     "ToolArgumentsError",
     "Turn",
+    "attachment_note",
     "branch_turns",
     "llm",
     "parse_arguments",
@@ -116,7 +123,8 @@ class PartialCall:
 class Turn:
     """One step of the branch as every provider sees it: ``role`` ``"user"`` (``text``), ``"assistant"``
     (``text`` and the ``calls`` it asked for: ``{"id", "name", "arguments"}``) or ``"tool"`` (the result
-    ``text`` of call ``call_id`` to tool ``tool``; ``is_error`` when it failed)."""
+    ``text`` of call ``call_id`` to tool ``tool``; ``is_error`` when it failed); ``attachments``: the message's
+    attachment descriptors."""
 
     role: Literal["user", "assistant", "tool"]
     text: str
@@ -125,6 +133,31 @@ class Turn:
     tool: str = ""
     is_error: bool = False
     message_id: str = ""  # the message an assistant turn is (what a provider may need sent back with it)
+    attachments: tuple[AttachmentRef, ...] = ()
+
+    def parts(self, read: Callable[[str], bytes] | None, images: bool) -> tuple[str, list[tuple[AttachmentRef, str]]]:
+        """The turn's text with a note naming each attachment not sent as an image, and the images to send
+        (``images``: the turn's role may hold them; ``read``: the bytes by sha256, as base64), each once."""
+        notes: list[str] = []
+        sent: list[tuple[AttachmentRef, str]] = []
+        seen: set[str] = set()
+        for a in self.attachments:
+            if images and read is not None and a.is_image:
+                if a.sha256 not in seen:
+                    seen.add(a.sha256)
+                    sent.append((a, base64.b64encode(read(a.sha256)).decode("ascii")))
+            else:
+                notes.append(attachment_note(a))
+        text = self.text
+        if notes:
+            text = "\n".join([text, *notes]) if text else "\n".join(notes)
+        return text, sent
+
+
+def attachment_note(a: AttachmentRef) -> str:
+    """How the text of a turn names an attachment the model does not get as an image."""
+    what = f"{a.name} ({a.media_type}, {a.size:,} bytes)" if a.name else f"{a.media_type}, {a.size:,} bytes"
+    return f"[attachment: {what}]"
 
 
 def _calls_of(m: Message) -> tuple[dict[str, Any], ...]:
@@ -169,42 +202,57 @@ def branch_turns(history: Iterable[Message], agent_name: str) -> list[Turn]:
             continue  # an agent used as a tool, streaming through: its result message carries the text
         if isinstance(call_id, str) and call_id in pending and m.sender != agent_name:
             del pending[call_id]
-            out.append(Turn("tool", m.content, call_id=call_id, tool=m.sender, is_error="tool_error" in m.metadata))
+            error, attached = "tool_error" in m.metadata, m.attachments
+            out.append(Turn("tool", m.content, call_id=call_id, tool=m.sender, is_error=error, attachments=attached))
             continue
         settle()
         if m.sender == agent_name:
             calls = _calls_of(m)
-            out.append(Turn("assistant", m.content, calls, message_id=m.id))
+            out.append(Turn("assistant", m.content, calls, message_id=m.id, attachments=m.attachments))
             pending.update((c["id"], c["name"]) for c in calls)
         elif m.sender == "user":
-            out.append(Turn("user", m.content))
-        elif m.content or "tool_calls" not in m.metadata:  # another agent's bare tool request says nothing
-            out.append(Turn("user", f"{m.sender}: {m.content}"))
+            out.append(Turn("user", m.content, attachments=m.attachments))
+        elif m.content or m.attachments or "tool_calls" not in m.metadata:  # a bare tool request says nothing
+            out.append(Turn("user", f"{m.sender}: {m.content}", attachments=m.attachments))
     settle()
     return out
 
 
-def to_chat_messages(history: Iterable[Message], agent_name: str, system: str | None = None) -> list[dict[str, Any]]:
-    """The branch as chat-completions messages (see the module docstring for the mapping)."""
+def to_chat_messages(
+    history: Iterable[Message],
+    agent_name: str,
+    system: str | None = None,
+    *,
+    attachment: Callable[[str], bytes] | None = None,
+) -> list[dict[str, Any]]:
+    """The branch as chat-completions messages (see the module docstring for the mapping); ``attachment`` gives
+    an attachment's bytes by sha256 (``forum.attachment``): without it images are only named in the text."""
     out: list[dict[str, Any]] = []
     if system:
         out.append({"role": "system", "content": system})
     for t in branch_turns(history, agent_name):
+        text, images = t.parts(attachment, t.role == "user")
         if t.role == "tool":
-            out.append({"role": "tool", "tool_call_id": t.call_id, "content": t.text})
+            out.append({"role": "tool", "tool_call_id": t.call_id, "content": text})
         elif t.role == "assistant" and t.calls:
             out.append(
                 {
                     "role": "assistant",
-                    "content": t.text or None,
+                    "content": text or None,
                     "tool_calls": [
                         {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": _json(c)}}
                         for c in t.calls
                     ],
                 }
             )
+        elif images:
+            content: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
+            content.extend(
+                {"type": "image_url", "image_url": {"url": f"data:{a.media_type};base64,{data}"}} for a, data in images
+            )
+            out.append({"role": t.role, "content": content})
         else:
-            out.append({"role": t.role, "content": t.text})
+            out.append({"role": t.role, "content": text})
     return out
 
 
@@ -472,7 +520,7 @@ class OpenAIModel(ChatModel):
         if request.sample:  # another answer: another seed (the provider's way to vary samples reproducibly)
             seed = params.get("seed")
             params["seed"] = (seed if type(seed) is int else 0) + request.sample
-        messages = to_chat_messages(request.history, request.agent, chosen_system)
+        messages = to_chat_messages(request.history, request.agent, chosen_system, attachment=request.attachment)
         if request.tools:
             params["tools"] = [_function_tool(spec) for spec in request.tools]
         if request.output_schema is not None and "response_format" not in params:

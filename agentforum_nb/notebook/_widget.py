@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import sys
 import traceback
@@ -14,7 +15,7 @@ from typing import Any, ClassVar
 import anywidget
 import traitlets as t
 
-from ..errors import AgentForumError, MessageNotFound, UsageError
+from ..errors import AgentForumError, AttachmentNotFound, MessageNotFound, UsageError
 from ..forum import Forum, ForumEvent
 from ..messages import Message, is_message_id
 from ..nodes import full_message
@@ -234,6 +235,19 @@ class LiveWidget(BrowserWidget):
                 reply["traceback"] = tb
         self._emit_custom(reply)
 
+    def _on_get_attachment(self, content: dict[str, Any]) -> None:
+        """The bytes of an attachment (base64), for a view that shows it: ``{"kind": "attachment", "request_id",
+        "sha256", "data"}``. The browser shows them only as an image or a download, never as HTML."""
+        sha = content.get("sha256")
+        if not isinstance(sha, str):
+            raise UsageError(f"'sha256' from the browser is not an attachment's hash: {sha!r:.80}")
+        try:
+            data = self.forum.attachment(sha)
+        except AttachmentNotFound:
+            raise UsageError(f"the browser asked for attachment {sha[:12]}…, which is not in this forum") from None
+        reply = {"kind": "attachment", "request_id": content.get("request_id"), "sha256": sha}
+        self._emit_custom({**reply, "data": base64.b64encode(data).decode("ascii")})
+
     def _traceback_of(self, error: Message) -> str:
         """The formatted exception behind an error message, while it is alive in this kernel (calls this widget
         started), else ``""``."""
@@ -252,7 +266,7 @@ class LiveWidget(BrowserWidget):
         """The sequences of the calls this widget started (a subclass keeps them)."""
         return []
 
-    _browser_kinds = browser_kinds({"get-message": _on_get_message})
+    _browser_kinds = browser_kinds({"get-message": _on_get_message, "get-attachment": _on_get_attachment})
 
     def close(self) -> None:
         if getattr(self, "_af_closed", False):

@@ -5,8 +5,8 @@ that many processes share; needs ``pip install 'agentforum_nb[postgres]'``, impo
 importing agentforum_nb never imports psycopg) implement :class:`Store`; any object with the same methods can
 back a forum (``af.Forum(store=my_store)``). The optional capabilities a forum uses when a store has them are
 protocols of their own (:class:`SupportsGetMany`, :class:`SupportsPrefix`, :class:`SupportsScan`,
-:class:`SharedStore`). The two SQL stores share one core (``_sql.py``); each keeps its dialect, connection and
-search index. Stores hold values only: they know nothing of agents or event loops.
+:class:`SupportsAttachments`, :class:`SharedStore`). The two SQL stores share one core (``_sql.py``); each keeps
+its dialect, connection and search index. Stores hold values only: they know nothing of agents or event loops.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ._base import (
     SharedStore,
     Store,
+    SupportsAttachments,
     SupportsGetMany,
     SupportsPrefix,
     SupportsScan,
@@ -39,6 +40,7 @@ __all__ = [
     "SQLiteStore",
     "SharedStore",
     "Store",
+    "SupportsAttachments",
     "SupportsGetMany",
     "SupportsPrefix",
     "SupportsScan",

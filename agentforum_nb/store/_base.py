@@ -3,18 +3,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
+from ..attachments import AttachmentRef, read_bytes
 from ..errors import IntegrityError, UsageError
 from ..messages import Message
 
 __all__ = [
     "SharedStore",
     "Store",
+    "SupportsAttachments",
     "SupportsGetMany",
     "SupportsPrefix",
     "SupportsScan",
     "check_search",
     "encodable",
     "merge_annotations",
+    "missing_bytes",
     "more_than_created_at",
     "usable_key",
     "walk_history",
@@ -46,8 +49,9 @@ class Store(Protocol):
       annotations itself); arguments that are not str (UTF-8 text) raise UsageError (:func:`check_search`).
 
     Optional capabilities, each a protocol of its own that a forum checks with ``isinstance`` (so they are not
-    part of ``Store``): :class:`SupportsGetMany`, :class:`SupportsPrefix`, :class:`SupportsScan` and
-    :class:`SharedStore` (``poll``/``has_changes``). A forum works without any of them.
+    part of ``Store``): :class:`SupportsGetMany`, :class:`SupportsPrefix`, :class:`SupportsScan`,
+    :class:`SupportsAttachments` and :class:`SharedStore` (``poll``/``has_changes``). A forum works without any of
+    them (without ``SupportsAttachments`` it refuses messages with attachments).
     """
 
     def get(self, message_id: str) -> Message | None: ...
@@ -77,6 +81,26 @@ class Store(Protocol):
     def cache_entries(self) -> list[tuple[str, str, tuple[str, ...]]]: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class SupportsAttachments(Protocol):
+    """Attachment bytes, stored once per sha256 (API.md section 16). A store with this capability follows these
+    rules besides the ``Store`` ones:
+
+    * ``add`` and ``add_many`` of a message with attachments store the bytes of each attachment that is not
+      stored yet, read from its descriptor (``attachments.read_bytes``), in the same transaction as the message;
+      bytes that are neither stored nor readable raise :class:`~agentforum_nb.errors.AttachmentNotFound` and
+      nothing is stored. Bytes are never removed.
+    * The messages it gives out (``get``, ``history``...) have descriptors that read from the store itself.
+    * ``read_attachment(sha256)``: the stored bytes, as stored (the forum checks them against their hash), or
+      None; ``has_attachments(hashes)``: which of them are stored; ``scan_attachments()``: ``(sha256, bytes)`` of
+      every stored attachment, for ``forum.verify()`` (``(sha256, IntegrityError)`` for one that cannot be read).
+    """
+
+    def read_attachment(self, sha256: str) -> bytes | None: ...
+    def has_attachments(self, hashes: Iterable[str]) -> set[str]: ...
+    def scan_attachments(self) -> Iterator[tuple[str, bytes | IntegrityError]]: ...
 
 
 @runtime_checkable
@@ -121,6 +145,23 @@ class SharedStore(Protocol):
 
     def poll(self) -> list[Message]: ...
     def has_changes(self) -> bool: ...
+
+
+def missing_bytes(messages: Iterable[Message], stored: Callable[[list[str]], set[str]]) -> dict[str, tuple[str, bytes]]:
+    """The attachments of ``messages`` that a store must write: ``{sha256: (media_type, bytes)}`` for every hash
+    that ``stored(hashes)`` does not report as stored, the bytes read from the descriptors
+    (:class:`~agentforum_nb.errors.AttachmentNotFound` when they cannot be). Every read happens before the store
+    writes anything."""
+    wanted: dict[str, AttachmentRef] = {}
+    for m in messages:
+        for ref in m.attachments:
+            known = wanted.get(ref.sha256)
+            if known is None or (known.source is None and ref.source is not None):
+                wanted[ref.sha256] = ref
+    if not wanted:
+        return {}
+    have = stored(list(wanted))
+    return {sha: (ref.media_type, read_bytes(ref)) for sha, ref in wanted.items() if sha not in have}
 
 
 def encodable(text: str) -> bool:

@@ -3,10 +3,11 @@ stores are built"). :class:`SQLStore` holds the message cache, row decoding, rea
 annotations, search plumbing and the response-cache table; a backend keeps its dialect, connection and search
 index (the abstract methods and class attributes of ``SQLStore``).
 
-A row is ``(id, kind, content, sender, parent_id, reply_to_id, original_id, status, metadata, exact, suspect)``
-(and ``seq`` where asked for): ``exact`` is NULL or the JSON of the exact content and sender (PostgreSQL text cannot
-hold U+0000); ``suspect`` is true for a row changed since stored (re-hashed), or the names of its columns that are
-not UTF-8 (SQLite).
+A row is ``(id, kind, content, sender, parent_id, reply_to_id, original_id, status, metadata, exact, suspect,
+attachments)`` (and ``seq`` where asked for, at ``SEQ``): ``exact`` is NULL or the JSON of the exact content and
+sender (PostgreSQL text cannot hold U+0000); ``suspect`` is true for a row changed since stored (re-hashed), or the
+names of its columns that are not UTF-8 (SQLite); ``attachments`` is NULL or the JSON array of the message's
+attachment descriptors (their bytes are in the ``attachments`` table, once per sha256).
 """
 
 from __future__ import annotations
@@ -20,12 +21,30 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, NoReturn, TypeVar
 
 from .._canonical import EMPTY, freeze_trusted
+from ..attachments import AttachmentRef, AttachmentSource, attachments_json, refs_from_json
 from ..errors import IntegrityError, InvalidMessageError, UsageError
-from ..messages import Message, rebuild
-from ._base import check_search, merge_annotations, more_than_created_at, usable_key, walk_history
+from ..messages import NO_ATTACHMENTS, Message, rebuild, with_attachment_source
+from ._base import (
+    check_search,
+    merge_annotations,
+    missing_bytes,
+    more_than_created_at,
+    usable_key,
+    walk_history,
+)
 from ._lru import ByteLRU
 
-__all__ = ["ADDED", "CANONICAL", "DEFAULT_CACHE_BYTES", "TABLES", "Row", "SQLStore", "dump_annotations"]
+__all__ = [
+    "ADDED",
+    "CANONICAL",
+    "DEFAULT_CACHE_BYTES",
+    "SEQ",
+    "TABLES",
+    "Row",
+    "SQLStore",
+    "dump_annotations",
+    "dump_attachments",
+]
 
 log = logging.getLogger("agentforum_nb")
 DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
@@ -33,18 +52,21 @@ PER_MESSAGE = 600  # approximate bytes of a cached Message beyond its content an
 BATCH = 500  # rows per query when iterating
 CHUNK = 2000  # ids per statement in batch lookups
 CANONICAL = ("id", "kind", "content", "sender", "parent_id", "reply_to_id", "original_id", "status", "metadata")
+SEQ = 12  # the index of `seq` in a row that asks for it after `{row}`
 # kind and status as the library's own str objects: validates them and shares one object between messages
 KIND = {k: k for k in ("message", "forward", "error")}
 STATUS = {s: s for s in ("complete", "cancelled", "failed")}
 
 APP_ID = "agentforum_nb"
 # The tables and columns both dialects store, where the type is SEQ (an integer key in first-stored order), ID (text
-# compared byte by byte), INT or TEXT.
+# compared byte by byte), INT, TEXT or BLOB (bytes).
 TABLES = {
     "meta": "key TEXT PRIMARY KEY, value TEXT NOT NULL",
     "messages": "seq SEQ PRIMARY KEY, id ID NOT NULL UNIQUE, kind TEXT NOT NULL, content TEXT NOT NULL, "
     "sender TEXT NOT NULL, parent_id ID, reply_to_id ID, original_id ID, status TEXT NOT NULL, metadata TEXT NOT NULL, "
-    "annotations TEXT",
+    "annotations TEXT, attachments TEXT",
+    # attachment bytes (API.md section 16), once per content: written with the first message that has them
+    "attachments": "sha256 ID PRIMARY KEY, media_type TEXT NOT NULL, size INT NOT NULL, data BLOB NOT NULL",
     "cache": "key ID PRIMARY KEY, agent TEXT NOT NULL, response_ids TEXT NOT NULL",
     # experiments (API.md section 14): each execution's spec, and its rows (JSON), in the order stored
     "experiments": "name TEXT NOT NULL, execution INT NOT NULL, fingerprint TEXT NOT NULL, shards INT NOT NULL, "
@@ -52,7 +74,7 @@ TABLES = {
     "experiment_runs": "seq SEQ PRIMARY KEY, name TEXT NOT NULL, execution INT NOT NULL, run TEXT NOT NULL, "
     "data TEXT NOT NULL, UNIQUE (name, execution, run)",
 }
-ADDED = (("messages", "annotations"),)  # columns added to a table after its first release: added when missing
+ADDED = (("messages", "annotations"), ("messages", "attachments"))  # columns added to a table after its first release
 MESSAGE_FORMAT = "agentforum-message 1"
 T = TypeVar("T")
 Row = tuple[Any, ...]  # values as the database returns them: untrusted until decoded
@@ -63,6 +85,23 @@ def _reject_constant(name: str) -> NoReturn:
 
 
 _META_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def dump_attachments(message: Message) -> str | None:
+    """A message's attachments as stored: the JSON array of their descriptors, or NULL when it has none."""
+    refs = message.attachments
+    return attachments_json(refs) if refs else None
+
+
+def decode_attachments(name: str, raw: object, source: AttachmentSource | None) -> tuple[AttachmentRef, ...]:
+    """The descriptors of the stored row ``name`` (reading their bytes from ``source``); IntegrityError naming it
+    when they are not the JSON of descriptors."""
+    if raw is None:
+        return NO_ATTACHMENTS
+    try:
+        return refs_from_json(_loads(raw), source)
+    except InvalidMessageError as exc:
+        raise corrupt(name, f"has corrupt attachments ({exc})") from None
 
 
 def dump_annotations(annotations: Mapping[str, Any] | None) -> str | None:
@@ -89,6 +128,16 @@ def corrupt(name: str, what: str, actual: str | None = None) -> IntegrityError:
     return IntegrityError(f"stored message {name} {what}", expected=name, actual=actual)
 
 
+def _blob(sha256: str, data: object) -> bytes:
+    """Stored attachment bytes as ``bytes`` (IntegrityError naming the hash when the column holds something else)."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data)
+    raise IntegrityError(
+        f"the bytes stored for attachment {sha256} are not bytes (a {type(data).__name__}: changed by hand)",
+        expected=sha256,
+    )
+
+
 def parse_annotations(message_id: str, raw: object) -> dict[str, Any]:
     value = {} if raw is None else _loads(raw)
     if not isinstance(value, dict):
@@ -111,11 +160,11 @@ def decode_metadata(name: str, meta: object) -> Any:
     return freeze_trusted(value)
 
 
-def build(row: Row, as_stored: bool = False) -> Message:
-    """The message of a row. A row not marked as changed since it was stored, with valid kind, status, content and
-    sender, is rebuilt as it is; any other is re-hashed: IntegrityError (with ``actual``) when its fields hash to
-    another id (``as_stored``: the message as stored, for a caller that re-hashes it), or naming the row when they
-    are not a message's."""
+def build(row: Row, as_stored: bool = False, source: AttachmentSource | None = None) -> Message:
+    """The message of a row (its attachments read from ``source``). A row not marked as changed since it was
+    stored, with valid kind, status, content and sender, is rebuilt as it is; any other is re-hashed: IntegrityError
+    (with ``actual``) when its fields hash to another id (``as_stored``: the message as stored, for a caller that
+    re-hashes it), or naming the row when they are not a message's."""
     mid, kind, content, sender, parent_id, reply_to_id, original_id, status, meta, exact, suspect = row[:11]
     name = mid if type(mid) is str else repr(mid)
     if type(suspect) is str:
@@ -126,20 +175,33 @@ def build(row: Row, as_stored: bool = False) -> Message:
             raise corrupt(name, "is corrupt: its nul_text column is not the JSON of its content and sender")
         content, sender = value["content"], value["sender"]
     metadata = decode_metadata(name, meta)
+    attached = decode_attachments(name, row[11], source)
     k = KIND.get(kind) if type(kind) is str else None
     st = STATUS.get(status) if type(status) is str else None
     if not suspect and k is not None and st is not None and type(content) is str and type(sender) is str and sender:
         empty = True if metadata is EMPTY else None
-        return rebuild(mid, k, content, sender, parent_id, reply_to_id, original_id, st, metadata, empty)
+        return rebuild(mid, k, content, sender, parent_id, reply_to_id, original_id, st, metadata, empty, attached)
     refs = {"parent_id": parent_id, "reply_to_id": reply_to_id, "original_id": original_id}
     try:
-        fresh = Message(content, kind=kind, sender=sender, status=status, metadata=metadata, **refs)
+        fresh = Message(
+            content, kind=kind, sender=sender, status=status, metadata=metadata, attachments=attached, **refs
+        )
     except (InvalidMessageError, TypeError) as exc:
         raise corrupt(name, f"has invalid fields: {exc}") from None
     if fresh.id != mid and as_stored:
         f = fresh
         return rebuild(
-            mid, f.kind, f.content, f.sender, f.parent_id, f.reply_to_id, f.original_id, f.status, f.metadata
+            mid,
+            f.kind,
+            f.content,
+            f.sender,
+            f.parent_id,
+            f.reply_to_id,
+            f.original_id,
+            f.status,
+            f.metadata,
+            None,
+            f.attachments,
         )
     if fresh.id != mid:
         why = f"does not match its id: its fields hash to {fresh.id} (the row was changed after it was stored)"
@@ -162,8 +224,11 @@ class SQLStore(ABC):
     _EXPERIMENT_LOCK = ""  # a statement that makes beginning executions one at a time (where a write lock does not)
     _experiments = True  # the experiment tables exist (False: a read-only file written before they did)
     _ADVICE = ""  # what to do instead when a database is not a forum
+    _BLOB_PUT = ""  # the dialect's insert of attachment bytes that are stored already: (sha256, media_type, size, data)
+    _COLUMN_ADDED: ClassVar[dict[tuple[str, str], tuple[str, ...]]] = {}  # statements after ADDED adds a column
     _schema = 0  # the forum's schema version
     _annotated = True  # False for a file of a schema without annotations (read-only SQLite files of version 1)
+    _attached = True  # False for a read-only file written before attachments (no column, no table)
     readonly = False
 
     def __init__(self, cache_bytes: int) -> None:
@@ -173,6 +238,7 @@ class SQLStore(ABC):
         self._lock = threading.RLock()
         self._cache: ByteLRU[str, Message] = ByteLRU(cache_bytes)  # message id -> message
         self._queries: dict[str, str] = {}
+        self._blobs_known: set[str] = set()  # attachment hashes known to be stored (bytes are never removed)
 
     # -- what a backend provides (and the class attributes above) -------------------------------------------------
     @abstractmethod
@@ -210,7 +276,7 @@ class SQLStore(ABC):
     # -- the schema ------------------------------------------------------------------------------------------
     def _typed(self, declaration: str) -> str:
         """Column declarations of ``TABLES`` with this dialect's types."""
-        return re.sub(r"\b(SEQ|ID|INT|TEXT)\b", lambda m: self._TYPES[m[1]], declaration)
+        return re.sub(r"\b(SEQ|ID|INT|TEXT|BLOB)\b", lambda m: self._TYPES[m[1]], declaration)
 
     def _create_missing(self, cursor: Any, tables: set[str]) -> None:
         """Create the tables of ``TABLES`` missing from ``tables`` (the names there are) with what completes them,
@@ -225,6 +291,8 @@ class SQLStore(ABC):
             if table in tables and column not in self._columns_of(cursor, table):
                 declaration = re.search(rf"\b{column} [^,]*", TABLES[table])[0]  # type: ignore[index]
                 cursor.execute(self._render(f"ALTER TABLE {{{table}}} ADD COLUMN {self._typed(declaration)}"))
+                for statement in self._COLUMN_ADDED.get((table, column), ()):
+                    cursor.execute(self._render(statement))
 
     def _columns_of(self, cursor: Any, table: str) -> list[str]:
         return [d[0] for d in cursor.execute(self._render(f"SELECT * FROM {{{table}}} LIMIT 0")).description]
@@ -288,11 +356,11 @@ class SQLStore(ABC):
         if msg is not None:
             return msg
         try:
-            msg = build(row)
+            msg = build(row, source=self)
         except IntegrityError as exc:
             if not lenient or exc.actual is None or type(row[0]) is not str:
                 raise
-            return build(row, as_stored=True)
+            return build(row, as_stored=True, source=self)
         self._cache.put(msg.id, msg, len(msg.content) + len(row[8]) + PER_MESSAGE)
         return msg
 
@@ -308,10 +376,10 @@ class SQLStore(ABC):
                 mid, kind, content, sender, parent_id, reply_to_id, original_id, status, meta, exact, suspect = r[:11]
                 k, st = kinds(kind), statuses(status)
                 plain = not suspect and exact is None and meta == "{}" and type(content) is str and type(sender) is str
-                if plain and sender and k is not None and st is not None:
+                if plain and sender and k is not None and st is not None and r[11] is None:
                     m = rebuild(mid, k, content, sender, parent_id, reply_to_id, original_id, st, EMPTY, True)
                 else:
-                    m = build(r)
+                    m = build(r, source=self)
                 ids.append(m.id)
                 new.append(m)
                 sizes.append(len(m.content) + len(meta) + PER_MESSAGE)
@@ -364,7 +432,7 @@ class SQLStore(ABC):
         last = 0
         while last < top and (rows := self._rows(query, (last, top, BATCH))):
             yield rows
-            last = rows[-1][11]
+            last = rows[-1][SEQ]
 
     def _search_rows(self, source: str, condition: str, args: list[Any]) -> Iterator[list[Row]]:
         """The candidates of a search in first-stored order: their seqs first (the database picks its index), then
@@ -387,7 +455,7 @@ class SQLStore(ABC):
             for r in rows:
                 mid = r[0] if type(r[0]) is str else repr(r[0])
                 try:
-                    msg = build(r)
+                    msg = build(r, source=self)
                     if not r[10]:  # a marked row was re-hashed by build() already
                         msg.verify()
                 except IntegrityError as exc:
@@ -447,8 +515,12 @@ class SQLStore(ABC):
         existing = self._cache.peek(mid)
         if existing is None:
             v = self._values(message, annotations)
-            if self._insert(v):
-                self._cache.put(mid, message, len(v[2]) + len(v[8]) + PER_MESSAGE)
+            if not message.attachments:
+                if self._insert(v):
+                    self._cache.put(mid, message, len(v[2]) + len(v[8]) + PER_MESSAGE)
+                    return message
+            elif self._insert_attached(message, v):  # the cache holds descriptors that read from here
+                self._cache.put(mid, with_attachment_source(message, self), len(v[2]) + len(v[8]) + PER_MESSAGE)
                 return message
             existing = self._add_existing(message, v)  # stored before (perhaps by another process)
         if annotations and more_than_created_at(annotations):
@@ -465,9 +537,19 @@ class SQLStore(ABC):
             message.verify()
             log.warning("agentforum_nb: stored message %s… did not match its id; repaired", message.id[:12])
             self.repair(message)
-        m = message  # returned as a new object: the caller tells "stored before" by `is not`
-        stored = rebuild(
-            m.id, m.kind, m.content, m.sender, m.parent_id, m.reply_to_id, m.original_id, m.status, m.metadata
+        m = with_attachment_source(message, self)
+        stored = rebuild(  # returned as a new object: the caller tells "stored before" by `is not`
+            m.id,
+            m.kind,
+            m.content,
+            m.sender,
+            m.parent_id,
+            m.reply_to_id,
+            m.original_id,
+            m.status,
+            m.metadata,
+            None,
+            m.attachments,
         )
         self._cache.put(stored.id, stored, len(v[2]) + len(v[8]) + PER_MESSAGE)
         return stored
@@ -476,7 +558,7 @@ class SQLStore(ABC):
         v = self._values(message)
         self._transaction(lambda c: self._repair_row(c, v), "repair a message")
         self._cache.pop(message.id)
-        self._cache.put(message.id, message, len(v[2]) + len(v[8]) + PER_MESSAGE)
+        self._cache.put(message.id, with_attachment_source(message, self), len(v[2]) + len(v[8]) + PER_MESSAGE)
 
     def add_many(self, messages: Sequence[Message], annotations: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         """All the messages in one transaction (in the given order), or none of them; the annotations of messages
@@ -484,14 +566,74 @@ class SQLStore(ABC):
         notes = annotations or {}
         values = [self._values(m, notes.get(m.id)) for m in messages]
         select = self._q("SELECT id, annotations FROM {messages} WHERE id {in_list}{for_update}")
+        blobs = missing_bytes((m for m in messages if m.attachments), self.has_attachments)
 
         def op(c: Any) -> None:
+            if blobs:
+                self._write_blobs(c, blobs)
             inserted = self._insert_many(c, values) if values else set()
             known = [m.id for m in messages if notes.get(m.id) and m.id not in inserted]
             for i in range(0, len(known), CHUNK):
                 self._merge(c, c.execute(select, (self._list(known[i : i + CHUNK]),)).fetchall(), notes)
 
         self._transaction(op, "store messages")
+        self._blobs_known.update(blobs)
+
+    # -- attachments -----------------------------------------------------------------------------------------
+    def _insert_attached(self, message: Message, values: tuple[Any, ...]) -> bool:
+        """``_insert`` for a message with attachments: the bytes not stored yet go in the same transaction."""
+        known = self._blobs_known
+        if all(a.sha256 in known for a in message.attachments):  # the common case: the bytes are stored already
+            return self._insert(values)
+        blobs = missing_bytes((message,), self.has_attachments)
+        if not blobs:
+            return self._insert(values)
+
+        def op(c: Any) -> bool:
+            self._write_blobs(c, blobs)
+            return bool(self._insert_many(c, [values]))
+
+        inserted = self._transaction(op, "store a message")
+        self._blobs_known.update(blobs)
+        return inserted
+
+    def _write_blobs(self, cursor: Any, blobs: Mapping[str, tuple[str, bytes]]) -> None:
+        rows = [(sha, media_type, len(data), data) for sha, (media_type, data) in blobs.items()]
+        cursor.executemany(self._q(self._BLOB_PUT), rows)
+
+    def has_attachments(self, hashes: Iterable[str]) -> set[str]:
+        """Which of ``hashes`` are stored (one query for those not known to be; a known hash stays known)."""
+        known = self._blobs_known
+        asked = [h for h in hashes if usable_key(h)]
+        unknown = [h for h in asked if h not in known]
+        if unknown and self._attached:
+            query = self._q("SELECT sha256 FROM {attachments} WHERE sha256 {in_list}")
+            known.update(str(r[0]) for r in self._in_chunks(self._fetch, query, unknown))
+        return {h for h in asked if h in known}
+
+    def read_attachment(self, sha256: str) -> bytes | None:
+        """The stored bytes of ``sha256`` as they are (the forum checks them), or None."""
+        if not self._attached or not usable_key(sha256):
+            return None
+        rows = self._fetch(self._q("SELECT data FROM {attachments} WHERE sha256 = %s"), (sha256,), "read an attachment")
+        if not rows:
+            return None
+        self._blobs_known.add(sha256)
+        return _blob(sha256, rows[0][0])
+
+    def scan_attachments(self) -> Iterator[tuple[str, bytes | IntegrityError]]:
+        """Every stored attachment, a few at a time (no query stays open between them)."""
+        if not self._attached:
+            return
+        query = self._q("SELECT sha256, data FROM {attachments} WHERE sha256 > %s ORDER BY sha256 LIMIT 8")
+        last = ""
+        while rows := self._fetch(query, (last,), "read attachments"):
+            for sha, data in rows:
+                try:
+                    yield str(sha), _blob(str(sha), data)
+                except IntegrityError as exc:
+                    yield str(sha), exc
+            last = str(rows[-1][0])
 
     def _merge(self, cursor: Any, rows: list[Row], changes: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         """Merge ``changes[id]`` into the annotations of the rows ``(id, annotations)`` (locked by the caller)."""

@@ -1,5 +1,5 @@
-"""``copy_forum``: every message, annotation and cache entry of one forum or store into another (e.g. a SQLite
-file into a PostgreSQL database)."""
+"""``copy_forum``: every message (with its attachments' bytes), annotation and cache entry of one forum or store
+into another (e.g. a SQLite file into a PostgreSQL database)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ __all__ = ["copy_forum"]
 
 def copy_forum(source: Any, target: Any) -> int:
     """Copy every message of ``source`` (a Forum or a Store, e.g. a SQLite forum) into ``target`` (e.g. a
-    PostgreSQL forum), with their annotations and the response cache; returns how many messages were new there.
+    PostgreSQL forum), with their annotations, their attachments' bytes (read from ``source`` through the
+    messages' descriptors) and the response cache; returns how many messages were new there.
 
     The messages are re-hashed first (a bad one raises :class:`IntegrityError` and nothing is copied), then
     stored in one transaction of the target (``add_many``: all or nothing), in first-stored order. Annotations

@@ -4,8 +4,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..errors import IntegrityError, UsageError
-from ..messages import Message
-from ._base import check_search, merge_annotations, more_than_created_at, usable_key, walk_history
+from ..messages import Message, with_attachment_source
+from ._base import check_search, merge_annotations, missing_bytes, more_than_created_at, usable_key, walk_history
 from ._experiments import MemoryExperiments
 
 
@@ -19,6 +19,7 @@ class MemoryStore(MemoryExperiments):
         self._cache: dict[str, tuple[str, tuple[str, ...]]] = {}
         self._annotations: dict[str, dict[str, Any]] = {}
         self._folded: list[tuple[Message, str]] = []  # every message with its case-folded text, for search
+        self._blobs: dict[str, tuple[str, bytes]] = {}  # attachments: sha256 -> (media type, bytes)
 
     def get(self, message_id: str) -> Message | None:
         return self._messages.get(message_id)
@@ -39,16 +40,36 @@ class MemoryStore(MemoryExperiments):
             if annotations and more_than_created_at(annotations):
                 self._annotations[mid] = merge_annotations(self._annotations.get(mid), annotations)
             return existing
-        self._messages[mid] = message
+        kept = message if not message.attachments else self._attached(message)
+        self._messages[mid] = kept
         if annotations:
             self._annotations[mid] = dict(annotations)
         siblings = self._children.get(message.parent_id)
         if siblings is None:
-            self._children[message.parent_id] = [message]
+            self._children[message.parent_id] = [kept]
         else:
-            siblings.append(message)
-        self._folded.append((message, message.content.casefold()))
+            siblings.append(kept)
+        self._folded.append((kept, message.content.casefold()))
         return message
+
+    def _attached(self, message: Message) -> Message:
+        """A new message with attachments: their bytes are stored first (when they are not at hand this raises
+        and nothing is stored); the message kept is the same value, its descriptors reading from here."""
+        blobs = self._blobs
+        if any(a.sha256 not in blobs for a in message.attachments):
+            blobs.update(missing_bytes((message,), self.has_attachments))
+        return with_attachment_source(message, self)
+
+    # -- attachments ---------------------------------------------------------------------------------------------
+    def read_attachment(self, sha256: str) -> bytes | None:
+        blob = self._blobs.get(sha256)
+        return None if blob is None else blob[1]
+
+    def has_attachments(self, hashes: Iterable[str]) -> set[str]:
+        return {h for h in hashes if h in self._blobs}
+
+    def scan_attachments(self) -> Iterator[tuple[str, bytes | IntegrityError]]:
+        return iter([(sha, data) for sha, (_, data) in self._blobs.items()])
 
     # -- annotations -----------------------------------------------------------------------------------------
     def annotations(self, message_id: str) -> dict[str, Any]:
@@ -93,7 +114,9 @@ class MemoryStore(MemoryExperiments):
                 siblings[i] = message
 
     def add_many(self, messages: Sequence[Message], annotations: Mapping[str, Mapping[str, Any]] | None = None) -> None:
-        for m in messages:  # cannot fail part-way: the forum validated them all first
+        # the attachments' bytes first: after them nothing can fail (the forum validated the messages)
+        self._blobs.update(missing_bytes((m for m in messages if m.id not in self._messages), self.has_attachments))
+        for m in messages:
             self.add(m, None if annotations is None else annotations.get(m.id))
 
     def ids_with_prefix(self, prefix: str, limit: int) -> list[str]:

@@ -30,7 +30,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
 
 from ..errors import IntegrityError, UsageError
 from ..messages import Message
-from ._sql import CANONICAL, DEFAULT_CACHE_BYTES, TABLES, Row, SQLStore, dump_annotations
+from ._sql import CANONICAL, DEFAULT_CACHE_BYTES, TABLES, Row, SQLStore, dump_annotations, dump_attachments
 from .copy import copy_forum
 
 __all__ = ["DEFAULT_CACHE_BYTES", "SCHEMA_VERSION", "PostgresStore", "copy_forum"]
@@ -41,10 +41,15 @@ SCHEMA_VERSION = 1
 CONNECT_TIMEOUT = 5  # seconds, unless the URL says connect_timeout=
 _MIN_SERVER = 130000  # xid8 and pg_current_xact_id(): PostgreSQL 13
 _NUL = "\x00"
-_STORED = (*CANONICAL, "nul_text", "annotations", "folded")  # the columns of `_values`, in order
+_STORED = (*CANONICAL, "nul_text", "annotations", "folded", "attachments")  # the columns of `_values`, in order
+_HASHED = (*_STORED[:10], "attachments")  # what the id covers (nul_text: the exact content and sender)
 _LOST = ("08", "57P")  # SQLSTATE classes of a connection that is gone (connection exception, operator intervention)
-# a canonical column changed: the trigger that marks a row `suspect` fires
-_CHANGED = "(({}) IS DISTINCT FROM ({}))".format(*(", ".join(f"{w}.{c}" for c in _STORED[:10]) for w in ("OLD", "NEW")))
+# a column the id covers changed: the trigger that marks a row `suspect` fires
+_CHANGED = "(({}) IS DISTINCT FROM ({}))".format(*(", ".join(f"{w}.{c}" for c in _HASHED) for w in ("OLD", "NEW")))
+_SUSPECT_TRIGGER = (
+    f"CREATE TRIGGER messages_suspect BEFORE UPDATE ON {{messages}} FOR EACH ROW WHEN {_CHANGED} "
+    "EXECUTE FUNCTION {schema}.agentforum_mark_suspect()"
+)
 # what poll() and has_changes() ask from: the oldest transaction still running
 _SNAPSHOT = "WITH snap AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS h) SELECT snap.h::text, "
 _T = TypeVar("_T")
@@ -70,7 +75,13 @@ def _reason(exc: BaseException) -> str:
 class PostgresStore(SQLStore):
     """Messages, annotations and the response cache in a PostgreSQL database, shared by many processes."""
 
-    _TYPES: ClassVar[dict[str, str]] = {"SEQ": "bigserial", "ID": 'text COLLATE "C"', "INT": "bigint", "TEXT": "text"}
+    _TYPES: ClassVar[dict[str, str]] = {
+        "SEQ": "bigserial",
+        "ID": 'text COLLATE "C"',
+        "INT": "bigint",
+        "TEXT": "text",
+        "BLOB": "bytea",
+    }
     _OWN_COLUMNS: ClassVar[dict[str, str]] = {
         "messages": "nul_text text, folded text NOT NULL, writer bigint NOT NULL DEFAULT 0, "
         "xact xid8 NOT NULL DEFAULT pg_current_xact_id(), suspect boolean NOT NULL DEFAULT false",
@@ -82,10 +93,17 @@ class PostgresStore(SQLStore):
             "CREATE INDEX messages_by_xact ON {messages} (xact)",
             "CREATE FUNCTION {schema}.agentforum_mark_suspect() RETURNS trigger LANGUAGE plpgsql AS "
             "$$ BEGIN NEW.suspect := true; RETURN NEW; END $$",
-            "CREATE TRIGGER messages_suspect BEFORE UPDATE ON {messages} FOR EACH ROW WHEN "
-            f"{_CHANGED} EXECUTE FUNCTION {{schema}}.agentforum_mark_suspect()",
+            _SUSPECT_TRIGGER,
         )
     }
+    # a forum written before attachments: its suspect trigger is made again to watch the new column too
+    _COLUMN_ADDED: ClassVar[dict[tuple[str, str], tuple[str, ...]]] = {
+        ("messages", "attachments"): ("DROP TRIGGER IF EXISTS messages_suspect ON {messages}", _SUSPECT_TRIGGER)
+    }
+    _BLOB_PUT = (
+        "INSERT INTO {attachments} (sha256, media_type, size, data) VALUES (%s, %s, %s, %s) "
+        "ON CONFLICT (sha256) DO NOTHING"
+    )
     _VERSIONS = (str(SCHEMA_VERSION),)
     _META: ClassVar[dict[str, str]] = {"store": "postgresql"}
     _ADVICE = "; use another database, or give the forum a schema of its own with ?schema=NAME"
@@ -153,7 +171,7 @@ class PostgresStore(SQLStore):
         self._horizon = 0  # poll(): every transaction with a lower id had finished when it was last asked
         self._seen: dict[int, int] = {}  # poll(): seq -> xact of the rows at or above the horizon seen already
         self._trigram = False
-        self._row = ", ".join("m." + c for c in (*_STORED[:10], "suspect"))
+        self._row = ", ".join("m." + c for c in (*_STORED[:10], "suspect", "attachments"))
         conn = self._connect()
         try:
             self._init_schema(conn, schema)
@@ -244,7 +262,8 @@ class PostgresStore(SQLStore):
                     trigger = "SELECT 1 FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname = 'messages_suspect' "
                     if not conn.execute(trigger + "AND tgenabled <> 'D'", (self._render("{messages}"),)).fetchall():
                         log.warning("agentforum_nb: %s has no messages_suspect trigger: rows are re-hashed", self.where)
-                        self._row = ", ".join("m." + c for c in _STORED[:10]) + ", true"  # no row can be trusted
+                        # no row can be trusted
+                        self._row = ", ".join("m." + c for c in _STORED[:10]) + ", true, m.attachments"
                 else:
                     self._trigram = self._create_trigram_index(conn)
         except psycopg.Error as exc:
@@ -369,11 +388,12 @@ class PostgresStore(SQLStore):
             nul = json.dumps({"content": content, "sender": sender}, ensure_ascii=False, separators=(",", ":"))
             content, sender = _text(content), _text(sender)
         fields = (m.id, m.kind, content, sender, m.parent_id, m.reply_to_id, m.original_id, m.status, m.metadata_json())
-        return (*fields, nul, dump_annotations(annotations), _text(m.content.casefold()))
+        return (*fields, nul, dump_annotations(annotations), _text(m.content.casefold()), dump_attachments(m))
 
     def _insert(self, values: tuple[Any, ...]) -> bool:
         query = self._q(
-            f"INSERT INTO {{messages}} ({', '.join(_STORED)}, writer) VALUES ({', '.join(['%s'] * 13)}) "
+            f"INSERT INTO {{messages}} ({', '.join(_STORED)}, writer) VALUES ({', '.join(['%s'] * (len(_STORED) + 1))})"
+            " "
             f"ON CONFLICT (id) DO NOTHING RETURNING seq"
         )
         return bool(self._run(lambda c: c.execute(query, (*values, self._writer)).fetchall(), "store a message"))
@@ -394,14 +414,16 @@ class PostgresStore(SQLStore):
         return {r[0] for r in cursor.execute(query, (self._writer,)).fetchall()}
 
     def _repair_row(self, cursor: Any, values: tuple[Any, ...]) -> None:
-        sets = ", ".join(f"{c} = %s" for c in (*_STORED[1:10], "folded"))
-        cursor.execute(self._q(f"UPDATE {{messages}} SET {sets} WHERE id = %s"), (*values[1:10], values[11], values[0]))
+        sets = ", ".join(f"{c} = %s" for c in (*_STORED[1:10], "folded", "attachments"))
+        cursor.execute(
+            self._q(f"UPDATE {{messages}} SET {sets} WHERE id = %s"), (*values[1:10], values[11], values[12], values[0])
+        )
         cursor.execute(self._q("UPDATE {messages} SET suspect = false WHERE id = %s"), values[:1])
 
     # -- reading -------------------------------------------------------------------------------------------
     def _chain_rows(self, message_id: str) -> list[Row]:
         """One recursive query (``UNION`` ends at a repeated row, so a tampered parent cycle terminates)."""
-        cols = ", ".join((*_STORED[:10], "suspect"))
+        cols = ", ".join((*_STORED[:10], "suspect", "attachments"))
         query = self._q(
             f"WITH RECURSIVE chain({cols}) AS (SELECT {{row}} FROM {{messages}} m WHERE m.id = %s "
             f"UNION SELECT {{row}} FROM {{messages}} m JOIN chain c ON m.id = c.parent_id) SELECT {cols} FROM chain"

@@ -18,15 +18,18 @@ from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from ..attachments import attachments_json
 from ..errors import IntegrityError, UsageError
 from ..messages import Message
 from ._base import encodable
-from ._sql import CANONICAL, DEFAULT_CACHE_BYTES, TABLES, Row, SQLStore, dump_annotations
+from ._sql import CANONICAL, DEFAULT_CACHE_BYTES, SEQ, TABLES, Row, SQLStore, dump_annotations
 
 __all__ = ["DEFAULT_CACHE_BYTES", "LAYOUT_VERSION", "SCHEMA_VERSION", "SQLiteStore"]
 
 SCHEMA_VERSION = 2  # 2: messages.annotations and the search index (files of version 1 are upgraded in place)
-LAYOUT_VERSION = 2  # PRAGMA user_version: 0 = version-1 tables only, 1 = with edges and suspect, 2 = schema 2
+# PRAGMA user_version: 0 = version-1 tables only, 1 = with edges and suspect, 2 = schema 2, 3 = the suspect trigger
+# covers the attachments column
+LAYOUT_VERSION = 3
 _TIMEOUT = 30.0  # seconds a connection waits for another process's lock (busy timeout, and the WAL switch)
 # `seq` is a plain INTEGER PRIMARY KEY (rowid): messages are never deleted, so max(seq)+1 keeps first-stored order,
 # and each commit writes one page fewer than with AUTOINCREMENT (its sqlite_sequence row): ~15% more posts/s.
@@ -40,16 +43,18 @@ _SIDE = {
     INSERT OR REPLACE INTO edges (seq, parent_seq) SELECT NEW.seq, p.seq FROM messages p WHERE p.id = NEW.parent_id;
     INSERT OR REPLACE INTO edges (seq, parent_seq) SELECT c.seq, NEW.seq FROM messages c WHERE c.parent_id = NEW.id;
 END""",
-    # an UPDATE of a canonical field (not of the annotations, which are outside the id) marks the row
-    "messages_suspect": f"""CREATE TRIGGER IF NOT EXISTS messages_suspect AFTER UPDATE OF {", ".join(CANONICAL)}
-    ON messages BEGIN INSERT OR IGNORE INTO suspect (seq) VALUES (NEW.seq); END""",
+    # an UPDATE of a field the id covers (not of the annotations, which are outside the id) marks the row
+    "messages_suspect": f"""CREATE TRIGGER IF NOT EXISTS messages_suspect AFTER UPDATE OF {", ".join(CANONICAL)},
+    attachments ON messages BEGIN INSERT OR IGNORE INTO suspect (seq) VALUES (NEW.seq); END""",
     # case-folded text for substring search, filled lazily by search() (rowid = messages.seq); its trigram index
     # makes a search for 3 or more characters a lookup
     "search_text": "CREATE VIRTUAL TABLE IF NOT EXISTS search_text "
     "USING fts5(folded, tokenize='trigram case_sensitive 1')",
 }
 _FILL_EDGES = "INSERT OR REPLACE INTO edges SELECT c.seq, p.seq FROM messages c JOIN messages p ON p.id = c.parent_id"
-_INSERT = f"INSERT OR IGNORE INTO messages ({', '.join(CANONICAL)}, annotations) VALUES (?,?,?,?,?,?,?,?,?,?)"
+_INSERT = (
+    f"INSERT OR IGNORE INTO messages ({', '.join(CANONICAL)}, annotations, attachments) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+)
 _NUL_STAND_IN = "\uffff"  # what the search index holds for a NUL (a noncharacter: FTS5 stops reading at NUL)
 _SEARCH_FORMAT = "2"  # meta 'search_format': the index's way of writing text (1, unmarked: NULs cut it short)
 _BUSY = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (primary codes; extended codes add bits above 0xff)
@@ -90,13 +95,20 @@ def _shown(path: str) -> str:
 class SQLiteStore(SQLStore):
     """Messages and the response cache in one SQLite file."""
 
-    _TYPES: ClassVar[dict[str, str]] = {"SEQ": "INTEGER", "ID": "TEXT", "INT": "INTEGER", "TEXT": "TEXT"}
+    _TYPES: ClassVar[dict[str, str]] = {
+        "SEQ": "INTEGER",
+        "ID": "TEXT",
+        "INT": "INTEGER",
+        "TEXT": "TEXT",
+        "BLOB": "BLOB",
+    }
     _AFTER: ClassVar[dict[str, tuple[str, ...]]] = {
         "messages": ("CREATE INDEX messages_by_parent ON messages (parent_id, seq)",)
     }
     _CACHE_PUT = "INSERT OR REPLACE INTO {cache} (key, agent, response_ids) VALUES (%s, %s, %s)"
     _CACHE_ORDER = "rowid"  # INSERT OR REPLACE gives a replaced entry a new rowid
     _EXPERIMENT_PUT = "INSERT OR REPLACE INTO {experiment_runs} (name, execution, run, data) VALUES (%s, %s, %s, %s)"
+    _BLOB_PUT = "INSERT OR IGNORE INTO {attachments} (sha256, media_type, size, data) VALUES (%s, %s, %s, %s)"
     _VERSIONS = ("1", str(SCHEMA_VERSION))  # version 1 files are upgraded when opened for writing
     _ADVICE = "; open a new file instead"
 
@@ -219,6 +231,7 @@ class SQLiteStore(SQLStore):
             self._edges = c.execute("PRAGMA user_version").fetchone()[0] >= 1 and {"edges", "suspect"} <= tables
             self._annotated = self._schema >= 2  # a version 1 file read-only: no annotations, search by scanning
             self._experiments = {"experiments", "experiment_runs"} <= tables
+            self._attached = "attachments" in tables and "attachments" in self._columns_of(c, "messages")
             return
         if c.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             mode = c.execute("PRAGMA journal_mode=WAL").fetchone()[0]  # raises SQLITE_BUSY at once: retried
@@ -229,6 +242,9 @@ class SQLiteStore(SQLStore):
             tables, triggers = self._tables(c)
             self._open_forum(c, tables, self._name, create=True)
             version = c.execute("PRAGMA user_version").fetchone()[0]
+            if version < 3:  # the suspect trigger of earlier layouts does not watch the attachments column
+                c.execute("DROP TRIGGER IF EXISTS messages_suspect")
+                triggers.discard("messages_suspect")
             if self._schema < SCHEMA_VERSION:
                 c.execute("DROP TRIGGER IF EXISTS messages_suspect")  # version 1's fired on any update
                 c.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
@@ -247,6 +263,7 @@ class SQLiteStore(SQLStore):
         # without the suspect table (a read-only file of an old layout) every row is re-hashed
         suspect = "EXISTS (SELECT 1 FROM suspect s WHERE s.seq = m.seq)" if self._edges else "1"
         row = ", ".join("m." + c for c in CANONICAL) + ", NULL, " + suspect
+        row += ", m.attachments" if self._attached else ", NULL"
         names = {**{t: t for t in TABLES}, "for_update": ""}
         sql = template.format(row=row, in_list="IN (SELECT value FROM json_each(%s))", **names)
         return sql.replace("%s", "?")
@@ -329,7 +346,8 @@ class SQLiteStore(SQLStore):
     @staticmethod
     def _values(m: Message, annotations: Mapping[str, Any] | None = None) -> tuple[Any, ...]:
         fields = (m.id, m.kind, m.content, m.sender, m.parent_id, m.reply_to_id, m.original_id, m.status)
-        return (*fields, m.metadata_json(), dump_annotations(annotations))
+        attached = attachments_json(m.attachments) if m.attachments else None
+        return (*fields, m.metadata_json(), dump_annotations(annotations), attached)
 
     def _insert(self, values: tuple[Any, ...]) -> bool:
         with self._lock:
@@ -358,7 +376,8 @@ class SQLiteStore(SQLStore):
 
     def _repair_row(self, cursor: Any, values: tuple[Any, ...]) -> None:
         cursor.execute(
-            f"UPDATE messages SET {', '.join(c + ' = ?' for c in CANONICAL[1:])} WHERE id = ?", values[1:9] + values[:1]
+            f"UPDATE messages SET {', '.join(c + ' = ?' for c in CANONICAL[1:])}, attachments = ? WHERE id = ?",
+            (*values[1:9], values[10], values[0]),
         )
         cursor.execute("DELETE FROM edges WHERE seq = (SELECT seq FROM messages WHERE id = ?)", values[:1])
         cursor.execute(_FILL_EDGES + " WHERE c.id = ?", values[:1])
@@ -419,8 +438,8 @@ class SQLiteStore(SQLStore):
         query = self._q("SELECT {row}, m.seq FROM {messages} m WHERE m.seq > %s ORDER BY m.seq")
         with self._lock:
             rows = self._rows(query, (self._poll_seq,))
-            fresh = [self._decode(r) for r in rows if not any(a <= r[11] <= b for a, b in self._own)]
-            self._poll_seq = rows[-1][11] if rows else self._poll_seq
+            fresh = [self._decode(r) for r in rows if not any(a <= r[SEQ] <= b for a, b in self._own)]
+            self._poll_seq = rows[-1][SEQ] if rows else self._poll_seq
             self._own = [r for r in self._own if r[1] > self._poll_seq]
             return fresh
 
