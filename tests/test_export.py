@@ -27,8 +27,9 @@ GOLDEN = """\
 {"id":"c751acbdde7ffd94a94bdf13a795cefd948ea2c7a5c6540a49f963ccbe1f9d33","kind":"message","content":"second\\nline","sender":"critic","parent_id":"f00608e712d404e145e8c7562bb4f69b88bd88453538ec6a7bc0ea5ad6217a03","reply_to_id":"12a3c1d84b1826013577042b35d049219baa806df1f18fec209b2f9aa55d8e70","original_id":null,"status":"complete","metadata":{},"annotations":{"created_at":"2026-01-02T03:04:07.001Z"}}
 {"id":"5186da68bb0286d43cea7488440b486badbf849dceebb1945cd3620e32c70c51","kind":"forward","content":"</script> & <b>","sender":"critic","parent_id":"c751acbdde7ffd94a94bdf13a795cefd948ea2c7a5c6540a49f963ccbe1f9d33","reply_to_id":null,"original_id":"12a3c1d84b1826013577042b35d049219baa806df1f18fec209b2f9aa55d8e70","status":"complete","metadata":{},"annotations":{"created_at":"2026-01-02T03:04:07.002Z","note":"ünï"}}
 """  # noqa: E501
-#: sha256 of to_html's page for the golden forum, with the front-end bundle (which changes with js/) cut out
-GOLDEN_HTML_SHA256 = "628f456c1c0903f1ac4bc879f33ceae813a1a9630d99d37453935e5bbb49647f"  # data format 2 (nodes.py records)
+#: sha256 of to_html's page for the golden forum, with the front-end bundle (which changes with js/) cut out; data
+#: format 2 (nodes.py records)
+GOLDEN_HTML_SHA256 = "628f456c1c0903f1ac4bc879f33ceae813a1a9630d99d37453935e5bbb49647f"
 GOLDEN_TREE = """\
 f00608e7 user: Quelle heure est-il ? 日本語 😀
 ├─ 12a3c1d8 bot<b>: </script> & <b>
