@@ -11,7 +11,7 @@ from ._canonical import thaw
 from .messages import Message
 from .palette import sender_colour
 
-__all__ = ["SHOWN_NOTES", "SNIPPET", "full_message", "node_of", "notes_of", "stored_node"]
+__all__ = ["ROW_FIELDS", "SHOWN_NOTES", "SNIPPET", "full_message", "node_of", "node_rows", "notes_of", "stored_node"]
 
 SNIPPET = 200
 
@@ -81,9 +81,76 @@ SHOWN_NOTES = (
 )
 
 
+_SHOWN = frozenset(SHOWN_NOTES)
+
+
 def notes_of(annotations: Mapping[str, Any]) -> dict[str, Any]:
     """What of a message's annotations the widgets show (plain JSON values)."""
+    if not annotations or _SHOWN.isdisjoint(annotations):
+        return {}
     return {k: thaw(annotations[k]) for k in SHOWN_NOTES if k in annotations}
+
+
+#: the fields of a node that have a place of their own in a compact row (the rest of the node is its ``extra``)
+ROW_FIELDS = ("id", "parent", "sender", "colour", "kind", "status", "snippet", "n_chars", "reply_to", "original")
+
+
+def node_rows(
+    messages: list[Message],
+    annotations: Mapping[str, Mapping[str, Any]],
+    *,
+    authors: Mapping[str, str] | None = None,
+    extras: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The nodes of ``messages`` (:func:`stored_node` with their annotations) as compact rows, for a snapshot of a
+    large tree: ``{"senders": [names], "colours": [each sender's colour], "rows": [row, ...]}``, one row per
+    message, in the layout of ``forum.to_html``'s data (format 2, see ``_html.py``) with the snippet in the content's
+    place::
+
+        [id, parent, sender, kind, status, snippet, n_chars, extra, cut, reply_to, original]
+
+    ``parent``, ``reply_to`` and ``original`` are the index of that message's row, or its id when it is not among
+    ``messages``; ``sender`` indexes ``senders``; ``extra`` holds the rest of the node (``author``, ``choices``,
+    ``tool_calls``, ``tool_result``, ``notes``, and ``extras[id]``); ``cut`` is always null; trailing nulls are
+    left out. ``authors``: the sender of each original that a forward passes on (by the original's id)."""
+    index = {m.id: i for i, m in enumerate(messages)}
+    senders: dict[str, int] = {}
+    rows: list[list[Any]] = []
+    who = authors or {}
+    more = extras or {}
+    for m in messages:
+        s = senders.get(m.sender)
+        if s is None:
+            s = senders[m.sender] = len(senders)
+        content = m.content
+        pid = m.parent_id
+        row: list[Any] = [m.id, None if pid is None else index.get(pid, pid), s, m.kind, m.status, content[:SNIPPET]]
+        row.append(len(content))
+        author = who.get(m.original_id) if m.kind == "forward" and m.original_id is not None else None
+        extra: dict[str, Any] = {}
+        if m.metadata or author is not None:  # choices, tool calls and results, a forward's author
+            node = node_of(m, False, author)
+            for k, v in node.items():
+                if k not in ROW_FIELDS:
+                    extra[k] = v
+        notes = notes_of(annotations.get(m.id) or {})
+        if notes:
+            extra["notes"] = notes
+        added = more.get(m.id)
+        if added:
+            extra.update(added)
+        reply, original = m.reply_to_id, m.original_id
+        tail = [
+            extra or None,
+            None,
+            None if reply is None else index.get(reply, reply),
+            None if original is None else index.get(original, original),
+        ]
+        while tail and tail[-1] is None:
+            tail.pop()
+        rows.append(row + tail)
+    names = list(senders)
+    return {"senders": names, "colours": [sender_colour(n) for n in names], "rows": rows}
 
 
 def stored_node(

@@ -34,6 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from agentforum_nb.notebook._tracker import COMPACT_ABOVE  # noqa: E402
+from agentforum_nb.palette import sender_colour  # noqa: E402
 from tests.browser_support import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -54,7 +56,7 @@ async (code) => {
       save_changes() {}, on(ev, f) { (handlers[ev] ||= []).push(f); }, off() {},
       // the kernel's part that the view waits for: a selection comes back as the trait
       send(msg) { if (msg && msg.kind === "select") queueMicrotask(() => model.set("selected_id", msg.id)); },
-      emit(msg) { (handlers["msg:custom"] || []).forEach((f) => f(msg)); },
+      emit(msg, buffers = []) { (handlers["msg:custom"] || []).forEach((f) => f(msg, buffers)); },
     };
     const el = document.createElement("div");
     el.style.width = "1200px";
@@ -70,8 +72,12 @@ async ([snapshot, budget]) => {
   const model = window.makeWidget({ agents: ["bot"], error: "", notice: "", head_id: "", selected_id: "", budget,
     mode: "tidy" });
   window.afModel = model;
+  // a large snapshot's rows come in a binary buffer, as the kernel sends them (agentforum_nb/notebook/_tracker.py)
+  const buffers = snapshot.rowsText ? [new TextEncoder().encode(snapshot.rowsText)] : [];
+  const message = { ...snapshot };
+  delete message.rowsText;
   const t0 = performance.now();
-  model.emit(snapshot);
+  model.emit(message, buffers);
   await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
   const ms = performance.now() - t0;
   const svg = document.querySelector(".af-tree svg");
@@ -163,7 +169,9 @@ async ([keys, near]) => {
     await new Promise((res) => queueMicrotask(res));
     await frame(); await frame();
     times.push(performance.now() - t0);
-    if (window.afModel.get("selected_id") !== key) return { error: "not selected: " + key };
+    // far out a box is a pixel or less: the click picks the node nearest the pointer, not always this one
+    const got = window.afModel.get("selected_id");
+    if (near ? got !== key : !got) return { error: "not selected: " + key };
   }
   times.sort((a, b) => a - b);
   return { ms: times[Math.floor(times.length / 2)] };
@@ -177,15 +185,32 @@ def node_id(i: int) -> str:
 
 
 def snapshot(n: int, seed: int = 1) -> dict:
+    """A random tree's snapshot as the kernel sends it: node objects, or above COMPACT_ABOVE nodes compact rows in a
+    binary buffer (here as `rowsText`, made into the buffer in the page before the clock starts)."""
     rnd = random.Random(seed)
+    senders = ["user", "alice", "bob", "critic"]
+    parents = [None if i == 0 else rnd.randrange(i) for i in range(n)]
+    who = [rnd.randrange(len(senders)) for _ in range(n)]
+    if n > COMPACT_ABOVE:
+        rows = [
+            [node_id(i), parents[i], who[i], "message", "complete", f"message number {i} " * 3, 60] for i in range(n)
+        ]
+        return {
+            "kind": "snapshot",
+            "senders": senders,
+            "colours": [sender_colour(s) for s in senders],
+            "rows": {"buffer": 0},
+            "streams": [],
+            "rowsText": json.dumps(rows, separators=(",", ":")),
+        }
     nodes = []
     for i in range(n):
-        parent = None if i == 0 else node_id(rnd.randrange(i))
+        p = parents[i]
         nodes.append(
             {
                 "id": node_id(i),
-                "parent": parent,
-                "sender": rnd.choice(["user", "alice", "bob", "critic"]),
+                "parent": None if p is None else node_id(p),
+                "sender": senders[who[i]],
                 "kind": "message",
                 "status": "complete",
                 "snippet": f"message number {i} " * 3,
@@ -219,7 +244,8 @@ def r1(p) -> dict:
         for _ in range(5 if n <= 10_000 else 3):  # the best of five: a 2-core machine shared with other work is noisy
             ctx, page = _page(p)
             r = page.evaluate(RENDER, [snap, budget])
-            assert r["drawn"] == min(n, budget), r
+            # drawable: all, but siblings past a few are folded into "+k more" items (about 5% of a random tree)
+            assert 0.9 * min(n, budget) <= r["drawn"] <= 1.05 * min(n, budget), r
             best = r["ms"] if best is None else min(best, r["ms"])
             ctx.close()
         out[f"render_{n}_ms" if budget >= n else f"render_{n}_budget_{budget}_ms"] = best
@@ -233,7 +259,7 @@ def r3(p) -> dict:
         ctx, page = _page(p)
         try:
             r = page.evaluate(RENDER, [snapshot(n), 2 * n])
-            assert r["drawn"] == n, r
+            assert r["drawn"] >= 0.9 * n, r
             for near in (False, True):
                 for kind in ("wheel", "drag"):
                     if near:  # start each near measure from the fitted view
@@ -250,7 +276,7 @@ def r5(p) -> dict:
     ctx, page = _page(p)
     try:
         r = page.evaluate(RENDER, [snapshot(10_000), 20_000])
-        assert r["drawn"] == 10_000, r
+        assert r["drawn"] >= 9_000, r
         r = page.evaluate(FIT)
         return {"fit_10000_ms": r["ms"]}
     finally:
@@ -263,9 +289,9 @@ def r6(p) -> dict:
     try:
         n = 100_000
         r = page.evaluate(RENDER, [snapshot(n), 2 * n])
-        assert r["drawn"] == n, r
+        assert r["drawn"] >= 0.9 * n, r
         # far: the fitted view, nodes picked on the canvas
-        keys = [node_id(i) for i in (1, 2, 3, 5, 8)]
+        keys = [node_id(i) for i in (1, 5000, 20_000, 50_000, 90_000)]
         r = page.evaluate(SELECT, [keys, False])
         assert "error" not in r, r
         out["select_far_100k_ms"] = r["ms"]

@@ -9,13 +9,18 @@ See ``docs/widget_protocol.md``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..forum import Forum, ForumEvent, LiveStream
 from ..messages import Message
-from ..nodes import stored_node
+from ..nodes import node_rows, stored_node
 from ..palette import sender_colour
+
+
+#: above this many messages a snapshot is sent as compact rows in a binary buffer (snapshot_rows)
+COMPACT_ABOVE = 1000
 
 
 def stream_of(h: LiveStream, text: str) -> dict[str, Any]:
@@ -159,6 +164,49 @@ class TreeTracker:
         for m in chosen:
             self.known.add(m.id)
             nodes.append(self._node(m, all_notes.get(m.id, {})))
+        streams = self._streams_now()
+        self._new_nodes, self._new_streams, self._resolved, self._ended = [], [], [], []
+        return {"kind": "snapshot", "nodes": nodes, "streams": streams}
+
+    def snapshot_message(self, messages: Iterable[Message]) -> tuple[dict[str, Any], list[bytes]]:
+        """The whole view as the message to send (resets the delta state): a snapshot of node objects, or above
+        ``COMPACT_ABOVE`` messages a compact one (:meth:`snapshot_rows`). Returns (content, buffers)."""
+        chosen = [m for m in messages if self.include(m)]
+        if len(chosen) > COMPACT_ABOVE:
+            return self.snapshot_rows(chosen)
+        return self.snapshot(chosen), []
+
+    def snapshot_rows(self, messages: Iterable[Message]) -> tuple[dict[str, Any], list[bytes]]:
+        """The whole view as a compact snapshot (resets the delta state): its nodes as rows (nodes.py
+        :func:`node_rows`) in one binary buffer of UTF-8 JSON, ``{"kind": "snapshot", "senders", "colours", "rows":
+        {"buffer": 0}, "streams"}``: a large tree's snapshot is a few times smaller than one of node objects and its
+        JSON is made once, not walked again by the kernel's message encoder. Returns (content, buffers)."""
+        chosen = [m for m in messages if self.include(m)]
+        self.known = {m.id for m in chosen}
+        all_notes = self.forum.store.annotations_many(self.known)
+        authors: dict[str, str] = {}
+        extras: dict[str, dict[str, Any]] = {}
+        for m in chosen:
+            if m.kind == "forward" and m.original_id is not None and m.original_id not in authors:
+                original = self.forum.store.get(m.original_id)
+                if original is not None:
+                    authors[m.original_id] = original.sender
+            run = self.runs.get(m.id)
+            if run or m.id in self.cached or self.full_text:
+                extra: dict[str, Any] = {"run": run} if run else {}
+                if m.id in self.cached:
+                    extra["cached"] = True
+                if self.full_text:
+                    extra["text"] = m.content
+                extras[m.id] = extra
+        data = node_rows(chosen, all_notes, authors=authors, extras=extras)
+        rows = json.dumps(data.pop("rows"), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        content = {"kind": "snapshot", **data, "rows": {"buffer": 0}, "streams": self._streams_now()}
+        self._new_nodes, self._new_streams, self._resolved, self._ended = [], [], [], []
+        return content, [rows.encode()]
+
+    def _streams_now(self) -> list[dict[str, Any]]:
+        """The pending streams as a snapshot carries them (those done are dropped)."""
         streams = []
         for key, h in list(self.pending.items()):
             if h.promise.done():
@@ -167,8 +215,7 @@ class TreeTracker:
             text = h.promise.text
             self.sent_len[key] = len(text)
             streams.append(stream_of(h, text))
-        self._new_nodes, self._new_streams, self._resolved, self._ended = [], [], [], []
-        return {"kind": "snapshot", "nodes": nodes, "streams": streams}
+        return streams
 
     def _flush_text_of(self, key: str) -> None:
         h = self.pending.get(key)

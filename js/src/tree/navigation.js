@@ -1,16 +1,28 @@
 // @ts-check
-// Moving around the tree: bringing a node into view (centred, zooming in to a readable size when far out; a node
-// not laid out yet is brought into view once it is), fitting the tree until the user pans or zooms, the arrow keys
-// (keyboard.js), "jump to" an id prefix (spatial.js), and following the head when it moves.
+// Moving around the tree: bringing a node into view (centred; asked for by a person -- the search's Enter, "jump
+// to", the centring buttons -- at a zoom where its full labels are legible; a node not laid out yet is brought into
+// view once it is; a node under the minimap is not in view), fitting the whole tree in both directions until the
+// user pans or zooms, the arrow keys (keyboard.js), "jump to" an id prefix (spatial.js), and following the head
+// when it moves.
 
 import { NODE_H, NODE_W } from "../layout.js";
 import { navigate, rememberPath } from "../keyboard.js";
-import { FAR_ZOOM } from "./draw.js";
+import { FULL_ZOOM } from "./draw.js";
 import { findByPrefix } from "./spatial.js";
-import { boxInView } from "./viewport.js";
+import { boxInView, minZoomFor } from "./viewport.js";
 
-/** Centring on a node zooms in to at least this when the view is too far out to read it. */
+/** Centring on a node on request zooms in to at least this when its full labels are not legible (FULL_ZOOM). */
 export const READABLE_ZOOM = 1;
+
+/**
+ * The zoom a node is centred at (pure): on request (`force`), READABLE_ZOOM when the zoom `k` is too far out for
+ * full labels; else `k`.
+ * @param {number} k
+ * @param {boolean} force
+ */
+export function centringZoom(k, force) {
+  return force && k < FULL_ZOOM ? Math.max(READABLE_ZOOM, FULL_ZOOM) : k;
+}
 
 /**
  * @param {object} deps
@@ -23,8 +35,10 @@ export const READABLE_ZOOM = 1;
  * @param {Map<string, string>} deps.lastChild
  * @param {(text: string) => void} deps.report     show a problem in the error line
  * @param {() => void} deps.dismiss                dismiss the error shown
+ * @param {() => {x: number, y: number, w: number, h: number} | null} [deps.avoid]   a panel over the canvas
  */
-export function createNavigation({ state, model, dom, scene, viewport, selection, lastChild, report, dismiss }) {
+export function createNavigation({ state, model, dom, scene, viewport, selection, lastChild, report, dismiss,
+  avoid = () => null }) {
   /** @type {string | null} a key to bring into view once it is laid out */
   let pending = null;
 
@@ -42,10 +56,9 @@ export function createNavigation({ state, model, dom, scene, viewport, selection
     }
     pending = null;
     const box = { x: p.x - NODE_W / 2, y: p.y, width: NODE_W, height: NODE_H };
-    if (!force && boxInView(viewport.view, viewport.size, box, 8)) return true;
+    if (!force && boxInView(viewport.view, viewport.size, box, 8, avoid())) return true;
     viewport.userMoved = true;
-    const zoom = force && viewport.view.k < FAR_ZOOM ? READABLE_ZOOM : viewport.view.k;
-    viewport.centre({ x: p.x, y: p.y + NODE_H / 2 }, zoom);
+    viewport.centre({ x: p.x, y: p.y + NODE_H / 2 }, centringZoom(viewport.view.k, force));
     return true;
   }
 
@@ -64,6 +77,7 @@ export function createNavigation({ state, model, dom, scene, viewport, selection
     /** A new layout: fitted until the user moved, else the view applied; a node waiting to be shown, shown. */
     afterLayout() {
       const layout = scene.layout;
+      if (layout && layout.nodes.length) viewport.setMinZoom(minZoomFor(layout.bounds, viewport.size));
       if (!viewport.userMoved && layout && layout.nodes.length) fit();
       else viewport.apply();
       if (pending !== null) bringIntoView(pending);

@@ -1,0 +1,33 @@
+// @ts-check
+// The stylesheet of the drawing's scale (appended to style.js's): the levels of detail (draw.js labelLevel), the
+// "+k more" items, the minimap's box and fold button, the hover label (hover.js).
+
+import { LABEL_FONTS } from "./draw.js";
+
+export const SCALE_CSS = `
+.af-node .af-tag, .af-node .af-tag2 { display: none; pointer-events: none; }
+.af-lod-short .af-node > text:not(.af-tag):not(.af-tag2), .af-lod-tag .af-node > text:not(.af-tag):not(.af-tag2),
+.af-lod-short .af-node > .af-pills, .af-lod-tag .af-node > .af-pills,
+.af-lod-short .af-span-label, .af-lod-tag .af-span-label { display: none; }
+.af-lod-short .af-node .af-tag, .af-lod-short .af-node .af-tag2 { display: inline; font-size: ${LABEL_FONTS.short}px;
+  fill: #1f2933; }
+.af-lod-short .af-node .af-tag { font-weight: 700; }
+.af-lod-short .af-node .af-tag2 { fill: #3e4c59; }
+.af-lod-tag .af-node .af-tag { display: inline; font-size: ${LABEL_FONTS.tag}px; font-weight: 700; fill: #1f2933; }
+.af-node.af-more > rect { stroke: #94a3b8; stroke-dasharray: 6 4; }
+.af-node.af-more .af-sender, .af-node.af-more .af-tag { fill: #334155; }
+.af-node.af-more .af-snippet, .af-node.af-more .af-tag2 { fill: #64748b; }
+.af-mm { position: absolute; right: 8px; bottom: 8px; z-index: 5; line-height: 0; }
+.af-mm .af-minimap { position: static; display: block; }
+.af-mm .af-mm-fold { position: absolute; top: 2px; right: 2px; width: 18px; height: 18px; padding: 0;
+  font-size: 12px; line-height: 16px; text-align: center; cursor: pointer; background: rgba(255,255,255,0.9);
+  border: 1px solid #cbd2d9; border-radius: 3px; color: #3e4c59; }
+.af-mm.af-mm-folded .af-minimap { display: none; }
+.af-mm.af-mm-folded .af-mm-fold { position: static; display: block; }
+.af-hover { position: absolute; left: 0; top: 0; z-index: 6; max-width: 320px; pointer-events: none;
+  background: #fff; border: 1px solid #cbd2d9; border-radius: 6px; box-shadow: 0 4px 14px rgba(15, 23, 42, 0.18);
+  padding: 6px 8px; font-size: 12px; line-height: 1.35; color: #1f2933; }
+.af-hover-title { font-weight: 700; }
+.af-hover-text { white-space: pre-wrap; word-break: break-word; margin-top: 2px; color: #3e4c59; }
+.af-hover-facts { margin-top: 3px; color: #7b8794; font-size: 11px; }
+`;
