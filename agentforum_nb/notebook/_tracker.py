@@ -18,7 +18,6 @@ from ..messages import Message
 from ..nodes import node_rows, stored_node
 from ..palette import sender_colour
 
-
 #: above this many messages a snapshot is sent as compact rows in a binary buffer (snapshot_rows)
 COMPACT_ABOVE = 1000
 
