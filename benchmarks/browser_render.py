@@ -74,9 +74,9 @@ async ([snapshot, budget]) => {
     mode: "tidy" });
   window.afModel = model;
   // a large snapshot's rows come in a binary buffer, as the kernel sends them (agentforum_nb/notebook/_tracker.py)
-  const buffers = snapshot.rowsText ? [new TextEncoder().encode(snapshot.rowsText)] : [];
+  const buffers = snapshot.bufferText ? [new TextEncoder().encode(snapshot.bufferText)] : [];
   const message = { ...snapshot };
-  delete message.rowsText;
+  delete message.bufferText;
   const t0 = performance.now();
   model.emit(message, buffers);
   await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
@@ -186,23 +186,35 @@ def node_id(i: int) -> str:
 
 
 def snapshot(n: int, seed: int = 1) -> dict:
-    """A random tree's snapshot as the kernel sends it: node objects, or above COMPACT_ABOVE nodes compact rows in a
-    binary buffer (here as `rowsText`, made into the buffer in the page before the clock starts)."""
+    """A random tree's snapshot as the kernel sends it: node objects, or above COMPACT_ABOVE nodes columns in a
+    binary buffer (here as `bufferText`, made into the buffer in the page before the clock starts)."""
     rnd = random.Random(seed)
     senders = ["user", "alice", "bob", "critic"]
     parents = [None if i == 0 else rnd.randrange(i) for i in range(n)]
     who = [rnd.randrange(len(senders)) for _ in range(n)]
     if n > COMPACT_ABOVE:
-        rows = [
-            [node_id(i), parents[i], who[i], "message", "complete", f"message number {i} " * 3, 60] for i in range(n)
-        ]
-        return {
-            "kind": "snapshot",
+        columns = {
+            "n": n,
+            "ids": "".join(node_id(i) for i in range(n)),
+            "parent": [-1 if p is None else p for p in parents],
+            "sender": who,
             "senders": senders,
             "colours": [sender_colour(s) for s in senders],
-            "rows": {"buffer": 0},
+            "kind": [0] * n,
+            "kinds": ["message"],
+            "status": [0] * n,
+            "statuses": ["complete"],
+            "snippet": [f"message number {i} " * 3 for i in range(n)],
+            "n_chars": [60] * n,
+            "reply_to": [],
+            "original": [],
+            "extra": [],
+        }
+        return {
+            "kind": "snapshot",
+            "columns": {"buffer": 0},
             "streams": [],
-            "rowsText": json.dumps(rows, separators=(",", ":")),
+            "bufferText": json.dumps(columns, separators=(",", ":")),
         }
     nodes = []
     for i in range(n):

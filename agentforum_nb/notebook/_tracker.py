@@ -15,10 +15,10 @@ from typing import Any
 
 from ..forum import Forum, ForumEvent, LiveStream
 from ..messages import Message
-from ..nodes import node_rows, stored_node
+from ..nodes import node_columns, stored_node
 from ..palette import sender_colour
 
-#: above this many messages a snapshot is sent as compact rows in a binary buffer (snapshot_rows)
+#: above this many messages a snapshot is sent as columns in a binary buffer (snapshot_columns)
 COMPACT_ABOVE = 1000
 
 
@@ -169,17 +169,17 @@ class TreeTracker:
 
     def snapshot_message(self, messages: Iterable[Message]) -> tuple[dict[str, Any], list[bytes]]:
         """The whole view as the message to send (resets the delta state): a snapshot of node objects, or above
-        ``COMPACT_ABOVE`` messages a compact one (:meth:`snapshot_rows`). Returns (content, buffers)."""
+        ``COMPACT_ABOVE`` messages a compact one (:meth:`snapshot_columns`). Returns (content, buffers)."""
         chosen = [m for m in messages if self.include(m)]
         if len(chosen) > COMPACT_ABOVE:
-            return self.snapshot_rows(chosen)
+            return self.snapshot_columns(chosen)
         return self.snapshot(chosen), []
 
-    def snapshot_rows(self, messages: Iterable[Message]) -> tuple[dict[str, Any], list[bytes]]:
-        """The whole view as a compact snapshot (resets the delta state): its nodes as rows (nodes.py
-        :func:`node_rows`) in one binary buffer of UTF-8 JSON, ``{"kind": "snapshot", "senders", "colours", "rows":
-        {"buffer": 0}, "streams"}``: a large tree's snapshot is a few times smaller than one of node objects and its
-        JSON is made once, not walked again by the kernel's message encoder. Returns (content, buffers)."""
+    def snapshot_columns(self, messages: Iterable[Message]) -> tuple[dict[str, Any], list[bytes]]:
+        """The whole view as a compact snapshot (resets the delta state): its nodes as columns (nodes.py
+        :func:`node_columns`) in one binary buffer of UTF-8 JSON, ``{"kind": "snapshot", "columns": {"buffer": 0},
+        "streams"}``: smaller than node objects, quicker to make and to read, and its JSON is made once, not walked
+        again by the kernel's message encoder. Returns (content, buffers)."""
         chosen = [m for m in messages if self.include(m)]
         self.known = {m.id for m in chosen}
         all_notes = self.forum.store.annotations_many(self.known)
@@ -198,11 +198,13 @@ class TreeTracker:
                 if self.full_text:
                     extra["text"] = m.content
                 extras[m.id] = extra
-        data = node_rows(chosen, all_notes, authors=authors, extras=extras)
-        rows = json.dumps(data.pop("rows"), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        content = {"kind": "snapshot", **data, "rows": {"buffer": 0}, "streams": self._streams_now()}
+        columns = node_columns(chosen, all_notes, authors=authors, extras=extras)
+        if columns is None:  # not message ids: the plain snapshot
+            return self.snapshot(chosen), []
+        data = json.dumps(columns, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        content = {"kind": "snapshot", "columns": {"buffer": 0}, "streams": self._streams_now()}
         self._new_nodes, self._new_streams, self._resolved, self._ended = [], [], [], []
-        return content, [rows.encode()]
+        return content, [data.encode()]
 
     def _streams_now(self) -> list[dict[str, Any]]:
         """The pending streams as a snapshot carries them (those done are dropped)."""

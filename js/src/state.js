@@ -2,7 +2,7 @@
 // The browser-side model of a forum tree: stored nodes and pending (still streaming) responses.
 // Pure logic, no DOM: it applies the kernel's `snapshot` and `delta` messages (docs/widget_protocol.md).
 
-import { nodesOfRows, rowsOf } from "./rows.js";
+import { inBuffer, nodesOfColumns, nodesOfRows } from "./rows.js";
 
 /** @typedef {import("./types.js").State} State */
 /** @typedef {import("./types.js").TreeNode} TreeNode */
@@ -268,8 +268,8 @@ function reattachOrphans(state) {
 
 /**
  * Apply one kernel message; returns "layout" when the structure changed, "text" for text only, else null. A
- * snapshot carries its nodes as objects (`nodes`) or as compact rows (`senders`, `colours`, `rows`; rows.js), the
- * rows maybe in one of the message's binary `buffers`.
+ * snapshot carries its nodes as objects (`nodes`), as columns (`columns`, a large tree's, in one of the message's
+ * binary `buffers`) or as rows (`senders`, `colours`, `rows`: the exported page's); rows.js reads both.
  * @param {State} state
  * @param {unknown} raw
  * @param {ArrayBuffer[] | ArrayBufferView[]} [buffers]
@@ -279,14 +279,16 @@ export function applyMessage(state, raw, buffers) {
   if (!raw || typeof raw !== "object") return null;
   const msg = /** @type {{kind?: unknown, nodes?: WireNode[], streams?: WireStream[], text?: Record<string, string>,
                           resolved?: unknown, ended?: string[], rows?: unknown, senders?: string[],
-                          colours?: string[]}} */ (raw);
+                          colours?: string[], columns?: unknown}} */ (raw);
   if (msg.kind === "snapshot") {
-    const rows = !msg.nodes && msg.rows ? nodesOfRows({ senders: msg.senders || [], colours: msg.colours || [],
-      rows: rowsOf(msg.rows, buffers) }) : null;
+    // new node objects from a compact form: the state keeps them as they are
+    const made = msg.nodes ? null : msg.columns ? nodesOfColumns(inBuffer(msg.columns, buffers))
+      : msg.rows ? nodesOfRows({ senders: msg.senders || [], colours: msg.colours || [], rows: inBuffer(msg.rows, buffers) })
+        : null;
     const fresh = createState();
     state.nodes = fresh.nodes;
     state.children = fresh.children;
-    addSnapshot(state, rows || msg.nodes || [], rows !== null);
+    addSnapshot(state, made || msg.nodes || [], made !== null);
     for (const s of msg.streams || []) addPending(state, { ...s, parent: currentKey(state, s.parent) });
     reattachOrphans(state);
     state.version++;

@@ -11,7 +11,7 @@ import { MINIMAP_MIN_SIDE, MINIMAP_SIZE, minimapSize, minimapTransform } from ".
 import { centringZoom, READABLE_ZOOM } from "../src/tree/navigation.js";
 import { pixelOf, titleOf, titleShown } from "../src/tree/raster.js";
 import { moreKey, SIBLING_LIMIT } from "../src/layout.js";
-import { nodesOfRows, rowsOf } from "../src/rows.js";
+import { inBuffer, nodesOfColumns, nodesOfRows } from "../src/rows.js";
 import { applyMessage, createState } from "../src/state.js";
 
 const node = (id, parent, extra = {}) => ({ id, parent, sender: "user", kind: "message", status: "complete",
@@ -299,35 +299,43 @@ describe("the minimap", () => {
 });
 
 describe("compact snapshots", () => {
-  it("decodes rows from a binary buffer into the nodes the objects would give", () => {
-    const data = { senders: ["user", "bot"], colours: ["#eee", "#ddd"], rows: [
-      ["a", null, 0, "message", "complete", "hello", 5],
-      ["b", 0, 1, "message", "complete", "hi", 2, { notes: { score: 3 }, author: "x" }],
-      ["c", "elsewhere", 1, "forward", "complete", "fwd", 3, null, null, 1, 0],
-    ] };
-    const buffer = new TextEncoder().encode(JSON.stringify(data.rows));
-    const rows = rowsOf({ buffer: 0 }, [new DataView(buffer.buffer)]);
-    const nodes = nodesOfRows({ ...data, rows });
-    expect(nodes[1]).toEqual({ id: "b", parent: "a", sender: "bot", colour: "#ddd", kind: "message", status: "complete",
-      snippet: "hi", n_chars: 2, reply_to: null, original: null, notes: { score: 3 }, author: "x" });
-    expect(nodes[2]).toMatchObject({ parent: "elsewhere", reply_to: "b", original: "a" });
-    expect(() => rowsOf({ buffer: 1 }, [])).toThrow(/missing/);
+  const id = (c) => c.repeat(64);
+  const columns = {
+    n: 3, ids: id("a") + id("b") + id("c"), parent: [-1, 0, "f".repeat(64)], sender: [0, 1, 1],
+    senders: ["user", "bot"], colours: ["#eee", "#ddd"], kind: [0, 0, 1], kinds: ["message", "forward"],
+    status: [0, 0, 0], statuses: ["complete"], snippet: ["hello", "hi", "fwd"], n_chars: [5, 2, 3],
+    reply_to: [[2, 1]], original: [[2, 0]], extra: [[1, { notes: { score: 3 }, author: "x" }]],
+  };
+
+  it("decodes columns from a binary buffer into the nodes the objects would give", () => {
+    const buffer = new TextEncoder().encode(JSON.stringify(columns));
+    const nodes = nodesOfColumns(inBuffer({ buffer: 0 }, [new DataView(buffer.buffer)]));
+    expect(nodes[1]).toEqual({ id: id("b"), parent: id("a"), sender: "bot", colour: "#ddd", kind: "message",
+      status: "complete", snippet: "hi", n_chars: 2, reply_to: null, original: null, notes: { score: 3 }, author: "x" });
+    expect(nodes[2]).toMatchObject({ parent: "f".repeat(64), kind: "forward", reply_to: id("b"), original: id("a") });
+    expect(() => inBuffer({ buffer: 1 }, [])).toThrow(/missing/);
+    expect(() => nodesOfColumns({ ...columns, n: 4 })).toThrow(/form/);
     const s = createState();
-    expect(applyMessage(s, { kind: "snapshot", senders: data.senders, colours: data.colours, rows: { buffer: 0 },
-      streams: [] }, [buffer])).toBe("layout");
-    expect([...s.nodes.keys()]).toEqual(["a", "b", "c"]);
-    expect(s.children.get("a")).toEqual(["b"]);
-    expect(s.children.get(null)).toEqual(["a", "c"]);
+    expect(applyMessage(s, { kind: "snapshot", columns: { buffer: 0 }, streams: [] }, [buffer])).toBe("layout");
+    expect([...s.nodes.keys()]).toEqual([id("a"), id("b"), id("c")]);
+    expect(s.children.get(id("a"))).toEqual([id("b")]);
+    expect(s.children.get(null)).toEqual([id("a"), id("c")]);
   });
 
-  it("draws a snapshot that comes as rows in a buffer", () => {
-    const rows = [["r", null, 0, "message", "complete", "root", 4]];
-    for (let i = 0; i < 5; i++) rows.push([`n${i}`, 0, 0, "message", "complete", `child ${i}`, 7]);
-    const buffer = new TextEncoder().encode(JSON.stringify(rows));
-    const m = mount(null, [buffer], { kind: "snapshot", senders: ["user"], colours: ["#fff"], rows: { buffer: 0 },
-      streams: [] });
-    expect(m.root.afTree.structure().nodes).toEqual(["n0", "n1", "n2", "n3", "n4", "r"]);
-    expect(m.g("n3").querySelector("text.af-snippet").textContent).toBe("child 3");
+  it("reads the exported page's rows too", () => {
+    const nodes = nodesOfRows({ senders: ["user", "bot"], colours: ["#eee", "#ddd"], rows: [
+      ["a", null, 0, "message", "complete", "hello", 5],
+      ["b", 0, 1, "message", "complete", "hi there", 8, { notes: { score: 3 } }, 2, null, 0],
+    ] });
+    expect(nodes[1]).toEqual({ id: "b", parent: "a", sender: "bot", colour: "#ddd", kind: "message", status: "complete",
+      snippet: "hi", n_chars: 8, reply_to: null, original: "a", notes: { score: 3 } });
+  });
+
+  it("draws a snapshot that comes as columns in a buffer", () => {
+    const buffer = new TextEncoder().encode(JSON.stringify(columns));
+    const m = mount(null, [buffer], { kind: "snapshot", columns: { buffer: 0 }, streams: [] });
+    expect(m.root.afTree.structure().nodes).toEqual([id("a"), id("b")]); // c, a forward of a, is drawn in a
+    expect(m.g(id("b")).querySelector("text.af-snippet").textContent).toBe("hi");
   });
 });
 
