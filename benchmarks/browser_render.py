@@ -458,15 +458,15 @@ def r7(p) -> dict:
             page = ctx.new_page()
             page.goto(f"{lab.base}/lab/tree/big.ipynb?token={lab.token}")
             page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+            # the page notes when the snapshot's nodes are painted: two frames after the widget rendered them
+            page.evaluate(
+                "() => document.addEventListener('af-rendered', (e) => { if (e.detail.kind === 'snapshot'"
+                " && !window.afPainted) requestAnimationFrame(() => requestAnimationFrame(() => {"
+                " window.afPainted = Date.now(); })); }, true)"
+            )
             page.evaluate("window.jupyterapp.commands.execute('runmenu:run-all')")
-            page.wait_for_function(
-                "() => Number(document.querySelector('.af-tree svg')?.getAttribute('data-drawable')) > 0",
-                timeout=120_000,
-                polling="raf",
-            )
-            painted = page.evaluate(
-                "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(Date.now()))))"
-            )
+            page.wait_for_function("() => window.afPainted", timeout=120_000)
+            painted = page.evaluate("() => window.afPainted")
             drawable = int(page.get_attribute(".af-tree svg", "data-drawable") or 0)
             page.wait_for_function(KERNEL_IDLE, timeout=90_000)
             t0 = float(kernel_eval(lab.kernel_connection_files()[-1], "print(repr(T0))").strip())
