@@ -46,6 +46,8 @@ export const ROW_GAP = 44;
 export const CONV_GAP_X = 80;
 export const CONV_GAP_Y = 120;
 export const TITLE_BAND = 24;
+/** A conversation narrower than this on screen (CSS pixels) gets no title (raster.js draws them). */
+export const TITLE_MIN_W = 56;
 /** Wrapping is used when the zoom that fits the wrapped tree is at least this times the unwrapped one's. */
 export const RATHER_WRAP = 1.25;
 /** The canvas assumed when none is given. */
@@ -468,6 +470,8 @@ function chooseRows(f, buf, size) {
     total += buf.w[r] + CONV_GAP_X;
     widest = Math.max(widest, buf.w[r]);
   }
+  const widths = Array.from(buf.w.subarray(0, f.roots)).sort((a, b) => a - b);
+  const median = widths[widths.length >> 1];
   let gap = CONV_GAP_Y, rowWidth = total;
   for (let round = 0; round < 3; round++) {
     // the widest row width whose rows are still wider than the canvas's shape: the height shrinks as it grows
@@ -488,6 +492,12 @@ function chooseRows(f, buf, size) {
       }
     }
     rowWidth = best;
+    // a title needs room across too: none for conversations that narrow at this zoom (the hover label says)
+    if (median * bestZoom < TITLE_MIN_W) {
+      if (gap === CONV_GAP_Y) break;
+      gap = CONV_GAP_Y;
+      continue;
+    }
     const want = Math.max(CONV_GAP_Y, TITLE_BAND / bestZoom);
     if (want <= gap * 1.05) break;
     gap = want;
@@ -597,7 +607,7 @@ export function layoutTree(state, options = {}) {
       }
       x0[r] = x;
       y0[r] = y;
-      if (roots > 1) groups.push({ key: keys[r], x, y, width: w[r], height: h[r], count: 0 });
+      if (roots > 1) groups.push({ key: keys[r], x, y, width: w[r], height: h[r], count: 0, total: 0 });
       x += w[r] + CONV_GAP_X;
       rowH = Math.max(rowH, h[r]);
     }
@@ -665,12 +675,18 @@ export function layoutTree(state, options = {}) {
     }
   }
   if (groups.length) {
-    // how many nodes each conversation draws
+    // how many nodes each conversation draws, and holds (with those cut by the budget or folded)
     const rootOf = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const p = f.parent[i];
       rootOf[i] = p < 0 ? i : rootOf[p];
-      groups[rootOf[i]].count++;
+      const g = groups[rootOf[i]];
+      const m = isMoreKey(keys[i]) ? more.get(moreParent(keys[i])) : undefined;
+      if (m) g.total += m.messages;
+      else {
+        g.count++;
+        g.total += 1 + (hidden.get(keys[i]) || 0);
+      }
     }
   }
   /** @type {LayoutItem[]} */

@@ -6,7 +6,8 @@
 //   tree/dom.js      the elements (tree/style.js their CSS)
 //   tree/draw.js     SVG near, only around the view, labels as detailed as the zoom leaves legible (tree/raster.js
 //                    the canvas far out; tree/badges.js what a node shows besides its text); tree/minimap.js;
-//                    tree/hover.js the node under the pointer when its text is not drawn in full
+//                    tree/hover.js the node under the pointer when its text is not drawn in full;
+//                    tree/conversations.js a forest's conversations listed, one picked to focus on
 //   tree/viewport.js pan, zoom, fit, centre; tree/engagement.js whether the wheel zooms; tree/sizing.js height,
 //                    resize handle, full screen
 //   tree/selection.js what is selected; tree/navigation.js bringing nodes into view, arrows, "jump to", the head
@@ -25,6 +26,7 @@ import { oneLine } from "./render.js";
 import { buildTree, showAgents } from "./tree/dom.js";
 import { createDrawing, keyOf } from "./tree/draw.js";
 import { createHover, hoverText } from "./tree/hover.js";
+import { createConversations } from "./tree/conversations.js";
 import { senderLabel } from "./view.js";
 import { createViewport } from "./tree/viewport.js";
 import { createMinimap } from "./tree/minimap.js";
@@ -98,6 +100,7 @@ function render({ model, el: host }) {
     state, model, dom, drawing, minimap, viewport, graphviz,
     marks: () => selection.marks(),
     onLaidOut: () => {
+      conversations.update();
       bookmarks.refresh();
       details.refreshTotals();
       navigation.afterLayout();
@@ -111,6 +114,15 @@ function render({ model, el: host }) {
   const navigation = createNavigation({
     state, model, dom, scene, viewport, selection, lastChild, report: actions.report, dismiss: alerts.dismiss,
     avoid: () => minimap.rect(),
+    panelWidth: () => minimap.width(),
+  });
+  const conversations = createConversations(dom.canvas, {
+    list: () => scene.conversations(),
+    pick(key) {
+      const box = scene.focusOn(key);
+      if (box) navigation.showBox(box);
+      selection.select(key);
+    },
   });
   const hover = createHover(dom.canvas, {
     nodeAt: (ev) => keyOf(ev) || scene.hitTest(ev),
@@ -206,6 +218,7 @@ function render({ model, el: host }) {
     unready();
     viewport.destroy();
     hover.destroy();
+    conversations.destroy();
     minimap.destroy();
     search.destroy();
     bookmarks.destroy();

@@ -113,8 +113,10 @@
  */
 
 /**
- * A conversation of a forest (layout.js): its root's key, its block and how many nodes it draws.
- * @typedef {{key: string, x: number, y: number, width: number, height: number, count: number}} Conversation
+ * A conversation of a forest (layout.js): its root's key, its block, how many nodes it draws and how many messages
+ * it holds (with those cut by the budget or folded into "+k more").
+ * @typedef {{key: string, x: number, y: number, width: number, height: number, count: number, total: number}}
+ *   Conversation
  */
 
 /**

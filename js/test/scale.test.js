@@ -10,6 +10,7 @@ import { hoverPlace, hoverText } from "../src/tree/hover.js";
 import { MINIMAP_MIN_SIDE, MINIMAP_SIZE, minimapSize, minimapTransform } from "../src/tree/minimap.js";
 import { centringZoom, READABLE_ZOOM } from "../src/tree/navigation.js";
 import { pixelOf, titleOf, titleShown } from "../src/tree/raster.js";
+import { filterEntries } from "../src/tree/conversations.js";
 import { moreKey, SIBLING_LIMIT } from "../src/layout.js";
 import { inBuffer, nodesOfColumns, nodesOfRows } from "../src/rows.js";
 import { applyMessage, createState } from "../src/state.js";
@@ -82,8 +83,9 @@ describe("legible text", () => {
         for (const l of better) expect(LABEL_FONTS[l] * k).toBeLessThan(LEGIBLE_PX);
       }
     }
-    // between zoom 0.3 and 0.5 (where labels used to be drawn at 3 to 5 px) only the large short labels are
-    for (let k = 0.3; k < 0.5; k += 0.01) expect(["short", "tag"]).toContain(labelLevel(k));
+    // between zoom 0.3 and 0.5 (where labels used to be drawn at 3 to 5 px) only labels in larger fonts are
+    for (let k = 0.3; k < 0.5; k += 0.01) expect(["brief", "tag"]).toContain(labelLevel(k));
+    expect(labelLevel(0.6)).toBe("short"); // the sender and two lines of text in a 15-unit font: 9 px
     expect(labelLevel(1)).toBe("full");
     expect(labelLevel(FULL_ZOOM)).toBe("full");
     expect(labelLevel(FULL_ZOOM * 0.99)).toBe("short");
@@ -102,15 +104,22 @@ describe("legible text", () => {
     for (const s of sizes) expect(s).toBeGreaterThanOrEqual(LABEL_FONTS.full);
   });
 
-  it("cuts the short labels to what fits their larger font", () => {
+  it("cuts the larger labels to what fits their fonts, wrapping the text between words", () => {
     const labels = nodeLabels(node("a", null, { sender: "researcher via lead", snippet: "word ".repeat(40) }), null);
-    const [a, b] = shortLabels(labels, "short");
-    expect(a.length).toBeLessThanOrEqual(charsFor(LABEL_FONTS.short, true));
-    expect(b.length).toBeLessThanOrEqual(charsFor(LABEL_FONTS.short));
-    expect(b.length).toBeGreaterThan(10);
-    const [tag, none] = shortLabels(labels, "tag");
+    const short = shortLabels(labels, "short");
+    expect(short.length).toBe(3);
+    expect(short[0].length).toBeLessThanOrEqual(charsFor(LABEL_FONTS.short, true));
+    for (const line of short.slice(1)) {
+      expect(line.length).toBeLessThanOrEqual(charsFor(LABEL_FONTS.short));
+      expect(line.length).toBeGreaterThan(15);
+    }
+    expect(short[2].endsWith("…")).toBe(true);
+    const brief = shortLabels(labels, "brief");
+    expect(brief.length).toBe(2);
+    expect(brief[1].length).toBeLessThanOrEqual(charsFor(LABEL_FONTS.brief));
+    const [tag, ...none] = shortLabels(labels, "tag");
     expect(tag.length).toBeLessThanOrEqual(charsFor(LABEL_FONTS.tag, true));
-    expect(none).toBe("");
+    expect(none).toEqual([]);
   });
 
   it("switches the SVG's level of detail with the zoom, and shows no text on the canvas far out", async () => {
@@ -126,13 +135,17 @@ describe("legible text", () => {
     expect(svg.classList.contains("af-lod-short")).toBe(true);
     expect(svg.classList.contains("af-lod-full")).toBe(false);
     const g = m.g("c2");
-    expect(g.querySelector("text.af-tag").textContent).toBe("user");
-    expect(g.querySelector("text.af-tag2").textContent).toBe("text of c2");
+    const big = () => [...g.querySelectorAll("text.af-big")].map((t) => t.textContent);
+    expect(big()).toEqual(["user", "text of c2", ""]);
     expect(g.querySelector("text.af-snippet").textContent).toBe("text of c2"); // kept (hidden by the level's CSS)
+    zoomTo(m, 0.5);
+    await frame();
+    expect(svg.classList.contains("af-lod-brief")).toBe(true);
+    expect(big()).toEqual(["user", "text of c2", ""]);
     zoomTo(m, 0.35);
     await frame();
     expect(svg.classList.contains("af-lod-tag")).toBe(true);
-    expect(g.querySelector("text.af-tag2").textContent).toBe("");
+    expect(big()).toEqual(["user", "", ""]);
     zoomTo(m, 0.1);
     await frame();
     expect(svg.classList.contains("af-far")).toBe(true);
@@ -203,7 +216,7 @@ describe("fit, search and folds", () => {
     expect(e.r).toBeLessThanOrEqual(e.w);
     expect(e.bottom).toBeLessThanOrEqual(e.h);
     // it fills one direction and is not a strip in the other
-    expect(Math.max((e.r - e.l) / e.w, (e.bottom - e.t) / e.h)).toBeGreaterThan(0.9);
+    expect(Math.max((e.r - e.l) / e.w, (e.bottom - e.t) / e.h)).toBeGreaterThan(0.85);
     expect(Math.min((e.r - e.l) / e.w, (e.bottom - e.t) / e.h)).toBeGreaterThan(0.4);
     zoomTo(m, 1);
     await frame();
@@ -340,6 +353,61 @@ describe("compact snapshots", () => {
 });
 
 describe("forests", () => {
+  const forest = (convs, len) => {
+    const nodes = [];
+    for (let c = 0; c < convs; c++) {
+      for (let i = 0; i < len; i++) {
+        nodes.push(node(`c${c}-${i}`, i ? `c${c}-${i - 1}` : null, { snippet: i ? `turn ${i}` : `Motion ${c}` }));
+      }
+    }
+    return nodes;
+  };
+
+  it("lists the conversations; picking one shows it whole and selects its first message", () => {
+    const m = mount(forest(40, 12));
+    const button = m.q(".af-conv-button");
+    expect(button.textContent).toBe("▤ 40 conversations");
+    button.click();
+    const items = [...m.host.querySelectorAll(".af-conv-item")];
+    expect(items.length).toBe(40);
+    expect(items[7].querySelector(".af-conv-text").textContent).toBe("Motion 7");
+    expect(items[7].querySelector(".af-conv-total").textContent).toBe("12");
+    const filter = m.q(".af-conv-filter");
+    filter.value = "motion 3";
+    filter.dispatchEvent(new Event("input"));
+    expect([...m.host.querySelectorAll(".af-conv-text")].map((e) => e.textContent))
+      .toEqual(["Motion 3", ...Array.from({ length: 10 }, (_, i) => `Motion ${30 + i}`)]);
+    m.q(".af-conv-item").click();
+    expect(m.model.traits.selected_id).toBe("c3-0");
+    expect(m.q(".af-conv-panel").style.display).toBe("none");
+    // the view shows that conversation whole, larger than the whole forest did
+    const v = m.view(), g = m.root.afTree.position("c3-0"), last = m.root.afTree.position("c3-11");
+    for (const p of [g, last]) {
+      expect(p.x * v.k + v.x).toBeGreaterThanOrEqual(0);
+      expect((p.x + 0) * v.k + v.x).toBeLessThanOrEqual(v.w);
+      expect((p.y + p.h) * v.k + v.y).toBeLessThanOrEqual(v.h + 0.5);
+    }
+    m.q("button[data-action=fit]").click();
+    expect(m.view().k).toBeLessThan(v.k);
+  });
+
+  it("above the budget, a picked conversation is drawn whole", () => {
+    const m = mount(forest(60, 20)); // 1,200 nodes, a budget of 300 below
+    m.model.set("budget", 300);
+    m.q(".af-conv-button").click();
+    const item = [...m.host.querySelectorAll(".af-conv-item")].find((b) => b.dataset.key === "c55-0");
+    expect(item.querySelector(".af-conv-total").textContent).toBe("20"); // held, though not all drawn
+    expect(m.root.afTree.position("c55-19")).toBe(null);
+    item.click();
+    for (let i = 0; i < 20; i++) expect(m.root.afTree.position(`c55-${i}`)).not.toBe(null);
+  });
+
+  it("filters the list by text, any case, a few hundred at most", () => {
+    const entries = Array.from({ length: 900 }, (_, i) => ({ key: `k${i}`, text: `Motion ${i}`, total: 3 }));
+    expect(filterEntries(entries, "").length).toBe(500);
+    expect(filterEntries(entries, "MOTION 89").map((e) => e.key)).toEqual(["k89", ...Array.from({ length: 10 }, (_, i) => `k${890 + i}`)]);
+  });
+
   it("titles each conversation where there is room, and sets far boxes as pixels", () => {
     expect(titleOf(node("r", null, { snippet: "Motion 3:  trees" }), 31)).toBe("Motion 3: trees · 31");
     expect(titleShown({ width: 1000 }, 0.2, 120)).toBe(true);

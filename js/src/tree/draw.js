@@ -7,9 +7,10 @@
 // the head, the selection, search matches, waiting questions and errors outlined with strokes and markers of a
 // fixed size on screen, bookmarks and labels flagged.
 // Text is never drawn below LEGIBLE_PX on screen. The level of detail follows the zoom (labelLevel): "full"
-// labels (sender, two lines, badges, pills) while their smallest font is legible; below, "short" labels (the
-// sender and one line of text in a font twice as large), then a "tag" (the sender alone, larger still), then
-// shapes only (the canvas). hover.js shows the node under the pointer whenever the labels are not full.
+// labels (sender, two lines, badges, pills) while their smallest font is legible; below, labels in larger fonts
+// and fewer lines: "short" (the sender and two lines of text), "brief" (the sender and a line), "tag" (the sender
+// alone), then shapes only (the canvas). hover.js shows the node under the pointer whenever the labels are not
+// full.
 // A node's look is decided in one place per renderer: nodeClass (SVG: its classes) and raster.js's nodeLook
 // (canvas: fill and outline); both take the same marks.
 // The decisions (classes, labels, paths, level of detail, status line) are pure functions; createDrawing
@@ -39,12 +40,16 @@ import { isAwaiting, isBookmarked, isToolResult, labelOf, nodeBadges, pillElemen
 export const LEGIBLE_PX = 9;
 /**
  * The fonts of a node's labels, in drawing units: "full" labels' smallest is the pills' (style.js: sender 11,
- * text 10.5, monospace and badge 10, pills 9.5); the "short" labels' and the "tag"'s.
+ * text 10.5, monospace and badge 10, pills 9.5); the larger ones' (scalestyle.js draws them in these sizes).
  */
-export const LABEL_FONTS = Object.freeze({ full: 9.5, short: 20, tag: 30 });
-/** The levels of detail, most detailed first. */
-export const LABEL_LEVELS = /** @type {const} */ (["full", "short", "tag"]);
-/** @typedef {"full" | "short" | "tag" | "shapes"} LabelLevel */
+export const LABEL_FONTS = Object.freeze({ full: 9.5, short: 15, brief: 20, tag: 30 });
+/** The levels of detail, most detailed first; how many lines of text each shows under the sender's. */
+export const LABEL_LEVELS = /** @type {const} */ (["full", "short", "brief", "tag"]);
+export const LABEL_LINES = Object.freeze({ short: 2, brief: 1, tag: 0 });
+/** Where the lines of a larger level go in the box (baselines, drawing units): the sender's, then the text's. */
+export const LABEL_BASELINES = Object.freeze({ short: [16, 35, 53], brief: [25, 50], tag: [41] });
+/** @typedef {"full" | "short" | "brief" | "tag" | "shapes"} LabelLevel */
+/** @typedef {"short" | "brief" | "tag"} LargerLevel */
 
 /**
  * Level of detail (pure): the most detailed labels whose smallest font is at least LEGIBLE_PX on screen at the
@@ -88,16 +93,18 @@ export function charsFor(font, bold = false) {
 }
 
 /**
- * The short labels of a node at `level` ("short" or "tag"; pure): one or two lines, each cut to fit the box.
+ * The labels of a node at a larger `level` (pure): the sender's line and the level's lines of text (wrapped
+ * between words), each cut to fit the box in the level's font.
  * @param {NodeLabels} labels
- * @param {"short" | "tag"} level
- * @returns {[string, string]}
+ * @param {LargerLevel} level
+ * @returns {string[]}
  */
 export function shortLabels(labels, level) {
   const font = LABEL_FONTS[level];
-  const sender = oneLine(labels.sender, charsFor(font, true));
-  if (level === "tag") return [sender, ""];
-  return [sender, oneLine(labels.lines.join(" "), charsFor(font))];
+  const out = [oneLine(labels.sender, charsFor(font, true))];
+  const n = LABEL_LINES[level];
+  if (n) out.push(...wrapLines(labels.lines.join(" "), charsFor(font), n));
+  return out;
 }
 
 const STATUS_CLASS = new Map([["pending", "af-streaming"], ["error", "af-error"], ["cancelled", "af-cancelled"],
@@ -368,9 +375,12 @@ export function createDrawing(dom) {
     svg("text", { class: "af-snippet af-line2", x: -NODE_W / 2 + 8, y: 48 }),
     svg("text", { class: "af-badge", x: NODE_W / 2 - 6, y: 16, "text-anchor": "end" }),
     svg("g", { class: "af-pills" }),
-    svg("text", { class: "af-tag", x: -NODE_W / 2 + 8, y: 26 }),
-    svg("text", { class: "af-tag2", x: -NODE_W / 2 + 8, y: 50 }),
+    svg("text", { class: "af-big af-big-sender", x: -NODE_W / 2 + 8 }),
+    svg("text", { class: "af-big", x: -NODE_W / 2 + 8 }),
+    svg("text", { class: "af-big", x: -NODE_W / 2 + 8 }),
   );
+  /** The index of the larger levels' first text element in a node's <g>. */
+  const LOD_AT = 6;
   /** @type {LabelLevel | null} the labels the SVG shows now */
   let level = null;
 
@@ -389,16 +399,17 @@ export function createDrawing(dom) {
    * @param {NodeLabels} labels
    */
   function fillShort(g, labels) {
-    const tag = /** @type {Element} */ (g.children[6]), tag2 = /** @type {Element} */ (g.children[7]);
-    if (level !== "short" && level !== "tag") {
-      if (tag.textContent) tag.textContent = "";
-      if (tag2.textContent) tag2.textContent = "";
+    const els = /** @type {Element[]} */ ([...g.children].slice(LOD_AT, LOD_AT + 3));
+    if (level === null || level === "full" || level === "shapes") {
+      for (const e of els) if (e.textContent) e.textContent = "";
       return;
     }
-    const [a, b] = shortLabels(labels, level);
-    tag.textContent = a;
-    tag2.textContent = b;
-    tag.setAttribute("y", level === "tag" ? "41" : "26");
+    const lines = shortLabels(labels, level);
+    const ys = LABEL_BASELINES[level];
+    els.forEach((e, i) => {
+      e.textContent = lines[i] || "";
+      if (i < ys.length) e.setAttribute("y", String(ys[i]));
+    });
   }
 
   /**

@@ -223,6 +223,10 @@ export function createMinimap(canvas, onPick) {
     get folded() {
       return folded;
     },
+    /** How wide it is over the canvas when shown (with its inset), for a view to leave it free. */
+    width() {
+      return (folded ? MINIMAP_BUTTON : size.w + 2) + 2 * MINIMAP_INSET;
+    },
     destroy() {
       window.removeEventListener("mousemove", onMove);
       window.removeEventListener("mouseup", onUp);

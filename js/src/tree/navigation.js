@@ -11,6 +11,9 @@ import { FULL_ZOOM } from "./draw.js";
 import { findByPrefix } from "./spatial.js";
 import { boxInView, minZoomFor } from "./viewport.js";
 
+/** Over a fitted forest this many pixels are left free (the conversations' button). */
+export const CONTROLS_TOP = 26;
+
 /** Centring on a node on request zooms in to at least this when its full labels are not legible (FULL_ZOOM). */
 export const READABLE_ZOOM = 1;
 
@@ -36,9 +39,10 @@ export function centringZoom(k, force) {
  * @param {(text: string) => void} deps.report     show a problem in the error line
  * @param {() => void} deps.dismiss                dismiss the error shown
  * @param {() => {x: number, y: number, w: number, h: number} | null} [deps.avoid]   a panel over the canvas
+ * @param {() => number} [deps.panelWidth]   how wide the panel on the canvas's right is when shown (the minimap)
  */
 export function createNavigation({ state, model, dom, scene, viewport, selection, lastChild, report, dismiss,
-  avoid = () => null }) {
+  avoid = () => null, panelWidth = () => 0 }) {
   /** @type {string | null} a key to bring into view once it is laid out */
   let pending = null;
 
@@ -63,12 +67,23 @@ export function createNavigation({ state, model, dom, scene, viewport, selection
   }
 
   function fit() {
-    if (scene.layout) viewport.fit(scene.layout.bounds);
+    const layout = scene.layout;
+    // a forest: room over it for the conversations' button (conversations.js)
+    if (layout) viewport.fit(layout.bounds, layout.groups && layout.groups.length > 1 ? CONTROLS_TOP : 0);
   }
 
   return {
     bringIntoView,
     fit,
+    /**
+     * Show a part of the tree whole (a conversation of a forest), clear of the minimap that shows then: the user
+     * moved (no more fitting).
+     * @param {import("../types.js").Box} box
+     */
+    showBox(box) {
+      viewport.userMoved = true;
+      viewport.show(box, panelWidth());
+    },
     /** "fit": fit the tree, and keep fitting it as it grows until the user pans or zooms. */
     refit() {
       viewport.userMoved = false;

@@ -11,7 +11,7 @@
 // What a node looks like is computed once per layout (nodeLook), with the node objects, so a frame does no
 // lookups by key.
 
-import { CONV_GAP_Y, LEVEL, NODE_H, NODE_W } from "../layout.js";
+import { CONV_GAP_Y, LEVEL, NODE_H, NODE_W, TITLE_MIN_W } from "../layout.js";
 import { nodeColour, nodeStatus, oneLine } from "../render.js";
 import { visibleRect } from "./viewport.js";
 import { farFlags, isAwaiting } from "./badges.js";
@@ -40,10 +40,9 @@ export const FRAME = Object.freeze({ fill: "#eef2f7", stroke: "#d5dce6", pad: 24
 /** Boxes narrower than this on screen (CSS pixels) are set as pixels. */
 export const PIXEL_BOX = 3;
 /** A conversation's title: its font (CSS pixels), drawn when the gap over it is at least TITLE_ROOM pixels tall
- * and the conversation TITLE_MIN_W wide. */
+ * and the conversation TITLE_MIN_W wide (layout.js). */
 export const TITLE_PX = 11;
 export const TITLE_ROOM = 15;
-export const TITLE_MIN_W = 56;
 
 /**
  * A conversation's title (pure): its first message's text on one line, and how many nodes it draws.
@@ -171,7 +170,7 @@ export function createRaster(canvas) {
       if (f.length) flagged.push(/** @type {[any, any]} */ ([item, f]));
     }
     const titles = new Map();
-    for (const g of lay.groups || []) titles.set(g.key, titleOf(v.nodes.get(g.key), g.count));
+    for (const g of lay.groups || []) titles.set(g.key, titleOf(v.nodes.get(g.key), g.total));
     looks = { fill, pixel, nodes, marked, flagged, titles };
     return looks;
   }

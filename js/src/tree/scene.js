@@ -40,6 +40,8 @@ export function createScene({ state, model, dom, drawing, minimap, viewport, gra
   let laidFor = null;
   /** @type {Set<string>} marked keys that were not laid out: laid out again once for each (see restyle) */
   const revealed = new Set();
+  /** @type {string | null} the conversation focused on (the conversations' list): drawn whole, also above the budget */
+  let focusKey = null;
   /** @type {Set<string>} ids of the runs drawn as their first response */
   const collapsedRuns = new Set();
   let fold = true; // forwards drawn in their originals
@@ -74,7 +76,7 @@ export function createScene({ state, model, dom, drawing, minimap, viewport, gra
     const graphvizMode = model.get("mode") === "graphviz";
     const size = viewport.size;
     laidFor = size.w > 0 && size.h > 0 ? { w: size.w, h: size.h } : null;
-    const lay = layoutTree(v, { collapsed, expanded, headKey: m.head, keep: [m.selected],
+    const lay = layoutTree(v, { collapsed, expanded, headKey: m.head, keep: [m.selected, focusKey],
       budget: model.get("budget") || 20000, size: graphvizMode ? null : laidFor });
     lay.engine = "tidy";
     layout = lay;
@@ -130,6 +132,32 @@ export function createScene({ state, model, dom, drawing, minimap, viewport, gra
       expanded.add(moreParent(key));
       relayout();
       return true;
+    },
+    /** A forest's conversations, for their list: each root's key, its text and how many messages it holds. */
+    conversations() {
+      if (!layout || !view || !layout.groups) return [];
+      const v = view;
+      return layout.groups.map((g) => {
+        const n = v.nodes.get(g.key);
+        return { key: g.key, text: n ? n.snippet || n.text || "" : "", total: g.total };
+      });
+    },
+    /**
+     * Focus on the conversation of root `key`: drawn whole (laid out again when the budget cut it); returns its
+     * block (with room for its title over it), or null.
+     * @param {string} key
+     */
+    focusOn(key) {
+      const find = () => (layout && layout.groups ? layout.groups.find((g) => g.key === key) : undefined);
+      let g = find();
+      if (g && g.total > g.count) {
+        focusKey = key;
+        relayout();
+        g = find();
+      }
+      if (!g || !layout) return null;
+      const band = Math.min(g.y - layout.bounds.y, layout.gap || 0);
+      return { x: g.x, y: g.y - band, width: g.width, height: g.height + band };
     },
     /**
      * The canvas changed size: when it changed much (a quarter either way), the tree is wrapped for the new one

@@ -66,20 +66,23 @@ export function dragView(start, from, to) {
 
 /**
  * The view that fits `bounds` ({x, y, width, height} in drawing units) whole in a canvas of `size` ({w, h}), in
- * both directions, `margin` pixels free on every side: centred; a tree small enough to show at the zoom cap
- * (FIT_MAX_ZOOM: fitting never magnifies) is centred horizontally and `margin` from the top, where it grows.
+ * both directions, `margin` pixels free on every side (and `top` more over it, `right` more on its right: controls
+ * there): centred; a tree
+ * small enough to show at the zoom cap (FIT_MAX_ZOOM: fitting never magnifies) is centred horizontally and `margin`
+ * from the top, where it grows.
  * @param {import("../types.js").Box} bounds
  * @param {Size} size
- * @param {{margin?: number, maxZoom?: number}} [options]
+ * @param {{margin?: number, maxZoom?: number, top?: number, right?: number}} [options]
  * @returns {ViewTransform}
  */
-export function fitView(bounds, size, { margin = FIT_MARGIN, maxZoom = FIT_MAX_ZOOM } = {}) {
-  const { w, h } = size;
+export function fitView(bounds, size, { margin = FIT_MARGIN, maxZoom = FIT_MAX_ZOOM, top = 0, right = 0 } = {}) {
+  const w = Math.max(size.w - right, 1);
+  const h = Math.max(size.h - top, 1);
   const m = Math.min(margin, w / 4, h / 4);
   const kw = (w - 2 * m) / Math.max(bounds.width, 1), kh = (h - 2 * m) / Math.max(bounds.height, 1);
   const k = Math.max(1e-6, Math.min(maxZoom, kw, kh));
   const x = (w - bounds.width * k) / 2 - bounds.x * k;
-  const y = k >= maxZoom ? m - bounds.y * k : (h - bounds.height * k) / 2 - bounds.y * k;
+  const y = top + (k >= maxZoom ? m - bounds.y * k : (h - bounds.height * k) / 2 - bounds.y * k);
   return { k, x, y };
 }
 
@@ -276,12 +279,24 @@ export function createViewport(canvas, group, onChange = () => {}, options = {})
       minZoom = Math.min(MIN_ZOOM, Math.max(1e-6, k));
     },
     /**
-     * Fit `bounds` whole, in both directions (fitView).
+     * Fit `bounds` whole, in both directions (fitView), `top` pixels left free over it.
      * @param {import("../types.js").Box} bounds
+     * @param {number} [top]
      */
-    fit(bounds) {
+    fit(bounds, top = 0) {
       minZoom = minZoomFor(bounds, size);
-      view = fitView(bounds, size);
+      view = fitView(bounds, size, { top });
+      vp.apply();
+    },
+    /**
+     * Show the box `bounds` whole (a part of the tree: a conversation), the zoom floor kept, `right` pixels on the
+     * right left free (the minimap).
+     * @param {import("../types.js").Box} bounds
+     * @param {number} [right]
+     */
+    show(bounds, right = 0) {
+      const next = fitView(bounds, size, { right });
+      view = { ...next, k: clampZoom(next.k, minZoom) };
       vp.apply();
     },
     /**
