@@ -201,6 +201,43 @@ describe("legible text", () => {
 });
 
 describe("fit, search and folds", () => {
+  it("fits again in both directions after a resize, and lays the tree out again for a new shape", async () => {
+    const observers = [];
+    const Real = globalThis.ResizeObserver;
+    globalThis.ResizeObserver = class { constructor(cb) { this.cb = cb; observers.push(this); } observe() {} disconnect() {} };
+    try {
+      const nodes = [];
+      for (let i = 0; i < 15; i++) nodes.push(node(`t${i}`, i ? `t${i - 1}` : null)); // a debate's turns
+      const m = mount(nodes);
+      const canvas = m.q(".af-canvas");
+      const resize = (w, h) => {
+        Object.defineProperty(canvas, "clientWidth", { value: w, configurable: true });
+        Object.defineProperty(canvas, "clientHeight", { value: h, configurable: true });
+        for (const o of observers) o.cb([]);
+      };
+      const fitted = () => {
+        const v = m.view(), b = m.root.afTree.bounds();
+        const l = b.x * v.k + v.x, t = b.y * v.k + v.y, r = l + b.width * v.k, bottom = t + b.height * v.k;
+        expect(l).toBeGreaterThanOrEqual(-0.01);
+        expect(t).toBeGreaterThanOrEqual(-0.01);
+        expect(r).toBeLessThanOrEqual(v.w + 0.01);
+        expect(bottom).toBeLessThanOrEqual(v.h + 0.01);
+        return Math.max((r - l) / v.w, (bottom - t) / v.h);
+      };
+      resize(1000, 250); // a wide, short canvas: the chain goes in columns across it
+      expect(m.view().w).toBe(1000);
+      expect(fitted()).toBeGreaterThan(0.85);
+      const wide = m.root.afTree.bounds();
+      expect(wide.width).toBeGreaterThan(wide.height);
+      resize(300, 900); // tall and narrow: one column down it, fitted again
+      expect(fitted()).toBeGreaterThan(0.85);
+      const tall = m.root.afTree.bounds();
+      expect(tall.height).toBeGreaterThan(tall.width);
+    } finally {
+      globalThis.ResizeObserver = Real;
+    }
+  });
+
   it("fit shows the whole tree in both directions and changes the view of a large tree", async () => {
     const nodes = [];
     for (let c = 0; c < 100; c++) for (let i = 0; i < 30; i++) nodes.push(node(`c${c}-${i}`, i ? `c${c}-${i - 1}` : null));
