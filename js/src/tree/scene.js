@@ -81,7 +81,10 @@ export function createScene({ state, model, dom, drawing, minimap, viewport, gra
     lay.engine = "tidy";
     layout = lay;
     let note = null;
-    if (graphvizMode) note = graphviz.apply(lay);
+    if (graphvizMode) {
+      note = graphviz.apply(lay);
+      if (lay.engine === "graphviz") lay.groups = []; // its own places: no conversations' frames
+    }
     /** @type {RunSpan[]} */
     const spans = [];
     if (groups) {
