@@ -29,7 +29,16 @@ from .errors import (
 from .experiments import Experiment, Variant, llm_judge
 from .forum import Forum, ForumEvent, default_forum
 from .messages import Message
-from .models import FunctionModel, ScriptedModel, ToolCall, function_agent, mcp_tools, scripted_agent, tool
+from .models import (
+    FunctionModel,
+    Reasoning,
+    ScriptedModel,
+    ToolCall,
+    function_agent,
+    mcp_tools,
+    scripted_agent,
+    tool,
+)
 from .replay import replay as _replay  # noqa: F401 - it provides Forum.replay
 from .results import Case, ExperimentResult, Run
 from .runner import run_sync
@@ -75,6 +84,7 @@ __all__ = [
     "MessageNotFound",
     "MessagePromise",
     "MessageSequence",
+    "Reasoning",
     "Run",
     "ScriptedModel",
     "ToolCall",

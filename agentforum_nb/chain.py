@@ -290,7 +290,11 @@ class Chain:
                 entries.append(_Nested(value, reply_to, metadata))
             else:  # STREAM
                 stream = TokenStream()
-                entries.append(_Slot(_OWN, MessagePromise(stream, name), value, reply_to, metadata))
+                promise = MessagePromise(stream, name)
+                live = getattr(value, "live_annotations", None)
+                if live is not None:  # a model's stream: what it knows while it streams (its reasoning so far)
+                    promise.watch_live(live)
+                entries.append(_Slot(_OWN, promise, value, reply_to, metadata))
                 self.owner.spawn(self._pump(stream, value))
         self.advance()
 

@@ -30,6 +30,9 @@ class StreamText(Protocol):
     def done(self) -> bool:
         """Whether it has settled (stored, failed or cancelled)."""
 
+    def live_annotations(self) -> Mapping[str, Any]:
+        """What is known while it streams (a model's ``reasoning`` so far); empty once settled."""
+
 
 class LiveStream(Protocol):
     """A response that is streaming and has no id yet, as forum listeners see it (the runtime's

@@ -11,7 +11,17 @@ from ._canonical import thaw
 from .messages import Message
 from .palette import sender_colour
 
-__all__ = ["SHOWN_NOTES", "SNIPPET", "full_message", "node_of", "notes_of", "stored_node"]
+__all__ = [
+    "BULK_NOTES",
+    "ROW_FIELDS",
+    "SHOWN_NOTES",
+    "SNIPPET",
+    "full_message",
+    "node_columns",
+    "node_of",
+    "notes_of",
+    "stored_node",
+]
 
 SNIPPET = 200
 
@@ -72,6 +82,7 @@ SHOWN_NOTES = (
     "tokens",
     "model",
     "usage",
+    "cost_usd",
     "sample",
     "label",
     "bookmark",
@@ -83,9 +94,29 @@ SHOWN_NOTES = (
 )
 
 
-def notes_of(annotations: Mapping[str, Any]) -> dict[str, Any]:
-    """What of a message's annotations the widgets show (plain JSON values)."""
-    return {k: thaw(annotations[k]) for k in SHOWN_NOTES if k in annotations}
+_ORDER = {k: i for i, k in enumerate(SHOWN_NOTES)}
+_PLAIN = (str, int, float, bool)
+#: the notes a large tree's snapshot carries (node_columns): those the TreeView draws or edits; the details pane
+#: gets the rest (when it was made, time to first token, usage) with the message
+BULK_NOTES = tuple(k for k in SHOWN_NOTES if k not in ("created_at", "ttft_s", "usage"))
+_BULK_ORDER = {k: i for i, k in enumerate(BULK_NOTES)}
+
+
+def notes_of(annotations: Mapping[str, Any], shown: Mapping[str, int] = _ORDER) -> dict[str, Any]:
+    """What of a message's annotations the widgets show (plain JSON values), in ``SHOWN_NOTES``' order (``shown``:
+    another selection, name -> rank)."""
+    keys = [k for k in annotations if k in shown]  # a message has a few annotations: look at those
+    if len(keys) > 1:
+        keys.sort(key=shown.__getitem__)
+    out = {}
+    for k in keys:
+        v = annotations[k]
+        out[k] = v if isinstance(v, _PLAIN) else thaw(v)
+    return out
+
+
+#: the fields of a node that have a place of their own in a compact row (the rest of the node is its ``extra``)
+ROW_FIELDS = ("id", "parent", "sender", "colour", "kind", "status", "snippet", "n_chars", "reply_to", "original")
 
 
 def stored_node(
@@ -97,6 +128,10 @@ def stored_node(
     shown = notes_of(annotations)
     if shown:
         node["notes"] = shown
+    if full_text:  # a transcript shows a model's reasoning (folded); the tree's details pane asks for it
+        reasoning = annotations.get("reasoning")
+        if isinstance(reasoning, str) and reasoning:
+            node["reasoning"] = reasoning
     return node
 
 
@@ -116,3 +151,72 @@ def full_message(m: Message) -> dict[str, Any]:
     if m.attachments:
         out["attachments"] = [a.to_dict() for a in m.attachments]
     return out
+
+
+def node_columns(
+    messages: list[Message],
+    annotations: Mapping[str, Mapping[str, Any]],
+    *,
+    authors: Mapping[str, str] | None = None,
+    extras: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any] | None:
+    """The nodes of ``messages`` (:func:`stored_node` with their annotations; of those only ``BULK_NOTES``) as
+    columns, the quickest to make and to read for a large tree's snapshot (js/src/rows.js ``nodesOfColumns``), or
+    None when an id is not a message id (64 characters)::
+
+        {"n", "ids": all the ids in one string, "parent": [row index, -1 for none, or an id not among them],
+         "sender" / "kind" / "status": [index into "senders" / "kinds" / "statuses"], "colours": each sender's,
+         "snippet": [text], "n_chars": [int], "reply_to" / "original": [[row, row index or id], ...] (only those
+         that have one), "extra": [[row, {the node's other fields}], ...] (only those that have some)}
+
+    ``authors``: the sender of each original that a forward passes on (by the original's id); ``extras``: more
+    fields of some nodes (by id)."""
+    ids = [m.id for m in messages]
+    if any(len(i) != 64 for i in ids):
+        return None
+    index = {mid: i for i, mid in enumerate(ids)}
+    codes: dict[str, dict[str, int]] = {"sender": {}, "kind": {}, "status": {}}
+
+    def coded(name: str, values: list[str]) -> list[int]:
+        table = codes[name]
+        return [table.setdefault(v, len(table)) for v in values]
+
+    who = authors or {}
+    more = extras or {}
+    extra: list[list[Any]] = []
+    for i, m in enumerate(messages):
+        original = m.original_id
+        author = who.get(original) if m.kind == "forward" and original is not None else None
+        fields: dict[str, Any] = {}
+        if m.metadata or m.attachments or author is not None:  # choices, tools, attachments, a forward's author
+            for k, v in node_of(m, False, author).items():
+                if k not in ROW_FIELDS:
+                    fields[k] = v
+        notes = annotations.get(m.id)
+        if notes:
+            shown = notes_of(notes, _BULK_ORDER)
+            if shown:
+                fields["notes"] = shown
+        added = more.get(m.id)
+        if added:
+            fields.update(added)
+        if fields:
+            extra.append([i, fields])
+    senders = coded("sender", [m.sender for m in messages])
+    return {
+        "n": len(messages),
+        "ids": "".join(ids),
+        "parent": [-1 if m.parent_id is None else index.get(m.parent_id, m.parent_id) for m in messages],
+        "sender": senders,
+        "senders": list(codes["sender"]),
+        "colours": [sender_colour(n) for n in codes["sender"]],
+        "kind": coded("kind", [m.kind for m in messages]),
+        "kinds": list(codes["kind"]),
+        "status": coded("status", [m.status for m in messages]),
+        "statuses": list(codes["status"]),
+        "snippet": [m.content[:SNIPPET] for m in messages],
+        "n_chars": [len(m.content) for m in messages],
+        "reply_to": [[i, index.get(m.reply_to_id, m.reply_to_id)] for i, m in enumerate(messages) if m.reply_to_id],
+        "original": [[i, index.get(m.original_id, m.original_id)] for i, m in enumerate(messages) if m.original_id],
+        "extra": extra,
+    }

@@ -232,7 +232,7 @@ class MessagePromise(Signal):
     ``kind`` is ``"message"`` or ``"forward"``.
     """
 
-    __slots__ = ("sender", "kind", "author", "_stream", "_chunks", "_message", "_failure", "__weakref__")
+    __slots__ = ("sender", "kind", "author", "_stream", "_chunks", "_message", "_failure", "_live", "__weakref__")
 
     def __init__(
         self, stream: TokenStream | None, sender: str, kind: str = "message", author: str | None = None
@@ -245,6 +245,7 @@ class MessagePromise(Signal):
         self._chunks: tuple[str, ...] = ()  # the whole text, when there is no stream object yet
         self._message: Message | None = None
         self._failure: Failure | None = None
+        self._live: Callable[[], Mapping[str, Any]] | None = None
 
     @classmethod
     def resolved(cls, message: Message, chunks: tuple[str, ...] | None = None) -> MessagePromise:
@@ -301,6 +302,22 @@ class MessagePromise(Signal):
         """The text streamed so far."""
         s = self._stream
         return "".join(self._chunks) if s is None else s.text()
+
+    def watch_live(self, report: Callable[[], Mapping[str, Any]]) -> None:
+        """Set what :meth:`live_annotations` asks: the producer's report of what it knows while it streams."""
+        self._live = report
+
+    def live_annotations(self) -> Mapping[str, Any]:
+        """What is known about the message while it streams, before its annotations are stored (a model's
+        ``reasoning`` so far); empty once it is settled, or when its producer reports nothing."""
+        report = self._live
+        if report is None or self.done():
+            return {}
+        try:
+            return report()
+        except Exception:  # a report is a view of a stream's state: a faulty one must not break a widget's flush
+            logging.getLogger("agentforum_nb").exception("agentforum_nb: a stream's live annotations could not be read")
+            return {}
 
     @property
     def streaming(self) -> bool:

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 API = ROOT.parent / "shared" / "API.md"
 #: the sections of API.md that are built; each issue that builds a section adds it here (never export a stub to
 #: make this pass)
-BUILT_SECTIONS = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}
+BUILT_SECTIONS = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
 
 
 def api_sections() -> dict[int, str]:

@@ -148,7 +148,7 @@ const model = page.localModel(JSON.parse(fs.readFileSync(dataPath, "utf8")));
 const out = { messages: [] };
 const wanted = ids.split(",");
 model.on("msg:custom", (m) => {
-  if (m.kind === "snapshot") out.nodes = m.nodes;
+  if (m.kind === "snapshot") out.nodes = m.nodes || page.nodesOfRows(m); // the rows, as a large snapshot has them
   if (m.kind === "message") out.messages.push(m);
   if (out.nodes && out.messages.length === wanted.length) process.stdout.write(JSON.stringify(out));
 });

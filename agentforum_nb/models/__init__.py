@@ -10,7 +10,7 @@ from .base import Model, ModelAgent, ModelRequest, ModelStream
 from .function import FunctionModel, function_agent
 from .mcp import MCPTool, mcp_tools
 from .scripted import ScriptedModel, scripted_agent, split_tokens
-from .tools import AgentTool, FunctionTool, Tool, ToolCall, ToolResult, WrappedTool, tool
+from .tools import AgentTool, FunctionTool, Reasoning, Tool, ToolCall, ToolResult, WrappedTool, tool
 
 __all__ = [
     "AgentTool",
@@ -21,6 +21,7 @@ __all__ = [
     "ModelAgent",
     "ModelRequest",
     "ModelStream",
+    "Reasoning",
     "ScriptedModel",
     "Tool",
     "ToolCall",

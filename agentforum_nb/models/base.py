@@ -28,7 +28,17 @@ from ..agents import Agent
 from ..calls import Context
 from ..errors import AgentError, UsageError
 from ..messages import Message
-from .tools import APPROVAL_CHOICES, APPROVE, Tool, ToolCall, ToolResult, approval_question, as_tools, denial
+from .tools import (
+    APPROVAL_CHOICES,
+    APPROVE,
+    Reasoning,
+    Tool,
+    ToolCall,
+    ToolResult,
+    approval_question,
+    as_tools,
+    denial,
+)
 
 __all__ = [
     "ALLOW_MODEL_REQUESTS",
@@ -307,12 +317,13 @@ class ModelStream:
     reports about the answer once it has ended (``model``, ``usage``, ``finish_reason``) and ``annotations``
     are stored as the message's annotations."""
 
-    __slots__ = ("_chunks", "annotations", "tool_calls", "observer")
+    __slots__ = ("_chunks", "annotations", "tool_calls", "observer", "reasoning")
 
     def __init__(self, chunks: AsyncIterator[Any], annotations: dict[str, Any]) -> None:
         self._chunks = chunks
         self.annotations = annotations
         self.tool_calls: list[ToolCall] = []
+        self.reasoning: list[str] = []  # Reasoning items the stream gave (a FunctionModel's), in order
         self.observer: telemetry.ChatSpan | None = None  # told when the stream ends (af.instrument's chat span)
 
     def __aiter__(self) -> ModelStream:
@@ -331,6 +342,9 @@ class ModelStream:
                     item = ToolCall(item.name, item.arguments, f"call_{len(self.tool_calls) + 1}")
                 self.tool_calls.append(item)
                 continue
+            if isinstance(item, Reasoning):
+                self.reasoning.append(item.text)
+                continue
             return item
 
     async def aclose(self) -> None:
@@ -340,7 +354,18 @@ class ModelStream:
 
     def stream_annotations(self) -> dict[str, Any]:
         inner = getattr(self._chunks, "stream_annotations", None)
-        return {**(inner() if inner is not None else {}), **self.annotations}
+        notes = {**(inner() if inner is not None else {}), **self.annotations}
+        if self.reasoning and "reasoning" not in notes:
+            notes["reasoning"] = "".join(self.reasoning)
+        return notes
+
+    def live_annotations(self) -> dict[str, Any]:
+        """What the provider's stream knows while it streams (its reasoning so far), for the widgets."""
+        inner = getattr(self._chunks, "live_annotations", None)
+        notes = dict(inner()) if inner is not None else {}
+        if self.reasoning and "reasoning" not in notes:
+            notes["reasoning"] = "".join(self.reasoning)
+        return notes
 
     def stream_metadata(self) -> dict[str, Any]:
         """The message's metadata that is known only once the stream ended: the tool calls it asked for."""

@@ -10,7 +10,7 @@ from ..errors import UsageError
 from ..fingerprint import code_fingerprint
 from ..messages import Message
 from .base import MakesAgents, ModelAgent, ModelRequest, ModelStream
-from .tools import ToolCall
+from .tools import Reasoning, ToolCall
 
 __all__ = ["FunctionModel", "function_agent"]
 
@@ -19,8 +19,10 @@ class FunctionModel(MakesAgents):
     """Calls ``fn(messages, **kwargs)`` with the branch (a list of :class:`Message`) for each call.
 
     ``fn`` may be sync or async and may return a str, or yield tokens (a generator or async generator), or
-    return an (async) iterable of str. It runs inside the response's stream: an exception it raises, even
-    before its first token, stores the text so far as a failed message, then the error message.
+    return an (async) iterable of str; :class:`~agentforum_nb.Reasoning` items among them are the answer's
+    ``reasoning`` annotation (live while it streams), not its text. It runs inside the response's stream: an
+    exception it raises, even before its first token, stores the text so far as a failed message, then the error
+    message.
     """
 
     def __init__(self, fn: Callable[..., Any]) -> None:
@@ -45,11 +47,11 @@ class FunctionModel(MakesAgents):
             params = {**params, "sample": request.sample}
         return ModelStream(self._run(request.history, params), {"model": f"function:{name}"})
 
-    async def _run(self, messages: list[Message], params: dict[str, Any]) -> AsyncIterator[str | ToolCall]:
+    async def _run(self, messages: list[Message], params: dict[str, Any]) -> AsyncIterator[str | ToolCall | Reasoning]:
         result = self.fn(messages, **params)
         if inspect.isawaitable(result):
             result = await result
-        if isinstance(result, (str, ToolCall)):
+        if isinstance(result, (str, ToolCall, Reasoning)):
             yield result
         elif hasattr(result, "__aiter__"):
             async for tok in result:

@@ -74,6 +74,19 @@ class ToolCall:
 
 
 @dataclass(frozen=True)
+class Reasoning:
+    """Reasoning text a FunctionModel function may yield between its tokens (as a provider streams its thinking):
+    it goes to the answer's ``reasoning`` annotation, shown live and folded by the widgets, never into its content
+    or id."""
+
+    text: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.text, str):
+            raise UsageError(f"Reasoning needs a str, not {type(self.text).__name__}")
+
+
+@dataclass(frozen=True)
 class ToolResult:
     """What a tool call gave: ``content`` (a str, or JSON of the return value) and, when it failed (the tool
     raised, or the arguments did not validate), ``error_type`` (the exception's ``module.QualName``)."""

@@ -9,18 +9,22 @@ See ``docs/widget_protocol.md``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..forum import Forum, ForumEvent, LiveStream
 from ..messages import Message
-from ..nodes import stored_node
+from ..nodes import node_columns, stored_node
 from ..palette import sender_colour
 
+#: above this many messages a snapshot is sent as columns in a binary buffer (snapshot_columns)
+COMPACT_ABOVE = 1000
 
-def stream_of(h: LiveStream, text: str) -> dict[str, Any]:
-    """A pending (streaming) response as the widgets draw it."""
-    return {
+
+def stream_of(h: LiveStream, text: str, reasoning: str = "") -> dict[str, Any]:
+    """A pending (streaming) response as the widgets draw it (``reasoning``: a model's so far, when it has any)."""
+    out = {
         "key": h.key,
         "parent": h.parent,
         "sender": h.sender,
@@ -29,6 +33,15 @@ def stream_of(h: LiveStream, text: str) -> dict[str, Any]:
         "run": h.run,
         "text": text,
     }
+    if reasoning:
+        out["reasoning"] = reasoning
+    return out
+
+
+def live_reasoning(h: LiveStream) -> str:
+    """A streaming model answer's reasoning so far ("" for none)."""
+    reasoning = h.promise.live_annotations().get("reasoning")
+    return reasoning if isinstance(reasoning, str) else ""
 
 
 class TreeTracker:
@@ -56,6 +69,7 @@ class TreeTracker:
         self.known: set[str] = set()
         self.pending: dict[str, LiveStream] = {}  # key -> the runtime's StreamHandle
         self.sent_len: dict[str, int] = {}
+        self.sent_reasoning: dict[str, int] = {}  # key -> characters of its live reasoning sent
         self._new_nodes: list[dict[str, Any]] = []
         self._new_streams: list[dict[str, Any]] = []
         self._resolved: list[dict[str, str]] = []
@@ -82,7 +96,9 @@ class TreeTracker:
             self.pending[h.key] = h
             text = h.promise.text
             self.sent_len[h.key] = len(text)
-            self._new_streams.append(stream_of(h, text))
+            reasoning = live_reasoning(h)
+            self.sent_reasoning[h.key] = len(reasoning)
+            self._new_streams.append(stream_of(h, text, reasoning))
         elif ev.kind == "message":
             m = ev.message
             assert m is not None, "a 'message' event carries the stored message"
@@ -91,6 +107,7 @@ class TreeTracker:
                 self._flush_text_of(h.key)
                 del self.pending[h.key]
                 self.sent_len.pop(h.key, None)
+                self.sent_reasoning.pop(h.key, None)
                 if h.run:
                     self.runs[m.id] = h.run
                 if m.id not in self.known:
@@ -120,6 +137,7 @@ class TreeTracker:
             if h.key in self.pending:
                 del self.pending[h.key]
                 self.sent_len.pop(h.key, None)
+                self.sent_reasoning.pop(h.key, None)
                 self._ended.append(h.key)
         if self.on_change is not None:
             self.on_change()
@@ -159,6 +177,54 @@ class TreeTracker:
         for m in chosen:
             self.known.add(m.id)
             nodes.append(self._node(m, all_notes.get(m.id, {})))
+        streams = self._streams_now()
+        self._new_nodes, self._new_streams, self._resolved, self._ended = [], [], [], []
+        return {"kind": "snapshot", "nodes": nodes, "streams": streams}
+
+    def snapshot_message(self, messages: Iterable[Message]) -> tuple[dict[str, Any], list[bytes]]:
+        """The whole view as the message to send (resets the delta state): a snapshot of node objects, or above
+        ``COMPACT_ABOVE`` messages a compact one (:meth:`snapshot_columns`). Returns (content, buffers)."""
+        chosen = [m for m in messages if self.include(m)]
+        if len(chosen) > COMPACT_ABOVE:
+            return self.snapshot_columns(chosen)
+        return self.snapshot(chosen), []
+
+    def snapshot_columns(self, messages: Iterable[Message]) -> tuple[dict[str, Any], list[bytes]]:
+        """The whole view as a compact snapshot (resets the delta state): its nodes as columns (nodes.py
+        :func:`node_columns`) in one binary buffer of UTF-8 JSON, ``{"kind": "snapshot", "columns": {"buffer": 0},
+        "streams"}``: smaller than node objects, quicker to make and to read, and its JSON is made once, not walked
+        again by the kernel's message encoder. Returns (content, buffers)."""
+        chosen = [m for m in messages if self.include(m)]
+        self.known = {m.id for m in chosen}
+        all_notes = self.forum.store.annotations_many(self.known)
+        authors: dict[str, str] = {}
+        extras: dict[str, dict[str, Any]] = {}
+        for m in chosen:
+            if m.kind == "forward" and m.original_id is not None and m.original_id not in authors:
+                original = self.forum.store.get(m.original_id)
+                if original is not None:
+                    authors[m.original_id] = original.sender
+            run = self.runs.get(m.id)
+            if run or m.id in self.cached or self.full_text:
+                extra: dict[str, Any] = {"run": run} if run else {}
+                if m.id in self.cached:
+                    extra["cached"] = True
+                if self.full_text:
+                    extra["text"] = m.content
+                    reasoning = all_notes.get(m.id, {}).get("reasoning")
+                    if isinstance(reasoning, str) and reasoning:
+                        extra["reasoning"] = reasoning
+                extras[m.id] = extra
+        columns = node_columns(chosen, all_notes, authors=authors, extras=extras)
+        if columns is None:  # not message ids: the plain snapshot
+            return self.snapshot(chosen), []
+        data = json.dumps(columns, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        content = {"kind": "snapshot", "columns": {"buffer": 0}, "streams": self._streams_now()}
+        self._new_nodes, self._new_streams, self._resolved, self._ended = [], [], [], []
+        return content, [data.encode()]
+
+    def _streams_now(self) -> list[dict[str, Any]]:
+        """The pending streams as a snapshot carries them (those done are dropped)."""
         streams = []
         for key, h in list(self.pending.items()):
             if h.promise.done():
@@ -166,9 +232,10 @@ class TreeTracker:
                 continue
             text = h.promise.text
             self.sent_len[key] = len(text)
-            streams.append(stream_of(h, text))
-        self._new_nodes, self._new_streams, self._resolved, self._ended = [], [], [], []
-        return {"kind": "snapshot", "nodes": nodes, "streams": streams}
+            reasoning = live_reasoning(h)
+            self.sent_reasoning[key] = len(reasoning)
+            streams.append(stream_of(h, text, reasoning))
+        return streams
 
     def _flush_text_of(self, key: str) -> None:
         h = self.pending.get(key)
@@ -183,9 +250,10 @@ class TreeTracker:
     def delta(self) -> dict[str, Any] | None:
         """What changed since the last call (or None when nothing did)."""
         text = self._text_out_all()
-        if not (self._new_nodes or self._new_streams or self._resolved or self._ended or text):
+        reasoning = self._reasoning_out_all()
+        if not (self._new_nodes or self._new_streams or self._resolved or self._ended or text or reasoning):
             return None
-        out = {
+        out: dict[str, Any] = {
             "kind": "delta",
             "nodes": self._new_nodes,
             "streams": self._new_streams,
@@ -193,6 +261,8 @@ class TreeTracker:
             "resolved": self._resolved,
             "ended": self._ended,
         }
+        if reasoning:  # {key: appended}: the reasoning of streaming answers, live, like their text
+            out["reasoning"] = reasoning
         self._new_nodes, self._new_streams, self._resolved, self._ended = [], [], [], []
         return out
 
@@ -204,6 +274,16 @@ class TreeTracker:
             if len(text) > sent:
                 out[key] = out.get(key, "") + text[sent:]
                 self.sent_len[key] = len(text)
+        return out
+
+    def _reasoning_out_all(self) -> dict[str, str]:
+        out = {}
+        for key, h in self.pending.items():
+            reasoning = live_reasoning(h)
+            sent = self.sent_reasoning.get(key, 0)
+            if len(reasoning) > sent:
+                out[key] = reasoning[sent:]
+                self.sent_reasoning[key] = len(reasoning)
         return out
 
     def has_live_streams(self) -> bool:

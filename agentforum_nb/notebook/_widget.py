@@ -174,9 +174,9 @@ class LiveWidget(BrowserWidget):
         if delta is not None:
             self._emit_custom(delta)
 
-    def _emit_custom(self, content: dict[str, Any]) -> None:
+    def _emit_custom(self, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
         self.messages_sent += 1
-        self.send(content)
+        self.send(content, buffers)
 
     #: traits the browser may set, each a message id of this forum or ""
     _browser_ids: tuple[str, ...] = ()

@@ -147,7 +147,7 @@ class ChatView(LiveWidget):
         snap["alternatives"] = dict(self._alts_sent)
         self._emit_custom(snap)
 
-    def _emit_custom(self, content: dict[str, Any]) -> None:
+    def _emit_custom(self, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
         """What a transcript adds to the nodes it sends: an error's detail, and a forward's author's colour (a
         forward is shown as its author's message, passed on by its sender)."""
         if content.get("kind") in ("snapshot", "delta") and not self.forum.closed:
@@ -162,7 +162,7 @@ class ChatView(LiveWidget):
                 author = stream.get("author")
                 if isinstance(author, str) and author != stream.get("sender"):
                     stream["author_colour"] = sender_colour(author)
-        super()._emit_custom(content)
+        super()._emit_custom(content, buffers)
 
     def _adopt_streams(self) -> None:
         """The responses streaming under the new branch become the tracker's pending streams (also those that

@@ -186,7 +186,7 @@ class TreeView(LiveWidget):
 
     # -- browser messages ---------------------------------------------------------------------------------
     def _on_ready(self, content: dict[str, Any]) -> None:
-        self._emit_custom(self._tracker.snapshot(self._messages()))
+        self._emit_custom(*self._tracker.snapshot_message(self._messages()))
 
     def _on_select(self, content: dict[str, Any]) -> None:
         self.selected_id = self._message_arg(content).id

@@ -5,6 +5,9 @@
 // the error area. Built as an IIFE (global `agentforumStandalone`) so it can be inlined in the page.
 
 import tree from "./tree.js";
+import { nodeOfRow } from "./rows.js";
+
+export { nodesOfRows } from "./rows.js";
 
 /** The names of the notebook traits the front end reads, with a read-only export's values. */
 const TRAITS = {
@@ -50,25 +53,10 @@ export function expand(data) {
   if (!data || data.format !== 2 || !Array.isArray(data.messages)) {
     throw new Error("agentforum_nb: this file's data is not in a format this page reads");
   }
-  const rows = data.messages;
-  /** @param {unknown} r @returns {string | null} */
-  const ref = (r) => (typeof r === "number" ? rows[r][0] : /** @type {string | null | undefined} */ (r) ?? null);
-  return rows.map((row) => {
-    const [id, parent, s, kind, status, content, nChars, extra, cut, replyTo, original, more, metadata] = row;
-    /** @type {WireNode} */
-    const node = {
-      id,
-      parent: ref(parent),
-      sender: data.senders[s],
-      colour: data.colours[s],
-      kind,
-      status,
-      snippet: typeof cut === "number" ? content.slice(0, cut) : content,
-      n_chars: nChars,
-      reply_to: ref(replyTo),
-      original: ref(original),
-      ...(extra || {}),
-    };
+  const rows = { senders: data.senders, colours: data.colours, rows: data.messages };
+  return data.messages.map((row, i) => {
+    const [id, , , kind, status, content, , , , , , more, metadata] = row;
+    const node = nodeOfRow(rows, i);
     const message = {
       id,
       parent_id: node.parent,
@@ -157,7 +145,9 @@ export function localModel(data) {
   };
   /** @typedef {(msg: Record<string, any>) => void} Handler */
   const handlers = new Map(/** @type {[string, Handler][]} */ ([
-    ["ready", () => reply({ kind: "snapshot", nodes: messages.map((m) => m.node), streams: [] })],
+    // the rows themselves (rows.js): the state makes its nodes from them, no copies
+    ["ready", () => reply({ kind: "snapshot", senders: data.senders, colours: data.colours, rows: data.messages,
+      streams: [] })],
     ["select", (msg) => {
       if (byId.has(msg.id)) model.set("selected_id", msg.id);
     }],

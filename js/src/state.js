@@ -2,6 +2,8 @@
 // The browser-side model of a forum tree: stored nodes and pending (still streaming) responses.
 // Pure logic, no DOM: it applies the kernel's `snapshot` and `delta` messages (docs/widget_protocol.md).
 
+import { inBuffer, nodesOfColumns, nodesOfRows } from "./rows.js";
+
 /** @typedef {import("./types.js").State} State */
 /** @typedef {import("./types.js").TreeNode} TreeNode */
 /** @typedef {import("./types.js").WireNode} WireNode */
@@ -89,6 +91,43 @@ function addStored(state, n) {
       unlink(state, null, k);
       orphan.parentKey = link(state, n.id, k);
     }
+  }
+}
+
+/**
+ * A snapshot's nodes into an empty state: the same tree as adding them one by one (addStored), in linear time
+ * (a node that comes before its parent is linked under it; children keep the snapshot's order). `owned`: the node
+ * objects are new (decoded rows) and become the state's as they are; else they are copied.
+ * @param {State} state
+ * @param {WireNode[]} list
+ * @param {boolean} [owned]
+ */
+function addSnapshot(state, list, owned = false) {
+  const { nodes } = state;
+  /** @type {TreeNode[]} */
+  const added = [];
+  for (const n of list) {
+    if (nodes.has(n.id)) {
+      addStored(state, n); // sent twice: the later fields win
+      continue;
+    }
+    const node = /** @type {TreeNode} */ (owned ? /** @type {unknown} */ (n) : { ...n });
+    node.key = n.id;
+    node.pending = false;
+    nodes.set(n.id, node);
+    added.push(node);
+  }
+  const roots = rootsOf(state);
+  for (const node of added) {
+    const p = node.parent !== null && node.parent !== undefined && nodes.has(node.parent) ? node.parent : null;
+    if (p === null) roots.push(node.key);
+    else {
+      let list = state.children.get(p);
+      if (!list) state.children.set(p, (list = []));
+      list.push(node.key);
+    }
+    node.parentKey = p;
+    node.linked = true;
   }
 }
 
@@ -228,20 +267,28 @@ function reattachOrphans(state) {
 }
 
 /**
- * Apply one kernel message; returns "layout" when the structure changed, "text" for text only, else null.
+ * Apply one kernel message; returns "layout" when the structure changed, "text" for text only, else null. A
+ * snapshot carries its nodes as objects (`nodes`), as columns (`columns`, a large tree's, in one of the message's
+ * binary `buffers`) or as rows (`senders`, `colours`, `rows`: the exported page's); rows.js reads both.
  * @param {State} state
  * @param {unknown} raw
+ * @param {ArrayBuffer[] | ArrayBufferView[]} [buffers]
  * @returns {"layout" | "text" | null}
  */
-export function applyMessage(state, raw) {
+export function applyMessage(state, raw, buffers) {
   if (!raw || typeof raw !== "object") return null;
   const msg = /** @type {{kind?: unknown, nodes?: WireNode[], streams?: WireStream[], text?: Record<string, string>,
-                          resolved?: unknown, ended?: string[]}} */ (raw);
+                          resolved?: unknown, ended?: string[], rows?: unknown, senders?: string[],
+                          colours?: string[], columns?: unknown}} */ (raw);
   if (msg.kind === "snapshot") {
+    // new node objects from a compact form: the state keeps them as they are
+    const made = msg.nodes ? null : msg.columns ? nodesOfColumns(inBuffer(msg.columns, buffers))
+      : msg.rows ? nodesOfRows({ senders: msg.senders || [], colours: msg.colours || [], rows: inBuffer(msg.rows, buffers) })
+        : null;
     const fresh = createState();
     state.nodes = fresh.nodes;
     state.children = fresh.children;
-    for (const n of msg.nodes || []) addStored(state, n);
+    addSnapshot(state, made || msg.nodes || [], made !== null);
     for (const s of msg.streams || []) addPending(state, { ...s, parent: currentKey(state, s.parent) });
     reattachOrphans(state);
     state.version++;

@@ -4,8 +4,10 @@
 //   state.js         the kernel's tree (snapshots and deltas applied)
 //   tree/scene.js    the drawn tree: view.js (forwards folded, runs collapsed), runs.js, layout.js, collapsed subtrees
 //   tree/dom.js      the elements (tree/style.js their CSS)
-//   tree/draw.js     SVG near, only around the view (tree/raster.js the canvas far out; tree/badges.js what a node
-//                    shows besides its text); tree/minimap.js
+//   tree/draw.js     SVG near, only around the view, labels as detailed as the zoom leaves legible (tree/raster.js
+//                    the canvas far out; tree/badges.js what a node shows besides its text); tree/minimap.js;
+//                    tree/hover.js the node under the pointer when its text is not drawn in full;
+//                    tree/conversations.js a forest's conversations listed, one picked to focus on
 //   tree/viewport.js pan, zoom, fit, centre; tree/engagement.js whether the wheel zooms; tree/sizing.js height,
 //                    resize handle, full screen
 //   tree/selection.js what is selected; tree/navigation.js bringing nodes into view, arrows, "jump to", the head
@@ -25,7 +27,10 @@ import { createState } from "./state.js";
 import { listen, sendReady } from "./widget.js";
 import { oneLine } from "./render.js";
 import { buildTree, showAgents } from "./tree/dom.js";
-import { createDrawing } from "./tree/draw.js";
+import { createDrawing, keyOf } from "./tree/draw.js";
+import { createHover, hoverText } from "./tree/hover.js";
+import { createConversations } from "./tree/conversations.js";
+import { senderLabel } from "./view.js";
 import { createViewport } from "./tree/viewport.js";
 import { createMinimap } from "./tree/minimap.js";
 import { createSizing } from "./tree/sizing.js";
@@ -82,6 +87,7 @@ function render({ model, el: host }) {
     onWheelRefused: () => engagement.refuseWheel(),
     onResize: (size) => {
       drawing.resize(size);
+      if (scene.reshape(size)) return; // laid out again for the new shape (and fitted, unless the user moved)
       const layout = scene.layout;
       if (!viewport.userMoved && layout && layout.nodes.length) navigation.fit();
     },
@@ -104,6 +110,7 @@ function render({ model, el: host }) {
     state, model, dom, drawing, minimap, viewport, graphviz,
     marks: () => selection.marks(),
     onLaidOut: () => {
+      conversations.update();
       bookmarks.refresh();
       details.refreshTotals();
       navigation.afterLayout();
@@ -116,6 +123,31 @@ function render({ model, el: host }) {
   });
   const navigation = createNavigation({
     state, model, dom, scene, viewport, selection, lastChild, report: actions.report, dismiss: alerts.dismiss,
+    avoid: () => minimap.rect(),
+    panelWidth: () => minimap.width(),
+  });
+  const conversations = createConversations(dom.canvas, {
+    list: () => scene.conversations(),
+    pick(key) {
+      const box = scene.focusOn(key);
+      if (box) navigation.showBox(box);
+      selection.select(key);
+    },
+  });
+  const hover = createHover(dom.canvas, {
+    nodeAt: (ev) => keyOf(ev) || scene.hitTest(ev),
+    wanted: () => drawing.level !== "full",
+    describe(key) {
+      const { view, layout } = scene;
+      const item = layout ? layout.pos.get(key) : undefined;
+      if (item && item.more) {
+        const { siblings, messages } = item.more;
+        return { title: `+${siblings} more`, text: `${siblings} more answers here, ${messages} messages in all`,
+          facts: "click to show them" };
+      }
+      const n = view ? view.nodes.get(key) : undefined;
+      return n && view ? hoverText(n, senderLabel(view, key, n), item) : null;
+    },
   });
   /**
    * Select `key` and centre it (zooming in when far out): the search's steps, the bookmarks, the comparison.
@@ -197,7 +229,7 @@ function render({ model, el: host }) {
     arrow: navigation.arrow,
     jump: navigation.jump,
     hitTest: scene.hitTest,
-    select: (key) => selection.select(selection.picked(key)),
+    select: (key) => scene.expandMore(key) || selection.select(selection.picked(key)),
     toggleRun: scene.toggleRun,
     dismiss: alerts.dismiss,
     escape: commands.escape,
@@ -244,6 +276,8 @@ function render({ model, el: host }) {
     unlisten();
     unready();
     viewport.destroy();
+    hover.destroy();
+    conversations.destroy();
     minimap.destroy();
     search.destroy();
     bookmarks.destroy();

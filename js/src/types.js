@@ -99,13 +99,24 @@
  */
 
 /**
- * A laid-out node (layout.js): `x` its centre, `y` its top, `hidden` its hidden descendants.
- * @typedef {{key: string, x: number, y: number, depth: number, hidden: number}} LayoutItem
+ * A laid-out node (layout.js): `x` its centre, `y` its top, `hidden` its hidden descendants, `i` its index in the
+ * layout's nodes, `link` the index of its parent link (-1: a root); a "+k more" item (folded siblings) has `more`.
+ * @typedef {{key: string, x: number, y: number, depth: number, hidden: number, i?: number, link?: number,
+ *            more?: {siblings: number, messages: number}}} LayoutItem
  */
 
 /**
- * @typedef {{source: string, target: string, type?: string}} Link
+ * A parent link; `route`: its points when it does not go straight down (to a wrapped row, to the next column of a
+ * chain; layout.js).
+ * @typedef {{source: string, target: string, type?: string, route?: {x: number, y: number}[]}} Link
  * @typedef {{x: number, y: number, width: number, height: number}} Box
+ */
+
+/**
+ * A conversation of a forest (layout.js): its root's key, its block, how many nodes it draws and how many messages
+ * it holds (with those cut by the budget or folded into "+k more").
+ * @typedef {{key: string, x: number, y: number, width: number, height: number, count: number, total: number}}
+ *   Conversation
  */
 
 /**
@@ -117,6 +128,10 @@
  * @property {Map<string, LayoutItem>} pos
  * @property {boolean} focused    above the node budget: only the head's neighbourhood
  * @property {Box} bounds
+ * @property {Conversation[]} [groups]   a forest's conversations, when there are several
+ * @property {number} [gap]       between rows of conversations (their titles are drawn in it)
+ * @property {number} [wrap]      the row width wrapped rows have (0: not wrapped)
+ * @property {number} [columns]   the height of a long chain's columns, in nodes (0: none)
  * @property {string} [engine]    "tidy" or "graphviz"
  */
 

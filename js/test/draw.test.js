@@ -11,7 +11,7 @@ const stored = (extra = {}) => ({ id: "a".repeat(64), sender: "bot", kind: "mess
 const pending = (text) => ({ key: "~1", sender: "bot", text, pending: true, status: "complete", kind: "message" });
 
 describe("level of detail", () => {
-  it("hides labels only when zoomed out past FAR_ZOOM", () => {
+  it("draws no text at all only when zoomed out past FAR_ZOOM", () => {
     expect(isFar(1)).toBe(false);
     expect(isFar(FAR_ZOOM)).toBe(false);
     expect(isFar(FAR_ZOOM - 0.01)).toBe(true);

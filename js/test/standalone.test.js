@@ -2,6 +2,7 @@
 // gives the front end, and the actions it refuses.
 import { describe, expect, it } from "vitest";
 import { expand, foldNeedle, localModel, snapshotNodes } from "../src/standalone.js";
+import { nodesOfRows } from "../src/rows.js";
 
 const A = "a".repeat(64);
 const B = "b".repeat(64);
@@ -70,7 +71,8 @@ describe("local model", () => {
     let p = next(model, "snapshot");
     model.send({ kind: "ready" });
     const snap = await p;
-    expect(snap.nodes.map((n) => n.id)).toEqual([A, B, C]);
+    expect(nodesOfRows(snap).map((n) => n.id)).toEqual([A, B, C]); // the embedded rows, as a large snapshot has them
+    expect(nodesOfRows(snap)).toEqual(snapshotNodes(data));
     p = next(model, "message");
     model.send({ kind: "get-message", id: B, request_id: 4 });
     const msg = await p;

@@ -456,7 +456,7 @@ describe("viewport events", () => {
     window.dispatchEvent(new MouseEvent("mouseup"));
     expect(canvas.classList.contains("af-dragging")).toBe(false);
     vp.fit({ x: -80, y: 0, width: 160, height: 52 });
-    expect(group.getAttribute("transform")).toBe("translate(400,10) scale(1)");
+    expect(group.getAttribute("transform")).toBe("translate(400,12) scale(1)");
     vp.destroy();
     window.dispatchEvent(new MouseEvent("mousemove", { clientX: 500, clientY: 500 }));
     expect(vp.view.x).toBe(400);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { clampZoom, dragView, fitView, FIT_MIN_ZOOM, INITIAL_VIEW, MAX_ZOOM, MIN_ZOOM, transformOf, wheelFactor,
-  zoomAt } from "../src/tree/viewport.js";
+import { boxInView, clampZoom, dragView, FIT_MARGIN, fitView, INITIAL_VIEW, MAX_ZOOM, MIN_ZOOM, minZoomFor,
+  transformOf, wheelFactor, zoomAt } from "../src/tree/viewport.js";
 
 // where a canvas point shows a drawing point, and back
 const toScreen = (view, p) => ({ x: p.x * view.k + view.x, y: p.y * view.k + view.y });
@@ -57,29 +57,51 @@ describe("viewport math", () => {
     expect(dragView(start, { x: 7, y: 7 }, { x: 7, y: 7 })).toEqual(start);
   });
 
-  it("fits wide and tall trees inside the canvas, centred, 10 px from the top", () => {
+  it("fits wide and tall trees whole, in both directions, centred in both", () => {
     const size = { w: 800, h: 400 };
-    const wide = fitView({ x: -1500, y: 0, width: 3000, height: 200 }, size);
-    expect(wide.k).toBeCloseTo(780 / 3000, 12);
-    expect(wide.y).toBe(10);
-    const left = -1500 * wide.k + wide.x;
-    const right = 1500 * wide.k + wide.x;
-    expect(left).toBeCloseTo(800 - right, 9); // centred
-    expect(left).toBeGreaterThanOrEqual(0);
-    const tall = fitView({ x: -80, y: 0, width: 160, height: 3800 }, size);
-    expect(tall.k).toBeCloseTo(380 / 3800, 12);
-    expect(3800 * tall.k + tall.y).toBeLessThanOrEqual(400);
+    const inside = (view, b) => {
+      const l = b.x * view.k + view.x, t = b.y * view.k + view.y;
+      const r = l + b.width * view.k, bottom = t + b.height * view.k;
+      return { l, t, r, bottom };
+    };
+    const wideBox = { x: -1500, y: 0, width: 3000, height: 200 };
+    const wide = fitView(wideBox, size);
+    expect(wide.k).toBeCloseTo((800 - 2 * FIT_MARGIN) / 3000, 12);
+    let e = inside(wide, wideBox);
+    expect(e.l).toBeCloseTo(FIT_MARGIN, 9);
+    expect(800 - e.r).toBeCloseTo(FIT_MARGIN, 9);
+    expect(e.t).toBeCloseTo(400 - e.bottom, 9); // a wide tree sits in the middle, not in a strip at the top
+    const tallBox = { x: -80, y: 0, width: 160, height: 3800 };
+    const tall = fitView(tallBox, size);
+    expect(tall.k).toBeCloseTo((400 - 2 * FIT_MARGIN) / 3800, 12);
+    e = inside(tall, tallBox);
+    expect(e.t).toBeCloseTo(FIT_MARGIN, 9);
+    expect(400 - e.bottom).toBeCloseTo(FIT_MARGIN, 9);
+    expect(e.l).toBeCloseTo(800 - e.r, 9);
   });
 
-  it("does not magnify a small tree, and never shrinks below the minimum", () => {
+  it("fits a tree of any size: below MIN_ZOOM when it needs it, never magnifying a small one", () => {
     const size = { w: 800, h: 400 };
     const small = fitView({ x: -80, y: 0, width: 160, height: 52 }, size);
-    expect(small).toEqual({ k: 1, x: 400, y: 10 }); // centre x = 0 shown mid-canvas
-    const huge = fitView({ x: 0, y: 0, width: 1e6, height: 1e6 }, size);
-    expect(huge.k).toBe(FIT_MIN_ZOOM);
+    expect(small).toEqual({ k: 1, x: 400, y: FIT_MARGIN }); // centred across, at the top where it grows
+    const hugeBox = { x: 0, y: 0, width: 5e6, height: 2e4 };
+    const huge = fitView(hugeBox, size);
+    expect(huge.k).toBeLessThan(MIN_ZOOM);
+    expect(huge.k * 5e6).toBeCloseTo(800 - 2 * FIT_MARGIN, 6);
+    expect(minZoomFor(hugeBox, size)).toBeLessThan(huge.k); // the wheel can zoom out to it, and a little more
+    expect(minZoomFor({ x: -80, y: 0, width: 160, height: 52 }, size)).toBe(MIN_ZOOM);
+    expect(clampZoom(huge.k, minZoomFor(hugeBox, size))).toBe(huge.k);
     const empty = fitView({ x: 0, y: 0, width: 0, height: 0 }, size);
     expect(empty.k).toBe(1); // a degenerate box does not divide by zero
     expect(Number.isFinite(empty.x)).toBe(true);
+  });
+
+  it("counts a box under a panel over the canvas (the minimap) as out of view", () => {
+    const view = { x: 0, y: 0, k: 1 }, size = { w: 800, h: 400 };
+    const box = { x: 600, y: 300, width: 100, height: 50 };
+    expect(boxInView(view, size, box, 8)).toBe(true);
+    expect(boxInView(view, size, box, 8, { x: 580, y: 260, w: 212, h: 132 })).toBe(false);
+    expect(boxInView(view, size, box, 8, { x: 720, y: 260, w: 72, h: 132 })).toBe(true);
   });
 
   it("writes the SVG transform", () => {

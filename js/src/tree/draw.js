@@ -6,6 +6,13 @@
 // question) as pills on its edges. Far (zoom < FAR_ZOOM): the whole tree on a <canvas> (raster.js), no labels,
 // the head, the selection, search matches, waiting questions and errors outlined with strokes and markers of a
 // fixed size on screen, bookmarks and labels flagged.
+// Text is never drawn below LEGIBLE_PX on screen. The level of detail follows the zoom (labelLevel): "full"
+// labels (sender, two lines, badges, pills) while their smallest font is legible; below, labels in larger fonts
+// and fewer lines: "short" (the sender and two lines of text), "brief" (the sender and a line), "tag" (the sender
+// alone), then shapes only (the canvas). hover.js shows the node under the pointer whenever the labels are not
+// full.
+// A node's look is decided in one place per renderer: nodeClass (SVG: its classes) and raster.js's nodeLook
+// (canvas: fill and outline); both take the same marks.
 // The decisions (classes, labels, paths, level of detail, status line) are pure functions; createDrawing
 // applies them.
 
@@ -32,20 +39,75 @@ import { isAwaiting, isBookmarked, isToolResult, labelOf, nodeBadges, pillElemen
  * @typedef {{group: import("../runs.js").RunGroup, box: import("../types.js").Box, collapsed: boolean}} DrawnSpan
  */
 
-/** Below this zoom, labels are unreadable: the tree is drawn on a canvas, without them. */
-export const FAR_ZOOM = 0.3;
+/** No text is drawn smaller than this on screen (CSS pixels). */
+export const LEGIBLE_PX = 9;
+/**
+ * The fonts of a node's labels, in drawing units: "full" labels' smallest is the pills' (style.js: sender 11,
+ * text 10.5, monospace and badge 10, pills 9.5); the larger ones' (scalestyle.js draws them in these sizes).
+ */
+export const LABEL_FONTS = Object.freeze({ full: 9.5, short: 15, brief: 20, tag: 30 });
+/** The levels of detail, most detailed first; how many lines of text each shows under the sender's. */
+export const LABEL_LEVELS = /** @type {const} */ (["full", "short", "brief", "tag"]);
+export const LABEL_LINES = Object.freeze({ short: 2, brief: 1, tag: 0 });
+/** Where the lines of a larger level go in the box (baselines, drawing units): the sender's, then the text's. */
+export const LABEL_BASELINES = Object.freeze({ short: [16, 35, 53], brief: [25, 50], tag: [41] });
+/** @typedef {"full" | "short" | "brief" | "tag" | "shapes"} LabelLevel */
+/** @typedef {"short" | "brief" | "tag"} LargerLevel */
+
+/**
+ * Level of detail (pure): the most detailed labels whose smallest font is at least LEGIBLE_PX on screen at the
+ * zoom `k`; "shapes" (no text) when none is.
+ * @param {number} k
+ * @returns {LabelLevel}
+ */
+export function labelLevel(k) {
+  for (const level of LABEL_LEVELS) if (LABEL_FONTS[level] * k >= LEGIBLE_PX - 1e-9) return level;
+  return "shapes";
+}
+
+/** From this zoom up the full labels are drawn (and searching or centring on a node zooms in to it). */
+export const FULL_ZOOM = LEGIBLE_PX / LABEL_FONTS.full;
+/** Below this zoom no text is legible: the tree is drawn on a canvas, as shapes. */
+export const FAR_ZOOM = LEGIBLE_PX / LABEL_FONTS.tag;
 /** Characters per text line of a node, and lines. */
 export const LINE_CHARS = 40;
 export const TEXT_LINES = 2;
 /** The SVG window is the view grown by this much of its size on each side. */
 const WINDOW_MARGIN = 0.35;
+/** Room for text in a node's box, in drawing units (8 on each side). */
+const TEXT_ROOM = NODE_W - 16;
 
 /**
- * Level of detail (pure): is the zoom `k` too far out for labels?
+ * Level of detail (pure): is the zoom `k` too far out for any text (shapes on the canvas)?
  * @param {number} k
  */
 export function isFar(k) {
-  return k < FAR_ZOOM;
+  return labelLevel(k) === "shapes";
+}
+
+/**
+ * How many characters of a `font`-unit font fit on a line of a node's box (an estimate: an average character is
+ * 0.56 em wide, a bold one 0.62).
+ * @param {number} font
+ * @param {boolean} [bold]
+ */
+export function charsFor(font, bold = false) {
+  return Math.max(4, Math.floor(TEXT_ROOM / (font * (bold ? 0.62 : 0.56))));
+}
+
+/**
+ * The labels of a node at a larger `level` (pure): the sender's line and the level's lines of text (wrapped
+ * between words), each cut to fit the box in the level's font.
+ * @param {NodeLabels} labels
+ * @param {LargerLevel} level
+ * @returns {string[]}
+ */
+export function shortLabels(labels, level) {
+  const font = LABEL_FONTS[level];
+  const out = [oneLine(labels.sender, charsFor(font, true))];
+  const n = LABEL_LINES[level];
+  if (n) out.push(...wrapLines(labels.lines.join(" "), charsFor(font), n));
+  return out;
 }
 
 const STATUS_CLASS = new Map([["pending", "af-streaming"], ["error", "af-error"], ["cancelled", "af-cancelled"],
@@ -177,6 +239,23 @@ export function nodeLabels(n, item, sender = null) {
 }
 
 /**
+ * What a "+k more" item shows (folded siblings; layout.js): "+k more", the messages they hold, "click to show".
+ * @param {{siblings: number, messages: number}} more
+ * @returns {NodeLabels}
+ */
+export function moreLabels(more) {
+  const m = more.messages;
+  return {
+    fill: "#f8fafc",
+    sender: `+${more.siblings} more`,
+    lines: [`${m} message${m === 1 ? "" : "s"} folded here`, "click to show them"],
+    mono: -1,
+    badge: "",
+    pills: [],
+  };
+}
+
+/**
  * A node's tooltip: sender, short id and the full snippet (or streamed text).
  * @param {TreeNode} n
  */
@@ -195,12 +274,15 @@ export function lineClass(labels, i) {
 }
 
 /**
- * A parent link: a vertical S-curve from the bottom of `a` to the top of `b` (x = centre, y = top).
+ * A parent link: a vertical S-curve from the bottom of `a` to the top of `b` (x = centre, y = top); one with a
+ * `route` (layout.js: to a wrapped row, to the next column of a chain) follows its points.
  * @param {{x: number, y: number}} a
  * @param {{x: number, y: number}} b
+ * @param {{x: number, y: number}[] | null} [route]
  */
-export function linkPath(a, b) {
+export function linkPath(a, b, route = null) {
   const y1 = a.y + NODE_H, y2 = b.y, my = (y1 + y2) / 2;
+  if (route) return route.map((p, i) => `${i ? "L" : "M"}${p.x},${p.y}`).join("");
   return `M${a.x},${y1}C${a.x},${my} ${b.x},${my} ${b.x},${y2}`;
 }
 
@@ -227,10 +309,10 @@ export function linkPaths(layout, onHead, keep = null, context = null) {
   let onPath = "";
   let forwarded = "";
   let inContext = "";
-  for (const { source, target, type } of layout.links) {
+  for (const { source, target, type, route } of layout.links) {
     if (keep && !keep.has(source) && !keep.has(target)) continue;
     const d = linkPath(/** @type {import("../types.js").LayoutItem} */ (layout.pos.get(source)),
-      /** @type {import("../types.js").LayoutItem} */ (layout.pos.get(target)));
+      /** @type {import("../types.js").LayoutItem} */ (layout.pos.get(target)), route);
     if (context && context.has(source) && context.has(target)) inContext += d;
     else if (onHead.has(source) && onHead.has(target)) onPath += d;
     else if (type === "forwarded") forwarded += d;
@@ -247,8 +329,13 @@ export function linkPaths(layout, onHead, keep = null, context = null) {
  * @param {number} [folded]
  */
 export function statusText(total, layout, budget, folded = 0) {
+  let more = 0;
+  for (const item of layout.nodes) if (item && item.more) more += item.more.siblings;
+  const roots = layout.groups ? layout.groups.length : 0;
   return `${total} node${total === 1 ? "" : "s"}` +
+    (roots > 1 ? ` in ${roots} conversations` : "") +
     (folded ? ` · ${folded} forward${folded === 1 ? "" : "s"} drawn in ${folded === 1 ? "its original" : "their originals"}` : "") +
+    (more ? ` · ${more} sibling${more === 1 ? "" : "s"} folded into "+ more"` : "") +
     (layout.focused ? ` · showing ${layout.nodes.length} around the head (budget ${budget})` : "");
 }
 
@@ -296,7 +383,14 @@ export function createDrawing(dom) {
     svg("text", { class: "af-snippet af-line2", x: -NODE_W / 2 + 8, y: 48 }),
     svg("text", { class: "af-badge", x: NODE_W / 2 - 6, y: 16, "text-anchor": "end" }),
     svg("g", { class: "af-pills" }),
+    svg("text", { class: "af-big af-big-sender", x: -NODE_W / 2 + 8 }),
+    svg("text", { class: "af-big", x: -NODE_W / 2 + 8 }),
+    svg("text", { class: "af-big", x: -NODE_W / 2 + 8 }),
   );
+  /** The index of the larger levels' first text element in a node's <g>. */
+  const LOD_AT = 6;
+  /** @type {LabelLevel | null} the labels the SVG shows now */
+  let level = null;
 
   /**
    * @param {string} key
@@ -308,6 +402,40 @@ export function createDrawing(dom) {
   }
 
   /**
+   * The short labels (the level's, none at "full") of a node.
+   * @param {Element} g
+   * @param {NodeLabels} labels
+   */
+  function fillShort(g, labels) {
+    const els = /** @type {Element[]} */ ([...g.children].slice(LOD_AT, LOD_AT + 3));
+    if (level === null || level === "full" || level === "shapes") {
+      for (const e of els) if (e.textContent) e.textContent = "";
+      return;
+    }
+    const lines = shortLabels(labels, level);
+    const ys = LABEL_BASELINES[level];
+    els.forEach((e, i) => {
+      e.textContent = lines[i] || "";
+      if (i < ys.length) e.setAttribute("y", String(ys[i]));
+    });
+  }
+
+  /**
+   * A "+k more" item (folded siblings).
+   * @param {Element} g
+   * @param {import("../types.js").LayoutItem} item
+   */
+  function fillMore(g, item) {
+    const labels = moreLabels(/** @type {{siblings: number, messages: number}} */ (item.more));
+    const [rect, sender, line1, line2] = /** @type {Element[]} */ ([...g.children]);
+    rect.setAttribute("fill", labels.fill);
+    sender.textContent = labels.sender;
+    line1.textContent = labels.lines[0];
+    line2.textContent = labels.lines[1];
+    fillShort(g, labels);
+  }
+
+  /**
    * @param {Element} g
    * @param {string} key
    * @param {TreeNode} n
@@ -316,6 +444,7 @@ export function createDrawing(dom) {
   function fillNode(g, key, n, item) {
     const [rect, sender, line1, line2, badge, pills] = /** @type {Element[]} */ ([...g.children]);
     const labels = labelsOf(key, n, item);
+    fillShort(g, labels);
     rect.setAttribute("fill", labels.fill);
     sender.textContent = labels.sender;
     line1.textContent = labels.lines[0] || "";
@@ -357,7 +486,7 @@ export function createDrawing(dom) {
     const frag = document.createDocumentFragment();
     for (const item of items) {
       const n = v.nodes.get(item.key);
-      if (!n) continue;
+      if (!n && !item.more) continue;
       keep.add(item.key);
       let g = elements.get(item.key);
       if (!g) {
@@ -367,8 +496,13 @@ export function createDrawing(dom) {
         frag.append(g);
       }
       g.setAttribute("transform", `translate(${item.x},${item.y})`);
-      g.setAttribute("class", nodeClass(item.key, n, marks));
-      fillNode(g, item.key, n, item);
+      if (n) {
+        g.setAttribute("class", nodeClass(item.key, n, marks));
+        fillNode(g, item.key, n, item);
+      } else {
+        g.setAttribute("class", "af-node af-more");
+        fillMore(g, item);
+      }
     }
     nodeLayer.append(frag);
     for (const [key, g] of elements) {
@@ -399,6 +533,17 @@ export function createDrawing(dom) {
       out.push(g);
     }
     spanLayer.replaceChildren(...out);
+  }
+
+  /** The level of detail changed: the short labels of the nodes in the window follow it. */
+  function refillShort() {
+    if (!layout || !view) return;
+    for (const [key, g] of elements) {
+      const n = view.nodes.get(key);
+      const item = layout.pos.get(key);
+      if (n) fillShort(g, labelsOf(key, n, item));
+      else if (item && item.more) fillShort(g, moreLabels(item.more));
+    }
   }
 
   function clearSvg() {
@@ -451,18 +596,26 @@ export function createDrawing(dom) {
      */
     frame(vw, size) {
       last = { view: vw, size };
-      const isFarNow = isFar(vw.k);
+      const lod = labelLevel(vw.k);
+      const isFarNow = lod === "shapes";
       if (isFarNow !== far) {
         far = isFarNow;
         svgRoot.classList.toggle("af-far", far);
         if (far) clearSvg();
+      }
+      if (lod !== level) {
+        const before = level;
+        level = lod;
+        if (before) svgRoot.classList.remove(`af-lod-${before}`);
+        svgRoot.classList.add(`af-lod-${lod}`);
+        refillShort();
       }
       if (!layout || !index) return;
       if (far) {
         raster.draw(vw, size, marks, index);
         return;
       }
-      raster.clear();
+      raster.draw(vw, size, marks, index, false); // the conversations' frames and titles, under the SVG
       const visible = visibleRect(vw, size);
       if (!win || !containsRect(win, visible)) drawWindow(growRect(visible, WINDOW_MARGIN));
     },
@@ -513,6 +666,10 @@ export function createDrawing(dom) {
     /** The runs' spans drawn (with their boxes), for the export. */
     get spans() {
       return spans;
+    },
+    /** The level of detail drawn now (labelLevel). */
+    get level() {
+      return level;
     },
     get marks() {
       return marks;

@@ -1,16 +1,31 @@
 // @ts-check
-// Moving around the tree: bringing a node into view (centred, zooming in to a readable size when far out; a node
-// not laid out yet is brought into view once it is), fitting the tree until the user pans or zooms, the arrow keys
-// (keyboard.js), "jump to" an id prefix (spatial.js), and following the head when it moves.
+// Moving around the tree: bringing a node into view (centred; asked for by a person -- the search's Enter, "jump
+// to", the centring buttons -- at a zoom where its full labels are legible; a node not laid out yet is brought into
+// view once it is; a node under the minimap is not in view), fitting the whole tree in both directions until the
+// user pans or zooms, the arrow keys (keyboard.js), "jump to" an id prefix (spatial.js), and following the head
+// when it moves.
 
 import { NODE_H, NODE_W } from "../layout.js";
 import { navigate, rememberPath } from "../keyboard.js";
-import { FAR_ZOOM } from "./draw.js";
+import { FULL_ZOOM } from "./draw.js";
 import { findByPrefix } from "./spatial.js";
-import { boxInView } from "./viewport.js";
+import { boxInView, minZoomFor } from "./viewport.js";
 
-/** Centring on a node zooms in to at least this when the view is too far out to read it. */
+/** Over a fitted forest this many pixels are left free (the conversations' button). */
+export const CONTROLS_TOP = 26;
+
+/** Centring on a node on request zooms in to at least this when its full labels are not legible (FULL_ZOOM). */
 export const READABLE_ZOOM = 1;
+
+/**
+ * The zoom a node is centred at (pure): on request (`force`), READABLE_ZOOM when the zoom `k` is too far out for
+ * full labels; else `k`.
+ * @param {number} k
+ * @param {boolean} force
+ */
+export function centringZoom(k, force) {
+  return force && k < FULL_ZOOM ? Math.max(READABLE_ZOOM, FULL_ZOOM) : k;
+}
 
 /**
  * @param {object} deps
@@ -23,8 +38,11 @@ export const READABLE_ZOOM = 1;
  * @param {Map<string, string>} deps.lastChild
  * @param {(text: string) => void} deps.report     show a problem in the error line
  * @param {() => void} deps.dismiss                dismiss the error shown
+ * @param {() => {x: number, y: number, w: number, h: number} | null} [deps.avoid]   a panel over the canvas
+ * @param {() => number} [deps.panelWidth]   how wide the panel on the canvas's right is when shown (the minimap)
  */
-export function createNavigation({ state, model, dom, scene, viewport, selection, lastChild, report, dismiss }) {
+export function createNavigation({ state, model, dom, scene, viewport, selection, lastChild, report, dismiss,
+  avoid = () => null, panelWidth = () => 0 }) {
   /** @type {string | null} a key to bring into view once it is laid out */
   let pending = null;
 
@@ -42,20 +60,30 @@ export function createNavigation({ state, model, dom, scene, viewport, selection
     }
     pending = null;
     const box = { x: p.x - NODE_W / 2, y: p.y, width: NODE_W, height: NODE_H };
-    if (!force && boxInView(viewport.view, viewport.size, box, 8)) return true;
+    if (!force && boxInView(viewport.view, viewport.size, box, 8, avoid())) return true;
     viewport.userMoved = true;
-    const zoom = force && viewport.view.k < FAR_ZOOM ? READABLE_ZOOM : viewport.view.k;
-    viewport.centre({ x: p.x, y: p.y + NODE_H / 2 }, zoom);
+    viewport.centre({ x: p.x, y: p.y + NODE_H / 2 }, centringZoom(viewport.view.k, force));
     return true;
   }
 
   function fit() {
-    if (scene.layout) viewport.fit(scene.layout.bounds);
+    const layout = scene.layout;
+    // a forest: room over it for the conversations' button (conversations.js)
+    if (layout) viewport.fit(layout.bounds, layout.groups && layout.groups.length > 1 ? CONTROLS_TOP : 0);
   }
 
   return {
     bringIntoView,
     fit,
+    /**
+     * Show a part of the tree whole (a conversation of a forest), clear of the minimap that shows then: the user
+     * moved (no more fitting).
+     * @param {import("../types.js").Box} box
+     */
+    showBox(box) {
+      viewport.userMoved = true;
+      viewport.show(box, panelWidth());
+    },
     /** "fit": fit the tree, and keep fitting it as it grows until the user pans or zooms. */
     refit() {
       viewport.userMoved = false;
@@ -64,6 +92,7 @@ export function createNavigation({ state, model, dom, scene, viewport, selection
     /** A new layout: fitted until the user moved, else the view applied; a node waiting to be shown, shown. */
     afterLayout() {
       const layout = scene.layout;
+      if (layout && layout.nodes.length) viewport.setMinZoom(minZoomFor(layout.bounds, viewport.size));
       if (!viewport.userMoved && layout && layout.nodes.length) fit();
       else viewport.apply();
       if (pending !== null) bringIntoView(pending);

@@ -1,6 +1,6 @@
 // @ts-check
 // What tests and benchmarks read from the TreeView's element (`el.afTree`): the drawn tree's structure, the view
-// (pan, zoom and size), and where a node is drawn.
+// (pan, zoom and size), the layout's bounds, and where a node is drawn.
 
 import { NODE_H, NODE_W } from "../layout.js";
 
@@ -21,6 +21,8 @@ export function exposeForTests(root, scene, viewport) {
       };
     },
     view: () => ({ ...viewport.view, ...viewport.size }),
+    /** The laid-out tree's bounding box (drawing units). */
+    bounds: () => (scene.layout ? { ...scene.layout.bounds } : null),
     /** @param {string} key */
     position: (key) => {
       const p = scene.position(key);

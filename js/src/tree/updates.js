@@ -19,10 +19,10 @@ import { applyMessage } from "../state.js";
  * @param {ReturnType<typeof import("./search.js").createSearch>} deps.search
  * @param {ReturnType<typeof import("./gvmode.js").createGraphvizMode>} deps.graphviz
  * @param {(text: string) => void} deps.report
- * @returns {(msg: unknown) => void} the handler of `msg:custom`
+ * @returns {(msg: unknown, buffers?: ArrayBuffer[] | ArrayBufferView[]) => void} the handler of `msg:custom`
  */
 export function createUpdates({ state, root, scene, drawing, selection, details, search, graphviz, report }) {
-  return function receive(raw) {
+  return function receive(raw, buffers) {
     if (!raw || typeof raw !== "object") return;
     const msg = /** @type {import("../types.js").KernelMessage} */ (raw);
     if (msg.kind === "message") {
@@ -38,7 +38,12 @@ export function createUpdates({ state, root, scene, drawing, selection, details,
         .catch((err) => report(`could not load the Graphviz layout: ${err}`));
       return;
     }
-    const change = applyMessage(state, msg);
+    let change;
+    try {
+      change = applyMessage(state, msg, buffers); // a snapshot's rows may come in a binary buffer
+    } catch (err) {
+      return report(String(err instanceof Error ? err.message : err));
+    }
     if (change === "layout") {
       scene.relayout();
       selection.syncDetails();

@@ -9,10 +9,13 @@
  * @typedef {{x0: number, y0: number, x1: number, y1: number}} Rect
  */
 
+/** The zoom's floor, unless the tree needs less to fit (createViewport's setMinZoom). */
 export const MIN_ZOOM = 0.02;
 export const MAX_ZOOM = 4;
-/** Fitting never magnifies, nor shrinks below this. */
-export const FIT_MIN_ZOOM = 0.05;
+/** Fitting never magnifies past this. */
+export const FIT_MAX_ZOOM = 1;
+/** Canvas pixels left free around a fitted tree. */
+export const FIT_MARGIN = 12;
 /** Zoom factor per unit of wheel delta: exp(-deltaY * WHEEL_SPEED). */
 export const WHEEL_SPEED = 0.0015;
 export const INITIAL_VIEW = Object.freeze({ x: 20, y: 20, k: 1 });
@@ -20,22 +23,25 @@ export const INITIAL_VIEW = Object.freeze({ x: 20, y: 20, k: 1 });
 export const DEFAULT_SIZE = Object.freeze({ w: 800, h: 400 });
 
 /**
- * A zoom clamped to [MIN_ZOOM, MAX_ZOOM].
+ * A zoom clamped to [min, MAX_ZOOM].
  * @param {number} k
+ * @param {number} [min]
  */
-export function clampZoom(k) {
-  return Math.max(MIN_ZOOM, Math.min(MAX_ZOOM, k));
+export function clampZoom(k, min = MIN_ZOOM) {
+  return Math.max(min, Math.min(MAX_ZOOM, k));
 }
 
 /**
- * The view zoomed by `factor` (clamped) about the canvas point `p` ({x, y}), which stays where it is.
+ * The view zoomed by `factor` (clamped to [min, MAX_ZOOM]) about the canvas point `p` ({x, y}), which stays where
+ * it is.
  * @param {ViewTransform} view
  * @param {Point} p
  * @param {number} factor
+ * @param {number} [min]
  * @returns {ViewTransform}
  */
-export function zoomAt(view, p, factor) {
-  const k = clampZoom(view.k * factor);
+export function zoomAt(view, p, factor, min = MIN_ZOOM) {
+  const k = clampZoom(view.k * factor, min);
   return { x: p.x - ((p.x - view.x) * k) / view.k, y: p.y - ((p.y - view.y) * k) / view.k, k };
 }
 
@@ -59,17 +65,35 @@ export function dragView(start, from, to) {
 }
 
 /**
- * The view that fits `bounds` ({x, y, width, height} in drawing units) in a canvas of `size` ({w, h}): a 10 px
- * margin, centred horizontally, 10 px from the top; the zoom at most 1 and at least FIT_MIN_ZOOM.
+ * The view that fits `bounds` ({x, y, width, height} in drawing units) whole in a canvas of `size` ({w, h}), in
+ * both directions, `margin` pixels free on every side (and `top` more over it, `right` more on its right: controls
+ * there): centred; a tree
+ * small enough to show at the zoom cap (FIT_MAX_ZOOM: fitting never magnifies) is centred horizontally and `margin`
+ * from the top, where it grows.
  * @param {import("../types.js").Box} bounds
  * @param {Size} size
+ * @param {{margin?: number, maxZoom?: number, top?: number, right?: number}} [options]
  * @returns {ViewTransform}
  */
-export function fitView(bounds, size) {
-  const { w, h } = size;
-  const k = Math.max(FIT_MIN_ZOOM, Math.min(1, (w - 20) / Math.max(bounds.width, 1),
-    (h - 20) / Math.max(bounds.height, 1)));
-  return { k, x: (w - bounds.width * k) / 2 - bounds.x * k, y: 10 };
+export function fitView(bounds, size, { margin = FIT_MARGIN, maxZoom = FIT_MAX_ZOOM, top = 0, right = 0 } = {}) {
+  const w = Math.max(size.w - right, 1);
+  const h = Math.max(size.h - top, 1);
+  const m = Math.min(margin, w / 4, h / 4);
+  const kw = (w - 2 * m) / Math.max(bounds.width, 1), kh = (h - 2 * m) / Math.max(bounds.height, 1);
+  const k = Math.max(1e-6, Math.min(maxZoom, kw, kh));
+  const x = (w - bounds.width * k) / 2 - bounds.x * k;
+  const y = top + (k >= maxZoom ? m - bounds.y * k : (h - bounds.height * k) / 2 - bounds.y * k);
+  return { k, x, y };
+}
+
+/**
+ * The zoom floor for a tree of `bounds` in a canvas of `size`: MIN_ZOOM, or less when the tree needs less to fit
+ * (half its fitting zoom: a little room around it).
+ * @param {import("../types.js").Box} bounds
+ * @param {Size} size
+ */
+export function minZoomFor(bounds, size) {
+  return Math.min(MIN_ZOOM, fitView(bounds, size).k / 2);
 }
 
 /**
@@ -111,16 +135,21 @@ export function containsRect(outer, inner) {
 }
 
 /**
- * Is the box {x, y, width, height} (drawing units) wholly in view, `margin` canvas pixels inside the edges?
+ * Is the box {x, y, width, height} (drawing units) wholly in view, `margin` canvas pixels inside the edges, and
+ * clear of the canvas rectangle `avoid` ({x, y, w, h}: a panel over the canvas) when one is given?
  * @param {ViewTransform} view
  * @param {Size} size
  * @param {import("../types.js").Box} box
  * @param {number} [margin]
+ * @param {{x: number, y: number, w: number, h: number} | null} [avoid]
  */
-export function boxInView(view, size, box, margin = 0) {
+export function boxInView(view, size, box, margin = 0, avoid = null) {
   const left = box.x * view.k + view.x, top = box.y * view.k + view.y;
-  return left >= margin && top >= margin && left + box.width * view.k <= size.w - margin &&
-    top + box.height * view.k <= size.h - margin;
+  const right = left + box.width * view.k, bottom = top + box.height * view.k;
+  const inside = left >= margin && top >= margin && right <= size.w - margin && bottom <= size.h - margin;
+  if (!inside || !avoid) return inside;
+  // under a panel over the canvas (the minimap) it is not in view
+  return right < avoid.x || left > avoid.x + avoid.w || bottom < avoid.y || top > avoid.y + avoid.h;
 }
 
 /**
@@ -129,10 +158,11 @@ export function boxInView(view, size, box, margin = 0) {
  * @param {Point} p
  * @param {Size} size
  * @param {number} [k]
+ * @param {number} [min]   the zoom floor
  * @returns {ViewTransform}
  */
-export function centreView(view, p, size, k = view.k) {
-  const kk = clampZoom(k);
+export function centreView(view, p, size, k = view.k, min = MIN_ZOOM) {
+  const kk = clampZoom(k, min);
   return { k: kk, x: size.w / 2 - p.x * kk, y: size.h / 2 - p.y * kk };
 }
 
@@ -189,6 +219,7 @@ export function createViewport(canvas, group, onChange = () => {}, options = {})
   /** @type {number | null} */
   let frame = null;
   let suppressClick = false;
+  let minZoom = MIN_ZOOM;
   /** @type {(f: () => void) => number} */
   const raf = typeof requestAnimationFrame === "function" ? requestAnimationFrame
     : (f) => /** @type {number} */ (/** @type {unknown} */ (setTimeout(f, 16)));
@@ -228,7 +259,7 @@ export function createViewport(canvas, group, onChange = () => {}, options = {})
      * @param {{user?: boolean}} [options]
      */
     set(next, { user = false } = {}) {
-      view = { x: next.x, y: next.y, k: clampZoom(next.k) };
+      view = { x: next.x, y: next.y, k: clampZoom(next.k, minZoom) };
       if (user) vp.userMoved = true;
       vp.apply();
     },
@@ -239,11 +270,33 @@ export function createViewport(canvas, group, onChange = () => {}, options = {})
       size = next;
       return changed;
     },
+    /** The zoom's floor (minZoomFor: a large tree needs less than MIN_ZOOM to fit). */
+    get minZoom() {
+      return minZoom;
+    },
+    /** @param {number} k */
+    setMinZoom(k) {
+      minZoom = Math.min(MIN_ZOOM, Math.max(1e-6, k));
+    },
     /**
+     * Fit `bounds` whole, in both directions (fitView), `top` pixels left free over it.
      * @param {import("../types.js").Box} bounds
+     * @param {number} [top]
      */
-    fit(bounds) {
-      view = fitView(bounds, size);
+    fit(bounds, top = 0) {
+      minZoom = minZoomFor(bounds, size);
+      view = fitView(bounds, size, { top });
+      vp.apply();
+    },
+    /**
+     * Show the box `bounds` whole (a part of the tree: a conversation), the zoom floor kept, `right` pixels on the
+     * right left free (the minimap).
+     * @param {import("../types.js").Box} bounds
+     * @param {number} [right]
+     */
+    show(bounds, right = 0) {
+      const next = fitView(bounds, size, { right });
+      view = { ...next, k: clampZoom(next.k, minZoom) };
       vp.apply();
     },
     /**
@@ -252,7 +305,7 @@ export function createViewport(canvas, group, onChange = () => {}, options = {})
      * @param {number} [k]
      */
     centre(p, k) {
-      view = centreView(view, p, size, k);
+      view = centreView(view, p, size, k, minZoom);
       vp.apply();
     },
     destroy() {
@@ -329,7 +382,7 @@ export function createViewport(canvas, group, onChange = () => {}, options = {})
       rectAt = now;
     }
     const r = rect;
-    view = zoomAt(view, { x: ev.clientX - r.left, y: ev.clientY - r.top }, wheelFactor(ev.deltaY));
+    view = zoomAt(view, { x: ev.clientX - r.left, y: ev.clientY - r.top }, wheelFactor(ev.deltaY), minZoom);
     vp.schedule();
   }, { passive: false });
 
