@@ -145,6 +145,7 @@ function addPending(state, s) {
   };
   if (typeof s.author === "string") node.author = s.author; // a forward in progress: whose text it is
   if (typeof s.run === "string") node.run = s.run;
+  if (typeof s.reasoning === "string" && s.reasoning) node.reasoning = s.reasoning; // a model's, so far
   state.nodes.set(s.key, node);
   node.parentKey = link(state, s.parent, s.key);
 }
@@ -278,6 +279,7 @@ function reattachOrphans(state) {
 export function applyMessage(state, raw, buffers) {
   if (!raw || typeof raw !== "object") return null;
   const msg = /** @type {{kind?: unknown, nodes?: WireNode[], streams?: WireStream[], text?: Record<string, string>,
+                          reasoning?: Record<string, string>,
                           resolved?: unknown, ended?: string[], rows?: unknown, senders?: string[],
                           colours?: string[], columns?: unknown}} */ (raw);
   if (msg.kind === "snapshot") {
@@ -326,6 +328,14 @@ export function applyMessage(state, raw, buffers) {
       node.text = text;
       node.snippet = text.slice(0, 200);
       node.n_chars = text.length;
+      textChanged = true;
+    }
+  }
+  // the reasoning of streaming answers grows like their text (shown folded: the ChatView, the details pane)
+  for (const [key, more] of Object.entries(msg.reasoning || {})) {
+    const node = state.nodes.get(key);
+    if (node && node.pending && typeof more === "string") {
+      node.reasoning = (node.reasoning ?? "") + more;
       textChanged = true;
     }
   }

@@ -31,12 +31,19 @@
  * @property {boolean} [cached]
  * @property {Record<string, any>} [notes]
  * @property {number} [duration_s]
+ * @property {Attachment[]} [attachments]
+ * @property {string} [reasoning]  a transcript's node: the model's stored reasoning
+ */
+
+/**
+ * An attachment's descriptor (messages.py; its bytes come on request: `get-attachment`).
+ * @typedef {{sha256: string, media_type: string, size: number, name?: string | null}} Attachment
  */
 
 /**
  * A pending stream as the kernel sends it.
  * @typedef {{key: string, parent: string | null, sender: string, colour?: string, author?: string | null,
- *            run?: string | null, text: string}} WireStream
+ *            run?: string | null, text: string, reasoning?: string}} WireStream
  */
 
 /**
@@ -56,6 +63,8 @@
  * @property {string | null} original
  * @property {boolean} pending
  * @property {string | null} [parentKey]  the key it is drawn under (null: a root)
+ * @property {string} [reasoning]  a model's reasoning (a stream's so far, or a transcript's stored one)
+ * @property {Attachment[]} [attachments]
  * @property {boolean} [linked]
  * @property {string} [author]
  * @property {string[]} [choices]
