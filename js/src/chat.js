@@ -16,6 +16,9 @@ import { CSS } from "./chat/style.js";
 import { answerMessage } from "./shared/answer.js";
 import { createAnswerBox, createEditor, editMessage } from "./chat/inputs.js";
 import { FEATURES, buildRow, messageView } from "./chat/view.js";
+import { attachmentsElement, attachmentsOf, createAttachmentStore } from "./shared/attachments.js";
+import { reasoningFold, updateReasoning } from "./shared/reasoning.js";
+import { costLine, costOf } from "./shared/cost.js";
 
 export const HINT = "no branch yet: check out a message in the TreeView, or pass head=";
 export const FOLLOW_HINT = "no branch yet: waiting for a run to start (e.g. agent.quick_call(…, forum=forum)), or pass head=";
@@ -107,8 +110,14 @@ function render({ model, el: host }) {
   const followButton = el("button", { type: "button", class: "af-chat-follow" });
   bar.append(following, followButton);
   const hint = el("div", { class: "af-chat-hint" }, HINT);
+  const total = el("div", { class: "af-chat-total" });
   const list = el("div", { class: "af-chat-list" });
-  root.append(style, error, bar, hint, list);
+  root.append(style, error, bar, hint, total, list);
+  const files = createAttachmentStore(model);
+  /** @type {Map<string, HTMLDetailsElement>} key -> its reasoning fold, kept (open or not) as the text grows */
+  let folds = new Map();
+  /** @type {Map<string, {sig: string, el: HTMLElement}>} key -> its attachments' element */
+  let attached = new Map();
   host.append(root);
   /** @type {Map<string, {sig: string, text: string, row: HTMLElement}>} rows whose content did not change are kept */
   let rows = new Map();
@@ -143,6 +152,13 @@ function render({ model, el: host }) {
     const waiting = new Set();
     /** @type {typeof rows} */
     const next = new Map();
+    /** @type {typeof folds} */
+    const nextFolds = new Map();
+    /** @type {typeof attached} */
+    const nextAttached = new Map();
+    const priced = costLine(costOf(keys.map((k) => state.nodes.get(k))));
+    total.textContent = priced ? `this branch: ${priced}` : "";
+    total.hidden = !priced;
     const open = editor;
     /** @type {HTMLElement[]} */
     const wanted = [];
@@ -160,15 +176,45 @@ function render({ model, el: host }) {
           answers.set(id, answer);
         }
       }
-      const sig = JSON.stringify({ ...view, text: null }); // the text is compared apart: usually the same string
+      let fold = folds.get(key) || null;
+      if (!fold && view.reasoning && !n.pending) {
+        // a streamed answer just stored (resolved in a delta, or in the snapshot of the branch the view followed
+        // it to): its fold, open or not, stays, under the message's id
+        for (const [k, f] of folds) {
+          if (!k.startsWith("~")) continue;
+          const same = f.querySelector(".af-reasoning-text")?.textContent === view.reasoning;
+          if (state.aliases.get(k) === key || same) fold = f;
+        }
+      }
+      if (view.reasoning) {
+        if (fold) updateReasoning(fold, view.reasoning, view.live);
+        else fold = reasoningFold(document, view.reasoning, view.live);
+        if (fold) nextFolds.set(key, fold);
+      }
+      let files_ = null;
+      if (view.attachments) {
+        const had = attached.get(key);
+        files_ = had && had.sig === view.attachments ? had.el : attachmentsElement(document, attachmentsOf(n.attachments), files);
+        if (files_) nextAttached.set(key, { sig: view.attachments, el: files_ });
+      }
+      // the text and the reasoning are compared apart (usually the same strings); the fold grows in place
+      const sig = JSON.stringify({ ...view, text: null, reasoning: view.reasoning ? 1 : 0 });
       const old = rows.get(key);
-      const inputs = { editor: view.editing && open ? open.el : null, answer: answer ? answer.el : null };
+      const inputs = { editor: view.editing && open ? open.el : null, answer: answer ? answer.el : null,
+        reasoning: fold, attachments: files_ };
       const row = old && old.sig === sig && old.text === view.text ? old.row : buildRow(view, inputs);
       next.set(key, { sig, text: view.text, row });
       wanted.push(row);
     }
     for (const id of [...answers.keys()]) if (!waiting.has(id)) answers.delete(id); // answered (here or elsewhere)
+    // a stream's fold not shown in this draw (stored, the head not moved to it yet) is kept for its message
+    const used = new Set(nextFolds.values());
+    for (const [k, f] of folds) {
+      if (k.startsWith("~") && !used.has(f) && (state.nodes.has(k) || state.aliases.has(k))) nextFolds.set(k, f);
+    }
     rows = next;
+    folds = nextFolds;
+    attached = nextAttached;
     wanted.forEach((row, i) => {
       const at = list.children[i];
       if (at !== row) list.insertBefore(row, at || null);
@@ -202,6 +248,7 @@ function render({ model, el: host }) {
    * @param {unknown} msg
    */
   const onCustom = (msg) => {
+    if (files.handle(msg)) return;
     const alts = applyAlternatives(alternatives, msg);
     const changed = applyMessage(state, msg);
     if (changed || alts) draw(!!msg && typeof msg === "object" && "kind" in msg && msg.kind === "snapshot");
@@ -250,6 +297,7 @@ function render({ model, el: host }) {
     unready();
     list.removeEventListener("click", onClick);
     followButton.removeEventListener("click", onFollow);
+    files.destroy();
     root.remove();
   };
 }

@@ -2,6 +2,9 @@
 // The ChatView's stylesheet. Every rule is scoped under .af-chat and every class is af-chat-* or af-md-*, so the
 // TreeView's stylesheet (.af-error, .af-body, .af-status…, on the same page) and this one never meet.
 
+import { ATTACHMENT_CSS } from "../shared/attachments.js";
+import { REASONING_CSS } from "../shared/reasoning.js";
+
 export const CSS = `
 .af-chat { font: 13px/1.45 var(--jp-ui-font-family, system-ui, sans-serif); color: #1f2933; border: 1px solid #d5dbe3;
   border-radius: 6px; background: #fff; display: flex; flex-direction: column; max-height: 520px; min-width: 0; }
@@ -88,4 +91,8 @@ export const CSS = `
 .af-chat .af-chat-answer button.af-chat-choice:hover:not(:disabled) { background: #fef3c7; }
 .af-chat .af-chat-editor button:disabled, .af-chat .af-chat-answer button:disabled { opacity: 0.5; cursor: default; }
 .af-chat .af-chat-busy { opacity: 0.75; }
+.af-chat .af-chat-cost { background: #ecfdf5; border-color: #6ee7b7; color: #065f46; }
+.af-chat .af-chat-total { font: 12px system-ui, sans-serif; color: #065f46; padding: 2px 4px; }
+${ATTACHMENT_CSS}
+${REASONING_CSS}
 `;

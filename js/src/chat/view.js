@@ -7,6 +7,8 @@ import { alternativeArrows, arrowLabel } from "./branches.js";
 import { questionOf } from "../shared/answer.js";
 import { editable } from "./inputs.js";
 import { renderMarkdown } from "./markdown.js";
+import { attachmentsOf } from "../shared/attachments.js";
+import { costText } from "../shared/cost.js";
 
 /**
  * What a row shows (plain data: an unchanged row is recognised and kept).
@@ -25,6 +27,10 @@ import { renderMarkdown } from "./markdown.js";
  * @property {import("../types.js").Question | null} question
  * @property {string} detail     an error's `error_detail` (a provider's error body), as text ("" when none)
  * @property {boolean} detailOpen the detail is short: shown unfolded
+ * @property {string} reasoning  the model's reasoning ("" for none; live while it streams): shown folded
+ * @property {boolean} live       still streaming
+ * @property {string} attachments the attachments' hashes, joined ("" for none; the elements come from chat.js)
+ * @property {string} cost       what the answer cost ("" when not priced)
  */
 
 /** An error detail up to this many characters and lines is shown unfolded; a longer one is folded. */
@@ -87,6 +93,10 @@ export function messageView(n, alternatives, agents, features = FEATURES, editin
     question: questionOf(n), // {choices} while an agent waits for the answer: the row gets an answer box
     detail,
     detailOpen: detail !== "" && detailIsShort(detail),
+    reasoning: typeof n.reasoning === "string" ? n.reasoning : "",
+    live: Boolean(n.pending),
+    attachments: attachmentsOf(n.attachments).map((a) => a.sha256).join(" "),
+    cost: n.notes && typeof n.notes.cost_usd === "number" ? costText(n.notes.cost_usd) : "",
   };
 }
 
@@ -128,9 +138,10 @@ export function detailBox(text, open) {
 /**
  * The elements of a row (see messageView); buttons carry data-action (+ data-id for the arrows). `inputs`: the
  * elements chat.js keeps for the row, mounted here: `editor` (in place of the text while editing) and `answer`
- * (under the text of a waiting question).
+ * (under the text of a waiting question), `reasoning` (the fold, over the text) and `attachments` (under it).
  * @param {RowView} view
- * @param {{editor?: HTMLElement | null, answer?: HTMLElement | null}} [inputs]
+ * @param {{editor?: HTMLElement | null, answer?: HTMLElement | null, reasoning?: HTMLElement | null,
+ *          attachments?: HTMLElement | null}} [inputs]
  */
 export function buildRow(view, inputs = {}) {
   const row = document.createElement("div");
@@ -160,6 +171,13 @@ export function buildRow(view, inputs = {}) {
     tag.textContent = t;
     top.append(tag);
   }
+  if (view.cost) {
+    const cost = document.createElement("span");
+    cost.className = "af-chat-tag af-chat-cost";
+    cost.textContent = view.cost;
+    cost.title = "what this answer cost (cost_usd, priced by genai-prices)";
+    top.append(cost);
+  }
   const spacer = document.createElement("span");
   spacer.className = "af-chat-spacer";
   top.append(spacer);
@@ -186,6 +204,7 @@ export function buildRow(view, inputs = {}) {
     top.append(box);
   }
   row.append(top);
+  if (inputs.reasoning) row.append(inputs.reasoning);
   if (view.editing && inputs.editor) {
     row.append(inputs.editor);
   } else {
@@ -194,6 +213,7 @@ export function buildRow(view, inputs = {}) {
     text.append(renderMarkdown(view.text));
     row.append(text);
   }
+  if (inputs.attachments) row.append(inputs.attachments);
   if (view.detail) row.append(detailBox(view.detail, view.detailOpen));
   if (view.question && inputs.answer) row.append(inputs.answer);
   return row;

@@ -162,6 +162,19 @@ export function attachmentsElement(doc, list, store) {
 }
 
 /**
+ * How much an enlarged image is scaled (pure): to fill most of the window, a small image up to 8 times its size,
+ * a large one down to fit.
+ * @param {number} w  natural width
+ * @param {number} h  natural height
+ * @param {number} vw  the window's width
+ * @param {number} vh  the window's height
+ */
+export function enlargedScale(w, h, vw, vh) {
+  if (!(w > 0 && h > 0)) return 1;
+  return Math.min(8, (0.92 * vw) / w, (0.88 * vh) / h);
+}
+
+/**
  * An enlarged image over the page: click or Escape closes it.
  * @param {Document} doc
  * @param {HTMLImageElement} img
@@ -176,9 +189,16 @@ function enlarge(doc, img, label) {
   Object.assign(overlay.style, { position: "fixed", inset: "0", background: "rgba(15, 23, 42, 0.72)", display: "flex",
     alignItems: "center", justifyContent: "center", zIndex: "10000", cursor: "zoom-out" });
   const big = doc.createElement("img");
-  big.src = img.src;
   big.alt = label;
   Object.assign(big.style, { maxWidth: "92vw", maxHeight: "88vh", background: "#fff", boxShadow: "0 8px 32px #0006" });
+  big.addEventListener("load", () => {
+    const view = doc.defaultView;
+    const s = enlargedScale(big.naturalWidth, big.naturalHeight, view ? view.innerWidth : 1024,
+      view ? view.innerHeight : 768);
+    big.style.width = `${Math.round(big.naturalWidth * s)}px`;
+    big.style.height = `${Math.round(big.naturalHeight * s)}px`;
+  });
+  big.src = img.src;
   const caption = doc.createElement("div");
   caption.textContent = label;
   Object.assign(caption.style, { position: "absolute", bottom: "2vh", color: "#fff", font: "13px system-ui, sans-serif" });
