@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 import agentforum_nb as af
 from agentforum_nb.models import FunctionTool, WrappedTool
 from agentforum_nb.models.openai import to_chat_messages
-from agentforum_nb.notebook import TreeView
+from agentforum_nb.notebook import ChatView, TreeView
 
 from .sse_server import Call, Reply, SSEServer
 from .test_widgets import frontend, record
@@ -139,6 +141,31 @@ async def test_a_treeview_answers_the_approval_like_any_question(forum, search):
     frontend(view, {"kind": "answer", "id": question.id, "text": "approve"})
     assert (await seq)[-1].content == "answer from: 3 results for cats" and search.calls == ["cats"]
     view.close()
+
+
+async def test_a_following_chatview_goes_on_through_the_approved_tool_to_the_answer(forum, search):
+    """A ChatView following the latest run shows the approval's question, takes the click, then the tool's result
+    under the user's answer and the agent's final answer (it stopped at the answer before)."""
+    chat = ChatView(forum)
+    record(chat)
+    frontend(chat, {"kind": "ready"})
+    seq = make_bot().quick_call("Find cats", forum=forum)
+    question = await next_question(seq)
+    await wait_for_head(chat, question.id)
+    frontend(chat, {"kind": "answer", "id": question.id, "text": "approve"})
+    final = (await seq)[-1]
+    await wait_for_head(chat, final.id)
+    assert chat.follow_latest and [s for s, _ in chat.transcript][-4:] == ["bot", "user", "search_web", "bot"]
+    chat.close()
+
+
+async def wait_for_head(view, mid, rounds=200):
+    """The view's head reaches ``mid`` within a few loop iterations (it moves on forum events, no sleeps)."""
+    for _ in range(rounds):
+        if view.head_id == mid:
+            return
+        await asyncio.sleep(0)
+    raise AssertionError(f"the view's head is {view.head_id[:8]}, not {mid[:8]}")
 
 
 async def test_cancelling_while_waiting_runs_nothing(forum, search):

@@ -74,6 +74,17 @@ async def think(messages):
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # the gate has no stable fingerprint (cache=False: nothing is shared)
     thinker = af.function_agent("thinker", think, cache=False)
+def search_web(q: str) -> str:
+    """Search the web."""
+    return f"3 results for {q}"
+
+def searching(messages):
+    last = messages[-1]
+    if last.metadata.get("tool_call_id"):
+        return f"answer from: {last.content}"
+    return af.ToolCall("search_web", {"q": "cats"})
+
+bot = af.function_agent("bot", searching, tools=[af.tool(search_web, requires_approval=True)])
 chat = af.ChatView(forum)
 chat.layout.height = "620px"
 chat'''
@@ -185,6 +196,26 @@ def test_chat_view_shows_attachments_cost_and_live_reasoning():
                     page.keyboard.press("Escape")
                     page.locator(".af-att-overlay").wait_for(state="detached", timeout=10_000)
                     assert page.evaluate("() => window.pwned") is None
+                    # approvals: a tool that asks first; the view follows the new run to its question, whose
+                    # approve / deny buttons a person clicks
+                    kernel_eval(conn, "approval = bot.quick_call('Find cats', forum=forum)")
+                    approve = chat.locator("button.af-chat-choice", has_text="approve")
+                    approve.wait_for(timeout=30_000)
+                    assert chat.locator("button.af-chat-choice", has_text="deny").is_visible()
+                    question = chat.locator(".af-chat-msg.af-chat-question")
+                    assert 'Run search_web({"q": "cats"})?' in question.text_content()
+                    chat.screenshot(path=str(shots / "chatview-rich-4-approval.png"))
+                    ab = approve.bounding_box()
+                    assert ab is not None
+                    page.mouse.click(ab["x"] + ab["width"] / 2, ab["y"] + ab["height"] / 2)
+                    chat.locator(".af-chat-msg", has_text="answer from: 3 results for cats").wait_for(timeout=30_000)
+                    chat.screenshot(path=str(shots / "chatview-rich-5-approved.png"))
+                    told = kernel_eval(
+                        conn,
+                        "msgs = await approval\n"
+                        "print(forum.children(msgs[1])[0].sender, forum.children(msgs[1])[0].content, msgs[2].sender)",
+                    ).strip()
+                    assert told == "user approve search_web"  # the click is the user's answer; then the tool ran
                     assert not errors, errors
                 except Exception:
                     page.screenshot(path=str(shots / "chatview-rich-failed.png"))

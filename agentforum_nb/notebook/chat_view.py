@@ -312,6 +312,10 @@ class ChatView(LiveWidget):
         if m.sender == agent:
             return _sample_of(self.forum, m, notes) == self._run_sample
         if head.sender != agent:
+            # a user's answer to the run's question (an approval): the tool result the run stores under it
+            if head.sender == "user" and "tool_call_id" in m.metadata and head.parent_id is not None:
+                asked = self.forum.get(head.parent_id)
+                return asked is not None and asked.sender == agent
             return False
         return m.sender == "user" or "tool_call_id" in m.metadata or m.metadata.get("validation_error") is True
 

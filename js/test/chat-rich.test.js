@@ -75,6 +75,10 @@ describe("pure parts", () => {
     expect(v.live).toBe(false);
     expect(v.attachments).toBe(SHA);
     expect(v.cost).toBe("$0.004");
+    expect(v.calls).toEqual([]);
+    const asks = messageView({ ...node(ID("c"), null, "bot", ""), key: ID("c"), pending: false,
+      tool_calls: [{ id: "c1", name: "search_web", arguments: '{"q": "<b>cats</b>"}' }] }, new Map(), new Set());
+    expect(asks.calls).toEqual(['→ search_web({"q": "<b>cats</b>"})']);
   });
 });
 

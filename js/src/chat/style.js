@@ -92,6 +92,8 @@ export const CSS = `
 .af-chat .af-chat-editor button:disabled, .af-chat .af-chat-answer button:disabled { opacity: 0.5; cursor: default; }
 .af-chat .af-chat-busy { opacity: 0.75; }
 .af-chat .af-chat-cost { background: #ecfdf5; border-color: #6ee7b7; color: #065f46; }
+.af-chat .af-chat-calls { display: flex; flex-direction: column; gap: 2px; margin-top: 2px; }
+.af-chat .af-chat-calls code { font: 12px ui-monospace, monospace; color: #334155; overflow-wrap: anywhere; }
 .af-chat .af-chat-total { font: 12px system-ui, sans-serif; color: #065f46; padding: 2px 4px; }
 ${ATTACHMENT_CSS}
 ${REASONING_CSS}

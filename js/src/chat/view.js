@@ -9,6 +9,7 @@ import { editable } from "./inputs.js";
 import { renderMarkdown } from "./markdown.js";
 import { attachmentsOf } from "../shared/attachments.js";
 import { costText } from "../shared/cost.js";
+import { toolCallText, toolCallsOf } from "../tree/badges.js";
 
 /**
  * What a row shows (plain data: an unchanged row is recognised and kept).
@@ -31,6 +32,7 @@ import { costText } from "../shared/cost.js";
  * @property {boolean} live       still streaming
  * @property {string} attachments the attachments' hashes, joined ("" for none; the elements come from chat.js)
  * @property {string} cost       what the answer cost ("" when not priced)
+ * @property {string[]} calls     the tools a model message asks for ("→ name(arguments)"), as text
  */
 
 /** An error detail up to this many characters and lines is shown unfolded; a longer one is folded. */
@@ -97,6 +99,7 @@ export function messageView(n, alternatives, agents, features = FEATURES, editin
     live: Boolean(n.pending),
     attachments: attachmentsOf(n.attachments).map((a) => a.sha256).join(" "),
     cost: n.notes && typeof n.notes.cost_usd === "number" ? costText(n.notes.cost_usd) : "",
+    calls: toolCallsOf(n).map(toolCallText),
   };
 }
 
@@ -212,6 +215,16 @@ export function buildRow(view, inputs = {}) {
     text.className = "af-chat-text";
     text.append(renderMarkdown(view.text));
     row.append(text);
+  }
+  if (view.calls.length) {
+    const calls = document.createElement("div");
+    calls.className = "af-chat-calls";
+    for (const c of view.calls) {
+      const code = document.createElement("code");
+      code.textContent = c;
+      calls.append(code);
+    }
+    row.append(calls);
   }
   if (inputs.attachments) row.append(inputs.attachments);
   if (view.detail) row.append(detailBox(view.detail, view.detailOpen));
