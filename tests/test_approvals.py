@@ -143,6 +143,23 @@ async def test_a_treeview_answers_the_approval_like_any_question(forum, search):
     view.close()
 
 
+async def test_a_treeview_that_branched_follows_the_approval_to_the_answer(forum, search):
+    """The head follows the agent a branch asked: to its question, the user's answer, the approved tool's result
+    and the final answer (it stayed on the question before)."""
+    bot = make_bot()
+    view = TreeView(forum, agents=[bot])
+    record(view)
+    frontend(view, {"kind": "ready"})
+    seq = view.branch("Find cats", agent="bot")
+    question = await next_question(seq)
+    await wait_for_head(view, question.id)
+    frontend(view, {"kind": "answer", "id": question.id, "text": "approve"})
+    final = (await seq)[-1]
+    await wait_for_head(view, final.id)
+    assert [m.sender for m in forum.history(view.head_id)][-4:] == ["bot", "user", "search_web", "bot"]
+    view.close()
+
+
 async def test_a_following_chatview_goes_on_through_the_approved_tool_to_the_answer(forum, search):
     """A ChatView following the latest run shows the approval's question, takes the click, then the tool's result
     under the user's answer and the agent's final answer (it stopped at the answer before)."""

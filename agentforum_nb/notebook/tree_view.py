@@ -176,9 +176,14 @@ class TreeView(LiveWidget):
         if m.sender == self._following:
             return True
         head = self.forum.get(self.head_id)
+        call_id = m.metadata.get("tool_call_id")
+        if head.sender == "user" and isinstance(call_id, str) and head.parent_id is not None:
+            # the user's answer to an approval the followed agent asked: the tool's result comes under it
+            asked = self.forum.get(head.parent_id)
+            approval = asked.metadata.get("tool_approval")
+            return asked.sender == self._following and isinstance(approval, Mapping) and approval.get("id") == call_id
         if head.sender != self._following:
             return False
-        call_id = m.metadata.get("tool_call_id")
         if isinstance(call_id, str):
             calls = head.metadata.get("tool_calls") or ()
             return any(isinstance(c, Mapping) and c.get("id") == call_id for c in calls)
@@ -461,6 +466,8 @@ class TreeView(LiveWidget):
         waits on is refused (``af.UsageError``; see ``notebook/_questions.py``)."""
         q = check_answer(self.forum, question, text).message
         msg = self.forum.post(text, parent=q, sender="user")
+        if self.head_id == q.id:  # the head was following the agent that asked: it goes on under the answer
+            self.head_id = msg.id
         self.error = ""
         return msg
 
