@@ -22,6 +22,8 @@ import agentforum_nb as af
 from agentforum_nb._canonical import HEADER, reference_body
 from agentforum_nb.attachments import MAX_ATTACHMENTS, MAX_BYTES
 
+from .plain_store import plain_store
+
 HELLO = hashlib.sha256(b"hello").hexdigest()
 PDF = hashlib.sha256(b"%PDF-1.4").hexdigest()
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # not a real picture: bytes are bytes
@@ -722,27 +724,7 @@ async def test_widgets_carry_descriptors_and_answer_get_attachment(forum):
 
 
 def test_a_store_without_the_capability_refuses_messages_with_attachments():
-    from agentforum_nb.store import MemoryStore
-
-    class Plain:  # every Store method, by delegation, and no attachment methods
-        def __init__(self):
-            self._inner = MemoryStore()
-
-        def __getattr__(self, name):
-            if name in ("read_attachment", "has_attachments", "scan_attachments"):
-                raise AttributeError(name)
-            return getattr(self._inner, name)
-
-        def __contains__(self, item):
-            return item in self._inner
-
-        def __len__(self):
-            return len(self._inner)
-
-        def __iter__(self):
-            return iter(self._inner)
-
-    forum = af.Forum(Plain())
+    forum = af.Forum(plain_store())  # every Store method, by delegation, and no attachment methods
     forum.post("text is fine")
     with pytest.raises(af.UsageError, match="does not keep attachments"):
         forum.post("a file is not", attachments=[af.Attachment(b"x", "text/plain")])

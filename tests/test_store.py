@@ -13,6 +13,8 @@ import pytest
 
 import agentforum_nb as af
 
+from .plain_store import plain_store
+
 UNKNOWN = "0" * 64
 
 
@@ -617,25 +619,7 @@ def test_capability_protocols_are_what_the_forum_uses(tmp_path):
     memory = af.Forum()
     assert isinstance(memory.store, SupportsPrefix) and not isinstance(memory.store, SharedStore)
 
-    class Plain:  # the Store protocol and nothing more: every optional capability left out
-        def __init__(self) -> None:
-            self.inner = af.store.MemoryStore()
-
-        def __getattr__(self, name):
-            if name in ("ids_with_prefix", "scan", "poll", "has_changes", "get_many"):
-                raise AttributeError(name)
-            return getattr(self.inner, name)
-
-        def __contains__(self, mid) -> bool:
-            return mid in self.inner
-
-        def __len__(self) -> int:
-            return len(self.inner)
-
-        def __iter__(self):
-            return iter(self.inner)
-
-    plain = af.Forum(Plain())
+    plain = af.Forum(plain_store())  # the Store protocol and nothing more
     m = plain.post("hello")
     assert not plain.shared and not plain.has_changes() and plain.refresh() == []
     assert plain.get(m.id[:8]) == m and plain.verify() == 1  # a prefix by scanning; verify() by iterating
