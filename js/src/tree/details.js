@@ -245,7 +245,7 @@ export function createDetails(pane, deps) {
   let ask = null;
   /** @type {HTMLDetailsElement | null} the reasoning's fold shown */
   let fold = null;
-  let foldOpen = false; // the fold starts open: the user opened it on the streaming answer now stored
+  let foldOpen = false; // a new fold starts open: the user opened it on the streaming answer now stored
   /** @type {HTMLElement | null} where a streaming answer's fold goes */
   let liveReasoning = null;
   /** @type {string | null} the attachments shown (attachmentsKey) */
@@ -518,10 +518,6 @@ export function createDetails(pane, deps) {
       if (key !== shownKey || !streamText || !n || !n.pending) return;
       if (streamText.textContent !== (n.text ?? "")) streamText.textContent = n.text ?? "";
       if (liveReasoning) renderReasoning(liveReasoning, n.reasoning ?? "", true);
-    },
-    /** The reasoning's fold shown (tests), or null. */
-    get fold() {
-      return fold;
     },
     /**
      * The shown stored node was sent again (its notes changed): ask for the message again, update in place.
