@@ -5,7 +5,7 @@
     c = compare_branches(forum, answer_v1, answer_v2)
     c.ancestor          # the last message both branches share (None: no common root)
     c.left.messages     # the messages after it, down to a
-    c.left.duration_s   # the side's totals of the runtime's annotations
+    c.left.duration_s   # the side's totals of the runtime's annotations (duration_s, tokens, cost_usd)
     for row in c.rows:  # message k of each side, and the diff of their texts
         print(row.left, row.right, row.diff)
 
@@ -96,12 +96,15 @@ def word_diff(left: str, right: str) -> Diff:
 
 @dataclass(frozen=True)
 class Side:
-    """One branch below the common ancestor: its messages (down to ``head``) and their totals."""
+    """One branch below the common ancestor: its messages (down to ``head``) and their totals (``cost_usd``: the
+    sum of its messages' ``cost_usd`` annotations, None when none has one; ``priced``: how many have one)."""
 
     head: Message
     messages: tuple[Message, ...]
     duration_s: float
     tokens: int
+    cost_usd: float | None = None
+    priced: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -110,6 +113,8 @@ class Side:
             "messages": len(self.messages),
             "duration_s": self.duration_s,
             "tokens": self.tokens,
+            "cost_usd": self.cost_usd,
+            "priced": self.priced,
         }
 
 
@@ -180,7 +185,8 @@ class Comparison:
 
     def __str__(self) -> str:
         def side(s: Side) -> str:
-            return f"{len(s.messages)} messages, {s.duration_s:.2f} s, {s.tokens} tokens"
+            cost = "" if s.cost_usd is None else f", ${s.cost_usd:.4g}"
+            return f"{len(s.messages)} messages, {s.duration_s:.2f} s, {s.tokens} tokens{cost}"
 
         names = ["left", "right"] if len(self.sides) == 2 else [f"side {i + 1}" for i in range(len(self.sides))]
         lines = [
@@ -194,10 +200,12 @@ class Comparison:
         return "\n".join(lines)
 
 
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+
+
 def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return 0.0
-    return float(value)
+    return float(value) if _is_number(value) else 0.0
 
 
 def _side(forum: Forum, history: list[Message], start: int) -> Side:
@@ -205,7 +213,9 @@ def _side(forum: Forum, history: list[Message], start: int) -> Side:
     notes = forum.store.annotations_many(m.id for m in below)
     duration = sum(_number(notes.get(m.id, {}).get("duration_s")) for m in below)
     tokens = sum(int(_number(notes.get(m.id, {}).get("tokens"))) for m in below)
-    return Side(history[-1], below, round(duration, 6), tokens)
+    costs = [_number(c) for m in below if _is_number(c := notes.get(m.id, {}).get("cost_usd"))]
+    cost = round(sum(costs), 12) if costs else None
+    return Side(history[-1], below, round(duration, 6), tokens, cost, len(costs))
 
 
 #: the most branches one comparison shows side by side

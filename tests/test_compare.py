@@ -131,3 +131,22 @@ def test_sender_colours_never_look_like_errors():
     assert looks_like_error("#fee2e2") and looks_like_error("#dc2626")  # what errors use
     assert not any(looks_like_error(c) for c in PALETTE)
     assert not any(looks_like_error(sender_colour(f"agent{i}")) for i in range(200))
+
+
+def test_each_side_sums_what_its_answers_cost(forum):
+    q = forum.post("q")
+    a1 = forum.post("a1", parent=q, sender="bot")
+    f1 = forum.post("more", parent=a1)
+    g1 = forum.post("a1 again", parent=f1, sender="bot")
+    a2 = forum.post("a2", parent=q, sender="bot")
+    a3 = forum.post("a3", parent=q, sender="bot")
+    forum.write_annotations(a1, {"cost_usd": 0.0125})
+    forum.write_annotations(g1, {"cost_usd": 0.0025})
+    forum.write_annotations(a2, {"cost_usd": True})  # not a number: not a cost
+    c = compare_branches(forum, g1, a2, a3)
+    assert (c.sides[0].cost_usd, c.sides[0].priced) == (0.015, 2)
+    assert (c.sides[1].cost_usd, c.sides[1].priced) == (None, 0)  # nothing priced: no cost at all, not $0
+    js = c.to_json()
+    assert js["sides"][0]["cost_usd"] == 0.015 and js["sides"][0]["priced"] == 2
+    assert js["left"]["cost_usd"] == 0.015 and js["right"]["cost_usd"] is None
+    assert "$0.015" in str(c) and str(c).count("$") == 1

@@ -1,8 +1,8 @@
 // @ts-check
 // The TreeView's front end without a kernel: forum.to_html() embeds this bundle and the messages as JSON, and
 // localModel() plays the kernel's part of the widget protocol (docs/widget_protocol.md) from that data: the
-// snapshot, get-message, search. Actions that need the kernel (branch, regenerate, annotate ...) are reported in
-// the error area. Built as an IIFE (global `agentforumStandalone`) so it can be inlined in the page.
+// snapshot, get-message, search, get-attachment. Actions that need the kernel (branch, regenerate, annotate ...) are
+// reported in the error area. Built as an IIFE (global `agentforumStandalone`) so it can be inlined in the page.
 
 import tree from "./tree.js";
 import { nodeOfRow } from "./rows.js";
@@ -37,7 +37,7 @@ const NEEDS_KERNEL = new Map([
 /**
  * The embedded data (format 2, agentforum_nb/_html.py; see its docstring for the rows).
  * @typedef {{format: number, title?: string, senders: string[], colours: string[], messages: any[][],
- *            folded?: Record<string, string>}} EmbeddedData
+ *            folded?: Record<string, string>, attachments?: Record<string, [string, string]>}} EmbeddedData
  * @typedef {import("./types.js").WireNode} WireNode
  * @typedef {{node: WireNode, message: import("./tree/details.js").FullMessage, annotations: Record<string, unknown>}} Expanded
  */
@@ -169,6 +169,14 @@ export function localModel(data) {
       reply({ kind: "search-result", request_id: msg.request_id, text: msg.text, ids, total: ids.length });
     }],
     ["close-compare", () => model.set("comparison", {})],
+    // the file's attachments' bytes ({sha256: [media_type, base64]}): the details pane's thumbnails and downloads
+    ["get-attachment", (msg) => {
+      const found = data.attachments && typeof msg.sha256 === "string" ? data.attachments[msg.sha256] : undefined;
+      if (!Array.isArray(found)) {
+        return model.set("error", `the attachment ${String(msg.sha256).slice(0, 12)} is not in this file`);
+      }
+      reply({ kind: "attachment", request_id: msg.request_id, sha256: msg.sha256, data: found[1] });
+    }],
   ]));
   /** @param {unknown} raw */
   function handle(raw) {

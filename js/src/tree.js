@@ -11,7 +11,8 @@
 //   tree/viewport.js pan, zoom, fit, centre; tree/engagement.js whether the wheel zooms; tree/sizing.js height,
 //                    resize handle, full screen
 //   tree/selection.js what is selected; tree/navigation.js bringing nodes into view, arrows, "jump to", the head
-//   tree/details.js  the message pane (tree/annotate.js, tree/question.js: the answer box, tree/editor.js: "edit")
+//   tree/details.js  the message pane (tree/annotate.js, tree/question.js: the answer box, tree/editor.js: "edit";
+//                    shared/: attachments, the reasoning's fold, the cost)
 //   tree/search.js, tree/bookmarks.js, tree/compare.js   the search box, the bookmarks list, the comparison panel
 //   tree/alerts.js   the error line and the notice
 //   tree/controls.js user input turned into intents; tree/commands.js what the toolbar's commands do
@@ -54,6 +55,7 @@ import { oneLine as short } from "./render.js";
 import { setPressed } from "./tree/dom.js";
 import { createUpdates } from "./tree/updates.js";
 import { exposeForTests } from "./tree/probe.js";
+import { createAttachmentStore } from "./shared/attachments.js";
 
 export { NOTICE_MS } from "./tree/alerts.js";
 
@@ -70,6 +72,7 @@ function render({ model, el: host }) {
 
   const dom = buildTree(host, { readonly });
   const actions = createActions(model);
+  const attachments = createAttachmentStore(model); // the bytes of the attachments the details pane shows
   const engagement = createEngagement(dom);
   const drawing = createDrawing(dom);
   const minimap = createMinimap(dom.minimap, (p) => {
@@ -104,6 +107,8 @@ function render({ model, el: host }) {
     context: (key) => contextEntries(state, key),
     pick: (key) => selectAndCentre(key),
     copy: copyText,
+    attachments,
+    resolved: (key) => state.aliases.get(key),
   });
   const graphviz = createGraphvizMode(actions.loadGraphviz);
   const scene = createScene({
@@ -213,7 +218,7 @@ function render({ model, el: host }) {
   };
   showToggles();
   const receive = createUpdates({
-    state, root: dom.root, scene, drawing, selection, details, search, graphviz, report: actions.report,
+    state, root: dom.root, scene, drawing, selection, details, search, graphviz, attachments, report: actions.report,
   });
 
   const showComparison = () => comparePanel.show(model.get("comparison") || {});
@@ -286,6 +291,7 @@ function render({ model, el: host }) {
     alerts.destroy();
     menus.destroy();
     commands.destroy();
+    attachments.destroy();
     dom.root.remove();
   };
 }

@@ -3,14 +3,17 @@
 // all), the form that edits the four the widgets own (`label`, `bookmark`, `note`, `score`; saving sends
 // `{kind: "annotate", id, values}` with only what changed: an emptied field or an unticked box sends "" / false,
 // which the kernel turns into removal, an emptied score null), and the totals of the selected node's subtree
-// (messages, duration_s, tokens, summed in the browser from the nodes' notes). Pure parts first.
+// (messages, duration_s, tokens, and cost_usd when any is priced, summed in the browser from the nodes' notes).
+// Pure parts first.
 
 import { el } from "../render.js";
 import { formatDuration, notesOf } from "./badges.js";
+import { costText } from "../shared/cost.js";
 
 /**
  * @typedef {{label: string, bookmark: boolean, note: string, score: string}} FormValues
- * @typedef {{messages: number, duration_s: number, tokens: number}} Totals
+ * @typedef {{messages: number, duration_s: number, tokens: number, cost_usd?: number, priced?: number}} Totals
+ *   cost_usd and priced (how many messages had a cost_usd): only when one had
  */
 
 export const EDITABLE = ["label", "bookmark", "note", "score"];
@@ -83,15 +86,18 @@ export function annotationChanges(annotations, form) {
 }
 
 /**
- * The totals of the subtree of `key` in `state` (pure): stored messages, and their duration_s and tokens; a forward
- * drawn in its original is that message again and counts as it, once.
+ * The totals of the subtree of `key` in `state` (pure): stored messages, and their duration_s and tokens (and
+ * cost_usd, with how many were priced, when any was); a forward drawn in its original is that message again and
+ * counts as it, once.
  * @param {import("../types.js").State} state
  * @param {string} key
  * @returns {Totals}
  */
 export function subtreeTotals(state, key) {
+  /** @type {Totals} */
   const out = { messages: 0, duration_s: 0, tokens: 0 };
   if (!state.nodes.has(key)) return out;
+  let cost = 0, priced = 0;
   const stack = [key];
   const seen = new Set();
   /** @type {Set<string>} the messages counted: a forward drawn in its original (view.js) counts as that original */
@@ -110,10 +116,19 @@ export function subtreeTotals(state, key) {
       const notes = notesOf(n);
       if (typeof notes.duration_s === "number" && Number.isFinite(notes.duration_s)) out.duration_s += notes.duration_s;
       if (typeof notes.tokens === "number" && Number.isFinite(notes.tokens)) out.tokens += notes.tokens;
+      const c = notes.cost_usd;
+      if (typeof c === "number" && Number.isFinite(c) && c >= 0) {
+        cost += c;
+        priced += 1;
+      }
     }
     for (const c of state.children.get(k) || []) stack.push(c);
   }
   out.duration_s = Math.round(out.duration_s * 1e6) / 1e6;
+  if (priced) {
+    out.cost_usd = cost;
+    out.priced = priced;
+  }
   return out;
 }
 
@@ -123,12 +138,12 @@ export function subtreeTotals(state, key) {
 const grouped = (n) => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 
 /**
- * "12 messages · 3.4 s · 1,234 tokens".
+ * "12 messages · 3.4 s · 1,234 tokens" (and " · $0.0412" when a message was priced).
  * @param {Totals} t
  */
 export function totalsText(t) {
   return `${grouped(t.messages)} message${t.messages === 1 ? "" : "s"} · ${formatDuration(t.duration_s) || "0 s"} · ` +
-    `${grouped(t.tokens)} token${t.tokens === 1 ? "" : "s"}`;
+    `${grouped(t.tokens)} token${t.tokens === 1 ? "" : "s"}` + (t.priced ? ` · ${costText(t.cost_usd ?? 0)}` : "");
 }
 
 /**

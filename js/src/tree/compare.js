@@ -2,7 +2,7 @@
 // The comparison panel: the `comparison` trait (agentforum_nb/compare.py Comparison.to_json(): the two branches
 // from their common ancestor, one row per aligned pair of messages with a word-level diff) side by side, over the
 // tree. The left column shows the "=" and "-" runs (removed words struck through, red), the right one the "=" and
-// "+" runs (added words green); each side's totals at the top; its close button sends `close-compare`. An empty
+// "+" runs (added words green); each side's totals at the top (its cost too, when an answer of it was priced); its close button sends `close-compare`. An empty
 // trait ({}) hides it. Shift-click on a node while another is selected asks the kernel for a comparison (tree.js).
 // What to show is pure (compareView); createCompare builds the elements, text only.
 // N-way (three samples and more, the trait's `sides` and each row's `messages` and `diffs`): one column per branch,
@@ -27,10 +27,12 @@ export function comparedHeads(c) {
 
 import { el, oneLine } from "../render.js";
 import { formatDuration } from "./badges.js";
+import { costText } from "../shared/cost.js";
 
 /**
  * @typedef {{id: string, sender: string, kind: string, status: string}} Brief
- * @typedef {{head: string | null, messages: number, duration_s: number, tokens: number}} Side
+ * @typedef {{head: string | null, messages: number, duration_s: number, tokens: number, cost_usd: number | null,
+ *            priced: number}} Side   cost_usd: null when no message of the side was priced
  * @typedef {{m: Brief | null, runs: [string, string][]}} Cell
  * @typedef {{left: Brief | null, right: Brief | null, leftRuns: [string, string][], rightRuns: [string, string][],
  *            cells: Cell[]}} Row
@@ -61,8 +63,9 @@ function side(s) {
    * @param {unknown} v
    */
   const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+  const cost = typeof o.cost_usd === "number" && Number.isFinite(o.cost_usd) && o.cost_usd >= 0 ? o.cost_usd : null;
   return { head: typeof o.head === "string" ? o.head : null, messages: num(o.messages), duration_s: num(o.duration_s),
-    tokens: num(o.tokens) };
+    tokens: num(o.tokens), cost_usd: cost, priced: cost === null ? 0 : Math.max(1, num(o.priced)) };
 }
 
 /**
@@ -95,13 +98,14 @@ export function compareView(c) {
 }
 
 /**
- * A side's totals: "3 messages · 2.3 s · 120 tokens".
+ * A side's totals: "3 messages · 2.3 s · 120 tokens" (and " · $0.0123" when a message of it was priced).
  * @param {Side} s
  */
 export function sideTotals(s) {
   const parts = [`${s.messages} message${s.messages === 1 ? "" : "s"}`];
   parts.push(formatDuration(s.duration_s) || "0 s");
   parts.push(`${s.tokens} token${s.tokens === 1 ? "" : "s"}`);
+  if (s.cost_usd !== null) parts.push(costText(s.cost_usd));
   return parts.join(" · ");
 }
 

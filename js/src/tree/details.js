@@ -13,6 +13,11 @@
 // short (8 hex digits) with a copy button for the whole id, and the parent, reply and original ids select their
 // message. An error message's `metadata.error_detail` (what the provider answered) is shown as text, folded when
 // long.
+// Richer messages (shared/): a message's attachments (images as thumbnails, click to enlarge; other files as named
+// downloads; the bytes asked of the kernel by `get-attachment`, never inserted as HTML), the model's reasoning
+// folded above the text (the `reasoning` annotation of a stored message; a streaming answer's `node.reasoning`,
+// grown in place as it streams, the fold kept open or shut as the user left it, also when the answer is stored),
+// and its cost (`cost_usd`) among the annotations as "$0.0123".
 
 import { el, oneLine } from "../render.js";
 import { pathTo } from "../state.js";
@@ -21,11 +26,15 @@ import { annotationRows, createAnnotationForm, totalsText } from "./annotate.js"
 import { questionOf } from "../shared/answer.js";
 import { answerBox } from "./question.js";
 import { messageEditor } from "./editor.js";
+import { attachmentsElement, attachmentsOf } from "../shared/attachments.js";
+import { reasoningFold, updateReasoning } from "../shared/reasoning.js";
+import { costText } from "../shared/cost.js";
 
 /**
  * A whole message, as the kernel's `message` reply carries it (agentforum_nb/nodes.py full_message).
  * @typedef {{id: string, parent_id: string | null, reply_to_id: string | null, original_id: string | null, kind: string,
- *            sender: string, status: string, content: string, metadata: Record<string, unknown>}} FullMessage
+ *            sender: string, status: string, content: string, metadata: Record<string, unknown>,
+ *            attachments?: import("../types.js").Attachment[]}} FullMessage
  * @typedef {{request_id?: unknown, message?: FullMessage, annotations?: unknown, traceback?: unknown}} MessageReply
  */
 
@@ -41,6 +50,8 @@ import { messageEditor } from "./editor.js";
  * @property {(key: string) => ContextEntry[]} [context]   the selected message's context (contextEntries)
  * @property {(key: string) => void} [pick]                select a message (a context entry, a parent id)
  * @property {(text: string) => void} [copy]               copy a whole id
+ * @property {ReturnType<typeof import("../shared/attachments.js").createAttachmentStore>} [attachments]  the bytes
+ * @property {(key: string) => string | undefined} [resolved]  the id a pending key was stored as (state.aliases)
  */
 
 /**
@@ -96,9 +107,10 @@ export function shortId(id) {
   return id.length > SHORT_ID ? id.slice(0, SHORT_ID) : id;
 }
 
-/** @typedef {"ask" | "head" | "content" | "detail" | "context" | "annots" | "form" | "totals" | "traceback"} SlotName */
-const SLOTS = /** @type {SlotName[]} */ (["ask", "head", "content", "detail", "context", "annots", "form", "totals",
-  "traceback"]);
+/** @typedef {"ask" | "head" | "reasoning" | "content" | "attach" | "detail" | "context" | "annots" | "form" | "totals"
+ *            | "traceback"} SlotName */
+const SLOTS = /** @type {SlotName[]} */ (["ask", "head", "reasoning", "content", "attach", "detail", "context", "annots",
+  "form", "totals", "traceback"]);
 
 /** The fields holding ids: shown short, copyable; those of other messages select them. */
 export const ID_FIELDS = new Set(["id", "parent", "reply to", "original"]);
@@ -125,6 +137,42 @@ export function detailRows(msg) {
   const meta = Object.keys(shown).length ? JSON.stringify(shown, null, 1) : null;
   if (meta) rows.push(["metadata", meta]);
   return rows;
+}
+
+/**
+ * The rows of a message's annotations as the pane lists them (pure): `reasoning` left out (it has its fold),
+ * `cost_usd` as "cost" in dollars; the rest as annotationRows gives them.
+ * @param {unknown} annotations
+ * @returns {[string, string][]}
+ */
+export function paneAnnotationRows(annotations) {
+  return annotationRows(annotations).flatMap(([k, text]) => {
+    if (k === "reasoning") return [];
+    if (k === "cost_usd") {
+      const v = /** @type {Record<string, unknown>} */ (annotations).cost_usd;
+      return typeof v === "number" && Number.isFinite(v) ? [/** @type {[string, string]} */ (["cost", costText(v)])]
+        : [/** @type {[string, string]} */ ([k, text])];
+    }
+    return [/** @type {[string, string]} */ ([k, text])];
+  });
+}
+
+/**
+ * A stored message's reasoning: the `reasoning` annotation when it is text, else "" (pure).
+ * @param {unknown} annotations
+ */
+export function reasoningOf(annotations) {
+  const r = annotations && typeof annotations === "object" ? /** @type {Record<string, unknown>} */ (annotations).reasoning
+    : undefined;
+  return typeof r === "string" ? r : "";
+}
+
+/**
+ * The attachments' signature (pure): their hashes in order, so a message sent again keeps its thumbnails.
+ * @param {unknown} list
+ */
+export function attachmentsKey(list) {
+  return attachmentsOf(list).map((a) => a.sha256).join(",");
 }
 
 /**
@@ -195,6 +243,50 @@ export function createDetails(pane, deps) {
   let askSig = null;
   /** @type {ReturnType<typeof answerBox> | null} the answer box shown */
   let ask = null;
+  /** @type {HTMLDetailsElement | null} the reasoning's fold shown */
+  let fold = null;
+  let foldOpen = false; // a new fold starts open: the user opened it on the streaming answer now stored
+  /** @type {HTMLElement | null} where a streaming answer's fold goes */
+  let liveReasoning = null;
+  /** @type {string | null} the attachments shown (attachmentsKey) */
+  let attachSig = null;
+  const doc = pane.ownerDocument;
+
+  /**
+   * The reasoning's fold in `box`: grown in place when there is one (its open state and scroll kept).
+   * @param {HTMLElement} box
+   * @param {string} text
+   * @param {boolean} live
+   */
+  function renderReasoning(box, text, live) {
+    if (!text) {
+      if (fold) box.replaceChildren();
+      fold = null;
+      return;
+    }
+    if (fold && box.contains(fold)) {
+      updateReasoning(fold, text, live);
+      return;
+    }
+    fold = reasoningFold(doc, text, live);
+    if (fold && foldOpen) fold.open = true;
+    box.replaceChildren(...(fold ? [fold] : []));
+  }
+
+  /**
+   * The attachments of the shown message (kept as they are when the same ones come again).
+   * @param {unknown} list
+   */
+  function renderAttachments(list) {
+    if (!slots) return;
+    const sig = attachmentsKey(list);
+    if (sig === attachSig) return;
+    attachSig = sig;
+    const box = sig && d.attachments ? attachmentsElement(doc, attachmentsOf(list), d.attachments) : null;
+    const n = box ? box.childElementCount : 0;
+    slots.attach.replaceChildren(...(box ? [el("div", { class: "af-section" },
+      `${n} attachment${n === 1 ? "" : "s"}`), box] : []));
+  }
 
   /**
    * An id as the pane shows it: short, a button selecting its message (`selectable`), and a copy button.
@@ -260,6 +352,8 @@ export function createDetails(pane, deps) {
     editor = null;
     askSig = null;
     ask = null;
+    attachSig = null;
+    fold = null;
     return made;
   }
 
@@ -311,6 +405,8 @@ export function createDetails(pane, deps) {
         s.detail.replaceChildren(box);
       } else s.detail.replaceChildren(el("div", { class: "af-section" }, "the provider's answer"), pre);
     }
+    renderReasoning(s.reasoning, reasoningOf(reply.annotations), false);
+    renderAttachments(m.attachments ?? (node ? node.attachments : undefined));
     renderContext();
     if (wantEdit) {
       wantEdit = false;
@@ -318,7 +414,7 @@ export function createDetails(pane, deps) {
     }
     renderContent();
     const annotations = reply.annotations && typeof reply.annotations === "object" ? reply.annotations : {};
-    const rows = annotationRows(annotations);
+    const rows = paneAnnotationRows(annotations);
     s.annots.replaceChildren(...(rows.length ? [el("div", { class: "af-section" }, "annotations"),
       rowsList(rows, "af-annots")] : []));
     const annotate = d.annotate;
@@ -383,6 +479,12 @@ export function createDetails(pane, deps) {
      * @param {import("../types.js").TreeNode | null | undefined} n
      */
     show(key, n) {
+      // the streaming answer shown was stored as `key`: its fold stays as the user left it
+      foldOpen = !!(fold && fold.open && shownKey && key
+        && (key === shownKey || (d.resolved && d.resolved(shownKey) === key)));
+      fold = null;
+      liveReasoning = null;
+      attachSig = null;
       shownKey = n ? key : null;
       node = n || null;
       streamText = null;
@@ -399,19 +501,23 @@ export function createDetails(pane, deps) {
       if (n.pending) {
         pending = null;
         streamText = el("pre", {}, n.text ?? "");
-        pane.replaceChildren(el("div", { class: "af-live" }, pendingTitle(n)), streamText);
+        liveReasoning = el("div", { class: "af-slot af-slot-reasoning" });
+        renderReasoning(liveReasoning, n.reasoning ?? "", true);
+        pane.replaceChildren(el("div", { class: "af-live" }, pendingTitle(n)), liveReasoning, streamText);
         return;
       }
       pane.replaceChildren();
       pending = key === null ? null : d.requestMessage(key);
     },
     /**
-     * The shown pending node's text grew.
+     * The shown pending node's text (or reasoning) grew.
      * @param {string} key
      * @param {import("../types.js").TreeNode | undefined} n
      */
     update(key, n) {
-      if (key === shownKey && streamText && n && n.pending) streamText.textContent = n.text ?? "";
+      if (key !== shownKey || !streamText || !n || !n.pending) return;
+      if (streamText.textContent !== (n.text ?? "")) streamText.textContent = n.text ?? "";
+      if (liveReasoning) renderReasoning(liveReasoning, n.reasoning ?? "", true);
     },
     /**
      * The shown stored node was sent again (its notes changed): ask for the message again, update in place.

@@ -13,6 +13,8 @@
 import { el, svg } from "../render.js";
 import { CSS } from "./style.js";
 import { SCALE_CSS } from "./scalestyle.js";
+import { ATTACHMENT_CSS } from "../shared/attachments.js";
+import { REASONING_CSS } from "../shared/reasoning.js";
 import { MINIMAP_SIZE } from "./minimap.js";
 import { icon } from "./icons.js";
 
@@ -58,7 +60,7 @@ export function buildTree(host, { readonly = false } = {}) {
   // keyboard events inside the widget are ours, not the notebook's command-mode shortcuts
   const root = el("div", { class: `af-tree${readonly ? " af-readonly" : ""}`, tabindex: "0",
     "data-lm-suppress-shortcuts": "true", "data-p-suppress-shortcuts": "true" });
-  const style = el("style", {}, CSS + SCALE_CSS);
+  const style = el("style", {}, CSS + SCALE_CSS + ATTACHMENT_CSS + REASONING_CSS);
   const toolbar = el("div", { class: "af-toolbar" });
   const agentSelect = /** @type {HTMLSelectElement} */ (el("select", { title: "agent to ask", "aria-label": "agent to ask", class: "af-kernel" }));
   const input = /** @type {HTMLInputElement} */ (el("input", { type: "text", class: "af-message af-kernel",

@@ -3,9 +3,9 @@
 // "unfold forwards"; in the "runs" mode each agent call a span, the collapsed ones folded into their first
 // response; the subtrees the user collapsed hidden; siblings past a few folded into "+k more" until it is clicked),
 // laid out (layout.js, wrapped to the canvas's shape; or Graphviz in its mode) and handed to the drawing, the
-// minimap and the status line. The head and the selection are always drawn: selecting a node folded away (the
-// keys, the search) lays the tree out again with it. The search's matches are kept as ids and marked on the
-// drawn nodes they fall in. `relayout()` rebuilds all of it, `restyle()` only the marks (head, selection,
+// minimap and the status line (with what the tree's answers cost, when any was priced). The head and the selection
+// are always drawn: selecting a node folded away (the keys, the search) lays the tree out again with it. The
+// search's matches are kept as ids and marked on the drawn nodes they fall in. `relayout()` rebuilds all of it, `restyle()` only the marks (head, selection,
 // matches).
 
 import { isMoreKey, layoutTree, moreParent } from "../layout.js";
@@ -14,6 +14,7 @@ import { buildView, drawnKey } from "../view.js";
 import { statusText } from "./draw.js";
 import { toDrawing } from "./viewport.js";
 import { shapeView } from "./shape.js";
+import { costLine, costOf } from "../shared/cost.js";
 
 /** @typedef {import("../types.js").View} View */
 /** @typedef {import("../types.js").Layout} Layout */
@@ -102,7 +103,9 @@ export function createScene({ state, model, dom, drawing, minimap, viewport, gra
     drawing.setLayout(lay, v, m, spans);
     applyMatches();
     minimap.setLayout(lay, v);
-    dom.statusLine.textContent = note || statusText(state.nodes.size, lay, model.get("budget"), v.folded.size);
+    const cost = costLine(costOf(state.nodes.values())); // "cost $0.0412 (5 priced answers)", "" when none is
+    dom.statusLine.textContent = (note || statusText(state.nodes.size, lay, model.get("budget"), v.folded.size)) +
+      (cost ? ` · ${cost}` : "");
     onLaidOut();
   }
 
