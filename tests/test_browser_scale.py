@@ -198,6 +198,7 @@ def drive_lab(page, out: Path) -> None:
     selected = big.locator("g.af-node.af-selected")
     assert "Motion 57:" in selected.locator("text.af-snippet").first.text_content()
     sx, sy = centre_of(selected.bounding_box())
+    assert big.locator(".af-canvas").bounding_box() == canvas  # the toolbar did not re-flow when the count appeared
     assert abs(sx - (canvas["x"] + canvas["width"] / 2)) < 4 and abs(sy - (canvas["y"] + canvas["height"] / 2)) < 4
     check_legible(page, 1)
     big.screenshot(path=str(out / "treeview-scale-3000-search.png"))

@@ -234,7 +234,7 @@ describe("search box", () => {
     vi.advanceTimersByTime(SEARCH_DEBOUNCE_MS);
     expect(model.sent.at(-1)).toEqual({ kind: "search", text: "lisbon", request_id: 2 });
     model.emit("msg:custom", { kind: "search-result", request_id: 1, text: "lis", ids: ["a", "b", "c"], total: 3 });
-    expect(q(".af-search-count").style.display).toBe("none"); // stale
+    expect(q(".af-search-count").style.visibility).toBe("hidden"); // stale
     expect(g("b").getAttribute("class")).not.toContain("af-match");
     model.emit("msg:custom", { kind: "search-result", request_id: 2, text: "lisbon", ids: ["a", "c"], total: 2 });
     expect(q(".af-search-count").textContent).toBe("2 matches");
@@ -253,7 +253,7 @@ describe("search box", () => {
     expect(model.sent.some((m) => m.kind === "checkout")).toBe(false); // Enter in the box is the box's
     key(box, "Escape");
     expect(box.value).toBe("");
-    expect(q(".af-search-count").style.display).toBe("none");
+    expect(q(".af-search-count").style.visibility).toBe("hidden");
     expect(g("a").getAttribute("class")).not.toContain("af-match");
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { boxInView, clampZoom, dragView, FIT_MARGIN, fitView, INITIAL_VIEW, MAX_ZOOM, MIN_ZOOM, minZoomFor,
+import { boxInView, clampZoom, dragView, FIT_MARGIN, fitView, INITIAL_VIEW, MAX_ZOOM, MIN_ZOOM, minZoomFor, readableView,
   transformOf, wheelFactor, zoomAt } from "../src/tree/viewport.js";
 
 // where a canvas point shows a drawing point, and back
@@ -107,5 +107,29 @@ describe("viewport math", () => {
   it("writes the SVG transform", () => {
     expect(transformOf(INITIAL_VIEW)).toBe("translate(20,20) scale(1)");
     expect(transformOf({ x: -1.5, y: 3, k: 0.25 })).toBe("translate(-1.5,3) scale(0.25)");
+  });
+});
+
+describe("readableView", () => {
+  const size = { w: 600, h: 400 };
+  it("fits a box that is readable whole", () => {
+    const v = readableView({ x: 0, y: 0, width: 300, height: 200 }, size, 0.5);
+    expect(v.k).toBeGreaterThanOrEqual(0.5);
+  });
+  it("shows a tall box from its top at the readable zoom, centred across", () => {
+    const box = { x: 1000, y: 2000, width: 260, height: 1500 };
+    const v = readableView(box, size, 0.6);
+    expect(v.k).toBe(0.6);
+    expect(box.y * v.k + v.y).toBeGreaterThan(0); // its top is in view
+    expect(box.y * v.k + v.y).toBeLessThan(40);
+    const left = box.x * v.k + v.x, right = (box.x + box.width) * v.k + v.x;
+    expect(Math.abs(left - (600 - right))).toBeLessThan(1e-6); // centred
+  });
+  it("starts a box too wide at its left edge", () => {
+    const box = { x: 0, y: 0, width: 5000, height: 3000 };
+    const v = readableView(box, size, 0.6);
+    expect(v.k).toBe(0.6);
+    expect(v.x).toBeGreaterThan(0);
+    expect(v.x).toBeLessThan(40);
   });
 });

@@ -7,9 +7,12 @@
 
 import { NODE_H, NODE_W } from "../layout.js";
 import { navigate, rememberPath } from "../keyboard.js";
-import { FULL_ZOOM } from "./draw.js";
+import { FULL_ZOOM, LABEL_FONTS, LEGIBLE_PX } from "./draw.js";
 import { findByPrefix } from "./spatial.js";
 import { boxInView, minZoomFor } from "./viewport.js";
+
+/** The zoom from which the "short" labels (two lines of a message) are legible (draw.js labelLevel). */
+const SHORT_ZOOM = LEGIBLE_PX / LABEL_FONTS.short;
 
 /** Over a fitted forest this many pixels are left free (the conversations' button). */
 export const CONTROLS_TOP = 26;
@@ -82,7 +85,7 @@ export function createNavigation({ state, model, dom, scene, viewport, selection
      */
     showBox(box) {
       viewport.userMoved = true;
-      viewport.show(box, panelWidth());
+      viewport.show(box, panelWidth(), SHORT_ZOOM); // readable: a tall conversation from its start
     },
     /** "fit": fit the tree, and keep fitting it as it grows until the user pans or zooms. */
     refit() {

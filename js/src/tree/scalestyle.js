@@ -1,5 +1,6 @@
 // @ts-check
-// The stylesheet of the drawing's scale (appended to style.js's): the levels of detail (draw.js labelLevel), the
+// The stylesheet of the drawing's scale (appended to style.js's): the levels of detail (draw.js labelLevel: below
+// the full labels a labelled or bookmarked node keeps its tag's coloured shape, its text too small to read), the
 // "+k more" items, the minimap's box and fold button, the hover label (hover.js), the conversations' list
 // (conversations.js).
 
@@ -9,9 +10,10 @@ export const SCALE_CSS = `
 .af-node > text.af-big { display: none; pointer-events: none; fill: #3e4c59; }
 .af-node > text.af-big-sender { font-weight: 700; fill: #1f2933; }
 .af-lod-short .af-node > text:not(.af-big), .af-lod-brief .af-node > text:not(.af-big),
-.af-lod-tag .af-node > text:not(.af-big), .af-lod-short .af-node > .af-pills, .af-lod-brief .af-node > .af-pills,
-.af-lod-tag .af-node > .af-pills, .af-lod-short .af-span-label, .af-lod-brief .af-span-label,
-.af-lod-tag .af-span-label { display: none; }
+.af-lod-tag .af-node > text:not(.af-big), .af-lod-tag .af-node > .af-pills, .af-lod-short .af-span-label,
+.af-lod-brief .af-span-label, .af-lod-tag .af-span-label { display: none; }
+.af-lod-short .af-pill:not(.af-pill-label):not(.af-pill-bookmark), .af-lod-short .af-pill text,
+.af-lod-brief .af-pill:not(.af-pill-label):not(.af-pill-bookmark), .af-lod-brief .af-pill text { display: none; }
 .af-lod-short .af-node > text.af-big { display: inline; font-size: ${LABEL_FONTS.short}px; }
 .af-lod-brief .af-node > text.af-big { display: inline; font-size: ${LABEL_FONTS.brief}px; }
 .af-lod-tag .af-node > text.af-big-sender { display: inline; font-size: ${LABEL_FONTS.tag}px; }

@@ -69,7 +69,7 @@ export function createSearch(input, count, on, { delay = SEARCH_DEBOUNCE_MS, set
    */
   function showCount(text) {
     count.textContent = text;
-    count.style.display = text ? "" : "none";
+    count.style.visibility = text ? "" : "hidden"; // its room kept: the toolbar never re-flows when it appears
   }
   showCount("");
 

@@ -20,7 +20,7 @@ export const CSS = `
   border: none; }
 .af-toolbar { display: flex; flex-wrap: wrap; gap: 2px; padding: 4px 6px; border-bottom: 1px solid #e4e7eb;
   align-items: center; row-gap: 4px; }
-.af-toolbar input.af-message { flex: 1 1 160px; min-width: 90px; padding: 3px 6px; height: 26px; box-sizing: border-box; }
+.af-toolbar input.af-message { flex: 1 1 120px; min-width: 90px; padding: 3px 6px; height: 26px; box-sizing: border-box; }
 .af-toolbar select { padding: 2px 4px; cursor: pointer; height: 26px; max-width: 110px; }
 .af-toolbar .af-tool-button { width: 26px; height: 26px; padding: 0; display: inline-flex; align-items: center;
   justify-content: center; cursor: pointer; border-color: transparent; background: transparent; color: #323f4b; flex: none; }

@@ -87,6 +87,25 @@ export function fitView(bounds, size, { margin = FIT_MARGIN, maxZoom = FIT_MAX_Z
 }
 
 /**
+ * The view that shows `bounds` at zoom `k` at least (pure): whole when it fits at `k` (fitView), else its top at
+ * that zoom, centred across when it is narrow enough, else from its left edge; `margin` and `right` as fitView's.
+ * A conversation taller than the canvas is shown readable from its start, not whole and too small to read.
+ * @param {import("../types.js").Box} bounds
+ * @param {Size} size
+ * @param {number} k
+ * @param {{margin?: number, right?: number}} [options]
+ * @returns {ViewTransform}
+ */
+export function readableView(bounds, size, k, { margin = FIT_MARGIN, right = 0 } = {}) {
+  const fitted = fitView(bounds, size, { margin, right });
+  if (fitted.k >= k) return fitted;
+  const w = Math.max(size.w - right, 1);
+  const m = Math.min(margin, w / 4, size.h / 4);
+  const x = bounds.width * k <= w - 2 * m ? (w - bounds.width * k) / 2 - bounds.x * k : m - bounds.x * k;
+  return { k, x, y: m - bounds.y * k };
+}
+
+/**
  * The zoom floor for a tree of `bounds` in a canvas of `size`: MIN_ZOOM, or less when the tree needs less to fit
  * (half its fitting zoom: a little room around it).
  * @param {import("../types.js").Box} bounds
@@ -290,12 +309,13 @@ export function createViewport(canvas, group, onChange = () => {}, options = {})
     },
     /**
      * Show the box `bounds` whole (a part of the tree: a conversation), the zoom floor kept, `right` pixels on the
-     * right left free (the minimap).
+     * right left free (the minimap); with `readable`, at that zoom at least (readableView).
      * @param {import("../types.js").Box} bounds
      * @param {number} [right]
+     * @param {number} [readable]
      */
-    show(bounds, right = 0) {
-      const next = fitView(bounds, size, { right });
+    show(bounds, right = 0, readable = 0) {
+      const next = readable > 0 ? readableView(bounds, size, readable, { right }) : fitView(bounds, size, { right });
       view = { ...next, k: clampZoom(next.k, minZoom) };
       vp.apply();
     },
