@@ -276,9 +276,9 @@ class Experiment:
         fingerprint = _digest(spec)
         shards = 1 if shard is None else shard[1]
         part = 0 if shard is None else shard[0]
-        reuse = self._reusable(fingerprint)
+        plan = self._keyed(spec, self.plan(shard))
+        reuse = self._reusable(spec, {key for *_, key in plan})
         execution = forum.experiment_begin(self.name, fingerprint, spec, shards, part)
-        plan = self.plan(shard)
         runs: list[Run] = []
         live = self.result = ExperimentResult(
             self.name, execution, (), cases=self.cases, variants=list(self.variants), samples=self.samples, forum=forum
@@ -288,7 +288,7 @@ class Experiment:
         bar = None
         try:
             bar = _progress(len(plan), self.name, progress)
-            result = await self._execute(plan, spec, execution, part, reuse, live, runs, bar, max_concurrency)
+            result = await self._execute(plan, execution, part, reuse, live, runs, bar, max_concurrency)
             if shard is not None:  # the whole table: what every process stored so far
                 result = forum.experiment(self.name, run=execution)
             self.result = result
@@ -301,8 +301,7 @@ class Experiment:
 
     async def _execute(
         self,
-        plan: list[tuple[int, str, int]],
-        spec: dict[str, Any],
+        plan: list[tuple[int, str, int, str]],
         execution: int,
         part: int,
         reuse: dict[str, Mapping[str, Any]],
@@ -311,15 +310,12 @@ class Experiment:
         bar: Any,
         max_concurrency: int,
     ) -> ExperimentResult:
-        """The runs of ``plan``: those taken from an earlier execution at once, the others at most
-        ``max_concurrency`` at a time; each row stored, added to ``live`` and told to the listeners."""
+        """The runs of ``plan`` (with their keys): those taken from an earlier execution at once (their rows copied
+        in one store call), the others at most ``max_concurrency`` at a time; each row stored, added to ``live`` and
+        told to the listeners."""
         forum = self.forum
         counts = {"cached": 0, "errors": 0}
         limit = asyncio.Semaphore(max_concurrency)
-        # a run's key: its case, variant (agent, version, kwargs), sample and judges, digested once each
-        judged = _digest(spec["judges"])
-        case_keys = [_digest(c) for c in spec["cases"]]
-        variant_keys = {n: _digest(v) for n, v in spec["variants"].items()}
 
         async def one(ci: int, vname: str, sample: int, key: str) -> None:
             async with limit:
@@ -336,28 +332,33 @@ class Experiment:
 
         todo = []
         taken = []
-        for ci, vname, sample in plan:
-            key = hashlib.sha256(f"{case_keys[ci]} {variant_keys[vname]} {sample} {judged}".encode()).hexdigest()
+        for ci, vname, sample, key in plan:
             row = reuse.get(key)
             if row is None:
                 todo.append((ci, vname, sample, key))
-            else:
-                taken.append(row)
+            else:  # the row as this execution's: its case's place and its variant's name may have changed
+                taken.append({**row, "case": ci, "variant": vname, "sample": sample, "shard": part})
         known = forum.get_many(i for row in taken for i in row["messages"]) if taken else {}
+        copied: list[Run] = []
+        rows: list[dict[str, Any]] = []
         for row in taken:  # taken from an earlier execution at once, without a task
             try:
                 run = run_from_row(known, self.cases, row)
             except IntegrityError:  # a message of it is gone: run it again
                 todo.append((row["case"], row["variant"], row["sample"], row["key"]))
                 continue
-            forum.experiment_put(self.name, execution, {**row, "shard": part})
-            counts["cached"] += 1
-            runs.append(run)
-            live.add(run)
-            self._tell(run)
-        if bar is not None and counts["cached"]:
-            bar.set_postfix(counts, refresh=False)
-            bar.update(counts["cached"])
+            copied.append(run)
+            rows.append(row)
+        if rows:
+            forum.experiment_put_many(self.name, execution, rows)
+            counts["cached"] = len(copied)
+            runs.extend(copied)
+            live.extend(copied)
+            for run in copied:
+                self._tell(run)
+            if bar is not None:
+                bar.set_postfix(counts, refresh=False)
+                bar.update(len(copied))
         async with asyncio.TaskGroup() as group:
             for ci, vname, sample, key in todo:
                 group.create_task(one(ci, vname, sample, key))
@@ -452,20 +453,47 @@ class Experiment:
             and all(getattr(j, "agent", None) is None or j.agent.cache for j in self.judges),
         }
 
-    def _reusable(self, fingerprint: str) -> dict[str, Mapping[str, Any]]:
-        """Rows of this experiment's latest executions that can be taken as they are (completed, cacheable), by
-        the row's key: case, variant, sample and judges. (Their messages are read when taken: a row whose messages
-        are gone runs again.)"""
+    def _keyed(self, spec: dict[str, Any], plan: list[tuple[int, str, int]]) -> list[tuple[int, str, int, str]]:
+        """Each run of ``plan`` with its key: a digest of its case, variant (agent, version, kwargs), sample and
+        judges, the same whatever the case's place and the variant's name (each part digested once)."""
+        judged = _digest(spec["judges"])
+        heads = [_case_digest(c).encode() for c in spec["cases"]]
+        tails = {
+            (n, s): f" {_digest(v)} {s} {judged}".encode()
+            for n, v in spec["variants"].items()
+            for s in range(self.samples)
+        }
+        sha = hashlib.sha256
+        return [(ci, v, s, sha(heads[ci] + tails[v, s]).hexdigest()) for ci, v, s in plan]
+
+    def _reusable(self, spec: dict[str, Any], wanted: set[str]) -> dict[str, Mapping[str, Any]]:
+        """Rows of this experiment's latest executions (at most 3, the latest first) that can be taken as they are
+        (completed, cacheable), by the row's key, for the keys in ``wanted``. An execution's rows are read only
+        while keys are missing and when its spec has the same judges and one of the variants still missing.
+        (Their messages are read when taken: a row whose messages are gone runs again.)"""
         forum = self.forum
-        if not forum.cache_enabled:
+        if not forum.cache_enabled or not wanted:
             return {}
         out: dict[str, Mapping[str, Any]] = {}
-        executions = forum.experiment_executions(self.name)
-        for ex in reversed(executions[-3:]):  # the latest first
+        missing = set(wanted)
+        judged = _digest(spec["judges"])
+        variants = {_digest(v) for v in spec["variants"].values()}
+        for ex in reversed(forum.experiment_executions(self.name)[-3:]):  # the latest first
+            old = ex.get("spec")
+            old_variants = old.get("variants") if isinstance(old, dict) else None
+            if (
+                not isinstance(old_variants, dict)
+                or _digest(old.get("judges")) != judged
+                or variants.isdisjoint(_digest(v) for v in old_variants.values())
+            ):
+                continue  # none of its rows has a key wanted here
             for row in forum.experiment_rows(self.name, ex["execution"]):
                 key = row.get("key")
-                if isinstance(key, str) and key not in out and row.get("reusable") and row.get("messages"):
+                if isinstance(key, str) and key in missing and row.get("reusable") and row.get("messages"):
                     out[key] = row
+                    missing.discard(key)
+            if not missing:
+                break
         return out
 
     def _tell(self, run: Run | None) -> None:
@@ -514,10 +542,23 @@ def _metrics(forum: Forum, messages: Sequence[Message], duration: float) -> dict
     return sums
 
 
+_encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+_text = json.encoder.encode_basestring  # a str as JSON text (not ASCII-escaped), as _encode writes it
+
+
 def _digest(value: Any) -> str:
     """A digest of a JSON value the experiment made (keys sorted: the same value, the same digest)."""
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(_encode(value).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _case_digest(case: dict[str, Any]) -> str:
+    """``_digest`` of a case's JSON (``Case.to_json()``); a case without ``expected`` and ``metadata`` (most) is
+    written here as ``_encode`` writes it, without the encoder's work per value."""
+    if case["expected"] is None and not case["metadata"] and len(case) == 4:
+        turns = ",".join(map(_text, case["turns"]))
+        text = f'{{"expected":null,"metadata":{{}},"name":{_text(case["name"])},"turns":[{turns}]}}'
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return _digest(case)
 
 
 def _progress(total: int, name: str, enabled: bool) -> Any:
