@@ -20,7 +20,8 @@ import hashlib
 import inspect
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from time import perf_counter
 from typing import Any
 
@@ -36,6 +37,10 @@ from .results import METRICS, Case, ExperimentResult, Run, case_of, run_from_row
 __all__ = ["Experiment", "LLMJudge", "Variant", "Verdict", "judge_name", "llm_judge"]
 
 log = logging.getLogger("agentforum_nb")
+# the results :meth:`Experiment.run` returned in this process, while something else keeps them, by (id of the forum,
+# name, execution): a re-run takes the runs it reuses from there as they are (a Run is immutable) instead of
+# building them again from the stored rows and messages. (A result keeps its forum: the id is not reused meanwhile.)
+_recent: weakref.WeakValueDictionary[tuple[int, str, int], ExperimentResult] = weakref.WeakValueDictionary()
 Judge = Callable[[Case, Run], Any]
 
 
@@ -279,7 +284,6 @@ class Experiment:
         plan = self._keyed(spec, self.plan(shard))
         reuse = self._reusable(spec, {key for *_, key in plan})
         execution = forum.experiment_begin(self.name, fingerprint, spec, shards, part)
-        runs: list[Run] = []
         live = self.result = ExperimentResult(
             self.name, execution, (), cases=self.cases, variants=list(self.variants), samples=self.samples, forum=forum
         )
@@ -288,10 +292,11 @@ class Experiment:
         bar = None
         try:
             bar = _progress(len(plan), self.name, progress)
-            result = await self._execute(plan, execution, part, reuse, live, runs, bar, max_concurrency)
+            result = await self._execute(plan, execution, part, reuse, live, bar, max_concurrency)
             if shard is not None:  # the whole table: what every process stored so far
                 result = forum.experiment(self.name, run=execution)
             self.result = result
+            _recent[id(forum), self.name, execution] = result  # while it lives, its runs are the next one's
         finally:
             if bar is not None:
                 bar.close()
@@ -304,44 +309,55 @@ class Experiment:
         plan: list[tuple[int, str, int, str]],
         execution: int,
         part: int,
-        reuse: dict[str, Mapping[str, Any]],
+        reuse: dict[str, tuple[int, Mapping[str, Any]]],
         live: ExperimentResult,
-        runs: list[Run],
         bar: Any,
         max_concurrency: int,
     ) -> ExperimentResult:
         """The runs of ``plan`` (with their keys): those taken from an earlier execution at once (their rows copied
         in one store call), the others at most ``max_concurrency`` at a time; each row stored, added to ``live`` and
-        told to the listeners."""
+        told to the listeners. Returns ``live``, complete."""
         forum = self.forum
         counts = {"cached": 0, "errors": 0}
-        limit = asyncio.Semaphore(max_concurrency)
 
-        async def one(ci: int, vname: str, sample: int, key: str) -> None:
-            async with limit:
+        async def worker(todo: Iterator[tuple[int, str, int, str]]) -> None:
+            for ci, vname, sample, key in todo:  # the next run not started yet, in the plan's order
                 run = await self._run_one(ci, vname, sample)
                 forum.experiment_put(self.name, execution, self._row(ci, run, key, part))
-            if run.failed:
-                counts["errors"] += 1
-            runs.append(run)
-            live.add(run)
-            self._tell(run)
-            if bar is not None:
-                bar.set_postfix(counts, refresh=False)
-                bar.update(1)
+                if run.failed:
+                    counts["errors"] += 1
+                live.add(run)
+                self._tell(run)
+                if bar is not None:
+                    bar.set_postfix(counts, refresh=False)
+                    bar.update(1)
 
-        todo = []
-        taken = []
+        todo: list[tuple[int, str, int, str]] = []
+        taken: list[tuple[int, Mapping[str, Any]]] = []  # (the execution it is from, the row as this one's)
         for ci, vname, sample, key in plan:
-            row = reuse.get(key)
-            if row is None:
+            found = reuse.get(key)
+            if found is None:
                 todo.append((ci, vname, sample, key))
-            else:  # the row as this execution's: its case's place and its variant's name may have changed
-                taken.append({**row, "case": ci, "variant": vname, "sample": sample, "shard": part})
-        known = forum.get_many(i for row in taken for i in row["messages"]) if taken else {}
+                continue
+            ex, row = found
+            if row.get("case") != ci or row.get("variant") != vname or row.get("shard") != part:
+                # the row as this execution's: its case's place and its variant's name may have changed
+                row = {**row, "case": ci, "variant": vname, "sample": sample, "shard": part}
+            taken.append((ex, row))
         copied: list[Run] = []
-        rows: list[dict[str, Any]] = []
-        for row in taken:  # taken from an earlier execution at once, without a task
+        rows: list[Mapping[str, Any]] = []
+        names = [c.name for c in self.cases]
+        earlier = self._earlier_runs({ex for ex, _ in taken})
+        unread: list[Mapping[str, Any]] = []
+        for ex, row in taken:  # the same run of an earlier result still in memory: the very Run (immutable)
+            prior = earlier.get((ex, names[row["case"]], row["variant"], row["sample"]))
+            if prior is None:
+                unread.append(row)
+            else:
+                copied.append(prior)
+                rows.append(row)
+        known = forum.get_many(i for row in unread for i in row["messages"]) if unread else {}
+        for row in unread:  # the others read from the store, at once, without a task
             try:
                 run = run_from_row(known, self.cases, row)
             except IntegrityError:  # a message of it is gone: run it again
@@ -352,25 +368,20 @@ class Experiment:
         if rows:
             forum.experiment_put_many(self.name, execution, rows)
             counts["cached"] = len(copied)
-            runs.extend(copied)
             live.extend(copied)
             for run in copied:
                 self._tell(run)
             if bar is not None:
                 bar.set_postfix(counts, refresh=False)
                 bar.update(len(copied))
+        # max_concurrency workers taking the runs in turn (not a task per run: a task's frames for each of
+        # thousands of runs waiting would be made, kept and collected for nothing)
+        shared = iter(todo)
         async with asyncio.TaskGroup() as group:
-            for ci, vname, sample, key in todo:
-                group.create_task(one(ci, vname, sample, key))
-        return ExperimentResult(
-            self.name,
-            execution,
-            runs,
-            cases=self.cases,
-            variants=list(self.variants),
-            samples=self.samples,
-            forum=forum,
-        )
+            for _ in range(min(max_concurrency, len(todo))):
+                group.create_task(worker(shared))
+        live.settle()  # the score names in the rows' order, not the order the runs finished in
+        return live
 
     async def _run_one(self, ci: int, vname: str, sample: int) -> Run:
         """One case through one variant: the turns and the agent's answers, then the judges."""
@@ -453,6 +464,18 @@ class Experiment:
             and all(getattr(j, "agent", None) is None or j.agent.cache for j in self.judges),
         }
 
+    def _earlier_runs(self, executions: set[int]) -> dict[tuple[int, str | None, str, int], Run]:
+        """The runs of this experiment's ``executions`` whose results are still in memory (returned by a
+        :meth:`run` of this process, on this forum), by ``(execution, case name, variant, sample)``."""
+        out: dict[tuple[int, str | None, str, int], Run] = {}
+        for ex in executions:
+            result = _recent.get((id(self.forum), self.name, ex))
+            if result is not None and result.forum is self.forum:
+                for r in result.runs:
+                    if not r.failed:
+                        out[ex, r.case.name, r.variant, r.sample] = r
+        return out
+
     def _keyed(self, spec: dict[str, Any], plan: list[tuple[int, str, int]]) -> list[tuple[int, str, int, str]]:
         """Each run of ``plan`` with its key: a digest of its case, variant (agent, version, kwargs), sample and
         judges, the same whatever the case's place and the variant's name (each part digested once)."""
@@ -466,7 +489,7 @@ class Experiment:
         sha = hashlib.sha256
         return [(ci, v, s, sha(heads[ci] + tails[v, s]).hexdigest()) for ci, v, s in plan]
 
-    def _reusable(self, spec: dict[str, Any], wanted: set[str]) -> dict[str, Mapping[str, Any]]:
+    def _reusable(self, spec: dict[str, Any], wanted: set[str]) -> dict[str, tuple[int, Mapping[str, Any]]]:
         """Rows of this experiment's latest executions (at most 3, the latest first) that can be taken as they are
         (completed, cacheable), by the row's key, for the keys in ``wanted``. An execution's rows are read only
         while keys are missing and when its spec has the same judges and one of the variants still missing.
@@ -474,7 +497,7 @@ class Experiment:
         forum = self.forum
         if not forum.cache_enabled or not wanted:
             return {}
-        out: dict[str, Mapping[str, Any]] = {}
+        out: dict[str, tuple[int, Mapping[str, Any]]] = {}
         missing = set(wanted)
         judged = _digest(spec["judges"])
         variants = {_digest(v) for v in spec["variants"].values()}
@@ -490,13 +513,15 @@ class Experiment:
             for row in forum.experiment_rows(self.name, ex["execution"]):
                 key = row.get("key")
                 if isinstance(key, str) and key in missing and row.get("reusable") and row.get("messages"):
-                    out[key] = row
+                    out[key] = (ex["execution"], row)
                     missing.discard(key)
             if not missing:
                 break
         return out
 
     def _tell(self, run: Run | None) -> None:
+        if not self._listeners:
+            return
         for listener in tuple(self._listeners):
             try:
                 listener(run)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from ._canonical import freeze_metadata, thaw
@@ -42,7 +42,7 @@ def _json(value: Any, what: str) -> Any:
         raise UsageError(f"{what} must be JSON values: {exc}".replace("metadata", what)) from None
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True, init=False, slots=True)
 class Case:
     """One conversation to run: ``turns`` (the user's messages, each sent once the previous turn's responses are
     complete), a ``name`` (default: its position in the experiment's cases), ``expected`` and ``metadata`` (JSON
@@ -60,6 +60,8 @@ class Case:
         if not items or not all(isinstance(t, str) for t in items):
             raise UsageError(f"a case's turns are a str or a non-empty list of str, not {turns!r:.80}")
         for t in items:
+            if t.isascii():
+                continue
             try:
                 t.encode("utf-8")
             except UnicodeEncodeError:
@@ -115,7 +117,7 @@ def case_of(item: Any, position: int) -> Case:
     raise UsageError(f"a case is a str, a list of str or an af.Case, not {type(item).__name__}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Run:
     """One case through one variant with one sample: a row of an :class:`ExperimentResult`.
 
@@ -171,11 +173,8 @@ class ExperimentResult:
         self._order = {c.name: i for i, c in enumerate(self.cases)}
         self._vorder = {v: i for i, v in enumerate(self.variants)}
         self.runs = sorted(runs, key=self._position)
-        names: dict[str, None] = {}
-        for r in self.runs:
-            for k in r.scores:
-                names.setdefault(k, None)
-        self.judges = list(names)
+        self.judges: list[str] = []
+        self.settle()
 
     def _position(self, r: Run) -> tuple[int, int, int]:
         case = self._order.get(r.case.name, len(self._order))
@@ -187,6 +186,15 @@ class ExperimentResult:
         for k in run.scores:
             if k not in self.judges:
                 self.judges.append(k)
+
+    def settle(self) -> None:
+        """The score names (:attr:`judges`) in the order the rows first have them (rows added as they finished
+        may have given another)."""
+        names: dict[str, None] = {}
+        for r in self.runs:
+            for k in r.scores:
+                names.setdefault(k, None)
+        self.judges = list(names)
 
     def extend(self, runs: Iterable[Run]) -> None:
         """Add many rows at once, each in its place (one sort, however many there are)."""
@@ -334,6 +342,7 @@ def _ids_of(row: Mapping[str, Any]) -> list[Any]:
 
 
 _new = object.__new__
+_RUN_SLOTS = tuple(getattr(Run, f.name).__set__ for f in fields(Run))  # each field's slot setter, in order
 
 
 def run_from_row(messages: Mapping[str, Message], cases: Sequence[Case], row: Mapping[str, Any]) -> Run:
@@ -348,19 +357,19 @@ def run_from_row(messages: Mapping[str, Message], cases: Sequence[Case], row: Ma
         raise IntegrityError(f"a stored experiment row is damaged ({exc}): {dict(row)!r:.120}") from None
     try:
         # a frozen dataclass's __init__ sets each field through object.__setattr__: thousands of rows are made
-        # faster by filling the new instance's __dict__ (the same value: fields, eq, hash and repr read it)
+        # faster by setting the new instance's slots directly (the same value: fields, eq, hash and repr read them)
         run = _new(Run)
-        d = run.__dict__
-        d["case"] = case
-        d["variant"] = variant
-        d["sample"] = sample
-        d["messages"] = tuple([messages[mid] for mid in ids])
-        d["output"] = messages[output] if output is not None else None
-        d["error"] = messages[error] if error is not None else None
-        d["error_text"] = row.get("error_text")
-        d["scores"] = dict(scores)
-        d["judge_errors"] = dict(judge_errors)
-        d["metrics"] = dict(metrics)
+        s_case, s_variant, s_sample, s_messages, s_output, s_error, s_text, s_scores, s_judged, s_metrics = _RUN_SLOTS
+        s_case(run, case)
+        s_variant(run, variant)
+        s_sample(run, sample)
+        s_messages(run, tuple([messages[mid] for mid in ids]))
+        s_output(run, messages[output] if output is not None else None)
+        s_error(run, messages[error] if error is not None else None)
+        s_text(run, row.get("error_text"))
+        s_scores(run, dict(scores))
+        s_judged(run, dict(judge_errors))
+        s_metrics(run, dict(metrics))
         return run
     except (KeyError, TypeError, ValueError) as exc:
         missing = MessageNotFound(exc.args[0] if exc.args else None, "a message of an experiment's run")

@@ -73,9 +73,10 @@ class MemoryExperiments:
         self._rows.setdefault((name, execution), {})[run_key(row)] = dict(row)
 
     def experiment_put_many(self, name: str, execution: int, rows: Sequence[Mapping[str, Any]]) -> None:
+        # rows the experiment made for this call (and never changes): kept as they are, one dict each
         stored = self._rows.setdefault((name, execution), {})
         for row in rows:
-            stored[run_key(row)] = dict(row)
+            stored[run_key(row)] = row if type(row) is dict else dict(row)
 
     def experiment_executions(self, name: str) -> list[dict[str, Any]]:
         return list(self._executions.get(name, []))  # read-only for the caller, as the specs are
