@@ -333,24 +333,27 @@ class Experiment:
                     bar.update(1)
 
         todo: list[tuple[int, str, int, str]] = []
-        taken: list[tuple[int, Mapping[str, Any]]] = []  # (the execution it is from, the row as this one's)
+        # (the execution it is from, the row as this execution's, whether it is where it was: the same case place
+        # and variant name)
+        taken: list[tuple[int, Mapping[str, Any], bool]] = []
         for ci, vname, sample, key in plan:
             found = reuse.get(key)
             if found is None:
                 todo.append((ci, vname, sample, key))
                 continue
             ex, row = found
-            if row.get("case") != ci or row.get("variant") != vname or row.get("shard") != part:
+            same = row.get("case") == ci and row.get("variant") == vname
+            if not same or row.get("shard") != part:
                 # the row as this execution's: its case's place and its variant's name may have changed
                 row = {**row, "case": ci, "variant": vname, "sample": sample, "shard": part}
-            taken.append((ex, row))
+            taken.append((ex, row, same))
         copied: list[Run] = []
         rows: list[Mapping[str, Any]] = []
         names = [c.name for c in self.cases]
-        earlier = self._earlier_runs({ex for ex, _ in taken})
+        earlier = self._earlier_runs({ex for ex, _, same in taken if same})
         unread: list[Mapping[str, Any]] = []
-        for ex, row in taken:  # the same run of an earlier result still in memory: the very Run (immutable)
-            prior = earlier.get((ex, names[row["case"]], row["variant"], row["sample"]))
+        for ex, row, same in taken:  # the same run of an earlier result still in memory: the very Run (immutable)
+            prior = earlier.get((ex, names[row["case"]], row["variant"], row["sample"])) if same else None
             if prior is None:
                 unread.append(row)
             else:

@@ -457,3 +457,15 @@ async def test_a_rerun_reads_the_stored_rows_when_the_earlier_result_is_gone(for
         "gone", cases=CASES, variants={"a": _writer("a", calls)}, judges=[length_score], forum=forum
     ).run(progress=False)
     assert len(calls) == n and again.rows() == rows and [r.output for r in again.runs] == outputs
+
+
+async def test_variants_that_swap_names_keep_their_own_runs(forum):
+    calls: list[str] = []
+    one, two = _writer("one", calls), _writer("two", calls)
+    first = await af.Experiment("swap", cases=["acme"], variants={"a": one, "b": two}, forum=forum).run(progress=False)
+    n = len(calls)
+    again = await af.Experiment("swap", cases=["acme"], variants={"a": two, "b": one}, forum=forum).run(progress=False)
+    assert len(calls) == n  # both taken
+    assert again.run(0, "a").output == first.run(0, "b").output and again.run(0, "a").variant == "a"
+    assert again.run(0, "b").output.content == "one/plain slogan #0 for acme"
+    assert forum.experiment("swap").rows() == again.rows()
