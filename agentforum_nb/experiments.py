@@ -8,9 +8,11 @@ again. Runs are ordinary calls: cached, annotated, visible live in a TreeView. E
 the scores are stored as the annotation ``scores`` on the run's output and in the execution's row.
 
 Executions are stored in the forum (:meth:`Forum.experiment`). A run whose case, variant (agent, version, kwargs),
-sample and judges are unchanged since the last execution, and that completed there, is taken from it without
-calling anything: its calls would all be cache hits giving the same messages. So running an experiment again
-costs only what changed.
+sample and judges are unchanged since one of the last three executions, and that completed there, is taken from it
+without calling anything: its calls would all be cache hits giving the same messages. A run is known by a key of
+what it is (not its case's place or its variant's name); the rows taken are stored in one store call, and the runs
+of an earlier result still in memory are taken as they are (else built from the stored rows and messages). So
+running an experiment again costs only what changed.
 """
 
 from __future__ import annotations
