@@ -349,31 +349,30 @@ class Experiment:
                 # the row as this execution's: its case's place and its variant's name may have changed
                 row = {**row, "case": ci, "variant": vname, "sample": sample, "shard": part}
             taken.append((ex, row, same))
-        copied: list[Run] = []
-        rows: list[Mapping[str, Any]] = []
         names = [c.name for c in self.cases]
         earlier = self._earlier_runs({ex for ex, _, same in taken if same})
-        unread: list[Mapping[str, Any]] = []
-        for ex, row, same in taken:  # the same run of an earlier result still in memory: the very Run (immutable)
-            prior = earlier.get((ex, names[row["case"]], row["variant"], row["sample"])) if same else None
-            if prior is None:
-                unread.append(row)
-            else:
-                copied.append(prior)
-                rows.append(row)
+        # the same run of an earlier result still in memory: the very Run (immutable); else None (read below)
+        found_runs: list[Run | None] = [
+            earlier.get((ex, names[row["case"]], row["variant"], row["sample"])) if same else None
+            for ex, row, same in taken
+        ]
+        unread = [row for (_, row, _), run in zip(taken, found_runs, strict=True) if run is None]
         known = forum.get_many(i for row in unread for i in row["messages"]) if unread else {}
-        for row in unread:  # the others read from the store, at once, without a task
-            try:
-                run = run_from_row(known, self.cases, row)
-            except IntegrityError:  # a message of it is gone: run it again
-                todo.append((row["case"], row["variant"], row["sample"], row["key"]))
-                continue
-            copied.append(run)
+        copied: list[Run] = []  # in the plan's order
+        rows: list[Mapping[str, Any]] = []
+        for (_, row, _), prior in zip(taken, found_runs, strict=True):
+            if prior is None:  # read from the store (its messages at once, above), without a task
+                try:
+                    prior = run_from_row(known, self.cases, row)
+                except IntegrityError:  # a message of it is gone: run it again
+                    todo.append((row["case"], row["variant"], row["sample"], row["key"]))
+                    continue
+            copied.append(prior)
             rows.append(row)
         if rows:
             forum.experiment_put_many(self.name, execution, rows)
             counts["cached"] = len(copied)
-            live.extend(copied)
+            live.extend(copied, in_order=True)  # in the plan's order: cases, variants, samples
             for run in copied:
                 self._tell(run)
             if bar is not None:
@@ -385,7 +384,8 @@ class Experiment:
         async with asyncio.TaskGroup() as group:
             for _ in range(min(max_concurrency, len(todo))):
                 group.create_task(worker(shared))
-        live.settle()  # the score names in the rows' order, not the order the runs finished in
+        if todo:
+            live.settle()  # the score names in the rows' order, not the order the runs finished in
         return live
 
     async def _run_one(self, ci: int, vname: str, sample: int) -> Run:

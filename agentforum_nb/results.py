@@ -196,11 +196,15 @@ class ExperimentResult:
                 names.setdefault(k, None)
         self.judges = list(names)
 
-    def extend(self, runs: Iterable[Run]) -> None:
-        """Add many rows at once, each in its place (one sort, however many there are)."""
+    def extend(self, runs: Iterable[Run], *, in_order: bool = False) -> None:
+        """Add many rows at once, each in its place (one sort, however many there are; none when ``in_order``:
+        the rows are in the table's order already and there are none yet)."""
         new = list(runs)
-        self.runs.extend(new)
-        self.runs.sort(key=self._position)
+        if in_order and not self.runs:
+            self.runs = new[:]
+        else:
+            self.runs.extend(new)
+            self.runs.sort(key=self._position)
         judges = dict.fromkeys(self.judges)
         for r in new:
             for k in r.scores:

@@ -428,13 +428,22 @@ async def test_a_changed_judge_judges_again_without_calling_the_variant(forum):
 
 
 async def test_runs_are_taken_from_an_older_execution_when_the_latest_lacks_them(forum):
+    """Rows of an older execution are taken too; here some as the Run objects of a result in memory (the latest),
+    the others built from the stored rows (the first result is gone): the table in its order all the same."""
+    import gc
+
     calls: list[str] = []
     a, b = _writer("a", calls), _writer("b", calls)
-    await af.Experiment("older", cases=["acme"], variants={"a": a, "b": b}, forum=forum).run(progress=False)
-    await af.Experiment("older", cases=["acme"], variants={"a": a}, forum=forum).run(progress=False)
+    cases = ["acme 1", "acme 2"]
+    await af.Experiment("older", cases=cases, variants={"a": a, "b": b}, forum=forum).run(progress=False)
+    gc.collect()  # the first result is gone: its runs are read back from the store
+    second = await af.Experiment("older", cases=cases, variants={"a": a}, forum=forum).run(progress=False)
     n = len(calls)
-    third = await af.Experiment("older", cases=["acme"], variants={"a": a, "b": b}, forum=forum).run(progress=False)
-    assert len(calls) == n and [r.variant for r in third.runs] == ["a", "b"] and third.complete
+    third = await af.Experiment("older", cases=cases, variants={"a": a, "b": b}, forum=forum).run(progress=False)
+    assert len(calls) == n and third.complete
+    assert [(r.case.name, r.variant) for r in third.runs] == [("0", "a"), ("0", "b"), ("1", "a"), ("1", "b")]
+    assert third.run(0, "a") is second.run(0, "a")
+    assert third.run(1, "b").output.content == "b/plain slogan #0 for acme 2"
     assert forum.experiment("older").rows() == third.rows()
 
 
