@@ -8,9 +8,11 @@ again. Runs are ordinary calls: cached, annotated, visible live in a TreeView. E
 the scores are stored as the annotation ``scores`` on the run's output and in the execution's row.
 
 Executions are stored in the forum (:meth:`Forum.experiment`). A run whose case, variant (agent, version, kwargs),
-sample and judges are unchanged since the last execution, and that completed there, is taken from it without
-calling anything: its calls would all be cache hits giving the same messages. So running an experiment again
-costs only what changed.
+sample and judges are unchanged since one of the last three executions, and that completed there, is taken from it
+without calling anything: its calls would all be cache hits giving the same messages. A run is known by a key of
+what it is (not its case's place or its variant's name); the rows taken are stored in one store call, and the runs
+of an earlier result still in memory are taken as they are (else built from the stored rows and messages). So
+running an experiment again costs only what changed.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import hashlib
 import inspect
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from time import perf_counter
 from typing import Any
 
@@ -36,6 +39,10 @@ from .results import METRICS, Case, ExperimentResult, Run, case_of, run_from_row
 __all__ = ["Experiment", "LLMJudge", "Variant", "Verdict", "judge_name", "llm_judge"]
 
 log = logging.getLogger("agentforum_nb")
+# the results :meth:`Experiment.run` returned in this process, while something else keeps them, by (id of the forum,
+# name, execution): a re-run takes the runs it reuses from there as they are (a Run is immutable) instead of
+# building them again from the stored rows and messages. (A result keeps its forum: the id is not reused meanwhile.)
+_recent: weakref.WeakValueDictionary[tuple[int, str, int], ExperimentResult] = weakref.WeakValueDictionary()
 Judge = Callable[[Case, Run], Any]
 
 
@@ -276,10 +283,9 @@ class Experiment:
         fingerprint = _digest(spec)
         shards = 1 if shard is None else shard[1]
         part = 0 if shard is None else shard[0]
-        reuse = self._reusable(fingerprint)
+        plan = self._keyed(spec, self.plan(shard))
+        reuse = self._reusable(spec, {key for *_, key in plan})
         execution = forum.experiment_begin(self.name, fingerprint, spec, shards, part)
-        plan = self.plan(shard)
-        runs: list[Run] = []
         live = self.result = ExperimentResult(
             self.name, execution, (), cases=self.cases, variants=list(self.variants), samples=self.samples, forum=forum
         )
@@ -288,10 +294,11 @@ class Experiment:
         bar = None
         try:
             bar = _progress(len(plan), self.name, progress)
-            result = await self._execute(plan, spec, execution, part, reuse, live, runs, bar, max_concurrency)
+            result = await self._execute(plan, execution, part, reuse, live, bar, max_concurrency)
             if shard is not None:  # the whole table: what every process stored so far
                 result = forum.experiment(self.name, run=execution)
             self.result = result
+            _recent[id(forum), self.name, execution] = result  # while it lives, its runs are the next one's
         finally:
             if bar is not None:
                 bar.close()
@@ -301,75 +308,85 @@ class Experiment:
 
     async def _execute(
         self,
-        plan: list[tuple[int, str, int]],
-        spec: dict[str, Any],
+        plan: list[tuple[int, str, int, str]],
         execution: int,
         part: int,
-        reuse: dict[str, Mapping[str, Any]],
+        reuse: dict[str, tuple[int, Mapping[str, Any]]],
         live: ExperimentResult,
-        runs: list[Run],
         bar: Any,
         max_concurrency: int,
     ) -> ExperimentResult:
-        """The runs of ``plan``: those taken from an earlier execution at once, the others at most
-        ``max_concurrency`` at a time; each row stored, added to ``live`` and told to the listeners."""
+        """The runs of ``plan`` (with their keys): those taken from an earlier execution at once (their rows copied
+        in one store call), the others at most ``max_concurrency`` at a time; each row stored, added to ``live`` and
+        told to the listeners. Returns ``live``, complete."""
         forum = self.forum
         counts = {"cached": 0, "errors": 0}
-        limit = asyncio.Semaphore(max_concurrency)
-        # a run's key: its case, variant (agent, version, kwargs), sample and judges, digested once each
-        judged = _digest(spec["judges"])
-        case_keys = [_digest(c) for c in spec["cases"]]
-        variant_keys = {n: _digest(v) for n, v in spec["variants"].items()}
 
-        async def one(ci: int, vname: str, sample: int, key: str) -> None:
-            async with limit:
+        async def worker(todo: Iterator[tuple[int, str, int, str]]) -> None:
+            for ci, vname, sample, key in todo:  # the next run not started yet, in the plan's order
                 run = await self._run_one(ci, vname, sample)
                 forum.experiment_put(self.name, execution, self._row(ci, run, key, part))
-            if run.failed:
-                counts["errors"] += 1
-            runs.append(run)
-            live.add(run)
-            self._tell(run)
+                if run.failed:
+                    counts["errors"] += 1
+                live.add(run)
+                self._tell(run)
+                if bar is not None:
+                    bar.set_postfix(counts, refresh=False)
+                    bar.update(1)
+
+        todo: list[tuple[int, str, int, str]] = []
+        # (the execution it is from, the row as this execution's, whether it is where it was: the same case place
+        # and variant name)
+        taken: list[tuple[int, Mapping[str, Any], bool]] = []
+        for ci, vname, sample, key in plan:
+            found = reuse.get(key)
+            if found is None:
+                todo.append((ci, vname, sample, key))
+                continue
+            ex, row = found
+            same = row.get("case") == ci and row.get("variant") == vname
+            if not same or row.get("shard") != part:
+                # the row as this execution's: its case's place and its variant's name may have changed
+                row = {**row, "case": ci, "variant": vname, "sample": sample, "shard": part}
+            taken.append((ex, row, same))
+        names = [c.name for c in self.cases]
+        earlier = self._earlier_runs({ex for ex, _, same in taken if same})
+        # the same run of an earlier result still in memory: the very Run (immutable); else None (read below)
+        found_runs: list[Run | None] = [
+            earlier.get((ex, names[row["case"]], row["variant"], row["sample"])) if same else None
+            for ex, row, same in taken
+        ]
+        unread = [row for (_, row, _), run in zip(taken, found_runs, strict=True) if run is None]
+        known = forum.get_many(i for row in unread for i in row["messages"]) if unread else {}
+        copied: list[Run] = []  # in the plan's order
+        rows: list[Mapping[str, Any]] = []
+        for (_, row, _), prior in zip(taken, found_runs, strict=True):
+            if prior is None:  # read from the store (its messages at once, above), without a task
+                try:
+                    prior = run_from_row(known, self.cases, row)
+                except IntegrityError:  # a message of it is gone: run it again
+                    todo.append((row["case"], row["variant"], row["sample"], row["key"]))
+                    continue
+            copied.append(prior)
+            rows.append(row)
+        if rows:
+            forum.experiment_put_many(self.name, execution, rows)
+            counts["cached"] = len(copied)
+            live.extend(copied, in_order=True)  # in the plan's order: cases, variants, samples
+            for run in copied:
+                self._tell(run)
             if bar is not None:
                 bar.set_postfix(counts, refresh=False)
-                bar.update(1)
-
-        todo = []
-        taken = []
-        for ci, vname, sample in plan:
-            key = hashlib.sha256(f"{case_keys[ci]} {variant_keys[vname]} {sample} {judged}".encode()).hexdigest()
-            row = reuse.get(key)
-            if row is None:
-                todo.append((ci, vname, sample, key))
-            else:
-                taken.append(row)
-        known = forum.get_many(i for row in taken for i in row["messages"]) if taken else {}
-        for row in taken:  # taken from an earlier execution at once, without a task
-            try:
-                run = run_from_row(known, self.cases, row)
-            except IntegrityError:  # a message of it is gone: run it again
-                todo.append((row["case"], row["variant"], row["sample"], row["key"]))
-                continue
-            forum.experiment_put(self.name, execution, {**row, "shard": part})
-            counts["cached"] += 1
-            runs.append(run)
-            live.add(run)
-            self._tell(run)
-        if bar is not None and counts["cached"]:
-            bar.set_postfix(counts, refresh=False)
-            bar.update(counts["cached"])
+                bar.update(len(copied))
+        # max_concurrency workers taking the runs in turn (not a task per run: a task's frames for each of
+        # thousands of runs waiting would be made, kept and collected for nothing)
+        shared = iter(todo)
         async with asyncio.TaskGroup() as group:
-            for ci, vname, sample, key in todo:
-                group.create_task(one(ci, vname, sample, key))
-        return ExperimentResult(
-            self.name,
-            execution,
-            runs,
-            cases=self.cases,
-            variants=list(self.variants),
-            samples=self.samples,
-            forum=forum,
-        )
+            for _ in range(min(max_concurrency, len(todo))):
+                group.create_task(worker(shared))
+        if todo:
+            live.settle()  # the score names in the rows' order, not the order the runs finished in
+        return live
 
     async def _run_one(self, ci: int, vname: str, sample: int) -> Run:
         """One case through one variant: the turns and the agent's answers, then the judges."""
@@ -452,23 +469,64 @@ class Experiment:
             and all(getattr(j, "agent", None) is None or j.agent.cache for j in self.judges),
         }
 
-    def _reusable(self, fingerprint: str) -> dict[str, Mapping[str, Any]]:
-        """Rows of this experiment's latest executions that can be taken as they are (completed, cacheable), by
-        the row's key: case, variant, sample and judges. (Their messages are read when taken: a row whose messages
-        are gone runs again.)"""
+    def _earlier_runs(self, executions: set[int]) -> dict[tuple[int, str | None, str, int], Run]:
+        """The runs of this experiment's ``executions`` whose results are still in memory (returned by a
+        :meth:`run` of this process, on this forum), by ``(execution, case name, variant, sample)``."""
+        out: dict[tuple[int, str | None, str, int], Run] = {}
+        for ex in executions:
+            result = _recent.get((id(self.forum), self.name, ex))
+            if result is not None and result.forum is self.forum:
+                for r in result.runs:
+                    if not r.failed:
+                        out[ex, r.case.name, r.variant, r.sample] = r
+        return out
+
+    def _keyed(self, spec: dict[str, Any], plan: list[tuple[int, str, int]]) -> list[tuple[int, str, int, str]]:
+        """Each run of ``plan`` with its key: a digest of its case, variant (agent, version, kwargs), sample and
+        judges, the same whatever the case's place and the variant's name (each part digested once)."""
+        judged = _digest(spec["judges"])
+        heads = [_case_digest(c).encode() for c in spec["cases"]]
+        tails = {
+            (n, s): f" {_digest(v)} {s} {judged}".encode()
+            for n, v in spec["variants"].items()
+            for s in range(self.samples)
+        }
+        sha = hashlib.sha256
+        return [(ci, v, s, sha(heads[ci] + tails[v, s]).hexdigest()) for ci, v, s in plan]
+
+    def _reusable(self, spec: dict[str, Any], wanted: set[str]) -> dict[str, tuple[int, Mapping[str, Any]]]:
+        """Rows of this experiment's latest executions (at most 3, the latest first) that can be taken as they are
+        (completed, cacheable), by the row's key, for the keys in ``wanted``. An execution's rows are read only
+        while keys are missing and when its spec has the same judges and one of the variants still missing.
+        (Their messages are read when taken: a row whose messages are gone runs again.)"""
         forum = self.forum
-        if not forum.cache_enabled:
+        if not forum.cache_enabled or not wanted:
             return {}
-        out: dict[str, Mapping[str, Any]] = {}
-        executions = forum.experiment_executions(self.name)
-        for ex in reversed(executions[-3:]):  # the latest first
+        out: dict[str, tuple[int, Mapping[str, Any]]] = {}
+        missing = set(wanted)
+        judged = _digest(spec["judges"])
+        variants = {_digest(v) for v in spec["variants"].values()}
+        for ex in reversed(forum.experiment_executions(self.name)[-3:]):  # the latest first
+            old = ex.get("spec")
+            old_variants = old.get("variants") if isinstance(old, dict) else None
+            if (
+                not isinstance(old_variants, dict)
+                or _digest(old.get("judges")) != judged
+                or variants.isdisjoint(_digest(v) for v in old_variants.values())
+            ):
+                continue  # none of its rows has a key wanted here
             for row in forum.experiment_rows(self.name, ex["execution"]):
                 key = row.get("key")
-                if isinstance(key, str) and key not in out and row.get("reusable") and row.get("messages"):
-                    out[key] = row
+                if isinstance(key, str) and key in missing and row.get("reusable") and row.get("messages"):
+                    out[key] = (ex["execution"], row)
+                    missing.discard(key)
+            if not missing:
+                break
         return out
 
     def _tell(self, run: Run | None) -> None:
+        if not self._listeners:
+            return
         for listener in tuple(self._listeners):
             try:
                 listener(run)
@@ -514,10 +572,23 @@ def _metrics(forum: Forum, messages: Sequence[Message], duration: float) -> dict
     return sums
 
 
+_encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+_text = json.encoder.encode_basestring  # a str as JSON text (not ASCII-escaped), as _encode writes it
+
+
 def _digest(value: Any) -> str:
     """A digest of a JSON value the experiment made (keys sorted: the same value, the same digest)."""
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(_encode(value).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _case_digest(case: dict[str, Any]) -> str:
+    """``_digest`` of a case's JSON (``Case.to_json()``); a case without ``expected`` and ``metadata`` (most) is
+    written here as ``_encode`` writes it, without the encoder's work per value."""
+    if case["expected"] is None and not case["metadata"] and len(case) == 4:
+        turns = ",".join(map(_text, case["turns"]))
+        text = f'{{"expected":null,"metadata":{{}},"name":{_text(case["name"])},"turns":[{turns}]}}'
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return _digest(case)
 
 
 def _progress(total: int, name: str, enabled: bool) -> Any:

@@ -14,7 +14,7 @@ import contextvars
 import logging
 import os
 import re
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, runtime_checkable
 
@@ -608,6 +608,10 @@ class Forum:
     def experiment_put(self, name: str, execution: int, row: Mapping[str, Any]) -> None:
         """Store one row of an execution (internal API)."""
         self._experiment_store().experiment_put(name, execution, row)
+
+    def experiment_put_many(self, name: str, execution: int, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Store many rows of an execution at once: one transaction in stores that have them (internal API)."""
+        self._experiment_store().experiment_put_many(name, execution, rows)
 
     def get_many(self, ids: Iterable[str]) -> dict[str, Message]:
         """The stored messages among ``ids``, by id (one query in stores that batch lookups); ids not stored are

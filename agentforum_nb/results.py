@@ -14,11 +14,11 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from ._canonical import freeze_metadata, thaw
-from .errors import AgentForumError, IntegrityError, InvalidMessageError, MessageNotFound, UsageError
+from .errors import IntegrityError, InvalidMessageError, MessageNotFound, UsageError
 from .messages import Message
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -42,7 +42,7 @@ def _json(value: Any, what: str) -> Any:
         raise UsageError(f"{what} must be JSON values: {exc}".replace("metadata", what)) from None
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True, init=False, slots=True)
 class Case:
     """One conversation to run: ``turns`` (the user's messages, each sent once the previous turn's responses are
     complete), a ``name`` (default: its position in the experiment's cases), ``expected`` and ``metadata`` (JSON
@@ -60,6 +60,8 @@ class Case:
         if not items or not all(isinstance(t, str) for t in items):
             raise UsageError(f"a case's turns are a str or a non-empty list of str, not {turns!r:.80}")
         for t in items:
+            if t.isascii():
+                continue
             try:
                 t.encode("utf-8")
             except UnicodeEncodeError:
@@ -109,15 +111,13 @@ def _is_turn(m: Message) -> bool:
 def case_of(item: Any, position: int) -> Case:
     """An item of ``cases`` as a :class:`Case` named (its name, or its position as a str)."""
     if isinstance(item, Case):
-        case = item
-    elif isinstance(item, (str, list, tuple)):
-        case = Case(item)
-    else:
-        raise UsageError(f"a case is a str, a list of str or an af.Case, not {type(item).__name__}")
-    return case if case.name is not None else case.named(str(position))
+        return item if item.name is not None else item.named(str(position))
+    if isinstance(item, (str, list, tuple)):
+        return Case(item, name=str(position))
+    raise UsageError(f"a case is a str, a list of str or an af.Case, not {type(item).__name__}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Run:
     """One case through one variant with one sample: a row of an :class:`ExperimentResult`.
 
@@ -173,11 +173,8 @@ class ExperimentResult:
         self._order = {c.name: i for i, c in enumerate(self.cases)}
         self._vorder = {v: i for i, v in enumerate(self.variants)}
         self.runs = sorted(runs, key=self._position)
-        names: dict[str, None] = {}
-        for r in self.runs:
-            for k in r.scores:
-                names.setdefault(k, None)
-        self.judges = list(names)
+        self.judges: list[str] = []
+        self.settle()
 
     def _position(self, r: Run) -> tuple[int, int, int]:
         case = self._order.get(r.case.name, len(self._order))
@@ -189,6 +186,30 @@ class ExperimentResult:
         for k in run.scores:
             if k not in self.judges:
                 self.judges.append(k)
+
+    def settle(self) -> None:
+        """The score names (:attr:`judges`) in the order the rows first have them (rows added as they finished
+        may have given another)."""
+        names: dict[str, None] = {}
+        for r in self.runs:
+            for k in r.scores:
+                names.setdefault(k, None)
+        self.judges = list(names)
+
+    def extend(self, runs: Iterable[Run], *, in_order: bool = False) -> None:
+        """Add many rows at once, each in its place (one sort, however many there are; none when ``in_order``:
+        the rows are in the table's order already and there are none yet)."""
+        new = list(runs)
+        if in_order and not self.runs:
+            self.runs = new[:]
+        else:
+            self.runs.extend(new)
+            self.runs.sort(key=self._position)
+        judges = dict.fromkeys(self.judges)
+        for r in new:
+            for k in r.scores:
+                judges.setdefault(k, None)
+        self.judges = list(judges)
 
     @property
     def complete(self) -> bool:
@@ -230,12 +251,32 @@ class ExperimentResult:
         ``output_id``, ``error``, one column per score, ``duration_s``, ``tokens``, ``input_tokens``,
         ``output_tokens``, ``cost_usd`` (missing values as NaN/None)."""
         pd = _pandas()
-        columns = ["case", "variant", "sample", "output", "output_id", "error", *self.judges, *METRICS]
-        frame = pd.DataFrame(self.rows(), columns=columns)
-        for c in [*self.judges, *METRICS]:  # numbers, bools and None only (judges and metrics give nothing else)
-            if frame[c].dtype == object:
-                frame[c] = pd.to_numeric(frame[c], errors="coerce")  # None as NaN; bools count as 0/1 in means
-        return frame
+        runs = self.runs
+        names = ["case", "variant", "sample", "output", "output_id", "error", *self.judges, *METRICS]
+        judges, n = self.judges, len(self.judges)
+        # one tuple per run (its scores and metrics read by map, in C), turned into columns by zip
+        table = [
+            (
+                r.case.name,
+                r.variant,
+                r.sample,
+                None if (o := r.output) is None else o.content,
+                None if o is None else o.id,
+                r.error_text,
+                *(map(r.scores.get, judges) if n else ()),
+                *map(r.metrics.get, METRICS),
+            )
+            for r in runs
+        ]
+        if not table:  # no rows: the columns of scores and metrics as numbers
+            empty = pd.DataFrame([], columns=names)
+            return empty.astype(dict.fromkeys(names[6:], "int64"))
+        columns: dict[str, Any] = dict(zip(names, map(list, zip(*table, strict=True)), strict=True))
+        for c in names[6:]:  # numbers, bools and None only (judges and metrics give nothing else)
+            column = pd.Series(columns[c])
+            # None as NaN; bools count as 0/1 in means
+            columns[c] = pd.to_numeric(column, errors="coerce") if column.dtype == object else column
+        return pd.DataFrame(columns, columns=names)
 
     def summary(self, baseline: str | ExperimentResult | None = None) -> pandas.DataFrame:
         """One row per variant: the mean of every score, the number of errors, and the sums of ``tokens``,
@@ -304,33 +345,39 @@ def _ids_of(row: Mapping[str, Any]) -> list[Any]:
     return out
 
 
+_new = object.__new__
+_RUN_SLOTS = tuple(getattr(Run, f.name).__set__ for f in fields(Run))  # each field's slot setter, in order
+
+
 def run_from_row(messages: Mapping[str, Message], cases: Sequence[Case], row: Mapping[str, Any]) -> Run:
     """The :class:`Run` of a stored row, its messages taken from ``messages`` (by id: all of them must be there)."""
     try:
-        case = cases[row["case"]]
-
-        def get(mid: Any) -> Message:
-            m = messages.get(mid)
-            if m is None:
-                raise MessageNotFound(mid, "a message of an experiment's run")
-            return m
-
-        return Run(
-            case=case,
-            variant=row["variant"],
-            sample=row["sample"],
-            messages=tuple(get(mid) for mid in row["messages"]),
-            output=get(row["output"]) if row.get("output") is not None else None,
-            error=get(row["error"]) if row.get("error") is not None else None,
-            error_text=row.get("error_text"),
-            scores=dict(row.get("scores") or {}),
-            judge_errors=dict(row.get("judge_errors") or {}),
-            metrics=dict(row.get("metrics") or {}),
-        )
+        case, variant, sample, ids = cases[row["case"]], row["variant"], row["sample"], row["messages"]
+        output, error = row.get("output"), row.get("error")
+        scores, judge_errors, metrics = row.get("scores") or {}, row.get("judge_errors") or {}, row.get("metrics") or {}
+        if not isinstance(ids, list):
+            raise TypeError("its messages are not a list")
     except (KeyError, IndexError, TypeError) as exc:
         raise IntegrityError(f"a stored experiment row is damaged ({exc}): {dict(row)!r:.120}") from None
-    except AgentForumError as exc:
-        raise IntegrityError(f"a stored experiment row refers to a message that is not here: {exc}") from None
+    try:
+        # a frozen dataclass's __init__ sets each field through object.__setattr__: thousands of rows are made
+        # faster by setting the new instance's slots directly (the same value: fields, eq, hash and repr read them)
+        run = _new(Run)
+        s_case, s_variant, s_sample, s_messages, s_output, s_error, s_text, s_scores, s_judged, s_metrics = _RUN_SLOTS
+        s_case(run, case)
+        s_variant(run, variant)
+        s_sample(run, sample)
+        s_messages(run, tuple([messages[mid] for mid in ids]))
+        s_output(run, messages[output] if output is not None else None)
+        s_error(run, messages[error] if error is not None else None)
+        s_text(run, row.get("error_text"))
+        s_scores(run, dict(scores))
+        s_judged(run, dict(judge_errors))
+        s_metrics(run, dict(metrics))
+        return run
+    except (KeyError, TypeError, ValueError) as exc:
+        missing = MessageNotFound(exc.args[0] if exc.args else None, "a message of an experiment's run")
+        raise IntegrityError(f"a stored experiment row refers to a message that is not here: {missing}") from None
 
 
 def _pandas() -> Any:

@@ -7,6 +7,10 @@ E2  the same experiment run again unchanged: target <= 5% of E1; with one varian
     (a third of E1's calls) plus at most 10%.
 E3  ``forum.experiment(name)`` of that experiment from a reopened SQLite file: <= 200 ms; ``to_pandas()`` <= 100 ms.
 
+Each timed part starts from a collected heap (``gc.collect()``, not timed), so none pays for a full collection of the
+objects the part before it left (a re-run after E1 would otherwise pay for a collection of E1's forum: ~25-60 ms on
+this machine, whatever the re-run itself does).
+
 Usage:  python benchmarks/bench_experiments.py [--json] [--cases 1000]
 """
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import shutil
@@ -54,6 +59,7 @@ async def direct(n: int, path: str | None) -> dict:
         (out,) = await agent.quick_call(root, forum=forum)
         rows.append((out.content, "acme" in out.content, len(out.content)))
 
+    gc.collect()
     t0 = time.perf_counter()
     await asyncio.gather(*(one(c, v) for c in cases(n) for v in variants))
     dt = time.perf_counter() - t0
@@ -64,12 +70,14 @@ async def direct(n: int, path: str | None) -> dict:
 async def experiment(n: int, path: str | None) -> dict:
     forum = af.Forum(path) if path else af.Forum()
     spec = {"a": writer("a"), "b": writer("b"), "c": writer("c")}
+    gc.collect()
     t0 = time.perf_counter()
     result = await af.Experiment("bench", cases=cases(n), variants=spec, judges=[mentions, length], forum=forum).run(
         progress=False
     )
     result.to_pandas()
     first = time.perf_counter() - t0
+    gc.collect()
     t0 = time.perf_counter()
     again = await af.Experiment("bench", cases=cases(n), variants=spec, judges=[mentions, length], forum=forum).run(
         progress=False
@@ -77,6 +85,7 @@ async def experiment(n: int, path: str | None) -> dict:
     again.to_pandas()
     rerun = time.perf_counter() - t0
     changed = {**spec, "c": writer("c2")}
+    gc.collect()
     t0 = time.perf_counter()
     third = await af.Experiment("bench", cases=cases(n), variants=changed, judges=[mentions, length], forum=forum).run(
         progress=False
@@ -88,6 +97,7 @@ async def experiment(n: int, path: str | None) -> dict:
 
 
 def reopen(path: str) -> dict:
+    gc.collect()
     t0 = time.perf_counter()
     forum = af.Forum(path)
     result = forum.experiment("bench")

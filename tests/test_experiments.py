@@ -370,3 +370,111 @@ async def test_a_run_is_found_by_its_case_position_also_when_the_cases_are_named
     assert result.run(0, "v").case.name == "first"
     with pytest.raises(KeyError):
         result.run(2, "v")
+
+
+async def test_a_rerun_with_a_renamed_variant_and_reordered_cases_keeps_each_row_in_its_place(forum):
+    """A run is taken from an earlier execution by what it is (case, variant's agent and kwargs, sample, judges),
+    whatever the case's place and the variant's name: the row taken is this execution's, under the new ones."""
+    calls: list[str] = []
+    cases = [af.Case("acme one", name="one"), af.Case("acme two", name="two")]
+    first = await af.Experiment(
+        "moved", cases=cases, variants={"old": _writer("w", calls)}, judges=[mentions_brand], forum=forum
+    ).run(progress=False)
+    n = len(calls)
+    again = await af.Experiment(
+        "moved", cases=cases[::-1], variants={"new": _writer("w", calls)}, judges=[mentions_brand], forum=forum
+    ).run(progress=False)
+    assert len(calls) == n  # nothing ran again
+    assert [(r.case.name, r.variant) for r in again.runs] == [("two", "new"), ("one", "new")]
+    assert again.run("one", "new").output == first.run("one", "old").output
+    assert again.run(0, "new").output.content == "w/plain slogan #0 for acme two"
+    read = forum.experiment("moved")  # stored as this execution's rows
+    assert read.rows() == again.rows() and [r["case"] for r in read.rows()] == ["two", "one"]
+
+
+async def test_a_changed_case_runs_again_and_the_others_are_taken(forum):
+    calls: list[str] = []
+    variants = {"a": _writer("a", calls)}
+    await af.Experiment("cases", cases=["acme x", "acme y"], variants=variants, forum=forum).run(progress=False)
+    n = len(calls)
+    again = await af.Experiment("cases", cases=["acme x", "acme z"], variants=variants, forum=forum).run(progress=False)
+    assert calls[n:] == ["a:acme z:0"]  # only the changed case ran
+    assert [r.output.content for r in again.runs] == ["a/plain slogan #0 for acme x", "a/plain slogan #0 for acme z"]
+    # the same content under another name is another case too (its name is part of what it is)
+    renamed = [af.Case("acme x", name="first"), "acme z"]
+    await af.Experiment("cases", cases=renamed, variants=variants, forum=forum).run(progress=False)
+    assert calls[n + 1 :] == []  # ... whose calls are cache hits all the same
+
+
+async def test_a_changed_judge_judges_again_without_calling_the_variant(forum):
+    calls: list[str] = []
+    judged: list[str] = []
+
+    def strict(case, run):
+        judged.append(run.output.content)
+        return "acme" in run.output.content and len(run.output.content) < 10
+
+    variants = {"a": _writer("a", calls)}
+    first = await af.Experiment(
+        "judged", cases=["acme x"], variants=variants, judges=[mentions_brand], forum=forum
+    ).run(progress=False)
+    n = len(calls)
+    again = await af.Experiment("judged", cases=["acme x"], variants=variants, judges=[strict], forum=forum).run(
+        progress=False
+    )
+    assert len(calls) == n and judged == ["a/plain slogan #0 for acme x"]  # judged again, the agent not called
+    assert again.runs[0].output == first.runs[0].output and again.runs[0].scores == {"strict": False}
+    assert first.runs[0].scores == {"mentions_brand": True}
+
+
+async def test_runs_are_taken_from_an_older_execution_when_the_latest_lacks_them(forum):
+    """Rows of an older execution are taken too; here some as the Run objects of a result in memory (the latest),
+    the others built from the stored rows (the first result is gone): the table in its order all the same."""
+    import gc
+
+    calls: list[str] = []
+    a, b = _writer("a", calls), _writer("b", calls)
+    cases = ["acme 1", "acme 2"]
+    await af.Experiment("older", cases=cases, variants={"a": a, "b": b}, forum=forum).run(progress=False)
+    gc.collect()  # the first result is gone: its runs are read back from the store
+    second = await af.Experiment("older", cases=cases, variants={"a": a}, forum=forum).run(progress=False)
+    n = len(calls)
+    third = await af.Experiment("older", cases=cases, variants={"a": a, "b": b}, forum=forum).run(progress=False)
+    assert len(calls) == n and third.complete
+    assert [(r.case.name, r.variant) for r in third.runs] == [("0", "a"), ("0", "b"), ("1", "a"), ("1", "b")]
+    assert third.run(0, "a") is second.run(0, "a")
+    assert third.run(1, "b").output.content == "b/plain slogan #0 for acme 2"
+    assert forum.experiment("older").rows() == third.rows()
+
+
+async def test_a_rerun_reads_the_stored_rows_when_the_earlier_result_is_gone(forum):
+    """A re-run takes the runs of an earlier result still in memory as they are; without it, from the store."""
+    import gc
+
+    calls: list[str] = []
+    exp = af.Experiment("gone", cases=CASES, variants={"a": _writer("a", calls)}, judges=[length_score], forum=forum)
+    first = await exp.run(progress=False)
+    rows, outputs = first.rows(), [r.output for r in first.runs]
+    kept = await af.Experiment(
+        "gone", cases=CASES, variants={"a": _writer("a", calls)}, judges=[length_score], forum=forum
+    ).run(progress=False)
+    assert all(k is f for k, f in zip(kept.runs, first.runs, strict=True))  # the very runs (immutable)
+    n = len(calls)
+    del first, kept, exp
+    gc.collect()
+    again = await af.Experiment(
+        "gone", cases=CASES, variants={"a": _writer("a", calls)}, judges=[length_score], forum=forum
+    ).run(progress=False)
+    assert len(calls) == n and again.rows() == rows and [r.output for r in again.runs] == outputs
+
+
+async def test_variants_that_swap_names_keep_their_own_runs(forum):
+    calls: list[str] = []
+    one, two = _writer("one", calls), _writer("two", calls)
+    first = await af.Experiment("swap", cases=["acme"], variants={"a": one, "b": two}, forum=forum).run(progress=False)
+    n = len(calls)
+    again = await af.Experiment("swap", cases=["acme"], variants={"a": two, "b": one}, forum=forum).run(progress=False)
+    assert len(calls) == n  # both taken
+    assert again.run(0, "a").output == first.run(0, "b").output and again.run(0, "a").variant == "a"
+    assert again.run(0, "b").output.content == "one/plain slogan #0 for acme"
+    assert forum.experiment("swap").rows() == again.rows()

@@ -4,7 +4,7 @@ started) and their rows (one JSON object per run). :class:`SupportsExperiments` 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 __all__ = ["MemoryExperiments", "SupportsExperiments", "run_key"]
@@ -23,7 +23,8 @@ class SupportsExperiments(Protocol):
       ``shards > 1``, the latest execution of ``name`` with the same fingerprint and shard count that has not started
       ``shard`` yet (processes running the parts of one execution join it), else a new one, numbered 0, 1, ... in
       the order they were begun; the check and the update are one transaction.
-    * ``experiment_put(name, execution, row)`` stores a row (replacing the row of the same case, variant and sample).
+    * ``experiment_put(name, execution, row)`` stores a row (replacing the row of the same case, variant and sample);
+      ``experiment_put_many(name, execution, rows)`` stores many, in order, at once (one transaction).
     * ``experiment_executions(name)`` lists the executions in order (``execution``, ``fingerprint``, ``spec``,
       ``shards``, ``started``, ``created_at``); ``experiment_rows`` the rows of one, in the order stored;
       ``experiment_names`` the names, in the order first begun.
@@ -31,6 +32,7 @@ class SupportsExperiments(Protocol):
 
     def experiment_begin(self, name: str, fingerprint: str, spec: Any, shards: int, shard: int, at: str) -> int: ...
     def experiment_put(self, name: str, execution: int, row: Mapping[str, Any]) -> None: ...
+    def experiment_put_many(self, name: str, execution: int, rows: Sequence[Mapping[str, Any]]) -> None: ...
     def experiment_executions(self, name: str) -> list[dict[str, Any]]: ...
     def experiment_rows(self, name: str, execution: int) -> list[dict[str, Any]]: ...
     def experiment_names(self) -> list[str]: ...
@@ -69,6 +71,12 @@ class MemoryExperiments:
     def experiment_put(self, name: str, execution: int, row: Mapping[str, Any]) -> None:
         # rows are JSON the experiment made for this call and never changes: kept as they are (no copy)
         self._rows.setdefault((name, execution), {})[run_key(row)] = dict(row)
+
+    def experiment_put_many(self, name: str, execution: int, rows: Sequence[Mapping[str, Any]]) -> None:
+        # rows the experiment made for this call (and never changes): kept as they are, one dict each
+        stored = self._rows.setdefault((name, execution), {})
+        for row in rows:
+            stored[run_key(row)] = row if type(row) is dict else dict(row)
 
     def experiment_executions(self, name: str) -> list[dict[str, Any]]:
         return list(self._executions.get(name, []))  # read-only for the caller, as the specs are

@@ -775,6 +775,16 @@ class SQLStore(ABC):
         data = json.dumps(row, ensure_ascii=False, allow_nan=False)
         self._execute(self._q(self._EXPERIMENT_PUT), (name, execution, run, data), "store an experiment's run")
 
+    def experiment_put_many(self, name: str, execution: int, rows: Sequence[Mapping[str, Any]]) -> None:
+        self._writable_experiments()
+        dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+        values = [
+            (name, execution, f"{row['case']}\x1f{row['variant']}\x1f{row['sample']}", dumps(row)) for row in rows
+        ]
+        if values:
+            query = self._q(self._EXPERIMENT_PUT)
+            self._transaction(lambda c: c.executemany(query, values), "store an experiment's runs")
+
     def experiment_executions(self, name: str) -> list[dict[str, Any]]:
         if not self._experiments:
             return []
