@@ -471,7 +471,7 @@ def r7(p) -> dict:
             page.evaluate("window.jupyterapp.commands.execute('runmenu:run-all')")
             page.wait_for_function("() => window.afPainted", timeout=120_000)
             painted = page.evaluate("() => window.afPainted")
-            drawable = int(page.get_attribute(".af-tree svg", "data-drawable") or 0)
+            drawable = int(page.get_attribute(".af-tree svg.af-svg", "data-drawable") or 0)
             page.wait_for_function(KERNEL_IDLE, timeout=90_000)
             t0 = float(kernel_eval(lab.kernel_connection_files()[-1], "print(repr(T0))").strip())
             ctx.close()
