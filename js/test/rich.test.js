@@ -5,7 +5,7 @@
 // cost.js) and the exported page's stand-in kernel answering get-attachment.
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import tree from "../src/tree.js";
-import { attachmentsKey, createDetails, paneAnnotationRows, reasoningOf } from "../src/tree/details.js";
+import { attachmentsKey, callsText, createDetails, paneAnnotationRows, reasoningOf } from "../src/tree/details.js";
 import { subtreeTotals, totalsText } from "../src/tree/annotate.js";
 import { compareView, sideTotals } from "../src/tree/compare.js";
 import { createState, applyMessage } from "../src/state.js";
@@ -164,6 +164,14 @@ describe("the details pane's pure parts", () => {
     expect(paneAnnotationRows({ reasoning: "long thoughts", cost_usd: 0.0123456, tokens: 12, label: "x" }))
       .toEqual([["cost", "$0.0123"], ["tokens", "12"], ["label", "x"]]);
     expect(paneAnnotationRows({ cost_usd: "odd" })).toEqual([["cost_usd", "odd"]]);
+    // who was asked with this request, as people read it; signed reasoning blocks counted, not dumped
+    const calls = [{ agent: "moderator", version: "code:1", kwargs: {}, sample: 0, by: "user" },
+      { agent: "pro", version: "scripted:2", kwargs: { style: "terse" }, sample: 1, by: "moderator" }];
+    expect(callsText(calls)).toBe('moderator (asked by user); pro (asked by moderator, sample 1, {"style":"terse"})');
+    expect(paneAnnotationRows({ calls, reasoning_blocks: [{ type: "thinking" }] })).toEqual([
+      ["calls", 'moderator (asked by user); pro (asked by moderator, sample 1, {"style":"terse"})'],
+      ["reasoning_blocks", "1 signed block, sent back to the provider"],
+    ]);
     expect(paneAnnotationRows(null)).toEqual([]);
     expect(reasoningOf({ reasoning: "r" })).toBe("r");
     expect(reasoningOf({ reasoning: 3 })).toBe("");

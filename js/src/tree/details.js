@@ -148,6 +148,11 @@ export function detailRows(msg) {
 export function paneAnnotationRows(annotations) {
   return annotationRows(annotations).flatMap(([k, text]) => {
     if (k === "reasoning") return [];
+    const v0 = /** @type {Record<string, unknown>} */ (annotations)[k];
+    if (k === "calls" && Array.isArray(v0)) return [/** @type {[string, string]} */ (["calls", callsText(v0)])];
+    if (k === "reasoning_blocks" && Array.isArray(v0)) {
+      return [/** @type {[string, string]} */ (["reasoning_blocks", `${v0.length} signed block${v0.length === 1 ? "" : "s"}, sent back to the provider`])];
+    }
     if (k === "cost_usd") {
       const v = /** @type {Record<string, unknown>} */ (annotations).cost_usd;
       return typeof v === "number" && Number.isFinite(v) ? [/** @type {[string, string]} */ (["cost", costText(v)])]
@@ -155,6 +160,24 @@ export function paneAnnotationRows(annotations) {
     }
     return [/** @type {[string, string]} */ ([k, text])];
   });
+}
+
+/**
+ * The `calls` annotation (who was asked with this request) as people read it (pure): "moderator (asked by user);
+ * pro (asked by moderator, sample 1, {"style": "terse"})".
+ * @param {unknown[]} calls
+ */
+export function callsText(calls) {
+  return calls.map((c) => {
+    if (!c || typeof c !== "object") return String(c);
+    const e = /** @type {Record<string, unknown>} */ (c);
+    const parts = [];
+    if (typeof e.by === "string") parts.push(`asked by ${e.by}`);
+    if (typeof e.sample === "number" && e.sample) parts.push(`sample ${e.sample}`);
+    if (e.kwargs && typeof e.kwargs === "object" && Object.keys(e.kwargs).length) parts.push(JSON.stringify(e.kwargs));
+    const agent = typeof e.agent === "string" ? e.agent : "?";
+    return parts.length ? `${agent} (${parts.join(", ")})` : agent;
+  }).join("; ");
 }
 
 /**
