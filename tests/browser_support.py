@@ -190,3 +190,10 @@ def write_notebook(path: Path, cells: list[str]) -> None:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
     nbformat.write(nb, path)
+
+
+def artifacts() -> Path:
+    """Where the browser tests save their screenshots: $AGENTFORUM_ARTIFACTS, default artifacts/ (made if needed)."""
+    d = Path(os.environ.get("AGENTFORUM_ARTIFACTS", Path(__file__).resolve().parent.parent / "artifacts"))
+    d.mkdir(parents=True, exist_ok=True)
+    return d

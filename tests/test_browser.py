@@ -20,6 +20,7 @@ from .browser_support import (
     CHROMIUM_ARGS,
     KERNEL_IDLE,
     JupyterLab,
+    artifacts,
     browser_available,
     kernel_eval,
     write_notebook,
@@ -49,12 +50,6 @@ CELLS = [
     "tv",
     "chat = af.ChatView(forum, head=tv)\nchat",
 ]
-
-
-def artifacts() -> Path:
-    d = Path(os.environ.get("AGENTFORUM_ARTIFACTS", Path(__file__).resolve().parent.parent / "artifacts"))
-    d.mkdir(parents=True, exist_ok=True)
-    return d
 
 
 def open_and_run(page, lab: JupyterLab, name: str) -> None:

@@ -24,6 +24,7 @@ from .browser_support import (
     CHROMIUM_ARGS,
     KERNEL_IDLE,
     JupyterLab,
+    artifacts,
     browser_available,
     kernel_eval,
     write_notebook,
@@ -97,12 +98,6 @@ CELLS = [
     "big_view = af.ExperimentView(big)\n"
     "big_view",
 ]
-
-
-def artifacts() -> Path:
-    d = Path(os.environ.get("AGENTFORUM_ARTIFACTS", Path(__file__).resolve().parent.parent / "artifacts"))
-    d.mkdir(parents=True, exist_ok=True)
-    return d
 
 
 def drawn_order(view) -> list[int]:

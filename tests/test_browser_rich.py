@@ -17,6 +17,7 @@ from .browser_support import (
     CHROMIUM_ARGS,
     KERNEL_IDLE,
     JupyterLab,
+    artifacts,
     browser_available,
     kernel_eval,
     write_notebook,
@@ -90,12 +91,6 @@ chat.layout.height = "620px"
 chat'''
 
 RUN = "run = thinker.quick_call(follow, forum=forum)\nNone"
-
-
-def artifacts() -> Path:
-    d = Path(os.environ.get("AGENTFORUM_ARTIFACTS", Path(__file__).resolve().parent.parent / "artifacts"))
-    d.mkdir(parents=True, exist_ok=True)
-    return d
 
 
 def test_chat_view_shows_attachments_cost_and_live_reasoning():

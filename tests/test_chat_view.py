@@ -18,10 +18,7 @@ import agentforum_nb as af
 from agentforum_nb.notebook import ChatView, TreeView
 from agentforum_nb.palette import sender_colour
 
-
-def frontend(widget, content):
-    """Deliver a custom message as the browser would (through the widget's comm)."""
-    widget.comm.handle_msg({"content": {"data": {"method": "custom", "content": content}}, "buffers": []})
+from .test_widgets import frontend, record
 
 
 def browser_update(widget, state):
@@ -29,12 +26,6 @@ def browser_update(widget, state):
     widget.comm.handle_msg(
         {"content": {"data": {"method": "update", "state": state, "buffer_paths": []}}, "buffers": []}
     )
-
-
-def record(widget):
-    sent = []
-    widget.send = lambda content, buffers=None: sent.append(content)
-    return sent
 
 
 def gated_agent(name, gate):

@@ -12,18 +12,9 @@ import agentforum_nb as af
 from agentforum_nb.notebook import ExperimentView, TreeView
 from agentforum_nb.notebook.experiment_view import SNIPPET
 
+from .test_widgets import frontend, record
+
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
-
-
-def frontend(widget, content):
-    """Deliver a custom message as the browser would (through the widget's comm)."""
-    widget.comm.handle_msg({"content": {"data": {"method": "custom", "content": content}}, "buffers": []})
-
-
-def record(widget):
-    sent = []
-    widget.send = lambda content, buffers=None: sent.append(content)
-    return sent
 
 
 class Outbox(list):

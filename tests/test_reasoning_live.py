@@ -12,18 +12,10 @@ import pytest
 import agentforum_nb as af
 from agentforum_nb.notebook import ChatView, TreeView
 
+from .test_widgets import frontend, record
+
 # the scripted thinkers close over asyncio events (no stable fingerprint; cache=False, so nothing is shared)
 pytestmark = pytest.mark.filterwarnings("ignore::agentforum_nb.fingerprint.VersionWarning")
-
-
-def frontend(widget, content):
-    widget.comm.handle_msg({"content": {"data": {"method": "custom", "content": content}}, "buffers": []})
-
-
-def record(widget):
-    sent = []
-    widget.send = lambda content, buffers=None: sent.append(content)
-    return sent
 
 
 def thinker(gate: asyncio.Event, thought_given: asyncio.Event):
